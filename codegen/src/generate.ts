@@ -1,0 +1,66 @@
+import path from "node:path";
+import { emitTypes } from "./emit/types/emitTypes.js";
+import { emitValidators } from "./emit/validators/emitValidators.js";
+import { loadSchemas } from "./load/loadSchemas.js";
+import { diffOutputs, writeOutputs, type Drift, type OutputDir } from "./lib/output.js";
+import type { Model } from "./model/model.js";
+
+/** Where each target is written: the `src/generated` folder of its package. */
+export interface GenerateTargets {
+  types: string;
+  validators: string;
+}
+
+export interface GenerateOptions {
+  /** Folder holding one sub-folder of JSON Schemas per OCPI version. */
+  schemasDir: string;
+  targets: GenerateTargets;
+  /** Versions to generate; all folders found by default. */
+  versions?: string[];
+  /** Compare with what is on disk instead of writing. */
+  check?: boolean;
+}
+
+export interface GenerateResult {
+  model: Model;
+  /** Files that were (or, with `check`, would be) added, changed or removed. */
+  drift: Drift[];
+  /** Number of files the generator owns. */
+  fileCount: number;
+}
+
+/** Runs every emitter over the model; pure: returns the files, writes nothing. */
+export async function emitAll(model: Model, targets: GenerateTargets): Promise<OutputDir[]> {
+  const types: OutputDir = { dir: targets.types, files: [] };
+  const validators: OutputDir = { dir: targets.validators, files: [] };
+  for (const version of model.versions) {
+    types.files.push(...(await emitTypes(version)));
+    validators.files.push(...emitValidators(version));
+  }
+  return [types, validators];
+}
+
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const model = await loadSchemas(options.schemasDir, options.versions);
+  const outputs = await emitAll(model, options.targets);
+  const drift = options.check ? await diffOutputs(outputs) : await writeOutputs(outputs);
+  return { model, drift, fileCount: outputs.reduce((n, o) => n + o.files.length, 0) };
+}
+
+/** The targets of this repository's own packages, relative to its root. */
+export function repoTargets(root: string): GenerateTargets {
+  return {
+    types: path.join(root, "packages/types/src/generated"),
+    validators: path.join(root, "packages/validators/src/generated"),
+  };
+}
+
+/** One line per version: how many files and named schemas of each kind. */
+export function summarize(model: Model): string {
+  return model.versions
+    .map((v) => {
+      const count = (kind: string) => v.schemas.filter((s) => s.kind === kind).length;
+      return `OCPI ${v.version}: ${v.files.length} schema files, ${v.schemas.length} named schemas (${count("object")} objects/classes, ${count("enum")} enums, ${count("patch")} Patch schemas, ${count("scalar")} basic types)`;
+    })
+    .join("\n");
+}
