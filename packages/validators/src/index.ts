@@ -1,0 +1,6 @@
+// The validators' runtime API. The validators themselves are imported per OCPI version:
+//   import { validators } from "@ocpi-sdk/validators/2.2.1";
+export { defineValidator, ValidationError } from "./runtime/validator.js";
+export type { RawValidateFunction, ValidateOptions, ValidationResult, Validator } from "./runtime/validator.js";
+export { formatIssues, toIssue, toIssues } from "./runtime/issues.js";
+export type { PatternNames, RawError, ValidationIssue } from "./runtime/issues.js";

@@ -1,0 +1,115 @@
+/** Turns ajv's raw errors into issues in plain words, each naming the field as a JSON pointer. */
+
+/** One reason a value was rejected. */
+export interface ValidationIssue {
+  /** JSON pointer (RFC 6901) of the offending field; for a missing field, the pointer it would have. */
+  pointer: string;
+  /** What is wrong, in plain words. */
+  message: string;
+  /** The JSON Schema keyword that failed (`required`, `enum`, `maxLength`, ...). */
+  keyword: string;
+}
+
+/** The shape of an error that ajv's generated code reports. */
+export interface RawError {
+  instancePath: string;
+  schemaPath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+const escapeToken = (token: string) => token.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/**
+ * Which basic type of the types chapter a pattern belongs to (pattern source -> type name), generated from the
+ * schemas, so that a failed pattern is reported as what it means rather than as a regular expression.
+ */
+export type PatternNames = Readonly<Record<string, string>>;
+
+const PATTERN_MESSAGES: Record<string, string> = {
+  DateTime: "must be an RFC 3339 date-time in UTC, e.g. 2019-06-24T12:39:09Z",
+  CiString: "must contain printable ASCII characters only",
+  string: "must not contain control characters (line breaks, tabs, ...)",
+};
+
+const TYPE_WORDS: Record<string, string> = {
+  string: "a string",
+  number: "a number",
+  integer: "a whole number",
+  boolean: "true or false",
+  object: "an object",
+  array: "an array",
+  null: "null",
+};
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function toIssue(error: RawError, patternNames: PatternNames = {}): ValidationIssue {
+  const { keyword, params, instancePath } = error;
+  switch (keyword) {
+    case "required":
+      return { pointer: `${instancePath}/${escapeToken(String(params.missingProperty))}`, message: "is required", keyword };
+    case "additionalProperties":
+      return {
+        pointer: `${instancePath}/${escapeToken(String(params.additionalProperty))}`,
+        message: "is not a field of this object",
+        keyword,
+      };
+    case "type": {
+      const types = String(params.type).split(",");
+      return { pointer: instancePath, message: `must be ${types.map((t) => TYPE_WORDS[t] ?? t).join(" or ")}`, keyword };
+    }
+    case "enum":
+      return {
+        pointer: instancePath,
+        message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+        keyword,
+      };
+    case "maxLength":
+      return { pointer: instancePath, message: `must be at most ${plural(Number(params.limit), "character")} long`, keyword };
+    case "minLength":
+      return { pointer: instancePath, message: `must be at least ${plural(Number(params.limit), "character")} long`, keyword };
+    case "minItems":
+      return { pointer: instancePath, message: `must have at least ${plural(Number(params.limit), "item")}`, keyword };
+    case "maxItems":
+      return { pointer: instancePath, message: `must have at most ${plural(Number(params.limit), "item")}`, keyword };
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum":
+      return { pointer: instancePath, message: `must be ${String(params.comparison)} ${String(params.limit)}`, keyword };
+    case "pattern": {
+      const pattern = String(params.pattern);
+      const type = patternNames[pattern];
+      const message = type === undefined ? undefined : (PATTERN_MESSAGES[type] ?? `must be a valid ${type}`);
+      return { pointer: instancePath, message: message ?? `must match the pattern ${pattern}`, keyword };
+    }
+    case "format":
+      return {
+        pointer: instancePath,
+        message: params.format === "uri" ? "must be an absolute URL" : `must be a valid ${String(params.format)}`,
+        keyword,
+      };
+    default:
+      return { pointer: instancePath, message: `is not valid (${keyword})`, keyword };
+  }
+}
+
+/** Issues from ajv's errors, without the duplicates ajv reports when a value fails in several branches. */
+export function toIssues(errors: readonly RawError[], patternNames: PatternNames = {}): ValidationIssue[] {
+  const seen = new Set<string>();
+  const issues: ValidationIssue[] = [];
+  for (const error of errors) {
+    const issue = toIssue(error, patternNames);
+    const key = `${issue.pointer}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+/** `"/evses/0/uid: is required; /name: must be a string"`, for logs and OCPI `status_message`s. */
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((i) => `${i.pointer || "/"}: ${i.message}`).join("; ");
+}
