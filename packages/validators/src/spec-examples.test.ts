@@ -10,6 +10,10 @@ const VERSIONS: Record<string, Record<string, Validator<unknown>>> = { "2.2.1": 
 for (const [version, validators] of Object.entries(VERSIONS)) {
   const checks = loadExampleChecks(version);
   describe.skipIf(checks === undefined)(`OCPI ${version} spec examples`, () => {
+    it("are present", () => {
+      expect(checks?.length).toBeGreaterThan(0);
+    });
+
     it.each((checks ?? []).map((c) => [c.label, c] as const))("%s", (_, check) => {
       const validator = validators[check.schema];
       expect(validator, `a validator named ${check.schema}`).toBeDefined();

@@ -1,6 +1,6 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { _ } from "ajv";
-import standaloneCode from "ajv/dist/standalone/index.js";
+import standalone from "ajv/dist/standalone/index.js";
 import { generatedHeader } from "../../lib/header.js";
 import type { OutputFile } from "../../lib/output.js";
 import type { JsonSchema, NamedSchema, VersionModel } from "../../model/model.js";
@@ -51,7 +51,8 @@ export function standaloneModule(version: VersionModel, strict: boolean, runtime
   const ajv = newAjv();
   for (const file of version.files) ajv.addSchema((strict ? strictVariant(file.schema) : file.schema) as object);
   const refs = Object.fromEntries(version.schemas.map((s) => [exportName(s), s.ref]));
-  let code = standaloneCode(ajv, refs);
+  // A CommonJS module: its default import is module.exports, which is the function and also carries it as `.default`.
+  let code = standalone.default(ajv, refs);
   const used: string[] = [];
   for (const [required, helper] of Object.entries(RUNTIME_HELPERS)) {
     if (code.includes(required)) {
