@@ -1,0 +1,10 @@
+export { OcpiStatus, isSuccessStatus, statusClass } from "./status.js";
+export type { OcpiStatusCode } from "./status.js";
+export { envelope, isEnvelope, toOcpiDateTime } from "./envelope.js";
+export type { OcpiEnvelope } from "./envelope.js";
+export { authorizationHeader, base64Decode, base64Encode, tokenCandidates, usesBase64Token } from "./token.js";
+export { OcpiHeaders, newRequestId, readRoutingHeaders, routingHeaders } from "./headers.js";
+export type { PartyId, RoutingHeaders } from "./headers.js";
+export { formatNextLink, parseCountHeader, parseNextLink } from "./pagination.js";
+export type { PageQuery } from "./pagination.js";
+export { repairDateTime, repairTimestamps } from "./lenient.js";
