@@ -1,6 +1,8 @@
 import path from "node:path";
 import { emitTypes } from "./emit/types/emitTypes.js";
 import { emitValidators } from "./emit/validators/emitValidators.js";
+import { emitOpenApi } from "./emit/openapi/emitOpenApi.js";
+import { emitClient } from "./emit/client/emitClient.js";
 import { loadSchemas } from "./load/loadSchemas.js";
 import { diffOutputs, writeOutputs, type Drift, type OutputDir } from "./lib/output.js";
 import type { Model } from "./model/model.js";
@@ -9,6 +11,8 @@ import type { Model } from "./model/model.js";
 export interface GenerateTargets {
   types: string;
   validators: string;
+  openapi: string;
+  client: string;
 }
 
 export interface GenerateOptions {
@@ -33,11 +37,15 @@ export interface GenerateResult {
 export async function emitAll(model: Model, targets: GenerateTargets): Promise<OutputDir[]> {
   const types: OutputDir = { dir: targets.types, files: [] };
   const validators: OutputDir = { dir: targets.validators, files: [] };
+  const openapi: OutputDir = { dir: targets.openapi, files: [] };
+  const client: OutputDir = { dir: targets.client, files: [] };
   for (const version of model.versions) {
     types.files.push(...(await emitTypes(version)));
     validators.files.push(...emitValidators(version));
+    openapi.files.push(...emitOpenApi(version));
+    client.files.push(...(await emitClient(version)));
   }
-  return [types, validators];
+  return [types, validators, openapi, client];
 }
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
@@ -52,6 +60,8 @@ export function repoTargets(root: string): GenerateTargets {
   return {
     types: path.join(root, "packages/types/src/generated"),
     validators: path.join(root, "packages/validators/src/generated"),
+    openapi: path.join(root, "packages/openapi/src/generated"),
+    client: path.join(root, "packages/client/src/generated"),
   };
 }
 

@@ -1,5 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { SchemaConventionError } from "./errors.js";
+import { loadEndpoints } from "./loadEndpoints.js";
 import {
   versionIdent,
   type JsonSchema,
@@ -14,7 +16,7 @@ const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
 /** Files in a version folder that are not JSON Schemas of OCPI objects. */
 const NON_SCHEMA_FILES = new Set(["endpoints.json"]);
 
-export class SchemaConventionError extends Error {}
+export { SchemaConventionError };
 
 /** Lists the version folders under `schemasDir` (`2.1.1`, `2.2.1`, ...), sorted. */
 export async function listVersions(schemasDir: string): Promise<string[]> {
@@ -39,7 +41,11 @@ export function compareVersions(a: string, b: string): number {
 export async function loadSchemas(schemasDir: string, versions?: string[]): Promise<Model> {
   const chosen = versions ?? (await listVersions(schemasDir));
   const loaded: VersionModel[] = [];
-  for (const version of chosen) loaded.push(await loadVersion(path.join(schemasDir, version), version));
+  for (const version of chosen) {
+    const model = await loadVersion(path.join(schemasDir, version), version);
+    const endpoints = await loadEndpoints(schemasDir, model);
+    loaded.push(endpoints ? { ...model, endpoints } : model);
+  }
   return { versions: loaded };
 }
 

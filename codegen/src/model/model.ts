@@ -1,5 +1,7 @@
 /** The in-memory model every emitter reads: the schema files of each OCPI version and their named schemas. */
 
+import type { EndpointsModel } from "./endpoints.js";
+
 export type JsonSchema = { [keyword: string]: unknown };
 
 /** One `schemas/<version>/<name>.json` file. */
@@ -36,6 +38,8 @@ export interface NamedSchema {
 export interface VersionModel {
   /** `2.2.1` */
   version: string;
+  /** The endpoint description (`endpoints.json`), where the version has one. */
+  endpoints?: EndpointsModel;
   /** `v2_2_1` */
   ident: string;
   files: SchemaFile[];

@@ -1,0 +1,106 @@
+import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
+import { generatedHeader } from "../../lib/header.js";
+import type { OutputFile } from "../../lib/output.js";
+import type { OperationModel } from "../../model/endpoints.js";
+import type { VersionModel } from "../../model/model.js";
+import { openApiDocument } from "../openapi/emitOpenApi.js";
+
+/** The name a schema `$ref` (`locations.json#/$defs/Location`) points at. */
+const schemaName = (ref: string) => ref.slice(ref.lastIndexOf("/") + 1);
+
+function operationEntry(op: OperationModel): string {
+  const fields = [
+    `operationId: ${JSON.stringify(op.operationId)}`,
+    `module: ${JSON.stringify(op.module)}`,
+    ...(op.interface ? [`interface: ${JSON.stringify(op.interface)}`] : []),
+    `name: ${JSON.stringify(op.name)}`,
+    `method: ${JSON.stringify(op.method)}`,
+    `layoutPath: ${JSON.stringify(op.layoutPath)}`,
+    `url: ${JSON.stringify(op.url)}`,
+    `path: ${JSON.stringify(op.path)}`,
+    `pathParams: ${JSON.stringify(op.pathParams.map((p) => p.name))}`,
+    `query: ${JSON.stringify(op.query.map((p) => p.name))}`,
+    `paginated: ${op.paginated}`,
+    `auth: ${JSON.stringify(op.auth)}`,
+    ...(op.requestBody ? [`request: { validator: validators.${schemaName(op.requestBody.schema.$ref)}, required: ${op.requestBody.required} }`] : []),
+    ...(op.response.data ? [`response: { validator: validators.${schemaName(op.response.data.$ref)}, list: ${op.response.list} }`] : []),
+  ];
+  return `  ${op.operationId}: { ${fields.join(", ")} },`;
+}
+
+/** `caller.call<"/2.2.1/locations/sender/{location_id}", "get">(operations.locationsSenderGet)` and its kin. */
+function binding(op: OperationModel, indent: string): string[] {
+  const typeArgs = `<${JSON.stringify(op.layoutPath)}, ${JSON.stringify(op.method.toLowerCase())}>`;
+  const doc = `${indent}/** ${op.summary} */`;
+  if (op.url === "response_url") return [doc, `${indent}${op.name}: caller.callAt${typeArgs}(operations.${op.operationId}),`];
+  if (op.paginated) {
+    return [
+      `${indent}/** ${op.summary} One page. */`,
+      `${indent}${op.name}: caller.page${typeArgs}(operations.${op.operationId}),`,
+      `${indent}/** ${op.summary} Every page, one at a time, as one stream of objects. */`,
+      `${indent}${op.name === "list" ? "all" : `${op.name}All`}: caller.all${typeArgs}(operations.${op.operationId}),`,
+    ];
+  }
+  return [doc, `${indent}${op.name}: caller.call${typeArgs}(operations.${op.operationId}),`];
+}
+
+export async function emitClient(version: VersionModel): Promise<OutputFile[]> {
+  const endpoints = version.endpoints;
+  if (!endpoints) return [];
+  const v = version.version;
+  const doc = openApiDocument(version);
+  const ast = await openapiTS(doc as unknown as OpenAPI3, { alphabetize: false, exportType: false });
+  const paths = [generatedHeader(`schemas/${v}/ (via the OpenAPI document and openapi-typescript)`), "", astToString(ast)].join("\n");
+
+  const ops = [...endpoints.discovery, ...endpoints.modules.flatMap((m) => m.interfaces.flatMap((i) => i.operations))];
+  const modules: string[] = [];
+  for (const m of endpoints.modules) {
+    modules.push(`    ${m.id}: {`);
+    if (m.interfaces.length === 1) {
+      for (const op of m.interfaces[0]!.operations) modules.push(...binding(op, "      "));
+    } else {
+      for (const i of m.interfaces) {
+        modules.push(`      ${i.role.toLowerCase()}: {`);
+        for (const op of i.operations) modules.push(...binding(op, "        "));
+        modules.push("      },");
+      }
+    }
+    modules.push("    },");
+  }
+  const index = [
+    generatedHeader(`schemas/${v}/endpoints.json`),
+    `// Every OCPI ${v} operation, and the typed client methods bound to them.`,
+    "",
+    `import { validators } from "@ocpi-sdk/validators/${v}";`,
+    `import type { OperationCaller, OperationInfo } from "../../runtime/operations.js";`,
+    `import type { paths } from "./paths.gen.js";`,
+    "",
+    `export const version = ${JSON.stringify(v)};`,
+    "",
+    "export const operations = {",
+    ...ops.map(operationEntry),
+    "} as const satisfies Record<string, OperationInfo>;",
+    "",
+    "/** The discovery calls, before any module is known. */",
+    "export function bindDiscovery(caller: OperationCaller<paths>) {",
+    "  return {",
+    ...endpoints.discovery.flatMap((op) => binding(op, "    ")),
+    "  };",
+    "}",
+    "",
+    "/** The module calls: `client.<module>.<sender|receiver>.<operation>`. */",
+    "export function bindModules(caller: OperationCaller<paths>) {",
+    "  return {",
+    ...modules,
+    "  };",
+    "}",
+    "",
+    "export type Modules = ReturnType<typeof bindModules>;",
+    "export type { paths };",
+    "",
+  ].join("\n");
+  return [
+    { path: `${v}/paths.gen.ts`, content: paths },
+    { path: `${v}/index.gen.ts`, content: index },
+  ];
+}

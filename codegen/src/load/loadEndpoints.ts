@@ -1,0 +1,89 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import {
+  layoutPath,
+  operationId,
+  type EndpointsModel,
+  type InterfaceModel,
+  type ModuleModel,
+  type OperationModel,
+} from "../model/endpoints.js";
+import { RefResolver, type VersionModel } from "../model/model.js";
+import { SchemaConventionError } from "./errors.js";
+
+type RawOperation = Omit<OperationModel, "operationId" | "module" | "interface" | "layoutPath" | "url" | "paginated" | "auth"> &
+  Partial<Pick<OperationModel, "url" | "paginated" | "auth">>;
+interface RawEndpoints {
+  version: string;
+  discovery: RawOperation[];
+  modules: (Omit<ModuleModel, "interfaces"> & { interfaces: (Omit<InterfaceModel, "operations"> & { operations: RawOperation[] })[] })[];
+}
+
+/** Reads `endpoints.json` of a version folder, if there is one, checked against its format and the version's schemas. */
+export async function loadEndpoints(schemasDir: string, version: VersionModel): Promise<EndpointsModel | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(schemasDir, version.version, "endpoints.json"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const format = JSON.parse(await readFile(path.join(schemasDir, "endpoints.schema.json"), "utf8")) as object;
+  return buildEndpointsModel(JSON.parse(text) as RawEndpoints, version, format);
+}
+
+export function buildEndpointsModel(raw: RawEndpoints, version: VersionModel, format: object): EndpointsModel {
+  const where = `${version.version}/endpoints.json`;
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(format);
+  if (!validate(raw)) {
+    const detail = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}`).join("; ");
+    throw new SchemaConventionError(`${where}: does not follow endpoints.schema.json: ${detail}`);
+  }
+  if (raw.version !== version.version) throw new SchemaConventionError(`${where}: version must be ${version.version}`);
+  const resolver = new RefResolver(version);
+  const baseId = version.files[0]!.id;
+  const checkRefs = (node: unknown, at: string): void => {
+    if (Array.isArray(node)) node.forEach((n, i) => checkRefs(n, `${at}/${i}`));
+    else if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === "$ref" && typeof v === "string") {
+          try {
+            resolver.resolve(v, baseId);
+          } catch (e) {
+            throw new SchemaConventionError(`${where}${at}: ${(e as Error).message}`);
+          }
+        } else checkRefs(v, `${at}/${k}`);
+      }
+    }
+  };
+  checkRefs(raw, "");
+
+  const ids = new Set<string>();
+  const build = (op: RawOperation, module?: ModuleModel, iface?: InterfaceModel): OperationModel => {
+    const full = { ...op, url: op.url ?? "endpoint", paginated: op.paginated ?? false, auth: op.auth ?? "tokenC" };
+    const id = operationId(module, iface, op.name);
+    if (ids.has(id)) throw new SchemaConventionError(`${where}: operation ${id} is defined twice`);
+    ids.add(id);
+    const placeholders = [...op.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]);
+    if (JSON.stringify(placeholders) !== JSON.stringify(op.pathParams.map((p) => p.name))) {
+      throw new SchemaConventionError(`${where}: ${id}: pathParams must be the path's placeholders in order`);
+    }
+    return {
+      ...full,
+      operationId: id,
+      module: module?.id ?? "discovery",
+      ...(iface ? { interface: iface.role } : {}),
+      layoutPath: layoutPath(version.version, module, iface, full),
+    };
+  };
+  const modules: ModuleModel[] = raw.modules.map((m) => {
+    const module: ModuleModel = { id: m.id, title: m.title, interfaces: [] };
+    module.interfaces = m.interfaces.map((i) => ({ role: i.role, implementedBy: i.implementedBy, operations: [] }));
+    m.interfaces.forEach((i, n) => {
+      const iface = module.interfaces[n]!;
+      iface.operations = i.operations.map((op) => build(op, module, iface));
+    });
+    return module;
+  });
+  return { discovery: raw.discovery.map((op) => build(op)), modules };
+}
