@@ -1,0 +1,37 @@
+/** Version negotiation and endpoint lookup: pure functions over what the versions and details endpoints return. */
+
+export interface VersionEntry {
+  version: string;
+  url: string;
+}
+
+export interface EndpointEntry {
+  identifier: string;
+  role: string;
+  url: string;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The highest version both sides support, with the peer's details URL for it. */
+export function chooseVersion(ours: readonly string[], theirs: readonly VersionEntry[]): VersionEntry | undefined {
+  return theirs
+    .filter((v) => ours.includes(v.version))
+    .sort((a, b) => compareVersions(b.version, a.version))[0];
+}
+
+/**
+ * The URL of a module's interface. Credentials has one interface, which peers list as SENDER, RECEIVER or both:
+ * any of them will do.
+ */
+export function findEndpoint(endpoints: readonly EndpointEntry[], module: string, role: string | undefined): EndpointEntry | undefined {
+  return endpoints.find((e) => e.identifier === module && (role === undefined || module === "credentials" || e.role === role));
+}

@@ -1,0 +1,53 @@
+import type { ValidationIssue } from "@ocpi-sdk/validators";
+
+/** What went wrong in an OCPI call. */
+export type OcpiErrorKind =
+  /** The peer answered with an HTTP error status. */
+  | "http"
+  /** HTTP 2xx, but the envelope's status_code is not 1xxx. */
+  | "ocpi"
+  /** No answer: connection refused, reset, DNS, ... */
+  | "network"
+  /** No answer within the timeout. */
+  | "timeout"
+  /** An answer that is not an OCPI envelope (not JSON, no status_code, ...). */
+  | "invalid-response"
+  /** Data that breaks the schema: a response in strict mode, or a body we were about to send. */
+  | "validation"
+  /** The peer offers no endpoint for this module and interface. */
+  | "no-endpoint"
+  /** The peer and we share no OCPI version. */
+  | "no-mutual-version";
+
+export interface OcpiErrorDetails {
+  httpStatus?: number;
+  statusCode?: number;
+  statusMessage?: string;
+  method?: string;
+  url?: string;
+  requestId?: string;
+  correlationId?: string;
+  issues?: ValidationIssue[];
+  cause?: unknown;
+}
+
+/** Every failure of the client is an OcpiError, with what the peer said and the ids to find the request in logs. */
+export class OcpiError extends Error {
+  override readonly name = "OcpiError";
+  readonly kind: OcpiErrorKind;
+  readonly httpStatus?: number;
+  readonly statusCode?: number;
+  readonly statusMessage?: string;
+  readonly method?: string;
+  readonly url?: string;
+  readonly requestId?: string;
+  readonly correlationId?: string;
+  readonly issues?: ValidationIssue[];
+
+  constructor(kind: OcpiErrorKind, message: string, details: OcpiErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = kind;
+    const { cause: _, ...rest } = details;
+    Object.assign(this, rest);
+  }
+}

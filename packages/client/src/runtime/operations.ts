@@ -1,0 +1,387 @@
+/**
+ * The engine behind every generated client method: builds the request from the operation's description, sends it
+ * through openapi-fetch, unwraps the OCPI envelope, validates, and pages.
+ */
+import type { Client } from "openapi-fetch";
+import {
+  authorizationHeader,
+  isEnvelope,
+  isSuccessStatus,
+  newRequestId,
+  OcpiHeaders,
+  parseCountHeader,
+  parseNextLink,
+  repairTimestamps,
+  routingHeaders,
+  type OcpiEnvelope,
+} from "@ocpi-sdk/protocol";
+import { formatIssues, type ValidationIssue, type Validator } from "@ocpi-sdk/validators";
+import { OcpiError } from "./errors.js";
+import type { CallOptions, ValidationMode, ValidationReport } from "./options.js";
+
+export type HttpMethodKey = "get" | "put" | "post" | "delete" | "patch";
+
+/** What the generated operation table says about one operation. */
+export interface OperationInfo {
+  readonly operationId: string;
+  readonly module: string;
+  readonly interface?: "SENDER" | "RECEIVER";
+  readonly name: string;
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  readonly layoutPath: string;
+  readonly url: "endpoint" | "response_url" | "versions" | "version_details";
+  readonly path: string;
+  readonly pathParams: readonly string[];
+  readonly query: readonly string[];
+  readonly paginated: boolean;
+  readonly auth: "tokenA" | "tokenC";
+  readonly request?: { readonly validator: Validator<unknown>; readonly required: boolean };
+  readonly response?: { readonly validator: Validator<unknown>; readonly list: boolean };
+}
+
+// ---- Types of the generated methods, derived from openapi-typescript's operation types ----
+
+type OperationOf<Paths, P extends keyof Paths, M extends HttpMethodKey> = M extends keyof Paths[P] ? Paths[P][M] : never;
+type Never<T> = [T] extends [never] ? true : false;
+type ParamsOf<O> = O extends { parameters: infer P } ? P : {};
+type PathParamsOf<O> = ParamsOf<O> extends { path: infer X } ? (Never<X> extends true ? {} : X) : {};
+type QueryParamsOf<O> = ParamsOf<O> extends { query?: infer X }
+  ? Never<NonNullable<X>> extends true
+    ? {}
+    : ParamsOf<O> extends { query: infer Y }
+      ? Y
+      : Partial<NonNullable<X>>
+  : {};
+type JsonBody<B> = B extends { content: { "application/json": infer J } } ? J : never;
+type BodyOf<O> = O extends { requestBody: infer B }
+  ? { body: JsonBody<B> }
+  : O extends { requestBody?: infer B }
+    ? Never<NonNullable<B>> extends true
+      ? {}
+      : { body?: JsonBody<NonNullable<B>> }
+    : {};
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The one object a method takes: path parameters, query parameters and `body`, by their OCPI names. */
+export type RequestOf<O> = Simplify<PathParamsOf<O> & QueryParamsOf<O> & BodyOf<O>>;
+type SuccessBody<O> = O extends { responses: { 200: { content: { "application/json": infer B } } } } ? B : never;
+/** The envelope's data of a successful call. */
+export type DataOf<O> = SuccessBody<O> extends { data: infer D } ? D : undefined;
+type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
+type Args<R> = [RequiredKeys<R>] extends [never] ? [request?: R, options?: CallOptions] : [request: R, options?: CallOptions];
+
+/** The outcome of a call: the envelope's data (validated) and what came with it. */
+export interface OcpiResult<T> {
+  data: T;
+  /** The URL the request went to. */
+  url: string;
+  statusCode: number;
+  statusMessage?: string;
+  timestamp: string;
+  httpStatus: number;
+  headers: Headers;
+  requestId: string;
+  correlationId: string;
+}
+
+/** One page of a paginated list. */
+export interface OcpiPage<T> extends OcpiResult<T[]> {
+  /** X-Total-Count: objects matching the query on the server. */
+  totalCount?: number;
+  /** X-Limit: the most the server returns in one page. */
+  limit?: number;
+  /** The `Link: rel="next"` URL, absent on the last page. */
+  next?: string;
+}
+
+export type CallMethod<Paths, P extends keyof Paths, M extends HttpMethodKey> = (
+  ...args: Args<RequestOf<OperationOf<Paths, P, M>>>
+) => Promise<OcpiResult<DataOf<OperationOf<Paths, P, M>>>>;
+type ItemOf<D> = D extends readonly (infer I)[] ? I : never;
+export type PageMethod<Paths, P extends keyof Paths, M extends HttpMethodKey> = (
+  ...args: Args<RequestOf<OperationOf<Paths, P, M>>>
+) => Promise<OcpiPage<ItemOf<DataOf<OperationOf<Paths, P, M>>>>>;
+export type AllMethod<Paths, P extends keyof Paths, M extends HttpMethodKey> = (
+  ...args: Args<RequestOf<OperationOf<Paths, P, M>>>
+) => OcpiPager<ItemOf<DataOf<OperationOf<Paths, P, M>>>>;
+export type CallAtMethod<Paths, P extends keyof Paths, M extends HttpMethodKey> = (
+  responseUrl: string,
+  ...args: Args<Omit<RequestOf<OperationOf<Paths, P, M>>, "response_id">>
+) => Promise<OcpiResult<DataOf<OperationOf<Paths, P, M>>>>;
+
+/** What the generated bindings call; one per client. */
+export interface OperationCaller<Paths> {
+  call<P extends keyof Paths, M extends HttpMethodKey>(info: OperationInfo): CallMethod<Paths, P, M>;
+  page<P extends keyof Paths, M extends HttpMethodKey>(info: OperationInfo): PageMethod<Paths, P, M>;
+  all<P extends keyof Paths, M extends HttpMethodKey>(info: OperationInfo): AllMethod<Paths, P, M>;
+  callAt<P extends keyof Paths, M extends HttpMethodKey>(info: OperationInfo): CallAtMethod<Paths, P, M>;
+}
+
+// ---- The runtime ----
+
+/** What the runner needs from the client, read at each call (the token and endpoints change over a client's life). */
+export interface RunnerContext {
+  http: Client<Record<string, never>>;
+  /** Sends one request (timeouts, retries); `timeoutMs` overrides the client's for one call; `onAttempt` sees each try. */
+  transport(request: Request, timeoutMs: number | undefined, onAttempt: (request: Request) => void): Promise<Response>;
+  /** OCPI version for token encoding; undefined before discovery. */
+  version(): string | undefined;
+  token(info: OperationInfo): string;
+  tokenEncoding(): "base64" | "raw" | "auto";
+  /** The URL an operation's path is appended to. */
+  baseUrl(info: OperationInfo): string;
+  from?: () => CallOptions["from"];
+  validation: ValidationMode;
+  onValidationIssue?: (report: ValidationReport) => void;
+}
+
+type RequestArg = Record<string, unknown> & { body?: unknown };
+
+const encodeSegment = (value: unknown) => encodeURIComponent(String(value));
+
+/** Follows `Link: rel="next"` one page at a time; stops on a missing link, a link seen before or an empty page. */
+export class OcpiPager<T> implements AsyncIterable<T> {
+  /** X-Total-Count of the latest page. */
+  totalCount?: number;
+  /** X-Limit of the latest page. */
+  limit?: number;
+  /** Why iteration ended early, when it did: the peer's Link looped back or led to an empty page. */
+  stoppedBecause?: "looping-link" | "empty-page";
+
+  constructor(private readonly fetchPage: (next?: string) => Promise<OcpiPage<T>>) {}
+
+  /** The pages, one at a time. */
+  async *pages(): AsyncGenerator<OcpiPage<T>> {
+    const seen = new Set<string>();
+    let next: string | undefined;
+    for (let first = true; first || next !== undefined; first = false) {
+      const page = await this.fetchPage(next);
+      this.totalCount = page.totalCount;
+      this.limit = page.limit;
+      yield page;
+      if (page.next === undefined) return;
+      if (seen.has(page.next) || page.next === next) {
+        this.stoppedBecause = "looping-link";
+        return;
+      }
+      if (page.data.length === 0) {
+        this.stoppedBecause = "empty-page";
+        return;
+      }
+      seen.add(page.next);
+      next = page.next;
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for await (const page of this.pages()) yield* page.data;
+  }
+
+  /** Every object in one array (the whole list in memory: prefer `for await` for large lists). */
+  async toArray(): Promise<T[]> {
+    const all: T[] = [];
+    for await (const item of this) all.push(item);
+    return all;
+  }
+}
+
+export class OperationRunner implements OperationCaller<unknown> {
+  constructor(private readonly ctx: RunnerContext) {}
+
+  call(info: OperationInfo) {
+    return ((request?: RequestArg, options?: CallOptions) => this.send(info, request ?? {}, options ?? {})) as never;
+  }
+
+  callAt(info: OperationInfo) {
+    return ((responseUrl: string, request?: RequestArg, options?: CallOptions) =>
+      this.send(info, request ?? {}, options ?? {}, responseUrl)) as never;
+  }
+
+  page(info: OperationInfo) {
+    return ((request?: RequestArg, options?: CallOptions) => this.sendPage(info, request ?? {}, options ?? {})) as never;
+  }
+
+  all(info: OperationInfo) {
+    return ((request?: RequestArg, options?: CallOptions) => {
+      const correlationId = options?.correlationId ?? newRequestId();
+      return new OcpiPager((next) => this.sendPage(info, request ?? {}, { ...options, correlationId }, next));
+    }) as never;
+  }
+
+  private async sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>> {
+    const result = await this.send(info, request, options, undefined, next);
+    const data = result.data;
+    if (!Array.isArray(data)) {
+      throw new OcpiError("invalid-response", `${info.operationId}: a paginated response's data must be a list`, {
+        httpStatus: result.httpStatus,
+        requestId: result.requestId,
+        correlationId: result.correlationId,
+      });
+    }
+    const page: OcpiPage<unknown> = { ...result, data };
+    const total = parseCountHeader(result.headers.get(OcpiHeaders.TotalCount));
+    const limit = parseCountHeader(result.headers.get(OcpiHeaders.Limit));
+    const nextLink = parseNextLink(result.headers.get(OcpiHeaders.Link));
+    if (total !== undefined) page.totalCount = total;
+    if (limit !== undefined) page.limit = limit;
+    if (nextLink !== undefined) page.next = new URL(nextLink, result.url).href;
+    return page;
+  }
+
+  /** One HTTP exchange of an operation. `responseUrl` for results, `nextUrl` for following a page link. */
+  async send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string, nextUrl?: string): Promise<OcpiResult<unknown>> {
+    const { ctx } = this;
+    const validation = options.validation ?? ctx.validation;
+    const { body, ...params } = request;
+    if (info.request && validation !== "off") {
+      if (body === undefined) {
+        if (info.request.required) throw new OcpiError("validation", `${info.operationId}: a request body is required`);
+      } else {
+        const checked = info.request.validator.validate(body);
+        if (!checked.ok) {
+          throw new OcpiError("validation", `${info.operationId}: the ${info.request.validator.name} to send is invalid: ${formatIssues(checked.errors)}`, {
+            issues: checked.errors,
+          });
+        }
+      }
+    }
+    const path: Record<string, unknown> = {};
+    const query: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(params)) {
+      if (value === undefined) continue;
+      if (info.pathParams.includes(key)) path[key] = value;
+      else if (info.query.includes(key)) query[key] = value;
+    }
+    for (const name of info.pathParams) {
+      if (path[name] === undefined) throw new OcpiError("validation", `${info.operationId}: path parameter ${name} is missing`);
+    }
+    // openapi-fetch joins its base URL and the layout path, then hands the URL to the path serializer; the real URL
+    // is the peer's endpoint (or a response_url, or a next-page link) plus the operation's own path.
+    let target: string;
+    let finalQuery: Record<string, unknown> = query;
+    if (nextUrl !== undefined) {
+      const url = new URL(nextUrl);
+      finalQuery = Object.fromEntries(url.searchParams);
+      url.search = "";
+      target = url.href;
+    } else if (responseUrl !== undefined) {
+      target = responseUrl;
+    } else {
+      const ownPath = info.path.replace(/\{([a-z_]+)\}/g, (_, name: string) => encodeSegment(path[name]));
+      target = ctx.baseUrl(info).replace(/\/+$/, "") + ownPath;
+    }
+    const baseUrl = target;
+    let requestId = newRequestId();
+    const correlationId = options.correlationId ?? newRequestId();
+    const version = ctx.version();
+    const token = ctx.token(info);
+    const encoding = ctx.tokenEncoding();
+    const headers: Record<string, string> = {
+      Authorization: encoding === "raw" ? `Token ${token}` : encoding === "base64" ? authorizationHeader(token, "2.2.1") : authorizationHeader(token, version ?? "2.2.1"),
+      [OcpiHeaders.RequestId]: requestId,
+      [OcpiHeaders.CorrelationId]: correlationId,
+      ...routingHeaders({ ...((options.from ?? ctx.from?.()) ? { from: (options.from ?? ctx.from?.())! } : {}), ...(options.to ? { to: options.to } : {}) }),
+      ...options.headers,
+    };
+    const method = info.method;
+    let response: Response;
+    let parsed: unknown;
+    let requestUrl = baseUrl;
+    const send = (req: Request) => {
+      requestUrl = req.url;
+      return ctx.transport(req, options.timeoutMs, (attempt) => {
+        requestId = attempt.headers.get(OcpiHeaders.RequestId) ?? requestId;
+      });
+    };
+    try {
+      const result = await ctx.http.request(method.toLowerCase() as "get", info.layoutPath as never, {
+        baseUrl: "http://layout.invalid",
+        pathSerializer: () => target,
+        params: { path, query: finalQuery },
+        ...(body !== undefined ? { body } : {}),
+        headers,
+        parseAs: "text",
+        fetch: send,
+        ...(options.signal ? { signal: options.signal } : {}),
+      } as never);
+      response = result.response;
+      const raw: unknown = result.data ?? result.error;
+      parsed = typeof raw === "string" ? parseJson(raw) : raw;
+    } catch (error) {
+      throw toTransportError(error, info, { method, requestId, correlationId, url: requestUrl });
+    }
+    const url = requestUrl;
+    const details = { method, requestId, correlationId, url, httpStatus: response.status };
+    if (!isEnvelope(parsed)) {
+      if (!response.ok) throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}`, details);
+      throw new OcpiError("invalid-response", `${method} ${url}: the response is not an OCPI envelope`, details);
+    }
+    const env = parsed as OcpiEnvelope;
+    const ocpiDetails = { ...details, statusCode: env.status_code, ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}) };
+    if (!response.ok) {
+      throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
+    }
+    if (!isSuccessStatus(env.status_code)) {
+      throw new OcpiError("ocpi", `${method} ${url}: OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
+    }
+    const data = this.checkData(info, env.data, validation, { url, requestId });
+    return {
+      data,
+      url,
+      statusCode: env.status_code,
+      ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}),
+      timestamp: env.timestamp,
+      httpStatus: response.status,
+      headers: response.headers,
+      requestId,
+      correlationId,
+    };
+  }
+
+  private checkData(info: OperationInfo, data: unknown, validation: ValidationMode, where: { url: string; requestId: string }): unknown {
+    const spec = info.response;
+    if (!spec || validation === "off" || data === undefined) return data;
+    const repaired = validation === "lenient" ? repairTimestamps(data) : { value: data, repaired: [] };
+    const issues = validateData(spec, repaired.value);
+    if (validation === "strict" && issues.length) {
+      throw new OcpiError("validation", `${info.operationId}: the ${spec.validator.name}${spec.list ? " list" : ""} received is invalid: ${formatIssues(issues)}`, {
+        issues,
+        url: where.url,
+        requestId: where.requestId,
+      });
+    }
+    if (validation === "lenient" && (issues.length || repaired.repaired.length)) {
+      this.ctx.onValidationIssue?.({ operationId: info.operationId, url: where.url, requestId: where.requestId, issues, repaired: repaired.repaired });
+    }
+    return repaired.value;
+  }
+}
+
+function validateData(spec: NonNullable<OperationInfo["response"]>, data: unknown): ValidationIssue[] {
+  if (!spec.list) {
+    const result = spec.validator.validate(data);
+    return result.ok ? [] : result.errors;
+  }
+  if (!Array.isArray(data)) return [{ pointer: "", message: "must be an array", keyword: "type" }];
+  return data.flatMap((item, i) => {
+    const result = spec.validator.validate(item);
+    return result.ok ? [] : result.errors.map((e) => ({ ...e, pointer: `/${i}${e.pointer}` }));
+  });
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function toTransportError(error: unknown, info: OperationInfo, details: { method: string; requestId: string; correlationId: string; url: string }): OcpiError {
+  if (error instanceof OcpiError) return error;
+  const name = (error as Error | undefined)?.name;
+  if (name === "TimeoutError") return new OcpiError("timeout", `${info.operationId}: ${(error as Error).message}`, { ...details, cause: error });
+  if (name === "AbortError") return new OcpiError("network", `${info.operationId}: aborted`, { ...details, cause: error });
+  return new OcpiError("network", `${info.operationId}: ${(error as Error)?.message ?? String(error)}`, { ...details, cause: error });
+}
