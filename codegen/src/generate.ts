@@ -23,6 +23,8 @@ export interface GenerateOptions {
   versions?: string[];
   /** Compare with what is on disk instead of writing. */
   check?: boolean;
+  /** The JSON Schema of endpoint descriptions; `<schemasDir>/endpoints.schema.json` by default. */
+  endpointsFormat?: string;
 }
 
 export interface GenerateResult {
@@ -49,7 +51,7 @@ export async function emitAll(model: Model, targets: GenerateTargets): Promise<O
 }
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const model = await loadSchemas(options.schemasDir, options.versions);
+  const model = await loadSchemas(options.schemasDir, options.versions, options.endpointsFormat ? { endpointsFormat: options.endpointsFormat } : {});
   const outputs = await emitAll(model, options.targets);
   const drift = options.check ? await diffOutputs(outputs) : await writeOutputs(outputs);
   return { model, drift, fileCount: outputs.reduce((n, o) => n + o.files.length, 0) };

@@ -1,5 +1,11 @@
 export { generate, emitAll, repoTargets, summarize } from "./generate.js";
 export type { GenerateOptions, GenerateResult, GenerateTargets } from "./generate.js";
+export type { LoadOptions } from "./load/loadSchemas.js";
+export { loadEndpoints, buildEndpointsModel } from "./load/loadEndpoints.js";
+export { allOperations, layoutPath, operationId } from "./model/endpoints.js";
+export type { EndpointsModel, ModuleModel, InterfaceModel, OperationModel, ParameterModel } from "./model/endpoints.js";
+export { emitOpenApi, openApiDocument, bundleOperations, bundleRoles, toComponentRefs } from "./emit/openapi/emitOpenApi.js";
+export { emitClient } from "./emit/client/emitClient.js";
 export { loadSchemas, loadVersion, buildVersionModel, listVersions, compareVersions, SchemaConventionError } from "./load/loadSchemas.js";
 export { RefResolver, versionIdent } from "./model/model.js";
 export type { Model, VersionModel, SchemaFile, NamedSchema, NamedSchemaKind, JsonSchema, ResolvedRef } from "./model/model.js";

@@ -21,14 +21,14 @@ interface RawEndpoints {
 }
 
 /** Reads `endpoints.json` of a version folder, if there is one, checked against its format and the version's schemas. */
-export async function loadEndpoints(schemasDir: string, version: VersionModel): Promise<EndpointsModel | undefined> {
+export async function loadEndpoints(schemasDir: string, version: VersionModel, formatFile = path.join(schemasDir, "endpoints.schema.json")): Promise<EndpointsModel | undefined> {
   let text: string;
   try {
     text = await readFile(path.join(schemasDir, version.version, "endpoints.json"), "utf8");
   } catch {
     return undefined;
   }
-  const format = JSON.parse(await readFile(path.join(schemasDir, "endpoints.schema.json"), "utf8")) as object;
+  const format = JSON.parse(await readFile(formatFile, "utf8")) as object;
   return buildEndpointsModel(JSON.parse(text) as RawEndpoints, version, format);
 }
 

@@ -38,12 +38,17 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** Loads every version folder (or the ones named) into the shared model, checking the schema conventions. */
-export async function loadSchemas(schemasDir: string, versions?: string[]): Promise<Model> {
+export interface LoadOptions {
+  /** The JSON Schema of endpoint descriptions; `<schemasDir>/endpoints.schema.json` by default. */
+  endpointsFormat?: string;
+}
+
+export async function loadSchemas(schemasDir: string, versions?: string[], options: LoadOptions = {}): Promise<Model> {
   const chosen = versions ?? (await listVersions(schemasDir));
   const loaded: VersionModel[] = [];
   for (const version of chosen) {
     const model = await loadVersion(path.join(schemasDir, version), version);
-    const endpoints = await loadEndpoints(schemasDir, model);
+    const endpoints = await loadEndpoints(schemasDir, model, options.endpointsFormat);
     loaded.push(endpoints ? { ...model, endpoints } : model);
   }
   return { versions: loaded };

@@ -1,5 +1,5 @@
 import type { OutputFile } from "../../lib/output.js";
-import { allOperations, type OperationModel, type ParameterModel } from "../../model/endpoints.js";
+import type { OperationModel, ParameterModel } from "../../model/endpoints.js";
 import { RefResolver, type JsonSchema, type VersionModel } from "../../model/model.js";
 
 /** Marks a generated JSON document (JSON has no comments). */
@@ -125,6 +125,9 @@ export function bundleRoles(version: VersionModel): string[] {
 
 /** The OpenAPI 3.1 document of a version, whole or for one role (what a platform in that role serves). */
 export function openApiDocument(version: VersionModel, role?: string): JsonSchema {
+  if (!version.schemas.some((s) => s.name === "OcpiResponse")) {
+    throw new Error(`${version.version}: the OpenAPI documents need the response envelope, a schema named OcpiResponse`);
+  }
   const resolver = new RefResolver(version);
   const folderBase = version.files[0]!.id;
   const component = (schema: unknown) => toComponentRefs(schema, folderBase, resolver);
@@ -215,4 +218,3 @@ export function emitOpenApi(version: VersionModel): OutputFile[] {
   return files;
 }
 
-export { allOperations };

@@ -50,8 +50,8 @@ export class OcpiClient {
     const retry: RetryPolicy | false = options.retry === false ? false : { ...DEFAULT_RETRY, ...options.retry };
     const ctx: RunnerContext = {
       http: createClient({ fetch: baseFetch }),
-      transport: (request, timeoutMs, onAttempt) =>
-        fetchWithPolicy(request, baseFetch, retry, timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS, onAttempt),
+      transport: (request, call) => fetchWithPolicy(request, baseFetch, retry, call),
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       version: () => this.version,
       token: () => this.token,
       tokenEncoding: () => this.encoding,

@@ -26,6 +26,20 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random = Math
 
 const retryableStatus = (status: number) => status >= 500 && status <= 599;
 
+
+export interface AttemptOptions {
+  timeoutMs: number;
+  /**
+   * The timeout signal the request was already created with (combined with the caller's signal), so the first
+   * attempt can go out as it is, without building a second Request.
+   */
+  firstTimeout?: AbortSignal;
+  /** The caller's own cancellation. */
+  signal?: AbortSignal;
+  /** Sees each attempt's request (its X-Request-ID). */
+  onAttempt?: (request: Request) => void;
+}
+
 /**
  * One request, with a timeout per attempt and, for GET, retries on network errors, timeouts and 5xx. Each attempt
  * gets its own X-Request-ID; the X-Correlation-ID stays. The caller's own abort is never retried.
@@ -34,17 +48,23 @@ export async function fetchWithPolicy(
   request: Request,
   fetchImpl: (request: Request) => Promise<Response>,
   policy: RetryPolicy | false,
-  timeoutMs: number,
-  onAttempt?: (request: Request) => void,
+  { timeoutMs, signal: callerSignal, onAttempt, firstTimeout }: AttemptOptions,
 ): Promise<Response> {
-  const callerSignal = request.signal;
   const retries = policy && request.method === "GET" ? policy.retries : 0;
   for (let attempt = 0; ; attempt++) {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([callerSignal, timeout]);
-    const headers = new Headers(request.headers);
-    if (attempt > 0) headers.set(OcpiHeaders.RequestId, newRequestId());
-    const attemptRequest = new Request(request.clone(), { signal, headers });
+    let timeout: AbortSignal;
+    let attemptRequest: Request;
+    if (attempt === 0 && firstTimeout) {
+      timeout = firstTimeout;
+      attemptRequest = request;
+    } else {
+      timeout = AbortSignal.timeout(timeoutMs);
+      const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+      // Retries happen for GET only, which has no body to replay; each retry gets its own X-Request-ID.
+      const headers = new Headers(request.headers);
+      if (attempt > 0) headers.set(OcpiHeaders.RequestId, newRequestId());
+      attemptRequest = new Request(request, { signal, headers });
+    }
     onAttempt?.(attemptRequest);
     let failure: unknown;
     try {
@@ -52,7 +72,7 @@ export async function fetchWithPolicy(
       if (!retryableStatus(response.status) || attempt >= retries) return response;
       await response.body?.cancel();
     } catch (error) {
-      if (callerSignal.aborted) throw error;
+      if (callerSignal?.aborted) throw error;
       failure = timeout.aborted ? new TimeoutError(`no response within ${timeoutMs} ms`, { cause: error }) : error;
       if (attempt >= retries) throw failure;
     }

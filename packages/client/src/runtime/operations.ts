@@ -123,7 +123,12 @@ export interface OperationCaller<Paths> {
 export interface RunnerContext {
   http: Client<Record<string, never>>;
   /** Sends one request (timeouts, retries); `timeoutMs` overrides the client's for one call; `onAttempt` sees each try. */
-  transport(request: Request, timeoutMs: number | undefined, onAttempt: (request: Request) => void): Promise<Response>;
+  transport(
+    request: Request,
+    call: { timeoutMs: number; signal?: AbortSignal; firstTimeout: AbortSignal; onAttempt: (request: Request) => void },
+  ): Promise<Response>;
+  /** The client's timeout per request, in ms. */
+  timeoutMs: number;
   /** OCPI version for token encoding; undefined before discovery. */
   version(): string | undefined;
   token(info: OperationInfo): string;
@@ -186,7 +191,18 @@ export class OcpiPager<T> implements AsyncIterable<T> {
 }
 
 export class OperationRunner implements OperationCaller<unknown> {
+  private lastAuthorization?: { key: string; value: string };
+
   constructor(private readonly ctx: RunnerContext) {}
+
+  /** The Authorization header, remembered while token, encoding and version stay the same. */
+  private authorization(token: string, encoding: "auto" | "base64" | "raw", version: string | undefined): string {
+    const key = `${encoding}\u0000${version ?? ""}\u0000${token}`;
+    if (this.lastAuthorization?.key === key) return this.lastAuthorization.value;
+    const value = encoding === "raw" ? `Token ${token}` : authorizationHeader(token, encoding === "base64" ? "2.2.1" : (version ?? "2.2.1"));
+    this.lastAuthorization = { key, value };
+    return value;
+  }
 
   call(info: OperationInfo) {
     return ((request?: RequestArg, options?: CallOptions) => this.send(info, request ?? {}, options ?? {})) as never;
@@ -274,10 +290,8 @@ export class OperationRunner implements OperationCaller<unknown> {
     let requestId = newRequestId();
     const correlationId = options.correlationId ?? newRequestId();
     const version = ctx.version();
-    const token = ctx.token(info);
-    const encoding = ctx.tokenEncoding();
     const headers: Record<string, string> = {
-      Authorization: encoding === "raw" ? `Token ${token}` : encoding === "base64" ? authorizationHeader(token, "2.2.1") : authorizationHeader(token, version ?? "2.2.1"),
+      Authorization: this.authorization(ctx.token(info), ctx.tokenEncoding(), version),
       [OcpiHeaders.RequestId]: requestId,
       [OcpiHeaders.CorrelationId]: correlationId,
       ...routingHeaders({ ...((options.from ?? ctx.from?.()) ? { from: (options.from ?? ctx.from?.())! } : {}), ...(options.to ? { to: options.to } : {}) }),
@@ -287,10 +301,19 @@ export class OperationRunner implements OperationCaller<unknown> {
     let response: Response;
     let parsed: unknown;
     let requestUrl = baseUrl;
+    // The first attempt's signal goes into the Request openapi-fetch builds; retries build their own.
+    const timeoutMs = options.timeoutMs ?? ctx.timeoutMs;
+    const firstTimeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, firstTimeout]) : firstTimeout;
     const send = (req: Request) => {
       requestUrl = req.url;
-      return ctx.transport(req, options.timeoutMs, (attempt) => {
-        requestId = attempt.headers.get(OcpiHeaders.RequestId) ?? requestId;
+      return ctx.transport(req, {
+        timeoutMs,
+        firstTimeout,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onAttempt: (attempt) => {
+          requestId = attempt.headers.get(OcpiHeaders.RequestId) ?? requestId;
+        },
       });
     };
     try {
@@ -302,7 +325,7 @@ export class OperationRunner implements OperationCaller<unknown> {
         headers,
         parseAs: "text",
         fetch: send,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal,
       } as never);
       response = result.response;
       const raw: unknown = result.data ?? result.error;
@@ -341,18 +364,19 @@ export class OperationRunner implements OperationCaller<unknown> {
   private checkData(info: OperationInfo, data: unknown, validation: ValidationMode, where: { url: string; requestId: string }): unknown {
     const spec = info.response;
     if (!spec || validation === "off" || data === undefined) return data;
-    const repaired = validation === "lenient" ? repairTimestamps(data) : { value: data, repaired: [] };
-    const issues = validateData(spec, repaired.value);
-    if (validation === "strict" && issues.length) {
+    const issues = validateData(spec, data);
+    if (issues.length === 0) return data;
+    if (validation === "strict") {
       throw new OcpiError("validation", `${info.operationId}: the ${spec.validator.name}${spec.list ? " list" : ""} received is invalid: ${formatIssues(issues)}`, {
         issues,
         url: where.url,
         requestId: where.requestId,
       });
     }
-    if (validation === "lenient" && (issues.length || repaired.repaired.length)) {
-      this.ctx.onValidationIssue?.({ operationId: info.operationId, url: where.url, requestId: where.requestId, issues, repaired: repaired.repaired });
-    }
+    // Lenient: repair what peers commonly get wrong, accept the rest, and say what was wrong.
+    const repaired = repairTimestamps(data);
+    const remaining = repaired.repaired.length ? validateData(spec, repaired.value) : issues;
+    this.ctx.onValidationIssue?.({ operationId: info.operationId, url: where.url, requestId: where.requestId, issues: remaining, repaired: repaired.repaired });
     return repaired.value;
   }
 }

@@ -3,4 +3,5 @@
 // Every type of OCPI 9.9.9.
 
 export type * from "./common.gen.js";
+export type * from "./transport.gen.js";
 export type * from "./widgets.gen.js";

@@ -25,6 +25,8 @@ export const validators = {
   URL: defineValidator<T.URL>("URL", loose.URL, strict.URL, patternNames),
   /** Whole number. */
   int: defineValidator<number>("int", loose.int, strict.int, patternNames),
+  /** Envelope. */
+  OcpiResponse: defineValidator<T.OcpiResponse>("OcpiResponse", loose.OcpiResponse, strict.OcpiResponse, patternNames),
   /** A thing with parts. */
   Widget: defineValidator<T.Widget>("Widget", loose.Widget, strict.Widget, patternNames),
   /** PATCH body of Widget */

@@ -215,15 +215,125 @@ return errors === 0;
 }
 validate25.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-export const Widget = validate27;
-const schema38 = {"title":"Widget","description":"A thing with parts.","type":"object","properties":{"id":{"description":"Identifier.","type":"string","maxLength":4,"$ref":"common.json#/$defs/CiString"},"kind":{"description":"What it is.","$ref":"#/$defs/WidgetKind"},"parts":{"description":"At least one part.","type":"array","items":{"$ref":"#/$defs/Part"},"minItems":1},"homepage":{"description":"Where to read more.","$ref":"common.json#/$defs/URL"},"last_updated":{"description":"Last change.","$ref":"common.json#/$defs/DateTime"}},"required":["id","kind","parts","last_updated"],"additionalProperties":false};
-const schema40 = {"title":"WidgetKind","description":"Kinds of widget.","type":"string","enum":["SMALL","LARGE"]};
-const schema41 = {"title":"Part","description":"One part of a widget.","type":"object","properties":{"name":{"description":"Display name.","type":"string","maxLength":8,"$ref":"common.json#/$defs/string"},"count":{"description":"How many.","$ref":"common.json#/$defs/int"}},"required":["name"],"additionalProperties":false};
+export const OcpiResponse = validate27;
+const schema38 = {"title":"OcpiResponse","description":"Envelope.","type":"object","properties":{"data":{"description":"Payload."},"status_code":{"description":"Status.","$ref":"common.json#/$defs/int"},"timestamp":{"description":"When.","$ref":"common.json#/$defs/DateTime"}},"required":["status_code","timestamp"],"additionalProperties":false};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate28.evaluated;
+const evaluated0 = validate27.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.status_code === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "status_code"}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.timestamp === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "timestamp"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "data") || (key0 === "status_code")) || (key0 === "timestamp"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.status_code !== undefined){
+let data0 = data.status_code;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+const err3 = {instancePath:instancePath+"/status_code",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.timestamp !== undefined){
+let data1 = data.timestamp;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err4 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(!pattern6.test(data1)){
+const err5 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z?$"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate27.errors = vErrors;
+return errors === 0;
+}
+validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+export const Widget = validate29;
+const schema42 = {"title":"Widget","description":"A thing with parts.","type":"object","properties":{"id":{"description":"Identifier.","type":"string","maxLength":4,"$ref":"common.json#/$defs/CiString"},"kind":{"description":"What it is.","$ref":"#/$defs/WidgetKind"},"parts":{"description":"At least one part.","type":"array","items":{"$ref":"#/$defs/Part"},"minItems":1},"homepage":{"description":"Where to read more.","$ref":"common.json#/$defs/URL"},"last_updated":{"description":"Last change.","$ref":"common.json#/$defs/DateTime"}},"required":["id","kind","parts","last_updated"],"additionalProperties":false};
+const schema44 = {"title":"WidgetKind","description":"Kinds of widget.","type":"string","enum":["SMALL","LARGE"]};
+const schema45 = {"title":"Part","description":"One part of a widget.","type":"object","properties":{"name":{"description":"Display name.","type":"string","maxLength":8,"$ref":"common.json#/$defs/string"},"count":{"description":"How many.","$ref":"common.json#/$defs/int"}},"required":["name"],"additionalProperties":false};
+
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate30.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -324,16 +434,16 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
-validate28.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate27.evaluated;
+const evaluated0 = validate29.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -453,7 +563,7 @@ vErrors.push(err9);
 errors++;
 }
 if(!((data1 === "SMALL") || (data1 === "LARGE"))){
-const err10 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/WidgetKind/enum",keyword:"enum",params:{allowedValues: schema40.enum}};
+const err10 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/WidgetKind/enum",keyword:"enum",params:{allowedValues: schema44.enum}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -478,8 +588,8 @@ errors++;
 }
 const len0 = data2.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate28(data2[i0], {instancePath:instancePath+"/parts/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate30(data2[i0], {instancePath:instancePath+"/parts/" + i0,parentData:data2,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -576,19 +686,19 @@ vErrors.push(err19);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
-validate27.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate29.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const WidgetPatch = validate30;
-const schema46 = {"title":"WidgetPatch","description":"Partial Widget.","type":"object","properties":{"id":{"$ref":"#/$defs/Widget/properties/id"},"kind":{"$ref":"#/$defs/Widget/properties/kind"},"parts":{"$ref":"#/$defs/Widget/properties/parts"},"homepage":{"$ref":"#/$defs/Widget/properties/homepage"},"last_updated":{"$ref":"#/$defs/Widget/properties/last_updated"}},"required":["last_updated"],"additionalProperties":false};
-const schema47 = {"description":"Identifier.","type":"string","maxLength":4,"$ref":"common.json#/$defs/CiString"};
+export const WidgetPatch = validate32;
+const schema50 = {"title":"WidgetPatch","description":"Partial Widget.","type":"object","properties":{"id":{"$ref":"#/$defs/Widget/properties/id"},"kind":{"$ref":"#/$defs/Widget/properties/kind"},"parts":{"$ref":"#/$defs/Widget/properties/parts"},"homepage":{"$ref":"#/$defs/Widget/properties/homepage"},"last_updated":{"$ref":"#/$defs/Widget/properties/last_updated"}},"required":["last_updated"],"additionalProperties":false};
+const schema51 = {"description":"Identifier.","type":"string","maxLength":4,"$ref":"common.json#/$defs/CiString"};
 
-function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate31.evaluated;
+const evaluated0 = validate33.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -639,17 +749,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate31.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
-validate31.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate33.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"description":"At least one part.","type":"array","items":{"$ref":"#/$defs/Part"},"minItems":1};
+const schema54 = {"description":"At least one part.","type":"array","items":{"$ref":"#/$defs/Part"},"minItems":1};
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate33.evaluated;
+const evaluated0 = validate35.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -669,8 +779,8 @@ errors++;
 }
 const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate28(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+if(!(validate30(data[i0], {instancePath:instancePath+"/" + i0,parentData:data,parentDataProperty:i0,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -685,16 +795,16 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate33.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
-validate33.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
+validate35.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate30.evaluated;
+const evaluated0 = validate32.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -725,8 +835,8 @@ errors++;
 }
 }
 if(data.id !== undefined){
-if(!(validate31(data.id, {instancePath:instancePath+"/id",parentData:data,parentDataProperty:"id",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate31.errors : vErrors.concat(validate31.errors);
+if(!(validate33(data.id, {instancePath:instancePath+"/id",parentData:data,parentDataProperty:"id",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
 errors = vErrors.length;
 }
 }
@@ -743,7 +853,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!((data1 === "SMALL") || (data1 === "LARGE"))){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/Widget/properties/kind/enum",keyword:"enum",params:{allowedValues: schema40.enum}};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/$defs/Widget/properties/kind/enum",keyword:"enum",params:{allowedValues: schema44.enum}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -754,8 +864,8 @@ errors++;
 }
 }
 if(data.parts !== undefined){
-if(!(validate33(data.parts, {instancePath:instancePath+"/parts",parentData:data,parentDataProperty:"parts",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate35(data.parts, {instancePath:instancePath+"/parts",parentData:data,parentDataProperty:"parts",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
@@ -840,17 +950,17 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
-validate30.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate32.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const Part = validate36;
+export const Part = validate38;
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate36.evaluated;
+const evaluated0 = validate38.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -951,17 +1061,17 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
-validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const WidgetKind = validate37;
+export const WidgetKind = validate39;
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate37.evaluated;
+const evaluated0 = validate39.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -979,7 +1089,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!((data === "SMALL") || (data === "LARGE"))){
-const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema40.enum}};
+const err1 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema44.enum}};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -988,8 +1098,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
-validate37.evaluated = {"dynamicProps":false,"dynamicItems":false};
+validate39.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
