@@ -3,6 +3,7 @@ import { emitTypes } from "./emit/types/emitTypes.js";
 import { emitValidators } from "./emit/validators/emitValidators.js";
 import { emitOpenApi } from "./emit/openapi/emitOpenApi.js";
 import { emitClient } from "./emit/client/emitClient.js";
+import { emitServer } from "./emit/server/emitServer.js";
 import { loadSchemas } from "./load/loadSchemas.js";
 import { diffOutputs, writeOutputs, type Drift, type OutputDir } from "./lib/output.js";
 import type { Model } from "./model/model.js";
@@ -13,6 +14,7 @@ export interface GenerateTargets {
   validators: string;
   openapi: string;
   client: string;
+  server: string;
 }
 
 export interface GenerateOptions {
@@ -41,13 +43,15 @@ export async function emitAll(model: Model, targets: GenerateTargets): Promise<O
   const validators: OutputDir = { dir: targets.validators, files: [] };
   const openapi: OutputDir = { dir: targets.openapi, files: [] };
   const client: OutputDir = { dir: targets.client, files: [] };
+  const server: OutputDir = { dir: targets.server, files: [] };
   for (const version of model.versions) {
     types.files.push(...(await emitTypes(version)));
     validators.files.push(...emitValidators(version));
     openapi.files.push(...emitOpenApi(version));
     client.files.push(...(await emitClient(version)));
+    server.files.push(...emitServer(version));
   }
-  return [types, validators, openapi, client];
+  return [types, validators, openapi, client, server];
 }
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
@@ -64,6 +68,7 @@ export function repoTargets(root: string): GenerateTargets {
     validators: path.join(root, "packages/validators/src/generated"),
     openapi: path.join(root, "packages/openapi/src/generated"),
     client: path.join(root, "packages/client/src/generated"),
+    server: path.join(root, "packages/server/src/generated"),
   };
 }
 

@@ -6,6 +6,7 @@ export { allOperations, layoutPath, operationId } from "./model/endpoints.js";
 export type { EndpointsModel, ModuleModel, InterfaceModel, OperationModel, ParameterModel } from "./model/endpoints.js";
 export { emitOpenApi, openApiDocument, bundleOperations, bundleRoles, toComponentRefs } from "./emit/openapi/emitOpenApi.js";
 export { emitClient } from "./emit/client/emitClient.js";
+export { emitServer, handlersInterfaceName } from "./emit/server/emitServer.js";
 export { loadSchemas, loadVersion, buildVersionModel, listVersions, compareVersions, SchemaConventionError } from "./load/loadSchemas.js";
 export { RefResolver, versionIdent } from "./model/model.js";
 export type { Model, VersionModel, SchemaFile, NamedSchema, NamedSchemaKind, JsonSchema, ResolvedRef } from "./model/model.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emitAll, emitClient, emitOpenApi, emitTypes, emitValidators, generate, loadSchemas, type Model } from "../src/index.js";
+import { emitAll, emitClient, emitOpenApi, emitServer, emitTypes, emitValidators, generate, loadSchemas, type Model } from "../src/index.js";
 import { GENERATED_JSON_NOTE } from "../src/emit/openapi/emitOpenApi.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -45,8 +45,14 @@ describe("emitters on the fixture schemas", () => {
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/client/${f.path}`);
   });
 
+  it("server: route table and handler interfaces", async () => {
+    const files = emitServer(model.versions[0]!);
+    expect(files.map((f) => f.path)).toEqual(["9.9.9/index.gen.ts"]);
+    for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/server/${f.path}`);
+  });
+
   it("marks every file as generated", async () => {
-    const outputs = await emitAll(model, { types: "t", validators: "v", openapi: "o", client: "c" });
+    const outputs = await emitAll(model, { types: "t", validators: "v", openapi: "o", client: "c", server: "s" });
     for (const file of outputs.flatMap((o) => o.files)) {
       expect(file.path).toMatch(/\.gen\.(ts|json)$/);
       if (file.path.endsWith(".json")) expect(JSON.parse(file.content).info.description).toContain(GENERATED_JSON_NOTE);
@@ -55,8 +61,8 @@ describe("emitters on the fixture schemas", () => {
   });
 
   it("is deterministic", async () => {
-    const a = await emitAll(model, { types: "t", validators: "v", openapi: "o", client: "c" });
-    const b = await emitAll(await loadSchemas(fixtures, undefined, { endpointsFormat }), { types: "t", validators: "v", openapi: "o", client: "c" });
+    const a = await emitAll(model, { types: "t", validators: "v", openapi: "o", client: "c", server: "s" });
+    const b = await emitAll(await loadSchemas(fixtures, undefined, { endpointsFormat }), { types: "t", validators: "v", openapi: "o", client: "c", server: "s" });
     expect(b).toEqual(a);
   });
 
@@ -75,7 +81,7 @@ describe("generate: write and drift check", () => {
   });
 
   it("writes, then reports no drift, then reports a changed, a missing and a stale file", async () => {
-    const targets = { types: path.join(out, "types"), validators: path.join(out, "validators"), openapi: path.join(out, "openapi"), client: path.join(out, "client") };
+    const targets = { types: path.join(out, "types"), validators: path.join(out, "validators"), openapi: path.join(out, "openapi"), client: path.join(out, "client"), server: path.join(out, "server") };
     const first = await generate({ schemasDir: fixtures, endpointsFormat, targets });
     expect(first.drift.every((d) => d.change === "added")).toBe(true);
     expect(first.drift).toHaveLength(first.fileCount);

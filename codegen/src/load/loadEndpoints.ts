@@ -85,5 +85,16 @@ export function buildEndpointsModel(raw: RawEndpoints, version: VersionModel, fo
     });
     return module;
   });
+  for (const module of modules) {
+    for (const iface of module.interfaces) {
+      for (const op of iface.operations) {
+        if (op.result === undefined) continue;
+        const other = module.interfaces.find((i) => i !== iface)?.operations.find((o) => o.name === op.result);
+        if (!other || other.url !== "response_url") {
+          throw new SchemaConventionError(`${where}: ${op.operationId}: result ${op.result} must name a response_url operation of the other interface`);
+        }
+      }
+    }
+  }
   return { discovery: raw.discovery.map((op) => build(op)), modules };
 }

@@ -24,6 +24,8 @@ export interface OperationModel {
   auth: "tokenA" | "tokenC";
   requestBody?: { schema: { $ref: string }; required: boolean; description?: string };
   response: { data?: { $ref: string }; list: boolean; description?: string };
+  /** For a request carrying a response_url: the name of the operation, in the module's other interface, that sends the result. */
+  result?: string;
   /** Derived: unique id in the version, e.g. `locationsSenderGetEvse` or `versions`. */
   operationId: string;
   /** Derived: the module id, or `discovery`. */
