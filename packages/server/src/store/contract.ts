@@ -1,0 +1,563 @@
+/**
+ * The behaviour every Store must have, as a vitest suite: call storeContract() from a test file with a way to open
+ * a fresh, empty store. Each test gets its own store; `cleanup` (if given) runs after the store is closed.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
+
+const NL = { country_code: "NL", party_id: "EXM" };
+const DE = { country_code: "DE", party_id: "ABC" };
+
+type Party = { country_code: string; party_id: string };
+
+const keyOf = (id: string, party: Party = NL, module = "locations"): ObjectKey => ({ module, ...party, id });
+
+const objectOf = <T = { name: string }>(
+  id: string,
+  last_updated: string,
+  data?: T,
+  party: Party = NL,
+  module = "locations",
+): StoredObject<T> => ({
+  ...keyOf(id, party, module),
+  last_updated,
+  data: data ?? ({ name: `object ${id}` } as T),
+});
+
+const partyOf = (id: string, incomingToken: string, extra: Partial<PartyRecord> = {}): PartyRecord => ({
+  id,
+  incomingToken,
+  incomingTokenKind: "A",
+  endpoints: [],
+  roles: [],
+  status: "pending",
+  createdAt: "2024-01-01T00:00:00.000Z",
+  updatedAt: "2024-01-01T00:00:00.000Z",
+  ...extra,
+});
+
+// Code point order (what UTF-8 bytes give), independent of the implementation's own comparison.
+const byCodePoint = (a: string, b: string): number => {
+  const x = [...a].map((c) => c.codePointAt(0)!);
+  const y = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+};
+
+const keyText = (o: ObjectKey): string => JSON.stringify([o.module, o.country_code, o.party_id, o.id]);
+const ids = (page: ObjectPage): string[] => page.items.map((o) => o.id);
+
+async function putAll(store: Store, objects: StoredObject[], batch = 500): Promise<void> {
+  for (let i = 0; i < objects.length; i += batch) {
+    await Promise.all(objects.slice(i, i + batch).map((o) => store.putObject(o)));
+  }
+}
+
+/** Every item of the query, fetched page by page. */
+async function pageThrough(store: Store, query: Omit<ObjectQuery, "offset" | "limit">, limit: number) {
+  const items: StoredObject[] = [];
+  const totals = new Set<number>();
+  for (let offset = 0; ; offset += limit) {
+    const page = await store.listObjects({ ...query, offset, limit });
+    totals.add(page.total);
+    items.push(...page.items);
+    if (page.items.length < limit) return { items, totals: [...totals] };
+  }
+}
+
+export function storeContract(
+  name: string,
+  open: () => Promise<Store>,
+  cleanup?: (store: Store) => Promise<void>,
+): void {
+  describe(name, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.(store);
+    });
+
+    const list = (query: Partial<ObjectQuery> = {}) =>
+      store.listObjects({ module: "locations", offset: 0, limit: 1000, ...query });
+
+    describe("objects", () => {
+      it("returns undefined for an object it does not have", async () => {
+        expect(await store.getObject(keyOf("nope"))).toBeUndefined();
+        await store.putObject(objectOf("1", "2024-01-01T00:00:00Z"));
+        expect(await store.getObject(keyOf("1", DE))).toBeUndefined();
+        expect(await store.getObject(keyOf("1", NL, "tariffs"))).toBeUndefined();
+      });
+
+      it("gives back what was put", async () => {
+        const object = objectOf("LOC1", "2024-01-01T10:00:00Z", {
+          id: "LOC1",
+          coordinates: { latitude: "52.1", longitude: "4.3" },
+          evses: [{ uid: "E1", status: "AVAILABLE", connectors: [{ id: "1", max_voltage: 230 }] }],
+          publish: true,
+          parking_restrictions: null,
+        });
+        await store.putObject(object);
+        expect(await store.getObject(keyOf("LOC1"))).toEqual(object);
+      });
+
+      it("replaces an object with the same key", async () => {
+        await store.putObject(objectOf("1", "2024-01-01T00:00:00Z", { name: "old", extra: 1 }));
+        await store.putObject(objectOf("1", "2024-01-02T00:00:00Z", { name: "new" }));
+        expect(await store.getObject(keyOf("1"))).toEqual(objectOf("1", "2024-01-02T00:00:00Z", { name: "new" }));
+        expect((await list()).total).toBe(1);
+      });
+
+      it("keeps modules and parties apart", async () => {
+        await store.putObject(objectOf("1", "2024-01-01T00:00:00Z", { name: "nl" }));
+        await store.putObject(objectOf("1", "2024-01-01T00:00:00Z", { name: "de" }, DE));
+        await store.putObject(objectOf("1", "2024-01-01T00:00:00Z", { name: "tariff" }, NL, "tariffs"));
+        expect((await store.getObject<{ name: string }>(keyOf("1")))?.data.name).toBe("nl");
+        expect((await store.getObject<{ name: string }>(keyOf("1", DE)))?.data.name).toBe("de");
+        expect((await store.getObject<{ name: string }>(keyOf("1", NL, "tariffs")))?.data.name).toBe("tariff");
+        expect((await list()).total).toBe(2);
+        expect((await list({ module: "tariffs" })).total).toBe(1);
+      });
+
+      it("deletes an object, telling whether there was one", async () => {
+        await store.putObject(objectOf("1", "2024-01-01T00:00:00Z"));
+        await store.putObject(objectOf("2", "2024-01-01T00:00:00Z"));
+        expect(await store.deleteObject(keyOf("1", DE))).toBe(false);
+        expect(await store.deleteObject(keyOf("1"))).toBe(true);
+        expect(await store.getObject(keyOf("1"))).toBeUndefined();
+        expect(await store.deleteObject(keyOf("1"))).toBe(false);
+        expect(ids(await list())).toEqual(["2"]);
+        await store.putObject(objectOf("1", "2024-01-01T00:00:00Z"));
+        expect(ids(await list())).toEqual(["1", "2"]);
+      });
+
+      it("gives back last_updated exactly as it was given", async () => {
+        const given = [
+          "2024-05-01T10:00:00Z",
+          "2024-05-01T10:00:01",
+          "2024-05-01T10:00:02.1Z",
+          "2024-05-01T10:00:03.120",
+          "2024-05-01T10:00:04.123456Z",
+          "2024-05-01T12:00:05+02:00",
+        ];
+        for (const [i, last_updated] of given.entries()) await store.putObject(objectOf(`id${i}`, last_updated));
+        for (const [i, last_updated] of given.entries()) {
+          expect((await store.getObject(keyOf(`id${i}`)))?.last_updated).toBe(last_updated);
+        }
+        expect((await list()).items.map((o) => o.last_updated)).toEqual(given);
+        const updated = await store.updateObject(keyOf("id1"), (current) => current && { ...current, data: { name: "x" } });
+        expect(updated?.last_updated).toBe("2024-05-01T10:00:01");
+      });
+
+      it("rejects a last_updated that is not a DateTime, storing nothing", async () => {
+        for (const bad of ["yesterday", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-01-01", ""]) {
+          await expect(store.putObject(objectOf("1", bad))).rejects.toThrow();
+        }
+        expect(await store.getObject(keyOf("1"))).toBeUndefined();
+        expect((await list()).total).toBe(0);
+      });
+
+      it("hands out copies: changing what was given or returned does not change the store", async () => {
+        const given = objectOf("1", "2024-01-01T00:00:00Z", { name: "original", tags: ["a"] });
+        await store.putObject(given);
+        given.data.name = "changed after put";
+        given.data.tags.push("b");
+
+        const got = await store.getObject<{ name: string; tags: string[] }>(keyOf("1"));
+        got!.data.name = "changed after get";
+        got!.data.tags.push("c");
+        got!.last_updated = "2030-01-01T00:00:00Z";
+
+        const page = await store.listObjects<{ name: string; tags: string[] }>({ module: "locations", offset: 0, limit: 10 });
+        page.items[0]!.data.name = "changed after list";
+        page.items[0]!.id = "other";
+
+        const updated = await store.updateObject<{ name: string; tags: string[] }>(keyOf("1"), (current) => {
+          current!.data.tags.push("changed in change");
+          return undefined;
+        });
+        updated!.data.tags.push("changed after update");
+
+        expect(await store.getObject(keyOf("1"))).toEqual(objectOf("1", "2024-01-01T00:00:00Z", { name: "original", tags: ["a"] }));
+      });
+
+      it("stores unicode and odd ids", async () => {
+        const odd = ["a/b", "a%2Fb", "~", "with space", " lead", "..", "Straße", "日本語", "🚗", "'; DROP TABLE x; --", "\\"];
+        const party = { country_code: "ÄÖ", party_id: "ü/~" };
+        for (const id of odd) {
+          await store.putObject(objectOf(id, "2024-01-01T00:00:00Z", { name: `名前 ${id} 🚗 \u2028 "quoted"` }, party, "módulo"));
+        }
+        for (const id of odd) {
+          expect(await store.getObject(keyOf(id, party, "módulo"))).toEqual(
+            objectOf(id, "2024-01-01T00:00:00Z", { name: `名前 ${id} 🚗 \u2028 "quoted"` }, party, "módulo"),
+          );
+        }
+        const page = await store.listObjects({ module: "módulo", ...party, offset: 0, limit: 100 });
+        expect(page.total).toBe(odd.length);
+        expect(ids(page)).toEqual([...odd].sort(byCodePoint));
+        expect(await store.deleteObject(keyOf("a/b", party, "módulo"))).toBe(true);
+        expect(await store.getObject(keyOf("a%2Fb", party, "módulo"))).toBeDefined();
+      });
+    });
+
+    describe("lists", () => {
+      it("orders by last_updated, then country_code, party_id and id", async () => {
+        const objects = [
+          objectOf("b", "2024-01-01T00:00:01Z"),
+          objectOf("a", "2024-01-01T00:00:01Z", undefined, { country_code: "NL", party_id: "ZZZ" }),
+          objectOf("z", "2024-01-01T00:00:01Z", undefined, DE),
+          objectOf("a", "2024-01-01T00:00:01Z"),
+          objectOf("late", "2024-01-03T00:00:00Z", undefined, DE),
+          objectOf("early", "2023-12-31T23:59:59.999Z"),
+          objectOf("c", "2024-01-01T00:00:01Z", undefined, { country_code: "NL", party_id: "AAA" }),
+        ];
+        await putAll(store, objects);
+        const page = await list();
+        expect(page.items.map((o) => `${o.country_code}/${o.party_id}/${o.id}`)).toEqual([
+          "NL/EXM/early",
+          "DE/ABC/z",
+          "NL/AAA/c",
+          "NL/EXM/a",
+          "NL/EXM/b",
+          "NL/ZZZ/a",
+          "DE/ABC/late",
+        ]);
+        expect(page.total).toBe(7);
+      });
+
+      it("orders by instant, not by the text of last_updated", async () => {
+        await store.putObject(objectOf("noon-in-berlin", "2024-01-01T12:00:00+01:00"));
+        await store.putObject(objectOf("noon-utc", "2024-01-01T12:00:00Z"));
+        await store.putObject(objectOf("morning-no-zone", "2024-01-01T11:30:00"));
+        await store.putObject(objectOf("fraction", "2024-01-01T11:00:00.5"));
+        await store.putObject(objectOf("micro", "2024-01-01T11:00:00.000001Z"));
+        await store.putObject(objectOf("plain", "2024-01-01T11:00:00Z"));
+        // "noon-in-berlin" is the same instant as "plain": the id breaks the tie.
+        expect(ids(await list())).toEqual(["noon-in-berlin", "plain", "micro", "fraction", "morning-no-zone", "noon-utc"]);
+      });
+
+      it("orders ids by Unicode code point", async () => {
+        const odd = ["b", "B", "a", "é", "\uFFFD", "🚗", "a b", "~", "Z", "ab", "a"];
+        const unique = [...new Set(odd)];
+        for (const id of unique) await store.putObject(objectOf(id, "2024-01-01T00:00:00Z"));
+        expect(ids(await list())).toEqual([...unique].sort(byCodePoint));
+      });
+
+      it("scopes to one party when both country_code and party_id are given", async () => {
+        await putAll(store, [
+          objectOf("1", "2024-01-01T00:00:00Z"),
+          objectOf("2", "2024-01-02T00:00:00Z", undefined, DE),
+          objectOf("3", "2024-01-03T00:00:00Z"),
+          objectOf("4", "2024-01-04T00:00:00Z", undefined, { country_code: "NL", party_id: "ABC" }),
+          objectOf("5", "2024-01-05T00:00:00Z", undefined, NL, "tariffs"),
+        ]);
+        expect(ids(await list({ ...NL }))).toEqual(["1", "3"]);
+        expect((await list({ ...NL })).total).toBe(2);
+        expect(ids(await list({ ...DE }))).toEqual(["2"]);
+        expect(ids(await list({ country_code: "NL", party_id: "ABC" }))).toEqual(["4"]);
+        expect(await list({ country_code: "FR", party_id: "XYZ" })).toEqual({ items: [], total: 0 });
+        // Only one of the two does not scope.
+        expect(ids(await list({ country_code: "NL" }))).toEqual(["1", "2", "3", "4"]);
+        expect(ids(await list({ party_id: "EXM" }))).toEqual(["1", "2", "3", "4"]);
+      });
+
+      it("takes date_from inclusive and date_to exclusive", async () => {
+        await putAll(
+          store,
+          ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z", "2024-01-04T00:00:00Z"].map((t, i) =>
+            objectOf(String(i + 1), t),
+          ),
+        );
+        expect(ids(await list({ date_from: "2024-01-02T00:00:00Z" }))).toEqual(["2", "3", "4"]);
+        expect(ids(await list({ date_to: "2024-01-03T00:00:00Z" }))).toEqual(["1", "2"]);
+        const window = await list({ date_from: "2024-01-02T00:00:00Z", date_to: "2024-01-04T00:00:00Z" });
+        expect(ids(window)).toEqual(["2", "3"]);
+        expect(window.total).toBe(2);
+        expect(await list({ date_from: "2024-01-02T00:00:00Z", date_to: "2024-01-02T00:00:00Z" })).toEqual({ items: [], total: 0 });
+        expect(await list({ date_from: "2024-01-04T00:00:00Z", date_to: "2024-01-01T00:00:00Z" })).toEqual({ items: [], total: 0 });
+        expect(ids(await list({ date_from: "2024-01-01T00:00:00.000001Z" }))).toEqual(["2", "3", "4"]);
+        expect(ids(await list({ date_to: "2024-01-04T00:00:00.000001Z", date_from: "2024-01-03T23:59:59.999999Z" }))).toEqual(["4"]);
+        expect(ids(await list({ date_from: "2025-01-01T00:00:00Z" }))).toEqual([]);
+      });
+
+      it("compares dates as instants: fractions, with or without Z, offsets", async () => {
+        await store.putObject(objectOf("half", "2024-01-01T10:00:00.5Z"));
+        await store.putObject(objectOf("no-zone", "2024-01-01T11:00:00"));
+        await store.putObject(objectOf("offset", "2024-01-01T13:00:00+01:00"));
+        await store.putObject(objectOf("long-fraction", "2024-01-01T13:00:00.250000"));
+
+        // The same instant written differently is inside date_from and outside date_to.
+        for (const from of ["2024-01-01T10:00:00.5Z", "2024-01-01T10:00:00.500", "2024-01-01T10:00:00.500000Z", "2024-01-01T11:00:00.5+01:00"]) {
+          expect(ids(await list({ date_from: from }))).toEqual(["half", "no-zone", "offset", "long-fraction"]);
+          expect(ids(await list({ date_to: from }))).toEqual([]);
+        }
+        expect(ids(await list({ date_from: "2024-01-01T10:00:00.501Z" }))).toEqual(["no-zone", "offset", "long-fraction"]);
+        expect(ids(await list({ date_from: "2024-01-01T11:00:00Z", date_to: "2024-01-01T12:00:00" }))).toEqual(["no-zone"]);
+        expect(ids(await list({ date_from: "2024-01-01T12:00:00+01:00", date_to: "2024-01-01T12:00:00.000001" }))).toEqual(["no-zone", "offset"]);
+        expect(ids(await list({ date_from: "2024-01-01T12:00:00.001", date_to: "2024-01-01T13:00:00.25Z" }))).toEqual([]);
+        expect(ids(await list({ date_from: "2024-01-01T13:00:00.25Z" }))).toEqual(["long-fraction"]);
+      });
+
+      it("pages with offset and limit, counting every match in total", async () => {
+        await putAll(store, Array.from({ length: 10 }, (_, i) => objectOf(`id${i}`, `2024-01-01T00:00:0${i}Z`)));
+        const page = await list({ offset: 3, limit: 4 });
+        expect(ids(page)).toEqual(["id3", "id4", "id5", "id6"]);
+        expect(page.total).toBe(10);
+        expect(await list({ offset: 8, limit: 4 })).toMatchObject({ total: 10 });
+        expect(ids(await list({ offset: 8, limit: 4 }))).toEqual(["id8", "id9"]);
+        expect(await list({ offset: 10, limit: 4 })).toEqual({ items: [], total: 10 });
+        expect(await list({ offset: 50, limit: 4 })).toEqual({ items: [], total: 10 });
+        expect(await list({ offset: 0, limit: 0 })).toEqual({ items: [], total: 10 });
+        const windowed = await list({ date_from: "2024-01-01T00:00:02Z", date_to: "2024-01-01T00:00:08Z", offset: 1, limit: 2 });
+        expect(ids(windowed)).toEqual(["id3", "id4"]);
+        expect(windowed.total).toBe(6);
+      });
+
+      it("pages stably through objects that share one last_updated", async () => {
+        const all = Array.from({ length: 25 }, (_, i) => objectOf(`id${String(i).padStart(2, "0")}`, "2024-01-01T00:00:00Z"));
+        await putAll(store, [...all].reverse());
+        const { items, totals } = await pageThrough(store, { module: "locations" }, 4);
+        expect(items.map((o) => o.id)).toEqual(all.map((o) => o.id));
+        expect(totals).toEqual([25]);
+      });
+
+      it("returns an empty page for a module it has nothing of", async () => {
+        expect(await list({ module: "cdrs" })).toEqual({ items: [], total: 0 });
+      });
+
+      it("rejects invalid paging and dates", async () => {
+        await expect(list({ offset: -1 })).rejects.toThrow();
+        await expect(list({ limit: -1 })).rejects.toThrow();
+        await expect(list({ limit: 1.5 })).rejects.toThrow();
+        await expect(list({ offset: Number.NaN })).rejects.toThrow();
+        await expect(list({ date_from: "last week" })).rejects.toThrow();
+        await expect(list({ date_to: "2024-01-01T25:00:00Z" })).rejects.toThrow();
+      });
+
+      it("follows changes of last_updated in its order", async () => {
+        await putAll(store, ["1", "2", "3"].map((id) => objectOf(id, `2024-01-0${id}T00:00:00Z`)));
+        await store.putObject(objectOf("1", "2024-01-05T00:00:00Z"));
+        expect(ids(await list())).toEqual(["2", "3", "1"]);
+        await store.updateObject(keyOf("3"), (current) => current && { ...current, last_updated: "2023-12-31T00:00:00Z" });
+        expect(ids(await list())).toEqual(["3", "2", "1"]);
+        expect(ids(await list({ date_from: "2024-01-03T00:00:00Z" }))).toEqual(["1"]);
+        await store.deleteObject(keyOf("2"));
+        expect(ids(await list({ ...NL }))).toEqual(["3", "1"]);
+      });
+
+      it("pages through 10,000 objects without duplicates or gaps", { timeout: 300_000 }, async () => {
+        const parties = [NL, DE, { country_code: "BE", party_id: "XYZ" }];
+        // 2,000 distinct instants over 10,000 objects: many ties that only country_code, party_id and id break.
+        const instant = (i: number) => new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % 2000) * 1500).toISOString();
+        const objects = Array.from({ length: 10_000 }, (_, i) =>
+          objectOf(`obj-${i}`, instant(i), { n: i }, parties[i % parties.length]),
+        );
+        await putAll(store, objects);
+
+        const { items, totals } = await pageThrough(store, { module: "locations" }, 137);
+        expect(totals).toEqual([10_000]);
+        expect(items).toHaveLength(10_000);
+        expect(new Set(items.map(keyText)).size).toBe(10_000);
+        const order = (a: StoredObject, b: StoredObject) =>
+          Date.parse(a.last_updated) - Date.parse(b.last_updated) ||
+          byCodePoint(a.country_code, b.country_code) ||
+          byCodePoint(a.party_id, b.party_id) ||
+          byCodePoint(a.id, b.id);
+        expect(items.map(keyText)).toEqual([...objects].sort(order).map(keyText));
+
+        const from = instant(100);
+        const to = instant(200);
+        const expected = objects
+          .filter((o) => o.country_code === "DE" && o.last_updated >= from && o.last_updated < to)
+          .sort(order);
+        const scoped = await pageThrough(store, { module: "locations", ...DE, date_from: from, date_to: to }, 50);
+        expect(scoped.totals).toEqual([expected.length]);
+        expect(scoped.items).toEqual(expected);
+      });
+    });
+
+    describe("updateObject", () => {
+      const counter = (value: number) => objectOf("counter", "2024-01-01T00:00:00Z", { value });
+      const increment = (current: StoredObject<{ value: number }> | undefined) =>
+        counter((current?.data.value ?? 0) + 1);
+
+      it("creates an object when there is none", async () => {
+        const seen: unknown[] = [];
+        const result = await store.updateObject<{ value: number }>(keyOf("counter"), (current) => {
+          seen.push(current);
+          return increment(current);
+        });
+        expect(seen).toEqual([undefined]);
+        expect(result).toEqual(counter(1));
+        expect(await store.getObject(keyOf("counter"))).toEqual(counter(1));
+      });
+
+      it("changes an existing object and returns what is stored", async () => {
+        await store.putObject(counter(41));
+        const result = await store.updateObject(keyOf("counter"), increment);
+        expect(result).toEqual(counter(42));
+        expect(await store.getObject(keyOf("counter"))).toEqual(counter(42));
+      });
+
+      it("leaves the store unchanged when change returns undefined", async () => {
+        expect(await store.updateObject(keyOf("missing"), () => undefined)).toBeUndefined();
+        expect(await store.getObject(keyOf("missing"))).toBeUndefined();
+        expect((await list()).total).toBe(0);
+
+        await store.putObject(counter(7));
+        const result = await store.updateObject<{ value: number }>(keyOf("counter"), (current) => {
+          current!.data.value = 1000;
+          return undefined;
+        });
+        expect(result).toEqual(counter(7));
+        expect(await store.getObject(keyOf("counter"))).toEqual(counter(7));
+        expect((await list()).total).toBe(1);
+      });
+
+      it("leaves the store unchanged when change throws", async () => {
+        await store.putObject(counter(7));
+        await expect(
+          store.updateObject(keyOf("counter"), () => {
+            throw new Error("no");
+          }),
+        ).rejects.toThrow("no");
+        await expect(
+          store.updateObject(keyOf("new"), () => {
+            throw new Error("no");
+          }),
+        ).rejects.toThrow("no");
+        expect(await store.getObject(keyOf("counter"))).toEqual(counter(7));
+        expect(await store.getObject(keyOf("new"))).toBeUndefined();
+        expect((await list()).total).toBe(1);
+      });
+
+      it("rejects a change to another key or to an invalid object, leaving the store unchanged", async () => {
+        await store.putObject(counter(7));
+        await expect(store.updateObject(keyOf("counter"), (c) => c && { ...c, id: "other" })).rejects.toThrow();
+        await expect(store.updateObject(keyOf("counter"), (c) => c && { ...c, last_updated: "soon" })).rejects.toThrow();
+        await expect(store.updateObject(keyOf("fresh"), () => objectOf("other", "2024-01-01T00:00:00Z"))).rejects.toThrow();
+        expect(await store.getObject(keyOf("counter"))).toEqual(counter(7));
+        expect(ids(await list())).toEqual(["counter"]);
+      });
+
+      it("loses no update when 50 increments of one object run at once", { timeout: 60_000 }, async () => {
+        await store.putObject(counter(0));
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.updateObject(keyOf("counter"), increment)));
+        expect(await store.getObject(keyOf("counter"))).toEqual(counter(50));
+        expect(results.map((r) => r?.data.value).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+
+      it("loses no update when 50 increments of a missing object run at once", { timeout: 60_000 }, async () => {
+        await Promise.all(Array.from({ length: 50 }, () => store.updateObject(keyOf("counter"), increment)));
+        expect(await store.getObject(keyOf("counter"))).toEqual(counter(50));
+        expect((await list()).total).toBe(1);
+      });
+
+      it("serializes updates with puts and deletes of the same key", { timeout: 60_000 }, async () => {
+        await store.putObject(counter(0));
+        await Promise.all([
+          ...Array.from({ length: 20 }, () => store.updateObject(keyOf("counter"), increment)),
+          store.putObject(objectOf("other", "2024-01-01T00:00:00Z")),
+          store.deleteObject(keyOf("other")),
+        ]);
+        expect((await store.getObject<{ value: number }>(keyOf("counter")))?.data.value).toBe(20);
+      });
+    });
+
+    describe("parties", () => {
+      it("returns undefined for a party or token it does not have", async () => {
+        expect(await store.getParty("nope")).toBeUndefined();
+        expect(await store.findPartyByToken("nope")).toBeUndefined();
+        expect(await store.listParties()).toEqual([]);
+      });
+
+      it("finds a party by id and by incomingToken", async () => {
+        const party = partyOf("p1", "token-a", {
+          outgoingToken: "token-b",
+          versionsUrl: "https://peer.example/ocpi/versions",
+          version: "2.2.1",
+          endpoints: [{ identifier: "locations", role: "SENDER", url: "https://peer.example/ocpi/2.2.1/locations" }],
+          roles: [{ role: "CPO", country_code: "NL", party_id: "EXM", business_details: { name: "Example", website: "https://e.example" } }],
+          status: "registered",
+          incomingTokenKind: "C",
+        });
+        await store.putParty(party);
+        expect(await store.getParty("p1")).toEqual(party);
+        expect(await store.findPartyByToken("token-a")).toEqual(party);
+        expect(await store.findPartyByToken("token-b")).toBeUndefined();
+      });
+
+      it("replaces a party; its old token no longer finds it", async () => {
+        await store.putParty(partyOf("p1", "token-a"));
+        const registered = partyOf("p1", "token-c", { incomingTokenKind: "C", status: "registered" });
+        await store.putParty(registered);
+        expect(await store.getParty("p1")).toEqual(registered);
+        expect(await store.findPartyByToken("token-a")).toBeUndefined();
+        expect(await store.findPartyByToken("token-c")).toEqual(registered);
+        expect(await store.listParties()).toHaveLength(1);
+        // Putting a party again with its own token is fine.
+        await store.putParty({ ...registered, status: "unregistered" });
+        expect((await store.findPartyByToken("token-c"))?.status).toBe("unregistered");
+      });
+
+      it("rejects a second party with the same incomingToken, changing nothing", async () => {
+        const first = partyOf("p1", "shared");
+        await store.putParty(first);
+        await expect(store.putParty(partyOf("p2", "shared"))).rejects.toThrow();
+        expect(await store.getParty("p2")).toBeUndefined();
+        expect(await store.findPartyByToken("shared")).toEqual(first);
+
+        await store.putParty(partyOf("p2", "own"));
+        await expect(store.putParty(partyOf("p2", "shared"))).rejects.toThrow();
+        expect(await store.getParty("p2")).toEqual(partyOf("p2", "own"));
+        expect(await store.findPartyByToken("own")).toEqual(partyOf("p2", "own"));
+      });
+
+      it("lets only one of two parties racing for one token have it", async () => {
+        const results = await Promise.allSettled([store.putParty(partyOf("p1", "race")), store.putParty(partyOf("p2", "race"))]);
+        expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+        expect(await store.listParties()).toHaveLength(1);
+        expect(await store.findPartyByToken("race")).toBeDefined();
+      });
+
+      it("deletes a party, freeing its token", async () => {
+        await store.putParty(partyOf("p1", "token-a"));
+        expect(await store.deleteParty("nope")).toBe(false);
+        expect(await store.deleteParty("p1")).toBe(true);
+        expect(await store.deleteParty("p1")).toBe(false);
+        expect(await store.getParty("p1")).toBeUndefined();
+        expect(await store.findPartyByToken("token-a")).toBeUndefined();
+        await store.putParty(partyOf("p2", "token-a"));
+        expect((await store.findPartyByToken("token-a"))?.id).toBe("p2");
+      });
+
+      it("lists every party", async () => {
+        const parties = ["p3", "p1", "日本", "p2"].map((id) => partyOf(id, `token-${id}`));
+        for (const party of parties) await store.putParty(party);
+        const listed = await store.listParties();
+        expect(listed).toHaveLength(4);
+        expect(listed).toEqual(expect.arrayContaining(parties));
+      });
+
+      it("hands out copies of parties", async () => {
+        const party = partyOf("p1", "token-a", { endpoints: [{ identifier: "locations", role: "SENDER", url: "https://x" }] });
+        await store.putParty(party);
+        party.endpoints.push({ identifier: "tariffs", role: "SENDER", url: "https://y" });
+        const got = await store.getParty("p1");
+        got!.status = "registered";
+        got!.endpoints[0]!.url = "changed";
+        const found = await store.findPartyByToken("token-a");
+        found!.incomingToken = "changed";
+        (await store.listParties())[0]!.roles.push({ role: "CPO", country_code: "NL", party_id: "X", business_details: { name: "x" } });
+        expect(await store.getParty("p1")).toEqual(
+          partyOf("p1", "token-a", { endpoints: [{ identifier: "locations", role: "SENDER", url: "https://x" }] }),
+        );
+        expect(await store.findPartyByToken("changed")).toBeUndefined();
+      });
+    });
+  });
+}

@@ -1,0 +1,234 @@
+// MemoryStore: the Store contract in memory and persisted to a file, plus what only a file store has.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { storeContract } from "./contract.js";
+import { compareText, instantOf, MemoryStore } from "./memory.js";
+import type { PartyRecord, StoredObject } from "./store.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "ocpi-memory-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const freshFile = () => path.join(dir, `store-${++files}.json`);
+
+storeContract("MemoryStore in memory", async () => new MemoryStore());
+storeContract("MemoryStore persisted to a file", () => MemoryStore.open({ file: freshFile() }));
+
+const object = (id: string, last_updated: string, data: unknown = { id }, module = "locations"): StoredObject => ({
+  module,
+  country_code: "NL",
+  party_id: "EXM",
+  id,
+  last_updated,
+  data,
+});
+
+const party: PartyRecord = {
+  id: "peer",
+  incomingToken: "token-c",
+  incomingTokenKind: "C",
+  outgoingToken: "token-b",
+  endpoints: [{ identifier: "locations", role: "SENDER", url: "https://peer.example/locations" }],
+  roles: [],
+  status: "registered",
+  createdAt: "2024-01-01T00:00:00.000Z",
+  updatedAt: "2024-01-02T00:00:00.000Z",
+};
+
+describe("MemoryStore file", () => {
+  it("gives everything back when reopened", async () => {
+    const file = freshFile();
+    const store = await MemoryStore.open({ file });
+    await store.putObject(object("1", "2024-01-01T00:00:00.120", { name: "Straße 🚗" }));
+    await store.putObject(object("2", "2024-01-02T00:00:00+02:00"));
+    await store.putObject(object("3", "2024-01-03T00:00:00Z"));
+    await store.putObject(object("t1", "2024-01-01T00:00:00Z", { price: 1 }, "tariffs"));
+    await store.updateObject(object("2", ""), (c) => c && { ...c, data: { updated: true } });
+    await store.deleteObject(object("3", "2024-01-03T00:00:00Z"));
+    await store.putParty(party);
+    await store.putParty({ ...party, id: "other", incomingToken: "token-a", incomingTokenKind: "A" });
+    await store.deleteParty("other");
+    const before = {
+      locations: await store.listObjects({ module: "locations", offset: 0, limit: 10 }),
+      tariffs: await store.listObjects({ module: "tariffs", offset: 0, limit: 10 }),
+      parties: await store.listParties(),
+    };
+    await store.close();
+
+    const reopened = await MemoryStore.open({ file });
+    expect({
+      locations: await reopened.listObjects({ module: "locations", offset: 0, limit: 10 }),
+      tariffs: await reopened.listObjects({ module: "tariffs", offset: 0, limit: 10 }),
+      parties: await reopened.listParties(),
+    }).toEqual(before);
+    expect(before.locations.items.map((o) => o.last_updated)).toEqual(["2024-01-01T00:00:00.120", "2024-01-02T00:00:00+02:00"]);
+    expect((await reopened.getObject(object("2", "")))?.data).toEqual({ updated: true });
+    expect(await reopened.findPartyByToken("token-c")).toEqual(party);
+    expect(await reopened.findPartyByToken("token-a")).toBeUndefined();
+    await reopened.close();
+  });
+
+  it("has each change on disk when its call returns, without closing", async () => {
+    const file = freshFile();
+    const store = await MemoryStore.open({ file });
+    await store.putObject(object("1", "2024-01-01T00:00:00Z"));
+    expect(JSON.parse(readFileSync(file, "utf8")).objects).toEqual([object("1", "2024-01-01T00:00:00Z")]);
+    await store.putParty(party);
+    expect(JSON.parse(readFileSync(file, "utf8")).parties).toEqual([party]);
+    await store.deleteObject(object("1", ""));
+    expect(JSON.parse(readFileSync(file, "utf8")).objects).toEqual([]);
+    await store.close();
+  });
+
+  it("writes bursts of concurrent changes in order and leaves no temporary file", async () => {
+    const file = freshFile();
+    const store = await MemoryStore.open({ file });
+    const key = object("counter", "");
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        i % 2 === 0
+          ? store.putObject(object(`o${i}`, "2024-01-01T00:00:00Z"))
+          : store.updateObject(key, (c) => object("counter", "2024-01-01T00:00:00Z", { n: ((c?.data as { n: number })?.n ?? 0) + 1 })),
+      ),
+    );
+    const onDisk = JSON.parse(readFileSync(file, "utf8")) as { objects: StoredObject[] };
+    expect(onDisk.objects).toHaveLength(51);
+    expect(onDisk.objects.find((o) => o.id === "counter")?.data).toEqual({ n: 50 });
+    expect(readdirSync(path.dirname(file)).filter((f) => f.startsWith(path.basename(file)))).toEqual([path.basename(file)]);
+    await store.close();
+  });
+
+  it("starts empty when the file does not exist, creating it (and its directory) at the first change", async () => {
+    const file = path.join(dir, "new", "deeper", "store.json");
+    const store = await MemoryStore.open({ file });
+    expect(await store.listParties()).toEqual([]);
+    expect(readdirSync(path.dirname(file))).toEqual([]);
+    await store.putParty(party);
+    expect(JSON.parse(readFileSync(file, "utf8")).parties).toEqual([party]);
+    await store.close();
+  });
+
+  it.each([
+    ["not JSON", "{ this is not json", /not valid JSON/],
+    ["empty", "", /not valid JSON/],
+    ["another format", JSON.stringify({ hello: "world" }), /not a version 1 ocpi-sdk\/memory-store snapshot/],
+    ["a newer version", JSON.stringify({ format: "ocpi-sdk/memory-store", version: 2, objects: [], parties: [] }), /version 1/],
+    ["no arrays", JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects: {}, parties: [] }), /must be arrays/],
+    [
+      "a bad object",
+      JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects: [{ ...object("1", "never") }], parties: [] }),
+      /not an OCPI DateTime/,
+    ],
+    [
+      "two parties with one token",
+      JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects: [], parties: [party, { ...party, id: "twin" }] }),
+      /incomingToken is already used/,
+    ],
+  ])("refuses a file that is %s, naming it and leaving it untouched", async (_, content, problem) => {
+    const file = freshFile();
+    writeFileSync(file, content);
+    const error = (await MemoryStore.open({ file }).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toContain(file);
+    expect(error.message).toMatch(problem);
+    expect(readFileSync(file, "utf8")).toBe(content);
+  });
+
+  it("refuses use before open() when it has a file, and any use after close()", async () => {
+    const file = freshFile();
+    const store = new MemoryStore({ file });
+    await expect(store.getParty("x")).rejects.toThrow(/open\(\)/);
+    await store.open();
+    await store.open();
+    await store.putParty(party);
+    await store.close();
+    await expect(store.getParty("peer")).rejects.toThrow(/closed/);
+    await expect(store.open()).rejects.toThrow(/closed/);
+  });
+
+  it("persists through any SnapshotStorage, not only files", async () => {
+    let saved: string | undefined;
+    const storage = {
+      description: "test storage",
+      read: async () => saved,
+      write: async (text: string) => {
+        saved = text;
+      },
+    };
+    const store = await MemoryStore.open({ storage });
+    await store.putObject(object("1", "2024-01-01T00:00:00Z"));
+    await store.close();
+    const again = await MemoryStore.open({ storage });
+    expect(await again.getObject(object("1", ""))).toEqual(object("1", "2024-01-01T00:00:00Z"));
+  });
+
+  it("reports a failed write to the caller", async () => {
+    const storage = {
+      description: "failing storage",
+      read: async () => undefined,
+      write: async () => {
+        throw new Error("disk full");
+      },
+    };
+    const store = await MemoryStore.open({ storage });
+    await expect(store.putParty(party)).rejects.toThrow("disk full");
+    await store.close();
+  });
+});
+
+describe("MemoryStore lists", () => {
+  it("copies only the page it returns", async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 10_000; i++) await store.putObject(object(`o${i}`, new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString()));
+    const clone = vi.spyOn(globalThis, "structuredClone");
+    try {
+      const page = await store.listObjects({ module: "locations", date_from: "2024-01-01T01:00:00Z", offset: 100, limit: 10 });
+      expect(page.total).toBe(10_000 - 3600);
+      expect(page.items.map((o) => o.id)).toEqual(Array.from({ length: 10 }, (_, i) => `o${3700 + i}`));
+      expect(clone).toHaveBeenCalledTimes(10);
+    } finally {
+      clone.mockRestore();
+    }
+  });
+});
+
+describe("instantOf", () => {
+  it.each([
+    ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.000000Z"],
+    ["2024-01-01T00:00:00", "2024-01-01T00:00:00.000000Z"],
+    ["2024-01-01 00:00:00.5z", "2024-01-01T00:00:00.500000Z"],
+    ["2024-01-01T00:00:00.1234565Z", "2024-01-01T00:00:00.123457Z"],
+    ["2024-01-01T23:59:59.9999999Z", "2024-01-02T00:00:00.000000Z"],
+    ["2024-01-01T01:30:00+01:30", "2024-01-01T00:00:00.000000Z"],
+    ["2024-01-01T00:00:00-0500", "2024-01-01T05:00:00.000000Z"],
+    ["2024-02-29T12:00:00+00", "2024-02-29T12:00:00.000000Z"],
+    ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000Z"],
+    ["0099-06-01T00:00:00Z", "0099-06-01T00:00:00.000000Z"],
+  ])("reads %s as %s", (given, instant) => {
+    expect(instantOf(given)).toBe(instant);
+  });
+
+  it.each([
+    "2023-02-29T00:00:00Z",
+    "2024-01-01T24:00:00Z",
+    "2024-01-01T00:60:00Z",
+    "2024-01-01T00:00:60Z",
+    "2024-01-01T00:00:00+24:00",
+    "2024-01-01T00:00:00.Z",
+    "0001-01-01T00:00:00+01:00",
+    "2024-01-01",
+    "1704067200",
+    " 2024-01-01T00:00:00Z",
+  ])("rejects %s", (given) => {
+    expect(() => instantOf(given)).toThrow(RangeError);
+  });
+});
+
+describe("compareText", () => {
+  it("orders by code point, as UTF-8 bytes do", () => {
+    const words = ["b", "a", "\uFFFD", "🚗", "\uE000", "é", "", "ab", "A"];
+    const utf8 = [...words].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect([...words].sort(compareText)).toEqual(utf8);
+  });
+});

@@ -1,0 +1,335 @@
+/**
+ * A Store in PostgreSQL (a server through `pg`, or PGlite), over the minimal SqlClient. Schema changes are
+ * numbered migrations applied by PostgresStore.open().
+ */
+import {
+  checkKey,
+  checkQuery,
+  keyMismatch,
+  normalizeObject,
+  normalizeParty,
+  partyScope,
+  sameKey,
+  tokenTaken,
+} from "./memory.js";
+import type { SqlClient } from "./sql.js";
+import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** Run in order, one statement each, in the schema's search_path. */
+  statements: string[];
+}
+
+/**
+ * Every schema change, oldest first. Never edit an applied one: add a new version.
+ *
+ * Text key columns use the "C" collation so lists sort by code point, as MemoryStore does, whatever the database
+ * locale. `last_updated` is the instant (filters, order); `last_updated_text` is the DateTime exactly as given.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "objects and parties",
+    statements: [
+      `CREATE TABLE ocpi_objects (
+        module text COLLATE "C" NOT NULL,
+        country_code text COLLATE "C" NOT NULL,
+        party_id text COLLATE "C" NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        last_updated timestamptz NOT NULL,
+        last_updated_text text NOT NULL,
+        data jsonb NOT NULL,
+        PRIMARY KEY (module, country_code, party_id, id)
+      )`,
+      `CREATE INDEX ocpi_objects_list ON ocpi_objects (module, last_updated, country_code, party_id, id)`,
+      // Lists scoped to one party.
+      `CREATE INDEX ocpi_objects_party_list ON ocpi_objects (module, country_code, party_id, last_updated, id)`,
+      `CREATE TABLE ocpi_parties (
+        id text COLLATE "C" PRIMARY KEY,
+        incoming_token text NOT NULL UNIQUE,
+        status text NOT NULL,
+        data jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+];
+
+export interface PostgresStoreOptions {
+  /** A PostgreSQL schema for the tables (created if missing); default: the connection's search_path. */
+  schema?: string;
+}
+
+// Lowercase, so the quoted name is the one an unquoted reference would also find.
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+// pg_advisory_xact_lock(int, int) key: "ocpi" and 1 (migrations). Serializes concurrent migrating processes.
+const MIGRATION_LOCK = [0x6f637069, 1] as const;
+
+const MIGRATIONS_TABLE_COLUMNS = ["applied_at", "name", "version"];
+
+/**
+ * Applies the migrations not applied yet, in one transaction under an advisory lock, so concurrent callers
+ * apply each exactly once. Returns the versions it applied.
+ */
+export async function migrate(sql: SqlClient, options: PostgresStoreOptions = {}): Promise<number[]> {
+  const schema = checkSchema(options.schema);
+  return sql.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1, $2)", [...MIGRATION_LOCK]);
+    if (schema !== undefined) {
+      await tx.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await tx.query(`SET LOCAL search_path TO "${schema}"`);
+    }
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    await checkMigrationsTable(tx);
+    const applied = new Set(
+      (await tx.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version),
+    );
+    const latest = Math.max(0, ...migrations.map((m) => m.version));
+    const unknown = [...applied].filter((v) => v > latest);
+    if (unknown.length > 0) {
+      throw new Error(
+        `PostgresStore: the database has migration ${Math.max(...unknown)}, newer than this code knows (${latest})`,
+      );
+    }
+    const done: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
+      done.push(migration.version);
+    }
+    return done;
+  });
+}
+
+// "schema_migrations" is a common name: refuse one another tool made rather than misread its versions.
+async function checkMigrationsTable(tx: SqlClient): Promise<void> {
+  const { rows } = await tx.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns
+     WHERE table_schema = current_schema() AND table_name = 'schema_migrations' ORDER BY column_name`,
+  );
+  const columns = rows.map((r) => r.column_name).join(",");
+  if (columns !== MIGRATIONS_TABLE_COLUMNS.join(",")) {
+    throw new Error(
+      `PostgresStore: schema_migrations has columns (${columns}), not this store's: it belongs to another tool. ` +
+        "Use the schema option to put the store's tables in a schema of their own.",
+    );
+  }
+}
+
+function checkSchema(schema: string | undefined): string | undefined {
+  if (schema !== undefined && (typeof schema !== "string" || !SCHEMA_NAME.test(schema))) {
+    throw new RangeError(`PostgresStore: schema must match ${SCHEMA_NAME} (got ${JSON.stringify(schema)})`);
+  }
+  return schema;
+}
+
+interface ObjectRow {
+  country_code: string;
+  party_id: string;
+  id: string;
+  last_updated_text: string;
+  data: unknown;
+}
+
+const OBJECT_COLUMNS = "country_code, party_id, id, last_updated_text, data";
+const KEY_MATCH = "module = $1 AND country_code = $2 AND party_id = $3 AND id = $4";
+const keyParams = (key: ObjectKey): unknown[] => [key.module, key.country_code, key.party_id, key.id];
+
+const toObject = <T>(module: string, row: ObjectRow): StoredObject<T> => ({
+  module,
+  country_code: row.country_code,
+  party_id: row.party_id,
+  id: row.id,
+  last_updated: row.last_updated_text,
+  data: row.data as T,
+});
+
+// A PostgreSQL unique violation.
+const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "23505";
+
+export class PostgresStore implements Store {
+  /** The schema holding the tables, if one was given. */
+  readonly schema: string | undefined;
+  private readonly objects: string;
+  private readonly parties: string;
+  private closed = false;
+
+  private constructor(
+    private readonly sql: SqlClient,
+    schema: string | undefined,
+  ) {
+    this.schema = schema;
+    const prefix = schema === undefined ? "" : `"${schema}".`;
+    this.objects = `${prefix}ocpi_objects`;
+    this.parties = `${prefix}ocpi_parties`;
+  }
+
+  /** Applies pending migrations, then returns the store. The SqlClient stays the caller's to close. */
+  static async open(sql: SqlClient, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    await migrate(sql, options);
+    return new PostgresStore(sql, options.schema);
+  }
+
+  private db(): SqlClient {
+    if (this.closed) throw new Error("PostgresStore is closed");
+    return this.sql;
+  }
+
+  async getObject<T = unknown>(key: ObjectKey): Promise<StoredObject<T> | undefined> {
+    const db = this.db();
+    checkKey(key);
+    const { rows } = await db.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM ${this.objects} WHERE ${KEY_MATCH}`, keyParams(key));
+    return rows[0] && toObject<T>(key.module, rows[0]);
+  }
+
+  async putObject<T = unknown>(object: StoredObject<T>): Promise<void> {
+    await this.write(this.db(), object);
+  }
+
+  private async write<T>(db: SqlClient, input: StoredObject<T>): Promise<StoredObject<T>> {
+    const { object, instant, json } = normalizeObject(input);
+    await db.query(
+      `INSERT INTO ${this.objects} (module, country_code, party_id, id, last_updated, last_updated_text, data)
+       VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7::jsonb)
+       ON CONFLICT (module, country_code, party_id, id) DO UPDATE
+       SET last_updated = EXCLUDED.last_updated, last_updated_text = EXCLUDED.last_updated_text, data = EXCLUDED.data`,
+      [...keyParams(object), instant, object.last_updated, json],
+    );
+    return object;
+  }
+
+  async updateObject<T = unknown>(
+    key: ObjectKey,
+    change: (current: StoredObject<T> | undefined) => StoredObject<T> | undefined,
+  ): Promise<StoredObject<T> | undefined> {
+    const db = this.db();
+    checkKey(key);
+    return db.transaction(async (tx) => {
+      const { row, placeholder } = await this.lock(tx, key);
+      // `change` may mutate what it gets: give it its own copy of the data.
+      const next = change(row && toObject<T>(key.module, { ...row, data: structuredClone(row.data) }));
+      if (next === undefined) {
+        if (placeholder) await tx.query(`DELETE FROM ${this.objects} WHERE ${KEY_MATCH}`, keyParams(key));
+        return row && toObject<T>(key.module, row);
+      }
+      if (!sameKey(next, key)) throw keyMismatch();
+      return this.write(tx, next);
+    });
+  }
+
+  /**
+   * Locks the key's row for this transaction. A missing row cannot be locked with FOR UPDATE, so it inserts a
+   * placeholder (invisible to others until commit, and replaced or deleted before it): concurrent updaters of
+   * the key then wait for this transaction too, and `change` runs exactly once.
+   */
+  private async lock(tx: SqlClient, key: ObjectKey): Promise<{ row?: ObjectRow; placeholder: boolean }> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const { rows } = await tx.query<ObjectRow>(
+        `SELECT ${OBJECT_COLUMNS} FROM ${this.objects} WHERE ${KEY_MATCH} FOR UPDATE`,
+        keyParams(key),
+      );
+      if (rows[0]) return { row: rows[0], placeholder: false };
+      const inserted = await tx.query(
+        `INSERT INTO ${this.objects} (module, country_code, party_id, id, last_updated, last_updated_text, data)
+         VALUES ($1, $2, $3, $4, '-infinity', '', 'null') ON CONFLICT DO NOTHING RETURNING id`,
+        keyParams(key),
+      );
+      if (inserted.rows.length > 0) return { placeholder: true };
+      // Another transaction created the row between the two statements: lock that one.
+    }
+    throw new Error("PostgresStore: updateObject could not lock its row (it keeps being created and deleted)");
+  }
+
+  async deleteObject(key: ObjectKey): Promise<boolean> {
+    const db = this.db();
+    checkKey(key);
+    const { rows } = await db.query(`DELETE FROM ${this.objects} WHERE ${KEY_MATCH} RETURNING id`, keyParams(key));
+    return rows.length > 0;
+  }
+
+  async listObjects<T = unknown>(query: ObjectQuery): Promise<ObjectPage<T>> {
+    const db = this.db();
+    const { from, to } = checkQuery(query);
+    const params: unknown[] = [query.module];
+    const where = ["module = $1"];
+    const scope = partyScope(query);
+    if (scope) {
+      params.push(scope.country_code, scope.party_id);
+      where.push(`country_code = $${params.length - 1} AND party_id = $${params.length}`);
+    }
+    if (from !== undefined) where.push(`last_updated >= $${params.push(from)}::timestamptz`);
+    if (to !== undefined) where.push(`last_updated < $${params.push(to)}::timestamptz`);
+    const filter = where.join(" AND ");
+    const order = "last_updated, country_code, party_id, id";
+    // One statement, so the total and the page come from the same snapshot; the count row survives an empty page.
+    const { rows } = await db.query<Partial<ObjectRow> & { total: number }>(
+      `SELECT c.total, p.country_code, p.party_id, p.id, p.last_updated_text, p.data
+       FROM (SELECT count(*)::int AS total FROM ${this.objects} WHERE ${filter}) AS c
+       LEFT JOIN LATERAL (
+         SELECT last_updated, ${OBJECT_COLUMNS} FROM ${this.objects} WHERE ${filter}
+         ORDER BY ${order} OFFSET $${params.push(query.offset)} LIMIT $${params.push(query.limit)}
+       ) AS p ON true
+       ORDER BY p.last_updated, p.country_code, p.party_id, p.id`,
+      params,
+    );
+    const items = rows
+      .filter((row): row is ObjectRow & { total: number } => typeof row.id === "string")
+      .map((row) => toObject<T>(query.module, row));
+    return { items, total: rows[0]?.total ?? 0 };
+  }
+
+  async getParty(id: string): Promise<PartyRecord | undefined> {
+    const { rows } = await this.db().query<{ data: PartyRecord }>(`SELECT data FROM ${this.parties} WHERE id = $1`, [id]);
+    return rows[0]?.data;
+  }
+
+  async findPartyByToken(token: string): Promise<PartyRecord | undefined> {
+    const { rows } = await this.db().query<{ data: PartyRecord }>(
+      `SELECT data FROM ${this.parties} WHERE incoming_token = $1`,
+      [token],
+    );
+    return rows[0]?.data;
+  }
+
+  async putParty(party: PartyRecord): Promise<void> {
+    const db = this.db();
+    const record = normalizeParty(party);
+    try {
+      await db.query(
+        `INSERT INTO ${this.parties} (id, incoming_token, status, data) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (id) DO UPDATE SET incoming_token = EXCLUDED.incoming_token, status = EXCLUDED.status,
+           data = EXCLUDED.data, updated_at = now()`,
+        [record.id, record.incomingToken, String(record.status), JSON.stringify(record)],
+      );
+    } catch (error) {
+      // The only other unique key is the primary key, which ON CONFLICT handles.
+      if (isUniqueViolation(error)) throw tokenTaken(undefined, error);
+      throw error;
+    }
+  }
+
+  async deleteParty(id: string): Promise<boolean> {
+    const { rows } = await this.db().query(`DELETE FROM ${this.parties} WHERE id = $1 RETURNING id`, [id]);
+    return rows.length > 0;
+  }
+
+  async listParties(): Promise<PartyRecord[]> {
+    const { rows } = await this.db().query<{ data: PartyRecord }>(`SELECT data FROM ${this.parties} ORDER BY id`);
+    return rows.map((row) => row.data);
+  }
+
+  /** Stops using the SqlClient; ending the pool (or closing PGlite) is the caller's, who created it. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

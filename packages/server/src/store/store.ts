@@ -1,0 +1,111 @@
+/**
+ * Where a server keeps its peers and OCPI objects. One interface, several implementations (MemoryStore,
+ * PostgresStore), all held to the same contract test suite.
+ */
+
+/** Identifies one OCPI object: the module it belongs to, the party that owns it, and its id within that party. */
+export interface ObjectKey {
+  /** ModuleID (`locations`, `sessions`, `cdrs`, `tariffs`, `tokens`, ...) or another collection name. */
+  module: string;
+  country_code: string;
+  party_id: string;
+  /** The object's id (Location.id, Session.id, CDR.id, Tariff.id, Token.uid, ...). */
+  id: string;
+}
+
+export interface StoredObject<T = unknown> extends ObjectKey {
+  /** The object's last_updated DateTime; lists filter and sort on it. */
+  last_updated: string;
+  /** The OCPI object, as JSON. */
+  data: T;
+}
+
+export interface ObjectQuery {
+  module: string;
+  /** Only objects of this owner (both must be given to scope by party). */
+  country_code?: string;
+  party_id?: string;
+  /** Only objects with last_updated >= date_from (inclusive). */
+  date_from?: string;
+  /** Only objects with last_updated < date_to (exclusive). */
+  date_to?: string;
+  offset: number;
+  limit: number;
+}
+
+export interface ObjectPage<T = unknown> {
+  /** Ordered by last_updated, then country_code, party_id, id. */
+  items: StoredObject<T>[];
+  /** How many objects match the query without offset and limit. */
+  total: number;
+}
+
+/** An endpoint of a peer, as its version details list it. */
+export interface PeerEndpoint {
+  identifier: string;
+  role: string;
+  url: string;
+}
+
+/** A role of a peer, as its credentials list it. */
+export interface PeerRole {
+  role: string;
+  country_code: string;
+  party_id: string;
+  business_details: { name: string; website?: string; logo?: unknown };
+}
+
+/** A platform we exchange OCPI with. */
+export interface PartyRecord {
+  /** Our own id of this peer. */
+  id: string;
+  /**
+   * The token the peer calls us with: a registration token (Token A) we handed out, or, once registered,
+   * the token we gave it in our credentials.
+   */
+  incomingToken: string;
+  incomingTokenKind: "A" | "C";
+  /** The token we call the peer with (from its credentials). */
+  outgoingToken?: string;
+  /** The peer's versions endpoint. */
+  versionsUrl?: string;
+  /** The OCPI version agreed with the peer. */
+  version?: string;
+  /** The peer's endpoints for that version. */
+  endpoints: PeerEndpoint[];
+  /** The peer's roles (empty until it registered). */
+  roles: PeerRole[];
+  status: "pending" | "registered" | "unregistered";
+  /** ISO timestamps. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Store {
+  getObject<T = unknown>(key: ObjectKey): Promise<StoredObject<T> | undefined>;
+  /** Creates or replaces an object. */
+  putObject<T = unknown>(object: StoredObject<T>): Promise<void>;
+  /**
+   * Atomically reads an object, lets `change` compute its new version, and stores it. `change` gets the current
+   * object (or undefined) and returns the new one, or undefined to leave the store unchanged. Returns what is
+   * stored afterwards. Concurrent updates of one key never lose a change.
+   */
+  updateObject<T = unknown>(
+    key: ObjectKey,
+    change: (current: StoredObject<T> | undefined) => StoredObject<T> | undefined,
+  ): Promise<StoredObject<T> | undefined>;
+  /** Whether there was an object to delete. */
+  deleteObject(key: ObjectKey): Promise<boolean>;
+  listObjects<T = unknown>(query: ObjectQuery): Promise<ObjectPage<T>>;
+
+  getParty(id: string): Promise<PartyRecord | undefined>;
+  /** The party whose incomingToken this is. */
+  findPartyByToken(token: string): Promise<PartyRecord | undefined>;
+  /** Creates or replaces a party (incomingToken is unique across parties). */
+  putParty(party: PartyRecord): Promise<void>;
+  deleteParty(id: string): Promise<boolean>;
+  listParties(): Promise<PartyRecord[]>;
+
+  /** Releases connections and files. */
+  close(): Promise<void>;
+}
