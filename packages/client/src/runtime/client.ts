@@ -4,7 +4,7 @@ import * as v2_2_1 from "../generated/2.2.1/index.gen.js";
 import { chooseVersion, findEndpoint, type EndpointEntry, type VersionEntry } from "./discovery.js";
 import { OcpiError } from "./errors.js";
 import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
-import { OperationRunner, type OperationInfo, type RunnerContext } from "./operations.js";
+import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
 import type { CallOptions, OcpiClientOptions, RetryPolicy } from "./options.js";
 
 /** The versions this client has generated bindings for. */
@@ -34,6 +34,7 @@ export class OcpiClient {
   private encoding: "auto" | "base64" | "raw";
   private detailsUrl?: string;
   private readonly options: OcpiClientOptions;
+  private readonly runner: OperationRunner;
 
   /** Connects: discovers the peer's versions, picks the highest mutual one and reads its endpoints. */
   static async connect(options: OcpiClientOptions): Promise<OcpiClient> {
@@ -61,8 +62,28 @@ export class OcpiClient {
       ...(options.onValidationIssue ? { onValidationIssue: options.onValidationIssue } : {}),
     };
     const runner = new OperationRunner(ctx);
+    this.runner = runner;
     this.discovery = v2_2_1.bindDiscovery(runner);
     Object.assign(this, v2_2_1.bindModules(runner));
+  }
+
+  /** A client of a peer already known (registered earlier): no discovery needed. */
+  static restore(options: OcpiClientOptions, state: { version: string; endpoints: EndpointEntry[] }): OcpiClient {
+    const client = new OcpiClient(options);
+    client.version = state.version;
+    client.endpoints = state.endpoints;
+    return client;
+  }
+
+  /**
+   * Calls an operation by its id (`locationsReceiverPatchEvse`, `commandsSenderPostResult`, ...), for code that
+   * chooses operations at run time; `responseUrl` for operations sent to a response_url.
+   */
+  callOperation(operationId: string, request: Record<string, unknown> = {}, options: CallOptions = {}, responseUrl?: string): Promise<OcpiResult<unknown>> {
+    const info = (v2_2_1.operations as Record<string, OperationInfo>)[operationId];
+    if (!info) throw new OcpiError("no-endpoint", `no operation ${operationId} in OCPI ${v2_2_1.version}`);
+    if (info.url === "response_url" && responseUrl === undefined) throw new OcpiError("no-endpoint", `${operationId} needs a response_url`);
+    return this.runner.send(info, request, options, responseUrl);
   }
 
   /** The token calls are made with. */

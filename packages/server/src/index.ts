@@ -1,0 +1,16 @@
+export { createOcpiServer, OcpiServer } from "./runtime/server.js";
+export type { OcpiServerOptions, ServerEvent } from "./runtime/server.js";
+export { OcpiHttpError } from "./runtime/errors.js";
+export { CredentialsService } from "./runtime/credentials.js";
+export { ResultSender } from "./runtime/results.js";
+export type { ResultRetryPolicy } from "./runtime/results.js";
+export type { AsyncReply, Caller, OcpiRequest, Page, PageRequest, ParamCheck, RouteInfo } from "./runtime/routes.js";
+export { routes, version } from "./generated/2.2.1/index.gen.js";
+export type * from "./generated/2.2.1/index.gen.js";
+export { storeHandlers, saveObject, received } from "./handlers/store-handlers.js";
+export type { StoreHandlersOptions } from "./handlers/store-handlers.js";
+export type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, PeerEndpoint, PeerRole, Store, StoredObject } from "./store/store.js";
+export { MemoryStore } from "./store/memory.js";
+export { PostgresStore } from "./store/postgres.js";
+export { fromPgPool, fromPglite } from "./store/sql.js";
+export type { SqlClient } from "./store/sql.js";

@@ -1,0 +1,36 @@
+import { OcpiStatus } from "@ocpi-sdk/protocol";
+import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
+
+/** An error a handler (or the runtime) answers with: its HTTP status, OCPI status code and message. */
+export class OcpiHttpError extends Error {
+  override readonly name = "OcpiHttpError";
+  constructor(
+    readonly httpStatus: number,
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** 400 / 2001: bad input, each field named by its JSON pointer. */
+  static invalid(issues: ValidationIssue[]): OcpiHttpError {
+    return new OcpiHttpError(400, OcpiStatus.InvalidOrMissingParameters, formatIssues(issues));
+  }
+
+  /** 404 with a 2xxx code (2003 for an unknown Location, 2004 for an unknown Token, 2000 otherwise). */
+  static notFound(message: string, statusCode: number = OcpiStatus.ClientError): OcpiHttpError {
+    return new OcpiHttpError(404, statusCode, message);
+  }
+
+  static unauthorized(message: string): OcpiHttpError {
+    return new OcpiHttpError(401, OcpiStatus.ClientError, message);
+  }
+
+  static forbidden(message: string): OcpiHttpError {
+    return new OcpiHttpError(403, OcpiStatus.ClientError, message);
+  }
+
+  static methodNotAllowed(message: string): OcpiHttpError {
+    return new OcpiHttpError(405, OcpiStatus.ClientError, message);
+  }
+}

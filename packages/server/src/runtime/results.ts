@@ -1,0 +1,74 @@
+/** Delivers asynchronous results (CommandResult, charging profile results) to a peer's response_url, with retries. */
+import { OcpiClient, OcpiError } from "@ocpi-sdk/client";
+import type { PartyRecord } from "../store/store.js";
+import type { RouteInfo } from "./routes.js";
+import type { ServerEvent } from "./server.js";
+
+export interface ResultRetryPolicy {
+  /** Attempts in all (default 5). */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+const DEFAULT_POLICY: ResultRetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Retry on what may pass: no answer, a timeout, a 5xx; never on a 4xx (the peer refused the result). */
+const retryable = (error: unknown) =>
+  error instanceof OcpiError && (error.kind === "network" || error.kind === "timeout" || (error.httpStatus !== undefined && error.httpStatus >= 500));
+
+export class ResultSender {
+  private readonly pending = new Set<Promise<void>>();
+  private readonly policy: ResultRetryPolicy;
+
+  constructor(
+    private readonly options: {
+      fetch?: (request: Request) => Promise<Response>;
+      retry?: Partial<ResultRetryPolicy>;
+      log?: (event: ServerEvent) => void;
+    },
+  ) {
+    this.policy = { ...DEFAULT_POLICY, ...options.retry };
+  }
+
+  /** Sends the result once it is ready; never throws (failures are logged). */
+  deliver(route: RouteInfo, party: PartyRecord, responseUrl: string, result: Promise<unknown>): void {
+    const task = this.send(route, party, responseUrl, result).finally(() => this.pending.delete(task));
+    this.pending.add(task);
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  private async send(route: RouteInfo, party: PartyRecord, responseUrl: string, result: Promise<unknown>): Promise<void> {
+    let body: unknown;
+    try {
+      body = await result;
+    } catch (error) {
+      this.options.log?.({ type: "result-failed", operationId: route.operationId, url: responseUrl, attempts: 0, error });
+      return;
+    }
+    const client = new OcpiClient({
+      versionsUrl: party.versionsUrl ?? responseUrl,
+      token: party.outgoingToken ?? "",
+      retry: false,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    });
+    if (party.version) client.version = party.version;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.callOperation(route.operationId, { body }, {}, responseUrl);
+        this.options.log?.({ type: "result-sent", operationId: route.operationId, url: responseUrl, attempts: attempt });
+        return;
+      } catch (error) {
+        if (attempt >= this.policy.attempts || !retryable(error)) {
+          this.options.log?.({ type: "result-failed", operationId: route.operationId, url: responseUrl, attempts: attempt, error });
+          return;
+        }
+        const cap = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+        await new Promise((resolve) => setTimeout(resolve, Math.round(cap / 2 + (Math.random() * cap) / 2)));
+      }
+    }
+  }
+}

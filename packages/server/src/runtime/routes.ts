@@ -1,0 +1,74 @@
+/** The shapes shared by the generated route table, the handler interfaces and the server runtime. */
+import type { RoutingHeaders } from "@ocpi-sdk/protocol";
+import type { Validator } from "@ocpi-sdk/validators";
+import type { PartyRecord, PeerRole } from "../store/store.js";
+
+/** How the runtime checks one path or query parameter. */
+export interface ParamCheck {
+  readonly name: string;
+  readonly required: boolean;
+  readonly type: "string" | "integer";
+  readonly maxLength?: number;
+  readonly validator?: Validator<unknown>;
+}
+
+/** One operation, as the generated route table describes it. */
+export interface RouteInfo {
+  readonly operationId: string;
+  readonly module: string;
+  readonly interface?: "SENDER" | "RECEIVER";
+  readonly name: string;
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  readonly layoutPath: string;
+  readonly url: "endpoint" | "response_url" | "versions" | "version_details";
+  readonly path: string;
+  readonly pathParams: readonly ParamCheck[];
+  readonly query: readonly ParamCheck[];
+  readonly paginated: boolean;
+  readonly auth: "tokenA" | "tokenC";
+  readonly request?: { readonly validator: Validator<unknown>; readonly required: boolean };
+  readonly response?: { readonly validator: Validator<unknown>; readonly list: boolean };
+  /** For a request carrying a response_url: the operationId that delivers the result to it. */
+  readonly result?: string;
+}
+
+/** Who is calling: the registered peer the token belongs to. */
+export interface Caller {
+  party: PartyRecord;
+  /** The peer's roles (country_code, party_id, role). */
+  roles: PeerRole[];
+  /** Whether the peer is a hub (which may act for any party). */
+  isHub: boolean;
+}
+
+/** What a handler receives: checked and converted parameters, the validated body, and who is asking. */
+export interface OcpiRequest<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  caller: Caller;
+  requestId: string;
+  correlationId: string;
+  /** The hub routing headers of the request. */
+  routing: RoutingHeaders;
+}
+
+/** A paginated list request: offset and limit are set (limit capped by the server), the window is optional. */
+export interface PageRequest<P, Q> extends OcpiRequest<P, Q, undefined> {
+  page: { offset: number; limit: number; date_from?: string; date_to?: string };
+}
+
+/** One page of a list: the objects at offset..offset+limit and how many match in total. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/**
+ * The answer to a request that carries a response_url: the immediate response, and the asynchronous result,
+ * which the server POSTs to the response_url when it is ready (with retries).
+ */
+export interface AsyncReply<R, Result> {
+  response: R;
+  result?: Promise<Result>;
+}
