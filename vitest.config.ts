@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["codegen/test/**/*.test.ts", "packages/*/src/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["codegen/test/**/*.test.ts", "packages/*/src/**/*.test.ts", "examples/*/src/**/*.test.ts", "schemas/*.test.ts", "scripts/**/*.test.ts"],
     typecheck: {
       enabled: true,
       include: ["packages/*/src/**/*.test-d.ts"],

@@ -1,0 +1,38 @@
+// The demo that `npm start` runs, end to end, on free ports and a temporary data folder; run twice to cover restarts.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runDemo } from "./demo.js";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe("the CPO/eMSP demo", () => {
+  it("runs the whole flow, then again from its saved data", { timeout: 60_000 }, async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "ocpi-demo-"));
+    dirs.push(dataDir);
+    const first: string[] = [];
+    const demo = await runDemo({ dataDir, cpoPort: 0, emspPort: 0, locations: 60, log: (l) => first.push(l) });
+    const ports = { cpoPort: demo.cpo.port, emspPort: demo.emsp.port };
+    await demo.close();
+    const text = first.join("\n");
+    expect(text).toContain("POST /credentials with Token A");
+    expect(text).toMatch(/page 2: 10 locations \(X-Total-Count 60, X-Limit 100, last page\)/);
+    expect(text).toContain("60 locations and 3 tariffs");
+    expect(text).toContain("the eMSP now has CHARGING");
+    expect(text).toContain("PUT sessions/NL/DCP/SES0001");
+    expect(text).toMatch(/POST cdrs .* Location: http:\/\/127\.0\.0\.1:\d+\/ocpi\/2\.2\.1\/cdrs\/receiver\/CDR0001/);
+    expect(text).toContain("immediate CommandResponse ACCEPTED");
+    expect(text).toContain('CommandResult ACCEPTED ("Session started at LOC0002")');
+
+    const second: string[] = [];
+    // Same ports as before, as `npm start` uses: the peers find each other where they registered.
+    const again = await runDemo({ dataDir, ...ports, log: (l) => second.push(l) });
+    await again.close();
+    expect(second.join("\n")).toContain("already registered: both tokens rotated");
+    expect(second.join("\n")).toContain("CDRs are never replaced");
+  });
+});

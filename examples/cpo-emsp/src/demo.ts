@@ -1,0 +1,195 @@
+/**
+ * The whole OCPI flow between a CPO and an eMSP on localhost, built on the SDK's packages only: registration,
+ * paged pulls, pushes, and a remote start with its asynchronous result.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { v2_2_1 as openapi } from "@ocpi-sdk/openapi";
+import { createOcpiServer, MemoryStore, received, saveObject, storeHandlers, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
+import { listen, type Listening } from "@ocpi-sdk/server/node";
+import type { CommandResult, CredentialsRole, Location } from "@ocpi-sdk/types/2.2.1";
+import { demoLocations, demoTariffs, demoToken } from "./data.js";
+
+export const CPO: CredentialsRole = { role: "CPO", country_code: "NL", party_id: "DCP", business_details: { name: "Demo Charge Point Operator", website: "https://cpo.example.com" } };
+export const EMSP: CredentialsRole = { role: "EMSP", country_code: "NL", party_id: "DMS", business_details: { name: "Demo e-Mobility Service Provider" } };
+
+export interface DemoOptions {
+  /** Where both nodes keep their data between runs. */
+  dataDir: string;
+  cpoPort?: number;
+  emspPort?: number;
+  /** Locations the CPO starts with. */
+  locations?: number;
+  log?: (line: string) => void;
+}
+
+export interface Demo {
+  cpo: Listening<OcpiServer>;
+  emsp: Listening<OcpiServer>;
+  close(): Promise<void>;
+}
+
+/** Listens on the port asked for, or on any free one when it is taken. */
+async function listenOn(port: number, build: (url: string) => OcpiServer): Promise<Listening<OcpiServer>> {
+  try {
+    return await listen(build, { port });
+  } catch {
+    return listen(build, { port: 0 });
+  }
+}
+
+export async function runDemo(options: DemoOptions): Promise<Demo> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const step = (n: number, text: string) => log(`\n[${n}/7] ${text}`);
+  await mkdir(options.dataDir, { recursive: true });
+
+  // -- The two nodes ------------------------------------------------------------------------------------------
+  const cpoStore = await MemoryStore.open({ file: path.join(options.dataDir, "cpo.json") });
+  const emspStore = await MemoryStore.open({ file: path.join(options.dataDir, "emsp.json") });
+  let resolveResult: (result: CommandResult) => void = () => {};
+  const commandResult = new Promise<CommandResult>((resolve) => (resolveResult = resolve));
+
+  const cpo = await listenOn(options.cpoPort ?? 3001, (publicUrl) =>
+    createOcpiServer({
+      publicUrl,
+      roles: [CPO],
+      store: cpoStore,
+      docs: { document: openapi.documents.cpo },
+      handlers: {
+        ...storeHandlers(cpoStore, { roles: [CPO] }),
+        commands: {
+          receiver: {
+            // A real CPO would talk OCPP to the charge point here; the demo's charge point says yes after a moment.
+            startSession: async ({ body }) => ({
+              response: { result: "ACCEPTED", timeout: 30 },
+              result: new Promise((resolve) => setTimeout(() => resolve({ result: "ACCEPTED", message: [{ language: "en", text: `Session started at ${body.location_id}` }] }), 200)),
+            }),
+            stopSession: async () => ({ response: { result: "ACCEPTED", timeout: 30 }, result: Promise.resolve({ result: "ACCEPTED" }) }),
+            reserveNow: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
+            cancelReservation: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
+            unlockConnector: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
+          },
+        },
+      },
+    }),
+  );
+  const emsp = await listenOn(options.emspPort ?? 3002, (publicUrl) =>
+    createOcpiServer({
+      publicUrl,
+      roles: [EMSP],
+      store: emspStore,
+      docs: { document: openapi.documents.emsp },
+      handlers: storeHandlers(emspStore, { roles: [EMSP], onCommandResult: (result) => resolveResult(result) }),
+    }),
+  );
+  step(1, "Two OCPI 2.2.1 nodes are up");
+  log(`      CPO  ${cpo.server.versionsUrl}   docs ${cpo.url}/ocpi/docs`);
+  log(`      eMSP ${emsp.server.versionsUrl}   docs ${emsp.url}/ocpi/docs`);
+  log(`      data ${options.dataDir}`);
+
+  // -- Seed data (first run only) ------------------------------------------------------------------------------
+  if ((await cpoStore.listObjects({ module: "locations", offset: 0, limit: 1 })).total === 0) {
+    for (const location of demoLocations(options.locations ?? 120, CPO)) await saveObject(cpoStore, "locations", location.id, location);
+    for (const tariff of demoTariffs(CPO)) await saveObject(cpoStore, "tariffs", tariff.id, tariff);
+    const token = demoToken(EMSP);
+    await saveObject(emspStore, "tokens", token.uid, token);
+  }
+
+  // -- Registration ------------------------------------------------------------------------------------------
+  step(2, "Credentials handshake");
+  const known = (await emspStore.listParties()).find((p) => p.status === "registered" && p.versionsUrl === cpo.server.versionsUrl);
+  let party: PartyRecord;
+  if (known) {
+    party = await emsp.server.credentials.rotate(known);
+    log(`      already registered: both tokens rotated with PUT /credentials`);
+  } else {
+    const { token } = await cpo.server.credentials.createRegistrationToken();
+    log(`      the CPO hands the eMSP a registration token (Token A) out of band`);
+    party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
+    log(`      eMSP -> CPO  POST /credentials with Token A; the CPO fetched the eMSP's versions, then answered with Token C`);
+  }
+  log(`      agreed on OCPI ${party.version}; the CPO offers ${party.endpoints.length} endpoints: ${party.endpoints.map((e) => `${e.identifier}/${e.role.toLowerCase()}`).join(", ")}`);
+  const cpoApi = emsp.server.credentials.clientFor(party);
+  const emspParty = (await cpoStore.listParties()).find((p) => p.status === "registered" && p.roles.some((r) => r.party_id === EMSP.party_id))!;
+  const emspApi = cpo.server.credentials.clientFor(emspParty);
+
+  // -- Pull ------------------------------------------------------------------------------------------------------
+  step(3, "The eMSP pulls every location and tariff, page by page");
+  const locations = cpoApi.locations.sender.all({ limit: 50 });
+  let pages = 0;
+  let pulled = 0;
+  for await (const page of locations.pages()) {
+    pages++;
+    for (const location of page.data) {
+      await emspStore.putObject({ module: received("locations"), country_code: location.country_code, party_id: location.party_id, id: location.id, last_updated: location.last_updated, data: location });
+      pulled++;
+    }
+    log(`      page ${pages}: ${page.data.length} locations (X-Total-Count ${page.totalCount}, X-Limit ${page.limit}${page.next ? ", Link: next" : ", last page"})`);
+  }
+  const tariffs = await cpoApi.tariffs.sender.all().toArray();
+  for (const tariff of tariffs) await emspStore.putObject({ module: received("tariffs"), country_code: tariff.country_code, party_id: tariff.party_id, id: tariff.id, last_updated: tariff.last_updated, data: tariff });
+  log(`      ${pulled} locations and ${tariffs.length} tariffs (${tariffs.map((t) => t.id).join(", ")}) stored at the eMSP`);
+
+  // -- Push ------------------------------------------------------------------------------------------------------
+  step(4, "The CPO pushes an EVSE status change");
+  const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const changedAt = now();
+  // The CPO changes its own copy first, then tells the eMSP.
+  await cpoStore.updateObject<Location>({ module: "locations", country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001" }, (current) => {
+    if (!current) return undefined;
+    const data = structuredClone(current.data);
+    const changed = data.evses!.find((e) => e.uid === "LOC0001-E1")!;
+    Object.assign(changed, { status: "CHARGING", last_updated: changedAt });
+    data.last_updated = changedAt;
+    return { ...current, last_updated: changedAt, data };
+  });
+  await emspApi.locations.receiver.patchEvse({ country_code: CPO.country_code, party_id: CPO.party_id, location_id: "LOC0001", evse_uid: "LOC0001-E1", body: { status: "CHARGING", last_updated: changedAt } });
+  const evse = await cpoApi.locations.sender.getEvse({ location_id: "LOC0001", evse_uid: "LOC0001-E1" });
+  const stored = (await emspStore.getObject<{ evses: { uid: string; status: string }[] }>({ module: received("locations"), country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001" }))!;
+  log(`      CPO -> eMSP  PATCH locations/NL/DCP/LOC0001/LOC0001-E1 {status: CHARGING}; the eMSP now has ${stored.data.evses.find((e) => e.uid === "LOC0001-E1")!.status} (the CPO serves ${evse.data.status} too)`);
+
+  step(5, "The CPO pushes a session and its CDR");
+  const token = demoToken(EMSP);
+  const cdrToken = { country_code: EMSP.country_code, party_id: EMSP.party_id, uid: token.uid, type: token.type, contract_id: token.contract_id };
+  const start = "2024-06-01T09:00:00Z";
+  const end = "2024-06-01T10:30:00Z";
+  const session = {
+    country_code: CPO.country_code, party_id: CPO.party_id, id: "SES0001", start_date_time: start, end_date_time: end, kwh: 22.5,
+    cdr_token: cdrToken, auth_method: "WHITELIST" as const, location_id: "LOC0001", evse_uid: "LOC0001-E1", connector_id: "1",
+    currency: "EUR", status: "COMPLETED" as const, last_updated: end,
+  };
+  await emspApi.sessions.receiver.put({ country_code: CPO.country_code, party_id: CPO.party_id, session_id: session.id, body: session });
+  log(`      CPO -> eMSP  PUT sessions/NL/DCP/SES0001 (22.5 kWh, COMPLETED)`);
+  const location = demoLocations(1, CPO)[0]!;
+  const cdr = {
+    country_code: CPO.country_code, party_id: CPO.party_id, id: "CDR0001", start_date_time: start, end_date_time: end, session_id: session.id,
+    cdr_token: cdrToken, auth_method: "WHITELIST" as const,
+    cdr_location: { id: location.id, address: location.address, city: location.city, postal_code: location.postal_code!, country: location.country, coordinates: location.coordinates, evse_uid: "LOC0001-E1", evse_id: location.evses![0]!.evse_id!, connector_id: "1", connector_standard: "IEC_62196_T2" as const, connector_format: "SOCKET" as const, connector_power_type: "AC_3_PHASE" as const },
+    currency: "EUR", tariffs: [tariffs[0]!],
+    charging_periods: [{ start_date_time: start, dimensions: [{ type: "ENERGY" as const, volume: 22.5 }], tariff_id: "AC-STANDARD" }],
+    total_cost: { excl_vat: 7.88, incl_vat: 9.53 }, total_energy: 22.5, total_time: 1.5, last_updated: end,
+  };
+  const posted = await emspApi.cdrs.receiver.post({ body: cdr }).catch((error: { httpStatus?: number }) => (error.httpStatus === 409 ? undefined : Promise.reject(error)));
+  log(posted ? `      CPO -> eMSP  POST cdrs (EUR 9.53 incl. VAT); the eMSP answered Location: ${posted.headers.get("Location")}` : `      the eMSP already had CDR0001 (kept from an earlier run): CDRs are never replaced`);
+
+  // -- Command ---------------------------------------------------------------------------------------------------
+  step(6, "The eMSP starts a session remotely");
+  const responseUrl = emsp.server.responseUrl("commandsSenderPostResult");
+  const { data: response } = await cpoApi.commands.receiver.startSession({ body: { response_url: responseUrl, token, location_id: "LOC0002", evse_uid: "LOC0002-E1" } });
+  log(`      eMSP -> CPO  POST commands/START_SESSION: immediate CommandResponse ${response.result} (timeout ${response.timeout}s)`);
+  const result = await commandResult;
+  log(`      CPO -> eMSP  POST ${new URL(responseUrl).pathname}: CommandResult ${result.result}${result.message ? ` ("${result.message[0]!.text}")` : ""}`);
+
+  step(7, "Both nodes keep running; try them");
+  log(`      curl -H "Authorization: Token <token>" ${cpo.server.versionsUrl}`);
+  log(`      OpenAPI: ${cpo.url}/ocpi/openapi.json and ${emsp.url}/ocpi/openapi.json; pages: ${cpo.url}/ocpi/docs, ${emsp.url}/ocpi/docs`);
+
+  return {
+    cpo,
+    emsp,
+    close: async () => {
+      await Promise.all([cpo.close(), emsp.close()]);
+      await Promise.all([cpoStore.close(), emspStore.close()]);
+    },
+  };
+}
