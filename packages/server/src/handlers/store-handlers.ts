@@ -22,16 +22,31 @@ import type {
   TokensReceiverHandlers,
   TokensSenderHandlers,
 } from "../generated/2.2.1/index.gen.js";
+import { validators } from "@ocpi-sdk/validators/2.2.1";
+import type { Validator } from "@ocpi-sdk/validators";
 import { OcpiHttpError } from "../runtime/errors.js";
-import type { Caller, Page } from "../runtime/routes.js";
+import { RawJsonList, type Caller, type Page } from "../runtime/routes.js";
 import type { ObjectKey, Store, StoredObject } from "../store/store.js";
 
 export const received = (module: string) => `${module}.received`;
 
 type Owned = { country_code: string; party_id: string; last_updated: string };
 
-/** Stores an OCPI object under its owner and id. */
+/** The schema of what each collection of our own holds: what we send must be valid, so it is checked when stored. */
+const OWN_SCHEMAS: Record<string, Validator<unknown>> = {
+  locations: validators.Location,
+  sessions: validators.Session,
+  cdrs: validators.CDR,
+  tariffs: validators.Tariff,
+  tokens: validators.Token,
+};
+
+/**
+ * Stores an OCPI object of ours under its owner and id, after checking it against its schema (throws a
+ * ValidationError naming the bad fields): lists then send it as stored.
+ */
 export async function saveObject<O extends Owned>(store: Store, module: string, id: string, data: O): Promise<void> {
+  OWN_SCHEMAS[module]?.parse(data);
   await store.putObject({ module, country_code: data.country_code, party_id: data.party_id, id, last_updated: data.last_updated, data });
 }
 
@@ -42,8 +57,38 @@ function audience(caller: Caller): { country_code?: string; party_id?: string } 
   return role ? { country_code: role.country_code, party_id: role.party_id } : { country_code: "", party_id: "" };
 }
 
-async function listPage<D>(store: Store, module: string, page: { offset: number; limit: number; date_from?: string; date_to?: string }, scope: { country_code?: string; party_id?: string } = {}): Promise<Page<D>> {
-  const result = await store.listObjects<D>({ module, ...scope, ...page });
+/** Pages already written as JSON, for a store that says when anything changed; bounded, oldest dropped first. */
+class PageCache {
+  private readonly pages = new Map<string, { revision: number; page: Page<never> }>();
+  constructor(private readonly size = 256) {}
+
+  get(key: string, revision: number): Page<never> | undefined {
+    const hit = this.pages.get(key);
+    return hit?.revision === revision ? hit.page : undefined;
+  }
+
+  set(key: string, revision: number, page: Page<never>): void {
+    this.pages.delete(key);
+    this.pages.set(key, { revision, page });
+    if (this.pages.size > this.size) this.pages.delete(this.pages.keys().next().value!);
+  }
+}
+
+async function listPage<D>(store: Store, cache: PageCache, module: string, page: { offset: number; limit: number; date_from?: string; date_to?: string }, scope: { country_code?: string; party_id?: string } = {}): Promise<Page<D>> {
+  const query = { module, ...scope, ...page };
+  // Our own objects were validated when saved (saveObject): a store that keeps JSON lets them go out as they are,
+  // and a store that tells when anything changed lets the same page be reused until then.
+  if (store.listObjectsJson && module in OWN_SCHEMAS) {
+    const revision = store.objectsRevision?.();
+    const key = JSON.stringify(query);
+    const cached = revision === undefined ? undefined : cache.get(key, revision);
+    if (cached) return cached;
+    const result = await store.listObjectsJson(query);
+    const built: Page<never> = { items: new RawJsonList(`[${result.items.map((o) => o.json).join(",")}]`, result.items.length), total: result.total };
+    if (revision !== undefined && store.objectsRevision?.() === revision) cache.set(key, revision, built);
+    return built;
+  }
+  const result = await store.listObjects<D>(query);
   return { items: result.items.map((o) => o.data), total: result.total };
 }
 
@@ -104,8 +149,9 @@ export interface StoreHandlersOptions {
 
 export function storeHandlers(store: Store, options: StoreHandlersOptions): Required<Pick<Handlers, "locations" | "sessions" | "cdrs" | "tariffs" | "tokens">> & Pick<Handlers, "commands" | "hubclientinfo"> {
   const { roles } = options;
+  const cache = new PageCache();
   const locationsSender: LocationsSenderHandlers = {
-    list: ({ page }) => listPage(store, "locations", page),
+    list: ({ page }) => listPage(store, cache, "locations", page),
     get: async ({ params }) => (await findOwn<T.Location>(store, "locations", roles, params.location_id, "Location", OcpiStatus.UnknownLocation)).data,
     getEvse: async ({ params }) => evseOf((await findOwn<T.Location>(store, "locations", roles, params.location_id, "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
     getConnector: async ({ params }) =>
@@ -148,7 +194,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions): Requ
   };
 
   const sessionsSender: SessionsSenderHandlers = {
-    list: ({ page, caller }) => listPage(store, "sessions", page, audience(caller)),
+    list: ({ page, caller }) => listPage(store, cache, "sessions", page, audience(caller)),
     putChargingPreferences: async ({ params, caller }) => {
       // Sessions we send are kept under the party they are meant for: look among the caller's parties.
       for (const role of caller.roles) {
@@ -174,7 +220,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions): Requ
     },
   };
 
-  const cdrsSender: CdrsSenderHandlers = { list: ({ page, caller }) => listPage(store, "cdrs", page, audience(caller)) };
+  const cdrsSender: CdrsSenderHandlers = { list: ({ page, caller }) => listPage(store, cache, "cdrs", page, audience(caller)) };
   const cdrsReceiver: CdrsReceiverHandlers = {
     get: async ({ params, caller }) => {
       for (const role of caller.roles) {
@@ -193,7 +239,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions): Requ
     },
   };
 
-  const tariffsSender: TariffsSenderHandlers = { list: ({ page }) => listPage(store, "tariffs", page) };
+  const tariffsSender: TariffsSenderHandlers = { list: ({ page }) => listPage(store, cache, "tariffs", page) };
   const tariffKey = (p: { country_code: string; party_id: string; tariff_id: string }): ObjectKey => ({ module: received("tariffs"), country_code: p.country_code, party_id: p.party_id, id: p.tariff_id });
   const tariffsReceiver: TariffsReceiverHandlers = {
     get: async ({ params }) => (await mustGet<T.Tariff>(store, tariffKey(params), "Tariff")).data,
@@ -206,7 +252,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions): Requ
   };
 
   const tokensSender: TokensSenderHandlers = {
-    list: ({ page }) => listPage(store, "tokens", page),
+    list: ({ page }) => listPage(store, cache, "tokens", page),
     authorize: async ({ params, query, body }) => {
       const found = await findOwn<T.Token>(store, "tokens", roles, params.token_uid, "Token", OcpiStatus.UnknownToken);
       if (found.data.type !== (query.type ?? "RFID")) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${query.type ?? "RFID"}`, OcpiStatus.UnknownToken);

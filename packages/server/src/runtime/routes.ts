@@ -58,9 +58,34 @@ export interface PageRequest<P, Q> extends OcpiRequest<P, Q, undefined> {
   page: { offset: number; limit: number; date_from?: string; date_to?: string };
 }
 
-/** One page of a list: the objects at offset..offset+limit and how many match in total. */
+/**
+ * An object given as its JSON text, sent as it is: for data that was validated when it was stored, so that a page
+ * goes out without being parsed, copied or serialized again.
+ */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+const utf8 = new TextEncoder();
+
+/** A whole list as one JSON array text (`[...]`) of `length` objects, sent as it is. */
+export class RawJsonList {
+  private encoded?: Uint8Array;
+
+  constructor(
+    readonly json: string,
+    readonly length: number,
+  ) {}
+
+  /** The UTF-8 bytes, encoded once: a cached page is then only copied, never encoded again. */
+  get bytes(): Uint8Array {
+    return (this.encoded ??= utf8.encode(this.json));
+  }
+}
+
+/** One page of a list: the objects at offset..offset+limit (as values, or as stored JSON) and how many match in total. */
 export interface Page<T> {
-  items: T[];
+  items: readonly T[] | readonly RawJson[] | RawJsonList;
   total: number;
 }
 

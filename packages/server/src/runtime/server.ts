@@ -11,6 +11,7 @@ import {
   OcpiHeaders,
   OcpiStatus,
   readRoutingHeaders,
+  toOcpiDateTime,
   tokenCandidates,
 } from "@ocpi-sdk/protocol";
 import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
@@ -22,7 +23,7 @@ import { OcpiHttpError } from "./errors.js";
 import { checkParams } from "./params.js";
 import { docsPage, type OpenApiDocument } from "./docs.js";
 import { ResultSender, type ResultRetryPolicy } from "./results.js";
-import type { AsyncReply, Caller, Page, RouteInfo } from "./routes.js";
+import { RawJson, RawJsonList, type AsyncReply, type Caller, type Page, type RouteInfo } from "./routes.js";
 
 export interface OcpiServerOptions {
   /** Where peers reach this server, e.g. `https://ocpi.example.com` (no trailing slash). */
@@ -176,6 +177,12 @@ export class OcpiServer {
     try {
       const caller = await this.authenticate(c, route);
       const { data, extraHeaders } = await this.dispatch(c, route, caller, requestId, correlationId);
+      const list = data instanceof RawJsonList ? data : Array.isArray(data) && data[0] instanceof RawJson ? new RawJsonList(`[${(data as RawJson[]).map((item) => item.json).join(",")}]`, data.length) : undefined;
+      if (list !== undefined) {
+        // Stored JSON goes out as it is: the envelope is written around its bytes.
+        const body = concatBytes(ENVELOPE_START, list.bytes, utf8.encode(`,"status_code":${OcpiStatus.Success},"timestamp":"${toOcpiDateTime()}"}`));
+        return c.body(body as Uint8Array<ArrayBuffer>, 200, { ...headers, ...extraHeaders, "Content-Type": "application/json" });
+      }
       return c.json(envelope(data), 200, { ...headers, ...extraHeaders });
     } catch (error) {
       if (error instanceof OcpiHttpError) return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, headers);
@@ -184,15 +191,40 @@ export class OcpiServer {
     }
   }
 
+  private readonly tokenCache = new Map<string, PartyRecord | undefined>();
+  private tokenCacheRevision?: number;
+
+  /**
+   * The party of the first candidate token that has one. Remembered per token while the store reports that no party
+   * changed (a store without partiesRevision is asked every time).
+   */
+  private async partyOf(candidates: string[]): Promise<PartyRecord | undefined> {
+    const store = this.options.store;
+    const revision = store.partiesRevision?.();
+    const key = candidates.join("\u0000");
+    if (revision !== undefined) {
+      if (revision !== this.tokenCacheRevision) {
+        this.tokenCache.clear();
+        this.tokenCacheRevision = revision;
+      } else if (this.tokenCache.has(key)) {
+        return this.tokenCache.get(key);
+      }
+    }
+    let party: PartyRecord | undefined;
+    for (const token of candidates) {
+      party = await store.findPartyByToken(token);
+      if (party) break;
+    }
+    // Only remember when nothing changed meanwhile, and never let the cache grow without bound.
+    if (revision !== undefined && store.partiesRevision?.() === revision && this.tokenCache.size < 10_000) this.tokenCache.set(key, party && Object.freeze(party));
+    return party;
+  }
+
   /** Finds the party of the token; Token A only opens versions, version details and credentials. */
   private async authenticate(c: Context, route: RouteInfo): Promise<Caller> {
     const candidates = tokenCandidates(c.req.header("Authorization"));
     if (!candidates) throw OcpiHttpError.unauthorized("an Authorization: Token header is required");
-    let party: PartyRecord | undefined;
-    for (const token of candidates) {
-      party = await this.options.store.findPartyByToken(token);
-      if (party) break;
-    }
+    const party = await this.partyOf(candidates);
     if (!party || party.status === "unregistered") throw OcpiHttpError.unauthorized("unknown token");
     if (party.incomingTokenKind === "A" && route.auth !== "tokenA") {
       throw OcpiHttpError.unauthorized("a registration token (Token A) only gives access to versions, version details and credentials");
@@ -223,15 +255,17 @@ export class OcpiServer {
       const offset = Number(query.values.offset ?? 0);
       const page = { offset, limit, ...pick(query.values, ["date_from", "date_to"]) };
       const result = (await handler({ ...base, page })) as Page<unknown>;
+      // Items given as RawJson were validated when they were stored; the others are checked now.
       this.checkResponse(route, result.items);
       const extraHeaders: Record<string, string> = { [OcpiHeaders.TotalCount]: String(result.total), [OcpiHeaders.Limit]: String(this.maxLimit) };
-      if (offset + result.items.length < result.total && result.items.length > 0) {
+      const count = result.items.length;
+      if (offset + count < result.total && count > 0) {
         const next = new URL(`${this.options.publicUrl}${url.pathname}${url.search}`);
-        next.searchParams.set("offset", String(offset + result.items.length));
+        next.searchParams.set("offset", String(offset + count));
         next.searchParams.set("limit", String(limit));
         extraHeaders[OcpiHeaders.Link] = formatNextLink(next.href);
       }
-      return { data: result.items, extraHeaders };
+      return { data: result.items instanceof RawJsonList ? result.items : [...result.items], extraHeaders };
     }
 
     if (route.result) {
@@ -311,7 +345,8 @@ export class OcpiServer {
   /** Our own data must be valid before it leaves: a handler bug is a 3000, not a broken payload at the peer. */
   private checkResponse(route: RouteInfo, data: unknown): void {
     if (this.options.validateResponses === false || !route.response || data === undefined) return;
-    const items = route.response.list && Array.isArray(data) ? data : [data];
+    if (data instanceof RawJsonList) return;
+    const items = route.response.list && Array.isArray(data) ? data.filter((item) => !(item instanceof RawJson)) : [data];
     for (const [i, item] of items.entries()) {
       const result = route.response.validator.validate(item);
       if (!result.ok) {
@@ -324,6 +359,19 @@ export class OcpiServer {
 
 class ResponseValidationError extends Error {
   override readonly name = "ResponseValidationError";
+}
+
+const utf8 = new TextEncoder();
+const ENVELOPE_START = utf8.encode('{"data":');
+
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 function ids(c: Context): { requestId: string; correlationId: string } {

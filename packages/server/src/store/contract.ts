@@ -205,6 +205,23 @@ export function storeContract(
     });
 
     describe("lists", () => {
+      it("listObjectsJson, where offered, gives the same page with the data as JSON text", async (context) => {
+        if (!store.listObjectsJson) return context.skip();
+        const objects = [
+          objectOf("a", "2024-01-01T00:00:01Z", { id: "a", nested: { list: [1, "two", null], text: "é ✓" } }),
+          objectOf("b", "2024-01-01T00:00:02Z", undefined, DE),
+          objectOf("c", "2024-01-01T00:00:03.5"),
+        ];
+        await putAll(store, objects);
+        for (const query of [{}, { offset: 1, limit: 1 }, { country_code: "NL", party_id: "EXM" }, { date_from: "2024-01-01T00:00:02Z" }]) {
+          const full = { module: "locations", offset: 0, limit: 1000, ...query };
+          const plain = await store.listObjects(full);
+          const json = await store.listObjectsJson(full);
+          expect(json.total).toBe(plain.total);
+          expect(json.items.map(({ json: text, ...key }) => ({ ...key, data: JSON.parse(text) as unknown }))).toEqual(plain.items);
+        }
+      });
+
       it("orders by last_updated, then country_code, party_id and id", async () => {
         const objects = [
           objectOf("b", "2024-01-01T00:00:01Z"),

@@ -5,7 +5,7 @@
  * This module also exports the input rules both stores share (DateTime instants, key and paging checks, text order),
  * so MemoryStore and PostgresStore accept, reject and order exactly the same things.
  */
-import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
+import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredJson, StoredObject } from "./store.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared rules
@@ -128,6 +128,8 @@ interface Entry {
   /** instantOf(object.last_updated): sorts as text. */
   instant: string;
   object: StoredObject;
+  /** JSON text of object.data, kept for listObjectsJson. */
+  json: string;
 }
 
 function compareEntries(a: Entry, b: Entry): number {
@@ -416,10 +418,17 @@ export class MemoryStore implements Store {
     await this.persist();
   }
 
-  private setObject({ object, instant }: { object: StoredObject<unknown>; instant: string }): void {
+  private revision = 0;
+
+  objectsRevision(): number {
+    return this.revision;
+  }
+
+  private setObject({ object, instant, json }: { object: StoredObject<unknown>; instant: string; json: string }): void {
+    this.revision++;
     let module = this.modules.get(object.module);
     if (!module) this.modules.set(object.module, (module = new ModuleObjects()));
-    module.set({ instant, object });
+    module.set({ instant, object, json });
   }
 
   async updateObject<T = unknown>(
@@ -445,26 +454,36 @@ export class MemoryStore implements Store {
     checkKey(key);
     const module = this.modules.get(key.module);
     if (!module?.delete(key)) return false;
+    this.revision++;
     if (module.size === 0) this.modules.delete(key.module);
     await this.persist();
     return true;
   }
 
   async listObjects<T = unknown>(query: ObjectQuery): Promise<ObjectPage<T>> {
+    const { entries, total } = this.page(query);
+    return { items: entries.map((entry) => structuredClone(entry.object) as StoredObject<T>), total };
+  }
+
+  async listObjectsJson(query: ObjectQuery): Promise<{ items: StoredJson[]; total: number }> {
+    const { entries, total } = this.page(query);
+    const items = entries.map(({ object: { module, country_code, party_id, id, last_updated }, json }) => ({ module, country_code, party_id, id, last_updated, json }));
+    return { items, total };
+  }
+
+  /** The entries of one page, found by binary search and sliced: no sort, no copy of the rest. */
+  private page(query: ObjectQuery): { entries: Entry[]; total: number } {
     this.ready();
     const { from, to } = checkQuery(query);
     const module = this.modules.get(query.module);
     const scope = partyScope(query);
     const list = scope ? module?.party(scope.country_code, scope.party_id) : module?.all;
-    if (!list) return { items: [], total: 0 };
+    if (!list) return { entries: [], total: 0 };
     const start = from === undefined ? 0 : list.firstFrom(from);
     const end = to === undefined ? list.entries.length : list.firstFrom(to);
     const total = Math.max(0, end - start);
     const first = start + query.offset;
-    const items = list.entries
-      .slice(first, Math.min(end, first + query.limit))
-      .map((entry) => structuredClone(entry.object) as StoredObject<T>);
-    return { items, total };
+    return { entries: list.entries.slice(first, Math.min(end, first + query.limit)), total };
   }
 
   async getParty(id: string): Promise<PartyRecord | undefined> {
@@ -485,7 +504,14 @@ export class MemoryStore implements Store {
     await this.persist();
   }
 
+  private partyRevision = 0;
+
+  partiesRevision(): number {
+    return this.partyRevision;
+  }
+
   private setParty(party: PartyRecord): void {
+    this.partyRevision++;
     const owner = this.partyByToken.get(party.incomingToken);
     // The message names the other party but never the token.
     if (owner !== undefined && owner !== party.id) throw tokenTaken(owner);
@@ -501,6 +527,7 @@ export class MemoryStore implements Store {
     if (!party) return false;
     this.parties.delete(id);
     this.partyByToken.delete(party.incomingToken);
+    this.partyRevision++;
     await this.persist();
     return true;
   }

@@ -13,7 +13,7 @@ import {
   tokenTaken,
 } from "./memory.js";
 import type { SqlClient } from "./sql.js";
-import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
+import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredJson, StoredObject } from "./store.js";
 
 export interface Migration {
   version: number;
@@ -258,6 +258,19 @@ export class PostgresStore implements Store {
   }
 
   async listObjects<T = unknown>(query: ObjectQuery): Promise<ObjectPage<T>> {
+    const { rows, total } = await this.page<ObjectRow>(query, "p.data");
+    return { items: rows.map((row) => toObject<T>(query.module, row)), total };
+  }
+
+  async listObjectsJson(query: ObjectQuery): Promise<{ items: StoredJson[]; total: number }> {
+    // data::text is PostgreSQL's own serialisation of the jsonb: valid JSON, sent as it is.
+    const { rows, total } = await this.page<Omit<ObjectRow, "data"> & { data: string }>(query, "p.data::text");
+    const items = rows.map((row) => ({ module: query.module, country_code: row.country_code, party_id: row.party_id, id: row.id, last_updated: row.last_updated_text, json: row.data }));
+    return { items, total };
+  }
+
+  /** One page and the total, from one statement (so both come from the same snapshot); `data` selects the data column. */
+  private async page<R extends { id: string }>(query: ObjectQuery, data: string): Promise<{ rows: R[]; total: number }> {
     const db = this.db();
     const { from, to } = checkQuery(query);
     const params: unknown[] = [query.module];
@@ -271,9 +284,9 @@ export class PostgresStore implements Store {
     if (to !== undefined) where.push(`last_updated < $${params.push(to)}::timestamptz`);
     const filter = where.join(" AND ");
     const order = "last_updated, country_code, party_id, id";
-    // One statement, so the total and the page come from the same snapshot; the count row survives an empty page.
-    const { rows } = await db.query<Partial<ObjectRow> & { total: number }>(
-      `SELECT c.total, p.country_code, p.party_id, p.id, p.last_updated_text, p.data
+    // The count row survives an empty page.
+    const { rows } = await db.query<Partial<R> & { total: number }>(
+      `SELECT c.total, p.country_code, p.party_id, p.id, p.last_updated_text, ${data} AS data
        FROM (SELECT count(*)::int AS total FROM ${this.objects} WHERE ${filter}) AS c
        LEFT JOIN LATERAL (
          SELECT last_updated, ${OBJECT_COLUMNS} FROM ${this.objects} WHERE ${filter}
@@ -282,11 +295,9 @@ export class PostgresStore implements Store {
        ORDER BY p.last_updated, p.country_code, p.party_id, p.id`,
       params,
     );
-    const items = rows
-      .filter((row): row is ObjectRow & { total: number } => typeof row.id === "string")
-      .map((row) => toObject<T>(query.module, row));
-    return { items, total: rows[0]?.total ?? 0 };
+    return { rows: rows.filter((row): row is R & { total: number } => typeof row.id === "string"), total: rows[0]?.total ?? 0 };
   }
+
 
   async getParty(id: string): Promise<PartyRecord | undefined> {
     const { rows } = await this.db().query<{ data: PartyRecord }>(`SELECT data FROM ${this.parties} WHERE id = $1`, [id]);

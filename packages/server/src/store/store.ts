@@ -20,6 +20,13 @@ export interface StoredObject<T = unknown> extends ObjectKey {
   data: T;
 }
 
+/** An object with its data as JSON text, to be sent as it is. */
+export interface StoredJson extends ObjectKey {
+  last_updated: string;
+  /** `JSON.stringify(data)` of the stored object. */
+  json: string;
+}
+
 export interface ObjectQuery {
   module: string;
   /** Only objects of this owner (both must be given to scope by party). */
@@ -97,6 +104,18 @@ export interface Store {
   /** Whether there was an object to delete. */
   deleteObject(key: ObjectKey): Promise<boolean>;
   listObjects<T = unknown>(query: ObjectQuery): Promise<ObjectPage<T>>;
+  /**
+   * The same page as listObjects, each object's data as JSON text, so that a server can send a page without parsing,
+   * copying or serializing it again. Optional: stores that keep JSON text offer it.
+   */
+  listObjectsJson?(query: ObjectQuery): Promise<{ items: StoredJson[]; total: number }>;
+  /**
+   * A number that changes whenever any object changes, for caches of list pages. Optional: only a store that sees
+   * every write (a single process's MemoryStore) can offer it.
+   */
+  objectsRevision?(): number;
+  /** Likewise for parties: lets a server remember which party a token belongs to until any party changes. */
+  partiesRevision?(): number;
 
   getParty(id: string): Promise<PartyRecord | undefined>;
   /** The party whose incomingToken this is. */
