@@ -5,6 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { v2_2_1 as openapi } from "@ocpi-sdk/openapi";
+import { base64Encode } from "@ocpi-sdk/protocol";
 import { createOcpiServer, MemoryStore, received, saveObject, storeHandlers, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
 import { listen, type Listening } from "@ocpi-sdk/server/node";
 import type { CommandResult, CredentialsRole, Location } from "@ocpi-sdk/types/2.2.1";
@@ -181,7 +182,9 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   log(`      CPO -> eMSP  POST ${new URL(responseUrl).pathname}: CommandResult ${result.result}${result.message ? ` ("${result.message[0]!.text}")` : ""}`);
 
   step(7, "Both nodes keep running; try them");
-  log(`      curl -H "Authorization: Token <token>" ${cpo.server.versionsUrl}`);
+  const { token: tryToken } = await cpo.server.credentials.createRegistrationToken();
+  log(`      a registration token for you (opens versions, version details and credentials):`);
+  log(`      curl -H "Authorization: Token ${base64Encode(tryToken)}" ${cpo.server.versionsUrl}`);
   log(`      OpenAPI: ${cpo.url}/ocpi/openapi.json and ${emsp.url}/ocpi/openapi.json; pages: ${cpo.url}/ocpi/docs, ${emsp.url}/ocpi/docs`);
 
   return {

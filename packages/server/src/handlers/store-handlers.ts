@@ -147,7 +147,7 @@ export interface StoreHandlersOptions {
   onCommandResult?: (result: T.CommandResult, responseId: string, caller: Caller) => void;
 }
 
-export function storeHandlers(store: Store, options: StoreHandlersOptions): Required<Pick<Handlers, "locations" | "sessions" | "cdrs" | "tariffs" | "tokens">> & Pick<Handlers, "commands" | "hubclientinfo"> {
+export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const { roles } = options;
   const cache = new PageCache();
   const locationsSender: LocationsSenderHandlers = {
@@ -300,7 +300,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions): Requ
     },
   };
 
-  return {
+  const handlers = {
     locations: { sender: locationsSender, receiver: locationsReceiver },
     sessions: { sender: sessionsSender, receiver: sessionsReceiver },
     cdrs: { sender: cdrsSender, receiver: cdrsReceiver },
@@ -308,5 +308,6 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions): Requ
     tokens: { sender: tokensSender, receiver: tokensReceiver },
     commands: { sender: commandsSender },
     hubclientinfo: { receiver: clientInfoReceiver },
-  };
+  } satisfies Handlers;
+  return handlers;
 }
