@@ -27,6 +27,7 @@ export async function listVersions(schemasDir: string): Promise<string[]> {
     .sort(compareVersions);
 }
 
+/** Numeric order of version folders. (The packages have theirs in @ocpi-sdk/protocol; codegen runs before they are built.) */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(".").map(Number);
   const pb = b.split(".").map(Number);

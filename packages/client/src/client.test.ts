@@ -2,10 +2,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { base64Encode, envelope, formatNextLink } from "@ocpi-sdk/protocol";
 import type { Location } from "@ocpi-sdk/types/2.2.1";
-import { OcpiClient, OcpiError, type OcpiClientOptions } from "./index.js";
+import { OcpiClient, type OcpiClientOptions } from "./index.js";
 import { operations } from "./generated/2.2.1/index.gen.js";
 import type { OperationInfo } from "./runtime/operations.js";
 import { makeLocations, sample } from "./testing/fixtures.js";
+import { errorOf } from "./testing/errors.js";
 import { startPeer, type Peer, type PeerOptions } from "./testing/peer.js";
 
 const peers: Peer[] = [];
@@ -26,15 +27,6 @@ async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiC
   return { peer, client };
 }
 
-const errorOf = async (promise: Promise<unknown>): Promise<OcpiError> => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OcpiError) return error;
-    throw error;
-  }
-  throw new Error("expected an OcpiError");
-};
 
 describe("discovery", () => {
   it("picks the highest mutual version and maps the endpoints", async () => {

@@ -4,5 +4,5 @@ export type { OcpiErrorKind, OcpiErrorDetails } from "./runtime/errors.js";
 export { OcpiPager } from "./runtime/operations.js";
 export type { OcpiResult, OcpiPage, OperationInfo, RequestOf, DataOf } from "./runtime/operations.js";
 export type { CallOptions, OcpiClientOptions, RetryPolicy, ValidationMode, ValidationReport } from "./runtime/options.js";
-export { chooseVersion, compareVersions, findEndpoint } from "./runtime/discovery.js";
+export { chooseVersion, findEndpoint } from "./runtime/discovery.js";
 export type { EndpointEntry, VersionEntry } from "./runtime/discovery.js";

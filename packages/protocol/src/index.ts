@@ -8,3 +8,4 @@ export type { PartyId, RoutingHeaders } from "./headers.js";
 export { formatNextLink, parseCountHeader, parseNextLink } from "./pagination.js";
 export type { PageQuery } from "./pagination.js";
 export { repairDateTime, repairTimestamps } from "./lenient.js";
+export { compareVersions } from "./versions.js";

@@ -1,10 +1,10 @@
 // The server over real HTTP on 127.0.0.1: every route, the auth matrix, validation, pagination, the handshake
 // between two of our own nodes, and the command round trip.
 import { afterEach, describe, expect, it } from "vitest";
-import { OcpiClient, OcpiError } from "@ocpi-sdk/client";
 import { base64Encode } from "@ocpi-sdk/protocol";
 import type * as T from "@ocpi-sdk/types/2.2.1";
 import { sample } from "../../client/src/testing/fixtures.js";
+import { errorOf } from "../../client/src/testing/errors.js";
 import { routes } from "./generated/2.2.1/index.gen.js";
 import { saveObject } from "./handlers/store-handlers.js";
 import type { RouteInfo } from "./runtime/routes.js";
@@ -299,14 +299,4 @@ describe("commands", () => {
   });
 });
 
-async function errorOf(promise: Promise<unknown>): Promise<OcpiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OcpiError) return error;
-    throw error;
-  }
-  throw new Error("expected an OcpiError");
-}
 
-export { OcpiClient };

@@ -4,27 +4,13 @@ import type { OutputFile } from "../../lib/output.js";
 import type { OperationModel } from "../../model/endpoints.js";
 import type { VersionModel } from "../../model/model.js";
 import { openApiDocument } from "../openapi/emitOpenApi.js";
-
-/** The name a schema `$ref` (`locations.json#/$defs/Location`) points at. */
-const schemaName = (ref: string) => ref.slice(ref.lastIndexOf("/") + 1);
+import { operationFields } from "../lib/operationFields.js";
 
 function operationEntry(op: OperationModel): string {
-  const fields = [
-    `operationId: ${JSON.stringify(op.operationId)}`,
-    `module: ${JSON.stringify(op.module)}`,
-    ...(op.interface ? [`interface: ${JSON.stringify(op.interface)}`] : []),
-    `name: ${JSON.stringify(op.name)}`,
-    `method: ${JSON.stringify(op.method)}`,
-    `layoutPath: ${JSON.stringify(op.layoutPath)}`,
-    `url: ${JSON.stringify(op.url)}`,
-    `path: ${JSON.stringify(op.path)}`,
-    `pathParams: ${JSON.stringify(op.pathParams.map((p) => p.name))}`,
-    `query: ${JSON.stringify(op.query.map((p) => p.name))}`,
-    `paginated: ${op.paginated}`,
-    `auth: ${JSON.stringify(op.auth)}`,
-    ...(op.requestBody ? [`request: { validator: validators.${schemaName(op.requestBody.schema.$ref)}, required: ${op.requestBody.required} }`] : []),
-    ...(op.response.data ? [`response: { validator: validators.${schemaName(op.response.data.$ref)}, list: ${op.response.list} }`] : []),
-  ];
+  const fields = operationFields(op, {
+    pathParams: JSON.stringify(op.pathParams.map((p) => p.name)),
+    query: JSON.stringify(op.query.map((p) => p.name)),
+  });
   return `  ${op.operationId}: { ${fields.join(", ")} },`;
 }
 

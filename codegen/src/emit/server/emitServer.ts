@@ -3,9 +3,9 @@ import type { OutputFile } from "../../lib/output.js";
 import type { ModuleModel, OperationModel, ParameterModel } from "../../model/endpoints.js";
 import { RefResolver, type VersionModel } from "../../model/model.js";
 import { isBuiltinTsType, tsTypeName } from "../types/emitTypes.js";
+import { operationFields, schemaName } from "../lib/operationFields.js";
 
 const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const schemaName = (ref: string) => ref.slice(ref.lastIndexOf("/") + 1);
 
 /** What the runtime checks of a path or query parameter, from its schema. */
 function parameterCheck(p: ParameterModel, resolver: RefResolver, baseId: string): string {
@@ -38,24 +38,14 @@ function objectType(params: ParameterModel[], resolver: RefResolver, baseId: str
 function routeEntry(op: OperationModel, module: ModuleModel | undefined, resolver: RefResolver, baseId: string): string {
   const resultOp = op.result && module ? module.interfaces.flatMap((i) => i.operations).find((o) => o.name === op.result) : undefined;
   const fields = [
-    `operationId: ${JSON.stringify(op.operationId)}`,
-    `module: ${JSON.stringify(op.module)}`,
-    ...(op.interface ? [`interface: ${JSON.stringify(op.interface)}`] : []),
-    `name: ${JSON.stringify(op.name)}`,
-    `method: ${JSON.stringify(op.method)}`,
-    `layoutPath: ${JSON.stringify(op.layoutPath)}`,
-    `url: ${JSON.stringify(op.url)}`,
-    `path: ${JSON.stringify(op.path)}`,
-    `pathParams: [${[
-      ...op.pathParams.map((p) => parameterCheck(p, resolver, baseId)),
-      // Results arrive at the SDK's own response_urls, which end in the id of the request they answer.
-      ...(op.url === "response_url" ? [`{ name: "response_id", required: true, type: "string", maxLength: 64 }`] : []),
-    ].join(", ")}]`,
-    `query: [${op.query.map((p) => parameterCheck(p, resolver, baseId)).join(", ")}]`,
-    `paginated: ${op.paginated}`,
-    `auth: ${JSON.stringify(op.auth)}`,
-    ...(op.requestBody ? [`request: { validator: validators.${schemaName(op.requestBody.schema.$ref)}, required: ${op.requestBody.required} }`] : []),
-    ...(op.response.data ? [`response: { validator: validators.${schemaName(op.response.data.$ref)}, list: ${op.response.list} }`] : []),
+    ...operationFields(op, {
+      pathParams: `[${[
+        ...op.pathParams.map((p) => parameterCheck(p, resolver, baseId)),
+        // Results arrive at the SDK's own response_urls, which end in the id of the request they answer.
+        ...(op.url === "response_url" ? [`{ name: "response_id", required: true, type: "string", maxLength: 64 }`] : []),
+      ].join(", ")}]`,
+      query: `[${op.query.map((p) => parameterCheck(p, resolver, baseId)).join(", ")}]`,
+    }),
     ...(resultOp ? [`result: ${JSON.stringify(resultOp.operationId)}`] : []),
   ];
   return `  { ${fields.join(", ")} },`;

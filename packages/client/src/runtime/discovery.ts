@@ -1,4 +1,5 @@
 /** Version negotiation and endpoint lookup: pure functions over what the versions and details endpoints return. */
+import { compareVersions } from "@ocpi-sdk/protocol";
 
 export interface VersionEntry {
   version: string;
@@ -9,16 +10,6 @@ export interface EndpointEntry {
   identifier: string;
   role: string;
   url: string;
-}
-
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /** The highest version both sides support, with the peer's details URL for it. */
