@@ -193,6 +193,10 @@ describe("envelope on every response", () => {
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     const client = emsp.server.credentials.clientFor(party);
+    // Only the modules given handlers are listed (and routed), besides credentials.
+    expect(party.endpoints.map((e) => `${e.identifier}:${e.role}`)).toEqual(["credentials:SENDER", "locations:SENDER"]);
+    const tariffs = await fetch(`${cpo.url}/ocpi/2.2.1/tariffs/sender`, { headers: { Authorization: `Token ${base64Encode(party.outgoingToken!)}` } });
+    expect(tariffs.status).toBe(404);
     expect(await errorOf(client.locations.sender.list())).toMatchObject({ httpStatus: 500, statusCode: 3000, statusMessage: "internal error" });
     expect(await errorOf(client.locations.sender.get({ location_id: "x" }))).toMatchObject({ httpStatus: 500, statusCode: 3000 });
     // The client retries a GET twice on 5xx: three logged failures per call.
@@ -259,6 +263,34 @@ describe("every route answers", () => {
     expect(result.httpStatus).toBe(200);
     if (route.response) expect(route.response.validator.validate(route.response.list ? (result.data as unknown[])[0] ?? sample("2.2.1", route.response.validator.name) : result.data).ok).toBe(true);
     await server.server.idle();
+  });
+});
+
+describe("charging profiles", () => {
+  it("answers at once and delivers each result to its response_url", async () => {
+    const received: string[] = [];
+    const emsp = await node(EMSP_ROLE, {
+      handlers: () => ({
+        chargingprofiles: {
+          sender: {
+            postActiveProfileResult: async ({ params, body }) => void received.push(`active ${params.response_id} ${body.result}`),
+            postSetProfileResult: async ({ params, body }) => void received.push(`set ${params.response_id} ${body.result}`),
+            postClearProfileResult: async ({ params, body }) => void received.push(`clear ${params.response_id} ${body.result}`),
+            putActiveProfile: async () => {},
+          },
+        },
+      }),
+    });
+    const cpo = await node(CPO_ROLE);
+    const { token } = await cpo.server.credentials.createRegistrationToken();
+    const party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
+    const client = emsp.server.credentials.clientFor(party);
+    const get = await client.chargingprofiles.receiver.getActiveProfile({ session_id: "S1", duration: 900, response_url: emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", "p1") });
+    const set = await client.chargingprofiles.receiver.setProfile({ session_id: "S1", body: { charging_profile: { charging_rate_unit: "A" }, response_url: emsp.server.responseUrl("chargingprofilesSenderPostSetProfileResult", "p2") } });
+    const clear = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", "p3") });
+    expect([get.data, set.data, clear.data]).toEqual([{ result: "ACCEPTED", timeout: 30 }, { result: "ACCEPTED", timeout: 30 }, { result: "ACCEPTED", timeout: 30 }]);
+    await cpo.server.idle();
+    expect(received.sort()).toEqual(["active p1 ACCEPTED", "clear p3 ACCEPTED", "set p2 ACCEPTED"]);
   });
 });
 
