@@ -8,7 +8,7 @@ export { emitOpenApi, openApiDocument, bundleOperations, bundleRoles, toComponen
 export { emitClient } from "./emit/client/emitClient.js";
 export { emitServer, handlersInterfaceName } from "./emit/server/emitServer.js";
 export { loadSchemas, loadVersion, buildVersionModel, listVersions, compareVersions, SchemaConventionError } from "./load/loadSchemas.js";
-export { RefResolver, versionIdent } from "./model/model.js";
+export { openEnumValues, RefResolver, versionIdent } from "./model/model.js";
 export type { Model, VersionModel, SchemaFile, NamedSchema, NamedSchemaKind, JsonSchema, ResolvedRef } from "./model/model.js";
 export { emitTypes, tsTypeName, isBuiltinTsType } from "./emit/types/emitTypes.js";
 export { emitValidators, standaloneModule, strictVariant, RUNTIME_FORMATS } from "./emit/validators/emitValidators.js";

@@ -31,6 +31,7 @@ describe("buildVersionModel", () => {
         Thing: thing,
         ThingPatch: patchOf(["id", "last_updated"]),
         Colour: { title: "Colour", type: "string", enum: ["RED"] },
+        Shade: { title: "Shade", anyOf: [{ enum: ["DARK"] }, { type: "string" }] },
         DateTime: { title: "DateTime", type: "string" },
       }),
     ]);
@@ -39,6 +40,7 @@ describe("buildVersionModel", () => {
       ["Thing", "object", undefined],
       ["ThingPatch", "patch", "Thing"],
       ["Colour", "enum", undefined],
+      ["Shade", "enum", undefined],
       ["DateTime", "scalar", undefined],
     ]);
   });

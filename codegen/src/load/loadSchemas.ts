@@ -3,6 +3,7 @@ import path from "node:path";
 import { SchemaConventionError } from "./errors.js";
 import { loadEndpoints } from "./loadEndpoints.js";
 import {
+  openEnumValues,
   versionIdent,
   type JsonSchema,
   type Model,
@@ -110,7 +111,7 @@ function toSchemaFile(schema: JsonSchema, fileName: string, version: string): Sc
 }
 
 function kindOf(name: string, schema: JsonSchema): NamedSchemaKind {
-  if (Array.isArray(schema.enum)) return "enum";
+  if (Array.isArray(schema.enum) || openEnumValues(schema)) return "enum";
   if (schema.type === "object" && name.endsWith("Patch")) return "patch";
   if (schema.type === "object") return "object";
   return "scalar";

@@ -51,6 +51,18 @@ export interface Model {
   versions: VersionModel[];
 }
 
+/**
+ * An OpenEnum (OCPI 2.3): any string is valid, a list of values is known. Written as
+ * `{"anyOf": [{"enum": [...known]}, {"type": "string"}]}`; returns the known values, or undefined for other schemas.
+ */
+export function openEnumValues(schema: JsonSchema): string[] | undefined {
+  const anyOf = schema.anyOf;
+  if (!Array.isArray(anyOf) || anyOf.length !== 2) return undefined;
+  const [known, any] = anyOf as JsonSchema[];
+  if (!Array.isArray(known?.enum) || any?.type !== "string" || Object.keys(any).length !== 1) return undefined;
+  return known.enum as string[];
+}
+
 export const versionIdent = (version: string): string => `v${version.replace(/\./g, "_")}`;
 
 /** The target of a `$ref`, with the base URI that nested references inside it resolve against. */

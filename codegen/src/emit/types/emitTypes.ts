@@ -1,7 +1,7 @@
 import { compile, type JSONSchema } from "json-schema-to-typescript";
 import { generatedHeader } from "../../lib/header.js";
 import type { OutputFile } from "../../lib/output.js";
-import { RefResolver, type JsonSchema, type NamedSchema, type VersionModel } from "../../model/model.js";
+import { openEnumValues, RefResolver, type JsonSchema, type NamedSchema, type VersionModel } from "../../model/model.js";
 
 /** Named schemas of the types chapter that are TypeScript's own types; references to them become the builtin. */
 const BUILTIN_TS_TYPES: Record<string, string> = { string: "string", number: "number", int: "number" };
@@ -28,6 +28,12 @@ class TypeScriptSchemaRewriter {
   constructor(private readonly resolver: RefResolver) {}
 
   rewriteRoot(named: NamedSchema, baseId: string): JSONSchema {
+    const open = openEnumValues(named.schema);
+    if (open) {
+      // Known values as suggestions: editors offer them, and any other string is still accepted.
+      const description = typeof named.schema.description === "string" ? { description: named.schema.description } : {};
+      return { ...description, title: named.name, tsType: `${open.map((v) => JSON.stringify(v)).join(" | ")} | (string & {})` };
+    }
     const rewritten = this.rewrite(named.schema, baseId) as JSONSchema;
     return { ...rewritten, title: named.name };
   }

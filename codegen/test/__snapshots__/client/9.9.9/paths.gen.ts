@@ -182,6 +182,8 @@ export interface components {
             name: components["schemas"]["string"];
             /** @description How many. */
             count?: components["schemas"]["int"];
+            /** @description Its colour. */
+            colour?: components["schemas"]["WidgetColour"];
         };
         /**
          * WidgetKind
@@ -189,6 +191,11 @@ export interface components {
          * @enum {string}
          */
         WidgetKind: "SMALL" | "LARGE";
+        /**
+         * WidgetColour
+         * @description Colours; others may come.
+         */
+        WidgetColour: ("RED" | "GREEN") | string;
     };
     responses: {
         /** @description An OCPI error: the envelope with a 2xxx, 3xxx or 4xxx status code and no data. */

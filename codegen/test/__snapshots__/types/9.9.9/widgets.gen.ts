@@ -72,9 +72,18 @@ export interface Part {
    * How many.
    */
   count?: number;
+  /**
+   * Its colour.
+   */
+  colour?: WidgetColour;
 }
 
 /**
  * Kinds of widget.
  */
 export type WidgetKind = "SMALL" | "LARGE";
+
+/**
+ * Colours; others may come.
+ */
+export type WidgetColour = "RED" | "GREEN" | (string & {});

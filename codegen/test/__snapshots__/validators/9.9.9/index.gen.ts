@@ -35,6 +35,8 @@ export const validators = {
   Part: defineValidator<T.Part>("Part", loose.Part, strict.Part, patternNames),
   /** Kinds of widget. */
   WidgetKind: defineValidator<T.WidgetKind>("WidgetKind", loose.WidgetKind, strict.WidgetKind, patternNames),
+  /** Colours; others may come. */
+  WidgetColour: defineValidator<T.WidgetColour>("WidgetColour", loose.WidgetColour, strict.WidgetColour, patternNames),
 } as const;
 
 /** Name of a schema that has a validator. */

@@ -316,7 +316,8 @@ validate27.evaluated = {"props":{"data":true,"status_code":true,"timestamp":true
 export const Widget = validate29;
 const schema42 = {"title":"Widget","description":"A thing with parts.","type":"object","properties":{"id":{"description":"Identifier.","type":"string","maxLength":4,"$ref":"common.json#/$defs/CiString"},"kind":{"description":"What it is.","$ref":"#/$defs/WidgetKind"},"parts":{"description":"At least one part.","type":"array","items":{"$ref":"#/$defs/Part"},"minItems":1},"homepage":{"description":"Where to read more.","$ref":"common.json#/$defs/URL"},"last_updated":{"description":"Last change.","$ref":"common.json#/$defs/DateTime"}},"required":["id","kind","parts","last_updated"]};
 const schema44 = {"title":"WidgetKind","description":"Kinds of widget.","type":"string","enum":["SMALL","LARGE"]};
-const schema45 = {"title":"Part","description":"One part of a widget.","type":"object","properties":{"name":{"description":"Display name.","type":"string","maxLength":8,"$ref":"common.json#/$defs/string"},"count":{"description":"How many.","$ref":"common.json#/$defs/int"}},"required":["name"]};
+const schema45 = {"title":"Part","description":"One part of a widget.","type":"object","properties":{"name":{"description":"Display name.","type":"string","maxLength":8,"$ref":"common.json#/$defs/string"},"count":{"description":"How many.","$ref":"common.json#/$defs/int"},"colour":{"description":"Its colour.","$ref":"#/$defs/WidgetColour"}},"required":["name"]};
+const schema48 = {"title":"WidgetColour","description":"Colours; others may come.","anyOf":[{"enum":["RED","GREEN"]},{"type":"string"}]};
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -399,9 +400,13 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.colour !== undefined){
+let data2 = data.colour;
+const _errs10 = errors;
+let valid4 = false;
+const _errs11 = errors;
+if(!((data2 === "RED") || (data2 === "GREEN"))){
+const err6 = {instancePath:instancePath+"/colour",schemaPath:"#/$defs/WidgetColour/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema48.anyOf[0].enum}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -410,10 +415,58 @@ vErrors.push(err6);
 }
 errors++;
 }
+var _valid0 = _errs11 === errors;
+valid4 = valid4 || _valid0;
+const _errs12 = errors;
+if(typeof data2 !== "string"){
+const err7 = {instancePath:instancePath+"/colour",schemaPath:"#/$defs/WidgetColour/anyOf/1/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs12 === errors;
+valid4 = valid4 || _valid0;
+if(!valid4){
+const err8 = {instancePath:instancePath+"/colour",schemaPath:"#/$defs/WidgetColour/anyOf",keyword:"anyOf",params:{}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
 validate30.errors = vErrors;
 return errors === 0;
 }
-validate30.evaluated = {"props":{"name":true,"count":true},"dynamicProps":false,"dynamicItems":false};
+validate30.evaluated = {"props":{"name":true,"count":true,"colour":true},"dynamicProps":false,"dynamicItems":false};
 
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -656,8 +709,8 @@ return errors === 0;
 validate29.evaluated = {"props":{"id":true,"kind":true,"parts":true,"homepage":true,"last_updated":true},"dynamicProps":false,"dynamicItems":false};
 
 export const WidgetPatch = validate32;
-const schema50 = {"title":"WidgetPatch","description":"Partial Widget.","type":"object","properties":{"id":{"$ref":"#/$defs/Widget/properties/id"},"kind":{"$ref":"#/$defs/Widget/properties/kind"},"parts":{"$ref":"#/$defs/Widget/properties/parts"},"homepage":{"$ref":"#/$defs/Widget/properties/homepage"},"last_updated":{"$ref":"#/$defs/Widget/properties/last_updated"}},"required":["last_updated"]};
-const schema51 = {"description":"Identifier.","type":"string","maxLength":4,"$ref":"common.json#/$defs/CiString"};
+const schema51 = {"title":"WidgetPatch","description":"Partial Widget.","type":"object","properties":{"id":{"$ref":"#/$defs/Widget/properties/id"},"kind":{"$ref":"#/$defs/Widget/properties/kind"},"parts":{"$ref":"#/$defs/Widget/properties/parts"},"homepage":{"$ref":"#/$defs/Widget/properties/homepage"},"last_updated":{"$ref":"#/$defs/Widget/properties/last_updated"}},"required":["last_updated"]};
+const schema52 = {"description":"Identifier.","type":"string","maxLength":4,"$ref":"common.json#/$defs/CiString"};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -718,7 +771,7 @@ return errors === 0;
 }
 validate33.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
-const schema54 = {"description":"At least one part.","type":"array","items":{"$ref":"#/$defs/Part"},"minItems":1};
+const schema55 = {"description":"At least one part.","type":"array","items":{"$ref":"#/$defs/Part"},"minItems":1};
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -990,9 +1043,13 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
-else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.colour !== undefined){
+let data2 = data.colour;
+const _errs10 = errors;
+let valid4 = false;
+const _errs11 = errors;
+if(!((data2 === "RED") || (data2 === "GREEN"))){
+const err6 = {instancePath:instancePath+"/colour",schemaPath:"#/$defs/WidgetColour/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema48.anyOf[0].enum}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1001,10 +1058,58 @@ vErrors.push(err6);
 }
 errors++;
 }
+var _valid0 = _errs11 === errors;
+valid4 = valid4 || _valid0;
+const _errs12 = errors;
+if(typeof data2 !== "string"){
+const err7 = {instancePath:instancePath+"/colour",schemaPath:"#/$defs/WidgetColour/anyOf/1/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs12 === errors;
+valid4 = valid4 || _valid0;
+if(!valid4){
+const err8 = {instancePath:instancePath+"/colour",schemaPath:"#/$defs/WidgetColour/anyOf",keyword:"anyOf",params:{}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs10;
+if(vErrors !== null){
+if(_errs10){
+vErrors.length = _errs10;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
 validate38.errors = vErrors;
 return errors === 0;
 }
-validate38.evaluated = {"props":{"name":true,"count":true},"dynamicProps":false,"dynamicItems":false};
+validate38.evaluated = {"props":{"name":true,"count":true,"colour":true},"dynamicProps":false,"dynamicItems":false};
 
 export const WidgetKind = validate39;
 
@@ -1042,4 +1147,70 @@ validate39.errors = vErrors;
 return errors === 0;
 }
 validate39.evaluated = {"dynamicProps":false,"dynamicItems":false};
+
+export const WidgetColour = validate40;
+
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate40.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs0 = errors;
+let valid0 = false;
+const _errs1 = errors;
+if(!((data === "RED") || (data === "GREEN"))){
+const err0 = {instancePath,schemaPath:"#/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema48.anyOf[0].enum}};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs1 === errors;
+valid0 = valid0 || _valid0;
+const _errs2 = errors;
+if(typeof data !== "string"){
+const err1 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{}};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs0;
+if(vErrors !== null){
+if(_errs0){
+vErrors.length = _errs0;
+}
+else {
+vErrors = null;
+}
+}
+}
+validate40.errors = vErrors;
+return errors === 0;
+}
+validate40.evaluated = {"dynamicProps":false,"dynamicItems":false};
 
