@@ -117,7 +117,10 @@ function kindOf(name: string, schema: JsonSchema): NamedSchemaKind {
   return "scalar";
 }
 
-/** A Patch schema lists exactly its object's properties, each a reference to it, and requires only last_updated. */
+/**
+ * A Patch schema lists exactly its object's properties, each a reference to it, and requires at most last_updated
+ * (2.2 and later require it in most PATCH bodies; 2.1.1 and the 2.3 Terminal do not).
+ */
 function checkPatch(patch: NamedSchema, all: NamedSchema[], version: string): void {
   const where = `${version}/${patch.file}.json#/$defs/${patch.name}`;
   const base = all.find((s) => s.name === patch.patchOf && s.file === patch.file);
@@ -132,7 +135,8 @@ function checkPatch(patch: NamedSchema, all: NamedSchema[], version: string): vo
       throw new SchemaConventionError(`${where}/properties/${key}: must be only {"$ref": "#/$defs/${base.name}/properties/${key}"}`);
     }
   }
-  if (JSON.stringify(patch.schema.required) !== JSON.stringify(["last_updated"])) {
-    throw new SchemaConventionError(`${where}: required must be exactly ["last_updated"]`);
+  const required = JSON.stringify(patch.schema.required ?? []);
+  if (required !== JSON.stringify(["last_updated"]) && required !== "[]") {
+    throw new SchemaConventionError(`${where}: required must be ["last_updated"] or nothing`);
   }
 }

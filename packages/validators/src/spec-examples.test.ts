@@ -3,9 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { loadExampleChecks } from "../../../scripts/lib/spec-examples.js";
 import type { Validator } from "./runtime/validator.js";
+import { validators as v2_1_1 } from "./generated/2.1.1/index.gen.js";
 import { validators as v2_2_1 } from "./generated/2.2.1/index.gen.js";
+import { validators as v2_3_0 } from "./generated/2.3.0/index.gen.js";
 
-const VERSIONS: Record<string, Record<string, Validator<unknown>>> = { "2.2.1": v2_2_1 };
+const VERSIONS: Record<string, Record<string, Validator<unknown>>> = { "2.1.1": v2_1_1, "2.2.1": v2_2_1, "2.3.0": v2_3_0 };
 
 for (const [version, validators] of Object.entries(VERSIONS)) {
   const checks = loadExampleChecks(version);

@@ -15,6 +15,15 @@ describe("ucs2length", () => {
   });
 });
 
+describe("uri-reference format (the spec's URL type)", () => {
+  it.each(["https://www.example.com/ocpi/versions", "someNewURL", "/ocpi/2.2.1/locations", "a%20b"])("accepts %s", (url) => {
+    expect(formats["uri-reference"]!(url)).toBe(true);
+  });
+  it.each(["", "https://exa mple.com", "line\nbreak", "<https://x>", 'say"hi"'])("rejects %j", (url) => {
+    expect(formats["uri-reference"]!(url)).toBe(false);
+  });
+});
+
 describe("uri format", () => {
   it.each([
     "https://www.example.com/ocpi/versions",

@@ -20,7 +20,14 @@ export function ucs2length(str: string): number {
 /** An absolute URL with a scheme and a host, and no white space (OCPI URLs are endpoint addresses). */
 const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@]+(?:@[^\s/?#]+)?(?:[/?#]\S*)?$/;
 
+/**
+ * A URL as the spec's URL type allows (absolute or relative, per the w3.org URL spec): no white space, no control
+ * characters, none of the characters URLs never carry unescaped.
+ */
+const URL_REFERENCE = /^[^\s\x00-\x1F\x7F<>"{}|\\^`]+$/;
+
 /** String format checks the generated code looks up by format name. */
 export const formats: Record<string, (value: string) => boolean> = {
   uri: (value) => ABSOLUTE_URL.test(value),
+  "uri-reference": (value) => URL_REFERENCE.test(value),
 };

@@ -87,7 +87,7 @@ export function toIssue(error: RawError, patternNames: PatternNames = {}): Valid
     case "format":
       return {
         pointer: instancePath,
-        message: params.format === "uri" ? "must be an absolute URL" : `must be a valid ${String(params.format)}`,
+        message: params.format === "uri" ? "must be an absolute URL" : params.format === "uri-reference" ? "must be a URL without white space" : `must be a valid ${String(params.format)}`,
         keyword,
       };
     default:

@@ -1009,8 +1009,8 @@ export interface components {
         DateTime: string;
         /**
          * URL
-         * Format: uri
-         * @description Absolute URL of at most 255 characters.
+         * Format: uri-reference
+         * @description URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space.
          */
         URL: string;
         /**

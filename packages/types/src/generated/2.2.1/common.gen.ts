@@ -13,7 +13,7 @@ export type CiString = string;
 export type DateTime = string;
 
 /**
- * Absolute URL of at most 255 characters.
+ * URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space.
  */
 export type URL = string;
 

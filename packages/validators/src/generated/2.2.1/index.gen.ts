@@ -81,7 +81,7 @@ export const validators = {
   string: defineValidator<string>("string", loose.string, strict.string, patternNames),
   /** RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset). */
   DateTime: defineValidator<T.DateTime>("DateTime", loose.DateTime, strict.DateTime, patternNames),
-  /** Absolute URL of at most 255 characters. */
+  /** URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space. */
   URL: defineValidator<T.URL>("URL", loose.URL, strict.URL, patternNames),
   /** JSON number; four decimals unless a field says otherwise. */
   number: defineValidator<number>("number", loose.number, strict.number, patternNames),

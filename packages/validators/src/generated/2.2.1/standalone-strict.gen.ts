@@ -1195,7 +1195,7 @@ validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema70 = {"title":"Tariff","description":"Prices a CPO charges, built from one or more tariff elements.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the CPO owning this tariff.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the CPO owning this tariff.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"id":{"description":"Id of the tariff, unique within the CPO's platform.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"currency":{"description":"ISO 4217 currency code of all prices in this tariff.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"type":{"description":"Kind of sessions this tariff applies to; absent means all sessions.","$ref":"#/$defs/TariffType"},"tariff_alt_text":{"description":"Human-readable tariff description in one or more languages.","type":"array","items":{"$ref":"common.json#/$defs/DisplayText"}},"tariff_alt_url":{"description":"Web page explaining the tariff to people.","$ref":"common.json#/$defs/URL"},"min_price":{"description":"Lowest total a session under this tariff can cost.","$ref":"common.json#/$defs/Price"},"max_price":{"description":"Highest total a session under this tariff can cost.","$ref":"common.json#/$defs/Price"},"elements":{"description":"Tariff elements; the first matching one per dimension applies.","type":"array","minItems":1,"items":{"$ref":"#/$defs/TariffElement"}},"start_date_time":{"description":"Moment (UTC) from which the tariff is in force.","$ref":"common.json#/$defs/DateTime"},"end_date_time":{"description":"Moment (UTC) after which the tariff is no longer in force.","$ref":"common.json#/$defs/DateTime"},"energy_mix":{"description":"Energy sources behind the energy sold under this tariff.","$ref":"locations.json#/$defs/EnergyMix"},"last_updated":{"description":"When this tariff was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["country_code","party_id","id","currency","elements","last_updated"],"additionalProperties":false};
 const schema75 = {"title":"TariffType","description":"Kind of session a tariff is meant for.","type":"string","enum":["AD_HOC_PAYMENT","PROFILE_CHEAP","PROFILE_FAST","PROFILE_GREEN","REGULAR"]};
-const schema79 = {"title":"URL","description":"Absolute URL of at most 255 characters.","type":"string","maxLength":255,"format":"uri"};
+const schema79 = {"title":"URL","description":"URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space.","type":"string","maxLength":255,"format":"uri-reference"};
 const schema76 = {"title":"DisplayText","description":"A text for end users in one language.","type":"object","properties":{"language":{"description":"ISO 639-1 language code.","type":"string","maxLength":2,"$ref":"#/$defs/string"},"text":{"description":"Plain text, no markup.","type":"string","maxLength":512,"$ref":"#/$defs/string"}},"required":["language","text"],"additionalProperties":false};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2520,7 +2520,7 @@ return errors === 0;
 }
 validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const formats0 = formats.uri;
+const formats0 = formats["uri-reference"];
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2852,7 +2852,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!(formats0(data7))){
-const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -7348,7 +7348,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(formats0(data1))){
-const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7902,7 +7902,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(formats0(data0))){
-const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -9225,7 +9225,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data0))){
-const err7 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -9561,7 +9561,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(formats0(data0))){
-const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -9852,7 +9852,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(formats0(data0))){
-const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -10016,7 +10016,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data0))){
-const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -10457,7 +10457,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(formats0(data))){
-const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri"}};
+const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -10880,7 +10880,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(formats0(data0))){
-const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -10915,7 +10915,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(formats0(data1))){
-const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -11187,7 +11187,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -11548,7 +11548,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(formats0(data1))){
-const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -13222,7 +13222,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!(formats0(data9))){
-const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -13897,7 +13897,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -16473,7 +16473,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -16611,7 +16611,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -16749,7 +16749,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -19224,7 +19224,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!(formats0(data9))){
-const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -19604,7 +19604,7 @@ vErrors.push(err11);
 errors++;
 }
 if(!(formats0(data8))){
-const err12 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri"}};
+const err12 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -19953,7 +19953,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -21149,7 +21149,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(formats0(data0))){
-const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -21184,7 +21184,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(formats0(data1))){
-const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -24805,7 +24805,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!(formats0(data7))){
-const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -28872,7 +28872,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -29028,7 +29028,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(formats0(data2))){
-const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -29295,7 +29295,7 @@ vErrors.push(err8);
 errors++;
 }
 if(!(formats0(data2))){
-const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
 }

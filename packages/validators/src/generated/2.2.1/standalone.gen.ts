@@ -1158,7 +1158,7 @@ validate26.evaluated = {"props":{"id":true,"name":true,"address":true,"city":tru
 
 const schema70 = {"title":"Tariff","description":"Prices a CPO charges, built from one or more tariff elements.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the CPO owning this tariff.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the CPO owning this tariff.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"id":{"description":"Id of the tariff, unique within the CPO's platform.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"currency":{"description":"ISO 4217 currency code of all prices in this tariff.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"type":{"description":"Kind of sessions this tariff applies to; absent means all sessions.","$ref":"#/$defs/TariffType"},"tariff_alt_text":{"description":"Human-readable tariff description in one or more languages.","type":"array","items":{"$ref":"common.json#/$defs/DisplayText"}},"tariff_alt_url":{"description":"Web page explaining the tariff to people.","$ref":"common.json#/$defs/URL"},"min_price":{"description":"Lowest total a session under this tariff can cost.","$ref":"common.json#/$defs/Price"},"max_price":{"description":"Highest total a session under this tariff can cost.","$ref":"common.json#/$defs/Price"},"elements":{"description":"Tariff elements; the first matching one per dimension applies.","type":"array","minItems":1,"items":{"$ref":"#/$defs/TariffElement"}},"start_date_time":{"description":"Moment (UTC) from which the tariff is in force.","$ref":"common.json#/$defs/DateTime"},"end_date_time":{"description":"Moment (UTC) after which the tariff is no longer in force.","$ref":"common.json#/$defs/DateTime"},"energy_mix":{"description":"Energy sources behind the energy sold under this tariff.","$ref":"locations.json#/$defs/EnergyMix"},"last_updated":{"description":"When this tariff was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["country_code","party_id","id","currency","elements","last_updated"]};
 const schema75 = {"title":"TariffType","description":"Kind of session a tariff is meant for.","type":"string","enum":["AD_HOC_PAYMENT","PROFILE_CHEAP","PROFILE_FAST","PROFILE_GREEN","REGULAR"]};
-const schema79 = {"title":"URL","description":"Absolute URL of at most 255 characters.","type":"string","maxLength":255,"format":"uri"};
+const schema79 = {"title":"URL","description":"URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space.","type":"string","maxLength":255,"format":"uri-reference"};
 const schema76 = {"title":"DisplayText","description":"A text for end users in one language.","type":"object","properties":{"language":{"description":"ISO 639-1 language code.","type":"string","maxLength":2,"$ref":"#/$defs/string"},"text":{"description":"Plain text, no markup.","type":"string","maxLength":512,"$ref":"#/$defs/string"}},"required":["language","text"]};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -2387,7 +2387,7 @@ return errors === 0;
 }
 validate44.evaluated = {"props":{"is_green_energy":true,"energy_sources":true,"environ_impact":true,"supplier_name":true,"energy_product_name":true},"dynamicProps":false,"dynamicItems":false};
 
-const formats0 = formats.uri;
+const formats0 = formats["uri-reference"];
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2707,7 +2707,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(formats0(data7))){
-const err26 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err26 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -6963,7 +6963,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(formats0(data1))){
-const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -7469,7 +7469,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(formats0(data0))){
-const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -8720,7 +8720,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data0))){
-const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -9044,7 +9044,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(formats0(data0))){
-const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -9323,7 +9323,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(formats0(data0))){
-const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -9475,7 +9475,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(formats0(data0))){
-const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -9916,7 +9916,7 @@ vErrors.push(err0);
 errors++;
 }
 if(!(formats0(data))){
-const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri"}};
+const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -10303,7 +10303,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(formats0(data0))){
-const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -10338,7 +10338,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -10598,7 +10598,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -10935,7 +10935,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(formats0(data1))){
-const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12525,7 +12525,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(formats0(data9))){
-const err26 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err26 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -13176,7 +13176,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -15668,7 +15668,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -15794,7 +15794,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -15920,7 +15920,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -18311,7 +18311,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(formats0(data9))){
-const err26 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err26 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -18679,7 +18679,7 @@ vErrors.push(err10);
 errors++;
 }
 if(!(formats0(data8))){
-const err11 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri"}};
+const err11 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -19004,7 +19004,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(formats0(data1))){
-const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -20116,7 +20116,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!(formats0(data0))){
-const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -20151,7 +20151,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(formats0(data1))){
-const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -23664,7 +23664,7 @@ vErrors.push(err25);
 errors++;
 }
 if(!(formats0(data7))){
-const err26 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err26 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -27575,7 +27575,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!(formats0(data1))){
-const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -27719,7 +27719,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(formats0(data2))){
-const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -27962,7 +27962,7 @@ vErrors.push(err7);
 errors++;
 }
 if(!(formats0(data2))){
-const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri"}};
+const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
 }
