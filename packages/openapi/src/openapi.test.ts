@@ -6,12 +6,18 @@ import { fileURLToPath } from "node:url";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { documents, roles } from "./generated/2.2.1/index.gen.js";
+import * as v2_1_1 from "./generated/2.1.1/index.gen.js";
+import * as v2_3_0 from "./generated/2.3.0/index.gen.js";
 
 const schemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../schemas/2.2.1");
 type Doc = { paths: Record<string, Record<string, { operationId: string; "x-ocpi": { module: string; interface?: string } }>>; components: { schemas: Record<string, unknown> } };
-const all = Object.entries(documents) as [string, Doc][];
+const all = [
+  ...Object.entries(v2_1_1.documents).map(([name, doc]) => [`2.1.1 ${name}`, doc]),
+  ...Object.entries(documents).map(([name, doc]) => [`2.2.1 ${name}`, doc]),
+  ...Object.entries(v2_3_0.documents).map(([name, doc]) => [`2.3.0 ${name}`, doc]),
+] as [string, Doc][];
 
-describe.each(all)("OCPI 2.2.1 OpenAPI document %s", (_, doc) => {
+describe.each(all)("OCPI OpenAPI document %s", (_, doc) => {
   it("passes an OpenAPI 3.1 validator", async () => {
     const validator = new Validator();
     const result = await validator.validate(structuredClone(doc) as never);
