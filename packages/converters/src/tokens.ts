@@ -1,0 +1,280 @@
+/**
+ * Tokens module: Token, AuthorizationInfo and LocationReferences between OCPI 2.1.1, 2.2.1 and 2.3.0.
+ *
+ * - 2.1.1 → 2.2.1: `auth_id` becomes `contract_id`; `country_code`/`party_id` come from the `owner` context;
+ *   LocationReferences loses `connector_ids`; AuthorizationInfo takes its required `token` from the context.
+ * - 2.2.1 → 2.1.1: `country_code`, `party_id`, `group_id`, `default_profile_type`, `energy_contract` are dropped;
+ *   token types 2.1.1 lacks (`AD_HOC_USER`, `APP_USER`) become `OTHER`; non-ASCII text is transliterated.
+ * - 2.2.1 ↔ 2.3.0: the same shape; 2.3.0 token types 2.2.1 lacks (`EMAID`, custom values) become `OTHER`.
+ */
+import type * as V211 from "@ocpi-sdk/types/2.1.1";
+import type * as V221 from "@ocpi-sdk/types/2.2.1";
+import type * as V230 from "@ocpi-sdk/types/2.3.0";
+import { done, Notes, type Conversion, type Owner } from "./conversion.js";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Token
+
+export function tokenV211ToV221(token: V211.Token, context: { owner: Owner }): Conversion<V221.Token> {
+  const notes = new Notes();
+  return done(tokenUp(structuredClone(token), context.owner, notes), notes);
+}
+
+export function tokenV221ToV211(token: V221.Token): Conversion<V211.Token> {
+  const notes = new Notes();
+  return done(tokenDown(structuredClone(token), notes), notes);
+}
+
+export function tokenV221ToV230(token: V221.Token): Conversion<V230.Token> {
+  const notes = new Notes();
+  return done(structuredClone(token) as V230.Token, notes);
+}
+
+export function tokenV230ToV221(token: V230.Token): Conversion<V221.Token> {
+  const notes = new Notes();
+  return done(tokenFrom230(structuredClone(token), notes), notes);
+}
+
+export function tokenV211ToV230(token: V211.Token, context: { owner: Owner }): Conversion<V230.Token> {
+  return chain(tokenV211ToV221(token, context), tokenV221ToV230);
+}
+
+export function tokenV230ToV211(token: V230.Token): Conversion<V211.Token> {
+  return chain(tokenV230ToV221(token), tokenV221ToV211);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// AuthorizationInfo
+
+/** 2.2.1 requires the full Token in AuthorizationInfo; 2.1.1 has none, so the caller gives it. */
+export function authorizationInfoV211ToV221(
+  info: V211.AuthorizationInfo,
+  context: { token: V221.Token },
+): Conversion<V221.AuthorizationInfo> {
+  const notes = new Notes();
+  return done(authorizationInfoUp(structuredClone(info), structuredClone(context.token), notes), notes);
+}
+
+export function authorizationInfoV221ToV211(info: V221.AuthorizationInfo): Conversion<V211.AuthorizationInfo> {
+  const notes = new Notes();
+  const { allowed, token, location, authorization_reference, info: text, ...extra } = structuredClone(info);
+  if (token !== undefined) notes.dropped("token", "2.1.1 AuthorizationInfo does not repeat the token");
+  if (authorization_reference !== undefined) {
+    notes.dropped("authorization_reference", "2.1.1 has no authorization reference");
+  }
+  const value: V211.AuthorizationInfo = {
+    ...extra,
+    allowed,
+    ...(location === undefined ? {} : { location }),
+    ...(text === undefined ? {} : { info: displayTextDown(text, notes.at("info")) }),
+  };
+  return done(value, notes);
+}
+
+export function authorizationInfoV221ToV230(info: V221.AuthorizationInfo): Conversion<V230.AuthorizationInfo> {
+  const notes = new Notes();
+  return done(structuredClone(info) as V230.AuthorizationInfo, notes);
+}
+
+export function authorizationInfoV230ToV221(info: V230.AuthorizationInfo): Conversion<V221.AuthorizationInfo> {
+  const notes = new Notes();
+  const copy = structuredClone(info);
+  const value: V221.AuthorizationInfo = { ...copy, token: tokenFrom230(copy.token, notes.at("token")) };
+  return done(value, notes);
+}
+
+/** The context token is a 2.3.0 Token and is put in as given. */
+export function authorizationInfoV211ToV230(
+  info: V211.AuthorizationInfo,
+  context: { token: V230.Token },
+): Conversion<V230.AuthorizationInfo> {
+  const notes = new Notes();
+  return done(authorizationInfoUp(structuredClone(info), structuredClone(context.token), notes), notes);
+}
+
+export function authorizationInfoV230ToV211(info: V230.AuthorizationInfo): Conversion<V211.AuthorizationInfo> {
+  return chain(authorizationInfoV230ToV221(info), authorizationInfoV221ToV211);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// LocationReferences (the body of a real-time authorization request)
+
+export function locationReferencesV211ToV221(refs: V211.LocationReferences): Conversion<V221.LocationReferences> {
+  const notes = new Notes();
+  return done(locationReferencesUp(structuredClone(refs), notes), notes);
+}
+
+export function locationReferencesV221ToV211(refs: V221.LocationReferences): Conversion<V211.LocationReferences> {
+  // 2.2.1's CiString(36) ids fit 2.1.1's string(39).
+  return done(structuredClone(refs) as V211.LocationReferences, new Notes());
+}
+
+export function locationReferencesV221ToV230(refs: V221.LocationReferences): Conversion<V230.LocationReferences> {
+  return done(structuredClone(refs) as V230.LocationReferences, new Notes());
+}
+
+export function locationReferencesV230ToV221(refs: V230.LocationReferences): Conversion<V221.LocationReferences> {
+  return done(structuredClone(refs) as V221.LocationReferences, new Notes());
+}
+
+export function locationReferencesV211ToV230(refs: V211.LocationReferences): Conversion<V230.LocationReferences> {
+  return chain(locationReferencesV211ToV221(refs), locationReferencesV221ToV230);
+}
+
+export function locationReferencesV230ToV211(refs: V230.LocationReferences): Conversion<V211.LocationReferences> {
+  return chain(locationReferencesV230ToV221(refs), locationReferencesV221ToV211);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workers (take a private copy of the input, which they may take apart)
+
+function tokenUp(token: V211.Token, owner: Owner, notes: Notes): V221.Token {
+  const { uid, type, auth_id, visual_number, issuer, valid, whitelist, language, last_updated, ...extra } = token;
+  notes.defaulted("country_code", "2.1.1 tokens carry no owner; taken from the owner context");
+  notes.defaulted("party_id", "2.1.1 tokens carry no owner; taken from the owner context");
+  notes.changed("auth_id", "renamed to contract_id");
+  return {
+    ...extra,
+    country_code: owner.country_code,
+    party_id: owner.party_id,
+    uid,
+    type,
+    contract_id: auth_id,
+    ...(visual_number === undefined ? {} : { visual_number }),
+    issuer,
+    valid,
+    whitelist,
+    ...(language === undefined ? {} : { language }),
+    last_updated,
+  };
+}
+
+const TOKEN_TYPES_211: readonly string[] = ["OTHER", "RFID"] satisfies V211.TokenType[];
+const TOKEN_TYPES_221: readonly string[] = ["AD_HOC_USER", "APP_USER", "OTHER", "RFID"] satisfies V221.TokenType[];
+
+function tokenDown(token: V221.Token, notes: Notes): V211.Token {
+  const {
+    country_code,
+    party_id,
+    uid,
+    type,
+    contract_id,
+    visual_number,
+    issuer,
+    group_id,
+    valid,
+    whitelist,
+    language,
+    default_profile_type,
+    energy_contract,
+    last_updated,
+    ...extra
+  } = token;
+  if (country_code !== undefined) notes.dropped("country_code", "2.1.1 tokens carry no owner");
+  if (party_id !== undefined) notes.dropped("party_id", "2.1.1 tokens carry no owner");
+  if (group_id !== undefined) notes.dropped("group_id", "2.1.1 has no token groups");
+  if (default_profile_type !== undefined) notes.dropped("default_profile_type", "2.1.1 has no charging preferences");
+  if (energy_contract !== undefined) notes.dropped("energy_contract", "2.1.1 has no energy contract");
+  let type211: V211.TokenType;
+  if (TOKEN_TYPES_211.includes(type)) {
+    type211 = type as V211.TokenType;
+  } else {
+    type211 = "OTHER";
+    notes.changed("type", `token type ${type} does not exist in 2.1.1; mapped to OTHER`);
+  }
+  notes.changed("contract_id", "renamed to auth_id");
+  return {
+    ...extra,
+    uid,
+    type: type211,
+    auth_id: contract_id,
+    ...(visual_number === undefined ? {} : { visual_number: ascii(visual_number, 64, notes, "visual_number") }),
+    issuer: ascii(issuer, 64, notes, "issuer"),
+    valid,
+    whitelist,
+    ...(language === undefined ? {} : { language: ascii(language, 2, notes, "language") }),
+    last_updated,
+  };
+}
+
+function tokenFrom230(token: V230.Token, notes: Notes): V221.Token {
+  if (TOKEN_TYPES_221.includes(token.type)) return token as V221.Token;
+  notes.changed("type", `token type ${token.type} does not exist in 2.2.1; mapped to OTHER`);
+  return { ...token, type: "OTHER" };
+}
+
+function authorizationInfoUp<T>(
+  info: V211.AuthorizationInfo,
+  token: T,
+  notes: Notes,
+): { allowed: V221.AllowedType; token: T; location?: V221.LocationReferences; info?: V221.DisplayText } {
+  const { allowed, location, info: text, ...extra } = info;
+  notes.defaulted("token", "2.1.1 AuthorizationInfo has no token; taken from the context");
+  return {
+    ...extra,
+    allowed,
+    token,
+    ...(location === undefined ? {} : { location: locationReferencesUp(location, notes.at("location")) }),
+    ...(text === undefined ? {} : { info: text }),
+  };
+}
+
+function locationReferencesUp(refs: V211.LocationReferences, notes: Notes): V221.LocationReferences {
+  const { location_id, evse_uids, connector_ids, ...extra } = refs;
+  if (connector_ids !== undefined) notes.dropped("connector_ids", "2.2.1 references EVSEs only, not connectors");
+  return {
+    ...extra,
+    location_id: fitId(location_id, 36, "location_id"),
+    ...(evse_uids === undefined ? {} : { evse_uids: evse_uids.map((uid, i) => fitId(uid, 36, `evse_uids/${i}`)) }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Small helpers (kept private to this module)
+
+/** Ids are never shortened: one longer than the target allows cannot be converted. */
+function fitId(id: string, max: number, field: string): string {
+  if (id.length > max) {
+    throw new RangeError(`${field}: "${id}" is longer than the ${max} characters the target version allows`);
+  }
+  return id;
+}
+
+function displayTextDown(text: V221.DisplayText, notes: Notes): V211.DisplayText {
+  return {
+    ...text,
+    language: ascii(text.language, 2, notes, "language"),
+    text: ascii(text.text, 512, notes, "text"),
+  };
+}
+
+// prettier-ignore
+const SPELLED: Readonly<Record<string, string>> = {
+  "€": "EUR", "£": "GBP", "¥": "JPY", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe",
+  "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"',
+  "„": '"', "–": "-", "—": "-",
+};
+
+/** 2.1.1 strings are printable ASCII: transliterate anything else (accents stripped, a few signs spelled out). */
+function ascii(value: string, max: number, notes: Notes, field: string): string {
+  if (/^[ -~]*$/.test(value)) return value;
+  let out = "";
+  for (const ch of value.normalize("NFKD")) {
+    if (ch >= " " && ch <= "~") out += ch;
+    else if (/\p{M}/u.test(ch)) continue;
+    else if (/\s/u.test(ch)) out += " ";
+    else out += SPELLED[ch] ?? "?";
+  }
+  notes.changed(field, "non-ASCII characters transliterated (2.1.1 strings are printable ASCII)");
+  return out.slice(0, max);
+}
+
+/** Two steps in a row; notes of the first step about fields the second step drops are left out. */
+function chain<B, C>(first: Conversion<B>, second: (value: B) => Conversion<C>): Conversion<C> {
+  const next = second(first.value);
+  const gone = next.notes.filter((n) => n.kind === "dropped").map((n) => n.pointer);
+  const kept = first.notes.filter(
+    (n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)),
+  );
+  return { value: next.value, notes: [...kept, ...next.notes] };
+}
