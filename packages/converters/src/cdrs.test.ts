@@ -1,12 +1,6 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
-import { validators as v211 } from "@ocpi-sdk/validators/2.1.1";
-import { validators as v221 } from "@ocpi-sdk/validators/2.2.1";
-import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
 import { describe, expect, it } from "vitest";
 import {
   cdrV211ToV221,
@@ -20,103 +14,24 @@ import {
   priceV230ToV221,
   type CdrTokenContext,
 } from "./cdrs.js";
-import { Notes, type Conversion, type ConversionNote, type Owner } from "./conversion.js";
+import { Notes, type Conversion, type Owner } from "./conversion.js";
+import {
+  deepFreeze,
+  expectRoundTripWithValues,
+  expectValid,
+  fixturesOf,
+  ownerOf,
+  pointersOf,
+} from "./testing/support.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures and helpers
 
-const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../validators/fixtures");
+const { cases } = fixturesOf("cdrs");
 
-function valid<T>(version: string, module: string, schema: string): [string, T][] {
-  const file = JSON.parse(readFileSync(path.join(fixturesDir, version, `${module}.json`), "utf8")) as {
-    valid: { name: string; schema: string; value: unknown }[];
-  };
-  return file.valid.filter((c) => c.schema === schema).map((c) => [c.name, c.value as T]);
-}
-
-const cdrs211 = valid<V211.CDR>("2.1.1", "cdrs", "CDR");
-const cdrs221 = valid<V221.CDR>("2.2.1", "cdrs", "CDR");
-const cdrs230 = valid<V230.CDR>("2.3.0", "cdrs", "CDR");
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object") {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-const tokens = (pointer: string) => pointer.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
-
-function compareDescending(a: string, b: string): number {
-  const [x, y] = [tokens(a), tokens(b)];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const [p, q] = [x[i] as string, y[i] as string];
-    if (p === q) continue;
-    const [m, n] = [Number(p), Number(q)];
-    if (Number.isInteger(m) && Number.isInteger(n)) return n - m;
-    return q < p ? -1 : 1;
-  }
-  return y.length - x.length;
-}
-
-/** A copy of `value` without what the pointers point at (array items removed from the highest index down). */
-function without<T>(value: T, pointers: string[]): T {
-  const copy = structuredClone(value);
-  for (const pointer of [...new Set(pointers)].sort(compareDescending)) {
-    const keys = tokens(pointer);
-    const last = keys.pop() as string;
-    let node: unknown = copy;
-    for (const key of keys) node = (node as Record<string, unknown> | undefined)?.[key];
-    if (Array.isArray(node)) node.splice(Number(last), 1);
-    else if (node !== null && typeof node === "object") delete (node as Record<string, unknown>)[last];
-  }
-  return copy;
-}
-
-function setAt<T>(value: T, pointer: string, replacement: unknown): T {
-  const keys = tokens(pointer);
-  const last = keys.pop() as string;
-  let node = value as Record<string, unknown>;
-  for (const key of keys) node = node[key] as Record<string, unknown>;
-  node[last] = replacement;
-  return value;
-}
-
-const pointers = (notes: ConversionNote[], kind: ConversionNote["kind"]) =>
-  notes.filter((n) => n.kind === kind).map((n) => n.pointer);
-
-interface Checker {
-  validate(value: unknown, options?: { strict?: boolean }): { ok: true } | { ok: false; errors: unknown[] };
-}
-
-function expectValid(validator: Checker, value: unknown, strict = true): void {
-  const result = validator.validate(value, { strict });
-  expect(result.ok ? [] : result.errors).toEqual([]);
-}
-
-/**
- * Down then up: the original comes back but for exactly what the way down noted as dropped. Fields the way up filled
- * from its context at those very pointers are left out of the comparison (the context refills them); `lossy` names
- * enum values mapped on the way down that cannot come back, which must have been noted as changed.
- */
-function expectRoundTrip<A, B>(
-  original: A,
-  down: (value: A) => Conversion<B>,
-  up: (value: B) => Conversion<A>,
-  lossy: Record<string, unknown> = {},
-): void {
-  const there = down(original);
-  const back = up(there.value);
-  const dropped = pointers(there.notes, "dropped");
-  const refilled = pointers(back.notes, "defaulted").filter((p) => dropped.includes(p));
-  const expected = without(original, dropped);
-  for (const [pointer, value] of Object.entries(lossy)) {
-    expect(pointers(there.notes, "changed")).toContain(pointer);
-    setAt(expected, pointer, value);
-  }
-  expect(without(back.value, refilled)).toEqual(expected);
-}
+const cdrs211 = cases<V211.CDR>("2.1.1", "CDR");
+const cdrs221 = cases<V221.CDR>("2.2.1", "CDR");
+const cdrs230 = cases<V230.CDR>("2.3.0", "CDR");
 
 // Stand-ins for the tariffs module's converters, enough for the fixtures' tariffs.
 const tariff211To221 =
@@ -162,7 +77,6 @@ const tariff230To211 = (t: V230.Tariff) => tariff221To211(tariff230To221(t).valu
 const owner: Owner = { country_code: "BE", party_id: "CHG" };
 const token: CdrTokenContext = { country_code: "DE", party_id: "EMX", uid: "04A7C2E91B5D80", type: "RFID" };
 const upContext = { owner, cdr_token: token, tariff: tariff211To221(owner) };
-const ownerOf = (cdr: V221.CDR | V230.CDR): Owner => ({ country_code: cdr.country_code, party_id: cdr.party_id });
 const tokenOf = (cdr: V221.CDR | V230.CDR): CdrTokenContext => {
   const { contract_id: _c, ...rest } = cdr.cdr_token;
   return rest as CdrTokenContext;
@@ -213,21 +127,21 @@ const full211 = (cdrs211.find(([name]) => name === "full CDR") ?? [])[1] as V211
 describe("every valid fixture converts to a valid CDR of the target version", () => {
   it.each(cdrs211)("2.1.1 %s → 2.2.1 and 2.3.0", (_, cdr) => {
     deepFreeze(cdr);
-    expectValid(v221.CDR, cdrV211ToV221(cdr, upContext).value);
-    expectValid(v230.CDR, cdrV211ToV230(cdr, { owner, cdr_token: token, tariff: tariff211To230(owner) }).value);
+    expectValid("2.2.1", "CDR", cdrV211ToV221(cdr, upContext).value);
+    expectValid("2.3.0", "CDR", cdrV211ToV230(cdr, { owner, cdr_token: token, tariff: tariff211To230(owner) }).value);
   });
 
   it.each(cdrs221)("2.2.1 %s → 2.1.1 and 2.3.0", (_, cdr) => {
     deepFreeze(cdr);
-    expectValid(v211.CDR, cdrV221ToV211(cdr, { location: location211(cdr.cdr_location), tariff: tariff221To211 }).value);
-    expectValid(v230.CDR, cdrV221ToV230(cdr, { tariff: tariff221To230 }).value);
+    expectValid("2.1.1", "CDR", cdrV221ToV211(cdr, { location: location211(cdr.cdr_location), tariff: tariff221To211 }).value);
+    expectValid("2.3.0", "CDR", cdrV221ToV230(cdr, { tariff: tariff221To230 }).value);
   });
 
   it.each(cdrs230)("2.3.0 %s → 2.2.1 and 2.1.1", (_, cdr) => {
     deepFreeze(cdr);
-    expectValid(v221.CDR, cdrV230ToV221(cdr, { tariff: tariff230To221 }).value);
+    expectValid("2.2.1", "CDR", cdrV230ToV221(cdr, { tariff: tariff230To221 }).value);
     const location = location211(cdr.cdr_location as V221.CdrLocation);
-    expectValid(v211.CDR, cdrV230ToV211(cdr, { location, tariff: tariff230To211 }).value);
+    expectValid("2.1.1", "CDR", cdrV230ToV211(cdr, { location, tariff: tariff230To211 }).value);
   });
 });
 
@@ -236,7 +150,7 @@ describe("every valid fixture converts to a valid CDR of the target version", ()
 
 describe("round trips give back the original but what was dropped", () => {
   it.each(cdrs221)("2.2.1 %s → 2.1.1 → 2.2.1", (_, cdr) => {
-    expectRoundTrip(
+    expectRoundTripWithValues(
       cdr,
       (c) => cdrV221ToV211(c, { location: location211(c.cdr_location), tariff: tariff221To211 }),
       (c) => cdrV211ToV221(c, { owner: ownerOf(cdr), cdr_token: tokenOf(cdr), tariff: tariff211To221(ownerOf(cdr)) }),
@@ -245,7 +159,7 @@ describe("round trips give back the original but what was dropped", () => {
   });
 
   it.each(cdrs221)("2.2.1 %s → 2.3.0 → 2.2.1", (_, cdr) => {
-    expectRoundTrip(
+    expectRoundTripWithValues(
       cdr,
       (c) => cdrV221ToV230(c, { tariff: tariff221To230 }),
       (c) => cdrV230ToV221(c, { tariff: tariff230To221 }),
@@ -253,7 +167,7 @@ describe("round trips give back the original but what was dropped", () => {
   });
 
   it.each(cdrs230)("2.3.0 %s → 2.2.1 → 2.3.0", (_, cdr) => {
-    expectRoundTrip(
+    expectRoundTripWithValues(
       cdr,
       (c) => cdrV230ToV221(c, { tariff: tariff230To221 }),
       (c) => cdrV221ToV230(c, { tariff: tariff221To230 }),
@@ -262,7 +176,7 @@ describe("round trips give back the original but what was dropped", () => {
 
   it("the full 2.2.1 CDR loses on the way to 2.1.1 exactly what 2.1.1 cannot hold", () => {
     const { notes } = cdrV221ToV211(full221, { location: location211(full221.cdr_location), tariff: tariff221To211 });
-    expect(pointers(notes, "dropped").sort()).toEqual(
+    expect(pointersOf(notes, "dropped").sort()).toEqual(
       [
         "/country_code",
         "/party_id",
@@ -305,7 +219,7 @@ describe("2.1.1 → 2.2.1", () => {
     expect(value.cdr_token).toEqual({ ...token, contract_id: "NL-VLT-C55120-3" });
     expect(notes).toContainEqual(expect.objectContaining({ kind: "changed", pointer: "/auth_id" }));
     for (const p of ["/country_code", "/party_id", "/cdr_token/country_code", "/cdr_token/party_id", "/cdr_token/uid", "/cdr_token/type"]) {
-      expect(pointers(notes, "defaulted")).toContain(p);
+      expect(pointersOf(notes, "defaulted")).toContain(p);
     }
   });
 
@@ -331,7 +245,7 @@ describe("2.1.1 → 2.2.1", () => {
       connector_format: "SOCKET",
       connector_power_type: "AC_3_PHASE",
     });
-    expect(pointers(notes, "dropped")).toEqual(
+    expect(pointersOf(notes, "dropped")).toEqual(
       expect.arrayContaining([
         "/location/type",
         "/location/last_updated",
@@ -349,12 +263,12 @@ describe("2.1.1 → 2.2.1", () => {
     expect(value.total_cost).toEqual({ excl_vat: 3.42 });
     expect(notes).toContainEqual(expect.objectContaining({ kind: "changed", pointer: "/total_cost" }));
     expect(value.charging_periods[0]?.dimensions.map((d) => d.type)).toEqual(["ENERGY", "TIME", "MAX_CURRENT"]);
-    expect(pointers(notes, "dropped")).toContain("/charging_periods/0/dimensions/0");
+    expect(pointersOf(notes, "dropped")).toContain("/charging_periods/0/dimensions/0");
   });
 
   it("converts embedded tariffs with the context's function, its notes under /tariffs/<i>", () => {
     expect(value.tariffs?.[0]).toMatchObject({ country_code: "BE", party_id: "CHG", id: "AC-STD-22" });
-    expect(pointers(notes, "defaulted")).toContain("/tariffs/0/country_code");
+    expect(pointersOf(notes, "defaulted")).toContain("/tariffs/0/country_code");
     const without = cdrV211ToV221(full211, { owner, cdr_token: token });
     expect(without.value).not.toHaveProperty("tariffs");
     expect(without.notes).toContainEqual(expect.objectContaining({ kind: "dropped", pointer: "/tariffs" }));
@@ -368,14 +282,14 @@ describe("2.1.1 → 2.2.1", () => {
     evse.connectors.push({ ...(evse.connectors[0] as V211.Connector), id: "3" });
     location.evses?.push({ ...evse, uid: "EVSE-2" });
     const result = cdrV211ToV221({ ...full211, location }, upContext);
-    expectValid(v221.CDR, result.value);
+    expectValid("2.2.1", "CDR", result.value);
     expect(result.value.cdr_location).not.toHaveProperty("postal_code");
     expect(result.value.cdr_location).toMatchObject({ evse_uid: "EVSE-017-02", evse_id: "#NA", connector_id: "2" });
-    expect(pointers(result.notes, "dropped")).toEqual(
+    expect(pointersOf(result.notes, "dropped")).toEqual(
       expect.arrayContaining(["/location/evses/1", "/location/evses/0/connectors/1"]),
     );
-    expect(pointers(result.notes, "defaulted")).toContain("/cdr_location/evse_id");
-    expect(pointers(result.notes, "changed")).toContain("/location/postal_code");
+    expect(pointersOf(result.notes, "defaulted")).toContain("/cdr_location/evse_id");
+    expect(pointersOf(result.notes, "changed")).toContain("/location/postal_code");
     const withEvseId = cdrV211ToV221({ ...full211, location }, { ...upContext, evse_id: "BE*CHG*E9" });
     expect(withEvseId.value.cdr_location.evse_id).toBe("BE*CHG*E9");
   });
@@ -383,11 +297,11 @@ describe("2.1.1 → 2.2.1", () => {
   it("fills #NA and the connector context when the Location names no EVSE", () => {
     const { evses: _e, ...location } = full211.location;
     const result = cdrV211ToV221({ ...full211, location }, upContext);
-    expectValid(v221.CDR, result.value);
+    expectValid("2.2.1", "CDR", result.value);
     expect(result.value.cdr_location).toMatchObject({ evse_uid: "#NA", evse_id: "#NA", connector_id: "#NA", ...DEFAULT_CONNECTOR });
     const connector = { connector_standard: "CHADEMO", connector_format: "CABLE", connector_power_type: "DC" } as const;
     expect(cdrV211ToV221({ ...full211, location }, { ...upContext, connector }).value.cdr_location).toMatchObject(connector);
-    expect(pointers(result.notes, "defaulted")).toEqual(
+    expect(pointersOf(result.notes, "defaulted")).toEqual(
       expect.arrayContaining(["/cdr_location/evse_uid", "/cdr_location/connector_standard"]),
     );
   });
@@ -395,12 +309,12 @@ describe("2.1.1 → 2.2.1", () => {
   it("gives the CDR a period of its total energy when none could be carried", () => {
     const cdr: V211.CDR = { ...full211, charging_periods: [{ start_date_time: full211.start_date_time, dimensions: [{ type: "FLAT", volume: 1 }] }] };
     const result = cdrV211ToV221(cdr, upContext);
-    expectValid(v221.CDR, result.value);
+    expectValid("2.2.1", "CDR", result.value);
     expect(result.value.charging_periods).toEqual([
       { start_date_time: full211.start_date_time, dimensions: [{ type: "ENERGY", volume: 9.116 }] },
     ]);
-    expect(pointers(result.notes, "dropped")).toContain("/charging_periods/0");
-    expect(pointers(result.notes, "defaulted")).toContain("/charging_periods");
+    expect(pointersOf(result.notes, "dropped")).toContain("/charging_periods/0");
+    expect(pointersOf(result.notes, "defaulted")).toContain("/charging_periods");
   });
 
   it("passes unknown fields through without a note, but one named as a field the target fills", () => {
@@ -408,15 +322,15 @@ describe("2.1.1 → 2.2.1", () => {
     expect(result.value).toHaveProperty("x_vendor", { a: 1 });
     expect(result.value.country_code).toBe("BE");
     expect(result.notes.some((n) => n.pointer.startsWith("/x_vendor"))).toBe(false);
-    expect(pointers(result.notes, "dropped")).toContain("/country_code");
+    expect(pointersOf(result.notes, "dropped")).toContain("/country_code");
   });
 
   it("shortens a Location id longer than 2.2.1 allows, as the locations module does", () => {
     const location = { ...full211.location, id: "L".repeat(39) };
     const result = cdrV211ToV221({ ...full211, location }, upContext);
-    expectValid(v221.CDR, result.value);
+    expectValid("2.2.1", "CDR", result.value);
     expect(result.value.cdr_location.id).toBe("L".repeat(36));
-    expect(pointers(result.notes, "changed")).toContain("/location/id");
+    expect(pointersOf(result.notes, "changed")).toContain("/location/id");
   });
 });
 
@@ -433,35 +347,35 @@ describe("2.2.1 → 2.1.1", () => {
     expect(value.location.name).toBe("Parking Korenmarkt");
     expect(value.location.evses?.[0]?.evse_id).toBe("BE*CHG*E017*02");
     expect(value.location.type).toBe("ON_STREET");
-    expect(pointers(notes, "defaulted")).toContain("/location");
-    expect(pointers(notes, "changed")).toContain("/cdr_location");
+    expect(pointersOf(notes, "defaulted")).toContain("/location");
+    expect(pointersOf(notes, "changed")).toContain("/cdr_location");
     expect(given.evses).toHaveLength(2); // the context is not changed
   });
 
   it("makes contract_id the auth_id and maps COMMAND to AUTH_REQUEST", () => {
     expect(value.auth_id).toBe("NL-VLT-C55120-3");
     expect(value.auth_method).toBe("AUTH_REQUEST");
-    expect(pointers(notes, "changed")).toEqual(expect.arrayContaining(["/cdr_token/contract_id", "/auth_method"]));
+    expect(pointersOf(notes, "changed")).toEqual(expect.arrayContaining(["/cdr_token/contract_id", "/auth_method"]));
   });
 
   it("renames end_date_time and keeps only excl_vat of total_cost", () => {
     expect(value.stop_date_time).toBe(full221.end_date_time);
     expect(value.total_cost).toBe(-4.1);
-    expect(pointers(notes, "changed")).toEqual(expect.arrayContaining(["/end_date_time", "/total_cost"]));
+    expect(pointersOf(notes, "changed")).toEqual(expect.arrayContaining(["/end_date_time", "/total_cost"]));
   });
 
   it("gives six decimals to coordinates, an empty postal code to a location without one", () => {
     const cdr = structuredClone(base221);
     cdr.cdr_location.coordinates = { latitude: "51.05434", longitude: "-3.7207275" };
     const result = cdrV221ToV211(cdr, { location: location211(base221.cdr_location) });
-    expectValid(v211.CDR, result.value);
+    expectValid("2.1.1", "CDR", result.value);
     expect(result.value.location.coordinates).toEqual({ latitude: "51.054340", longitude: "-3.720728" });
     expect(result.value.location.postal_code).toBe("");
     expect(result.value.location).not.toHaveProperty("name");
-    expect(pointers(result.notes, "changed")).toEqual(
+    expect(pointersOf(result.notes, "changed")).toEqual(
       expect.arrayContaining(["/cdr_location/coordinates/latitude", "/cdr_location/coordinates/longitude"]),
     );
-    expect(pointers(result.notes, "defaulted")).toContain("/location/postal_code");
+    expect(pointersOf(result.notes, "defaulted")).toContain("/location/postal_code");
   });
 
   it("keeps the given Location's connector standard and power type where 2.1.1 lacks the CDR's", () => {
@@ -469,9 +383,9 @@ describe("2.2.1 → 2.1.1", () => {
     cdr.cdr_location.connector_standard = "GBT_DC";
     cdr.cdr_location.connector_power_type = "AC_2_PHASE";
     const result = cdrV221ToV211(cdr, { location: location211(base221.cdr_location) });
-    expectValid(v211.CDR, result.value);
+    expectValid("2.1.1", "CDR", result.value);
     expect(result.value.location.evses?.[0]?.connectors[0]).toMatchObject({ standard: "IEC_62196_T2", power_type: "AC_3_PHASE" });
-    expect(pointers(result.notes, "dropped")).toEqual(
+    expect(pointersOf(result.notes, "dropped")).toEqual(
       expect.arrayContaining(["/cdr_location/connector_standard", "/cdr_location/connector_power_type"]),
     );
   });
@@ -480,9 +394,9 @@ describe("2.2.1 → 2.1.1", () => {
     const cdr = structuredClone(base221);
     cdr.cdr_location.evse_uid = "ELSEWHERE";
     const result = cdrV221ToV211(cdr, { location: location211(base221.cdr_location) });
-    expectValid(v211.CDR, result.value);
+    expectValid("2.1.1", "CDR", result.value);
     expect(result.value.location).not.toHaveProperty("evses");
-    expect(pointers(result.notes, "dropped")).toEqual(
+    expect(pointersOf(result.notes, "dropped")).toEqual(
       expect.arrayContaining(["/cdr_location/evse_uid", "/cdr_location/evse_id", "/cdr_location/connector_id"]),
     );
   });
@@ -497,7 +411,7 @@ describe("2.2.1 → 2.1.1", () => {
     expect(result.value.charging_periods).toEqual([
       { start_date_time: cdr.start_date_time, dimensions: [{ type: "ENERGY", volume: 9.116 }] },
     ]);
-    expect(pointers(result.notes, "dropped")).toEqual(
+    expect(pointersOf(result.notes, "dropped")).toEqual(
       expect.arrayContaining(["/charging_periods/0/dimensions/1", "/charging_periods/1"]),
     );
   });
@@ -506,18 +420,18 @@ describe("2.2.1 → 2.1.1", () => {
     const cdr = { ...structuredClone(base221), remark: "Arrêt demandé", meter_id: "Zähler-1" };
     cdr.cdr_location.city = "Liège";
     const result = cdrV221ToV211(cdr, { location: location211(base221.cdr_location) });
-    expectValid(v211.CDR, result.value);
+    expectValid("2.1.1", "CDR", result.value);
     expect(result.value.remark).toBe("Arret demande");
     expect(result.value.location.city).toBe("Liege");
     expect(result.value).not.toHaveProperty("meter_id");
-    expect(pointers(result.notes, "changed")).toEqual(expect.arrayContaining(["/remark", "/cdr_location/city"]));
-    expect(pointers(result.notes, "dropped")).toContain("/meter_id");
+    expect(pointersOf(result.notes, "changed")).toEqual(expect.arrayContaining(["/remark", "/cdr_location/city"]));
+    expect(pointersOf(result.notes, "dropped")).toContain("/meter_id");
   });
 
   it("drops tariffs without a tariff converter", () => {
     const result = cdrV221ToV211(full221, { location: given });
     expect(result.value).not.toHaveProperty("tariffs");
-    expect(pointers(result.notes, "dropped")).toContain("/tariffs");
+    expect(pointersOf(result.notes, "dropped")).toContain("/tariffs");
   });
 
   it("refuses an id longer than 2.1.1 allows", () => {
@@ -599,7 +513,7 @@ describe("2.2.1 ↔ 2.3.0 CDR", () => {
       const cdr = structuredClone(full230);
       cdr.cdr_token.type = type;
       const result = cdrV230ToV221(cdr, { tariff: tariff230To221 });
-      expectValid(v221.CDR, result.value);
+      expectValid("2.2.1", "CDR", result.value);
       expect(result.value.cdr_token.type).toBe("OTHER");
       expect(result.notes).toContainEqual(expect.objectContaining({ kind: "changed", pointer: "/cdr_token/type" }));
     }
@@ -612,7 +526,7 @@ describe("2.2.1 ↔ 2.3.0 CDR", () => {
     cdr.cdr_location.connector_standard = "MCS";
     cdr.cdr_location.connector_power_type = "DC";
     const result = cdrV230ToV221(cdr);
-    expectValid(v221.CDR, result.value);
+    expectValid("2.2.1", "CDR", result.value);
     expect(result.value.cdr_location.connector_standard).toBe("IEC_62196_T2_COMBO");
     expect(result.notes).toContainEqual(expect.objectContaining({ kind: "changed", pointer: "/cdr_location/connector_standard" }));
     expect(cdrV230ToV221(cdr, { connector_standard: "CHAOJI" }).value.cdr_location.connector_standard).toBe("CHAOJI");
@@ -631,16 +545,16 @@ describe("2.1.1 ↔ 2.3.0", () => {
       ["changed", "/total_cost"],
       ["changed", "/total_cost"],
     ]);
-    expect(pointers(notes, "defaulted")).toEqual(expect.arrayContaining(["/tariffs/0/tax_included", "/cdr_token/uid"]));
+    expect(pointersOf(notes, "defaulted")).toEqual(expect.arrayContaining(["/tariffs/0/tax_included", "/cdr_token/uid"]));
   });
 
   it("goes down in two steps, dropped taxes named as in the 2.3.0 source", () => {
     const location = location211(full230.cdr_location as V221.CdrLocation);
     const { value, notes } = cdrV230ToV211(full230, { location, tariff: tariff230To211 });
     expect(value.total_cost).toBe(-4.1);
-    expect(pointers(notes, "dropped")).toEqual(expect.arrayContaining(["/total_cost/taxes", "/total_fixed_cost"]));
-    expect(pointers(notes, "dropped")).not.toContain("/total_cost/incl_vat");
-    expect(pointers(notes, "dropped").filter((p) => p.startsWith("/total_cost/taxes/"))).toEqual([]);
+    expect(pointersOf(notes, "dropped")).toEqual(expect.arrayContaining(["/total_cost/taxes", "/total_fixed_cost"]));
+    expect(pointersOf(notes, "dropped")).not.toContain("/total_cost/incl_vat");
+    expect(pointersOf(notes, "dropped").filter((p) => p.startsWith("/total_cost/taxes/"))).toEqual([]);
   });
 
   it("keeps the given Location's connector standard for one neither 2.2.1 nor 2.1.1 has", () => {
@@ -648,7 +562,7 @@ describe("2.1.1 ↔ 2.3.0", () => {
     cdr.cdr_location.connector_standard = "MCS";
     const location = location211(full230.cdr_location as V221.CdrLocation);
     const { value, notes } = cdrV230ToV211(cdr, { location, tariff: tariff230To211 });
-    expectValid(v211.CDR, value);
+    expectValid("2.1.1", "CDR", value);
     expect(value.location.evses?.[0]?.connectors[0]?.standard).toBe("IEC_62196_T2");
     expect(notes.filter((n) => n.pointer === "/cdr_location/connector_standard").map((n) => n.kind)).toEqual(["dropped"]);
   });

@@ -34,7 +34,24 @@
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
-import { done, Notes, type Conversion, type ConversionNote, type Owner } from "./conversion.js";
+import { done, Notes, type Conversion, type Owner } from "./conversion.js";
+import {
+  chain,
+  CONNECTOR_TYPES_211,
+  CONNECTOR_TYPES_221,
+  coordinateDown,
+  dropPresent,
+  dropShadowed,
+  fitAscii,
+  asciiId,
+  memberOf,
+  nested,
+  refuseLonger,
+  shorten,
+  SPELLED_ASCII_TERSE,
+  TOKEN_TYPES_221,
+  type CoordinateFit,
+} from "./shared.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Contexts
@@ -135,7 +152,7 @@ export function cdrV230ToV221(cdr: V230.CDR, context: CdrV230ToV221Context = {})
 export function cdrV211ToV230(cdr: V211.CDR, context: CdrV211ToV230Context): Conversion<V230.CDR> {
   const { tariffs, ...rest } = cdr;
   const { tariff, ...stepContext } = context;
-  const chained = chain(cdrV211ToV221(rest, stepContext), (c) => cdrV221ToV230(c), pointerFrom221To211);
+  const chained = chain(cdrV211ToV221(rest, stepContext), (c) => cdrV221ToV230(c), { toSource: pointerFrom221To211 });
   const notes = new Notes("", chained.notes);
   return done(withTariffs(chained.value, structuredClone(tariffs), tariff, notes), notes);
 }
@@ -151,7 +168,7 @@ export function cdrV230ToV211(cdr: V230.CDR, context: CdrV230ToV211Context): Con
       const notes = new Notes();
       return done(cdrDown(structuredClone(c), context.location, notes, standardKept), notes);
     },
-    pointerFrom221To230,
+    { toSource: pointerFrom221To230 },
   );
   const notes = new Notes("", chained.notes);
   return done(withTariffs(chained.value, structuredClone(tariffs), context.tariff, notes), notes);
@@ -214,7 +231,7 @@ function cdrLocationUp(
   const result = notes.at("cdr_location");
   notes.changed("location", "carried as cdr_location, which holds only some of its fields");
   const { id, name, address, city, postal_code, country, coordinates, evses, ...others } = location;
-  dropAll(others, source, "a CdrLocation has no such field");
+  dropPresent(others, source, "a CdrLocation has no such field");
   const cdrLocation: Omit<V221.CdrLocation, "evse_uid" | "evse_id" | keyof ConnectorContext | "connector_id"> = {
     id: cut(id, "id", source),
     ...(name === undefined ? {} : { name }),
@@ -238,9 +255,9 @@ function cdrLocationUp(
   }
   const { evse, connector, evseNotes, connectorNotes } = used;
   const { uid, evse_id, connectors: _connectors, ...evseOthers } = evse;
-  dropAll(evseOthers, evseNotes, "a CdrLocation has no such EVSE field");
+  dropPresent(evseOthers, evseNotes, "a CdrLocation has no such EVSE field");
   const { id: connectorId, standard, format, power_type, ...connectorOthers } = connector;
-  dropAll(connectorOthers, connectorNotes, "a CdrLocation has no such connector field");
+  dropPresent(connectorOthers, connectorNotes, "a CdrLocation has no such connector field");
   if (evse_id === undefined) {
     result.defaulted("evse_id", context.evse_id === undefined ? "the EVSE has no evse_id: #NA" : "from the context");
   }
@@ -332,7 +349,7 @@ function cdrDown(
   const periods = chargingPeriodsV221ToV211(charging_periods, notes.at("charging_periods"));
   return dropShadowed(custom, {
     ...custom,
-    id: fit(id, 36, "/id"),
+    id: refuseLonger(id, 36, "/id", "the target"),
     start_date_time,
     stop_date_time: end_date_time,
     auth_id: cdrTokenDown(cdr_token, notes),
@@ -345,7 +362,7 @@ function cdrDown(
     total_energy,
     total_time,
     ...(total_parking_time === undefined ? {} : { total_parking_time }),
-    ...(remark === undefined ? {} : { remark: ascii(remark, 255, "remark", notes) }),
+    ...(remark === undefined ? {} : { remark: fitAscii(remark, 255, "remark", notes, SPELLED_ASCII_TERSE) }),
     last_updated,
   }, notes);
 }
@@ -380,21 +397,21 @@ function locationOfCdrDown(
     connector_power_type,
     ...custom
   } = cdrLocation;
-  dropAll(custom, n, "2.1.1 Locations have no such field");
+  dropPresent(custom, n, "2.1.1 Locations have no such field");
   const location = structuredClone(given);
   location.id = id;
   if (name === undefined) delete location.name;
-  else location.name = ascii(name, 255, "name", n);
-  location.address = ascii(address, 45, "address", n);
-  location.city = ascii(city, 45, "city", n);
+  else location.name = fitAscii(name, 255, "name", n, SPELLED_ASCII_TERSE);
+  location.address = fitAscii(address, 45, "address", n, SPELLED_ASCII_TERSE);
+  location.city = fitAscii(city, 45, "city", n, SPELLED_ASCII_TERSE);
   if (postal_code === undefined) {
     location.postal_code = "";
     notes.at("location").defaulted("postal_code", "the location has no postal code, which 2.1.1 requires: empty");
   } else {
-    location.postal_code = ascii(postal_code, 10, "postal_code", n);
+    location.postal_code = fitAscii(postal_code, 10, "postal_code", n, SPELLED_ASCII_TERSE);
   }
   if (state !== undefined) n.dropped("state", "2.1.1 Locations have no state");
-  location.country = ascii(country, 3, "country", n);
+  location.country = fitAscii(country, 3, "country", n, SPELLED_ASCII_TERSE);
   location.coordinates = coordinatesDown(coordinates, n.at("coordinates"));
   const used = trimToUsed(location, evse_uid, connector_id);
   if (used === undefined) {
@@ -454,16 +471,15 @@ const OPTIONAL_PRICES = [
   "total_reservation_cost",
 ] as const;
 
+/** The CDR without its optional prices, which are converted one by one (after `total_cost`). */
+function withoutOptionalPrices<T extends object>(cdr: T): Omit<T, (typeof OPTIONAL_PRICES)[number]> {
+  const rest = { ...cdr };
+  for (const field of OPTIONAL_PRICES) delete (rest as Record<string, unknown>)[field];
+  return rest;
+}
+
 function cdrTo230(cdr: Omit<V221.CDR, "tariffs">, notes: Notes): V230.CDR {
-  const {
-    total_cost,
-    total_fixed_cost: _1,
-    total_energy_cost: _2,
-    total_time_cost: _3,
-    total_parking_cost: _4,
-    total_reservation_cost: _5,
-    ...rest
-  } = cdr;
+  const { total_cost, ...rest } = withoutOptionalPrices(cdr);
   const result: V230.CDR = { ...rest, total_cost: priceV221ToV230(total_cost, notes.at("total_cost")) };
   for (const field of OPTIONAL_PRICES) {
     const price = cdr[field];
@@ -477,17 +493,7 @@ function cdrFrom230(
   standard: V221.ConnectorType | undefined,
   notes: Notes,
 ): V221.CDR {
-  const {
-    cdr_token,
-    cdr_location,
-    total_cost,
-    total_fixed_cost: _1,
-    total_energy_cost: _2,
-    total_time_cost: _3,
-    total_parking_cost: _4,
-    total_reservation_cost: _5,
-    ...rest
-  } = cdr;
+  const { cdr_token, cdr_location, total_cost, ...rest } = withoutOptionalPrices(cdr);
   const result: V221.CDR = {
     ...rest,
     cdr_token: cdrTokenV230ToV221(cdr_token, notes.at("cdr_token")),
@@ -558,7 +564,7 @@ export function cdrTokenDown(token: V221.CdrToken, notes: Notes): string {
   const { contract_id, ...others } = token;
   const n = notes.at("cdr_token");
   n.changed("contract_id", "carried as auth_id");
-  dropAll(others, n, "2.1.1 names the Token only by auth_id");
+  dropPresent(others, n, "2.1.1 names the Token only by auth_id");
   return contract_id;
 }
 
@@ -587,7 +593,7 @@ export function numberToPrice(value: number, field: string, notes: Notes): V221.
 export function priceToNumber(price: V221.Price, field: string, notes: Notes): number {
   const { excl_vat, ...others } = price;
   notes.changed(field, "a Price, now the number excl_vat (2.1.1 costs exclude VAT)");
-  dropAll(others, notes.at(field), "a 2.1.1 cost is a number excluding VAT");
+  dropPresent(others, notes.at(field), "a 2.1.1 cost is a number excluding VAT");
   return excl_vat;
 }
 
@@ -622,7 +628,7 @@ export function priceV230ToV221(price: V230.Price, notes: Notes): V221.Price {
     const { name, amount, ...others } = tax;
     const n = notes.at("taxes").at(i);
     if (name !== VAT) n.dropped("name", "2.2.1 names no tax (incl_vat holds all of them)");
-    dropAll(others, n, "2.2.1 keeps only the amount of a tax");
+    dropPresent(others, n, "2.2.1 keeps only the amount of a tax");
     inclVat = decimal(inclVat + amount, inclVat, amount);
   });
   return { ...rest, excl_vat: before_taxes, incl_vat: inclVat };
@@ -680,98 +686,25 @@ function fallbackPeriods(start: string, energy: number, notes: Notes): { start_d
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 
-/** Notes a `dropped` for every field present. @internal */
-export function dropPresent(fields: Record<string, unknown>, notes: Notes, detail: string): void {
-  for (const [field, value] of Object.entries(fields)) if (value !== undefined) notes.dropped(field, detail);
-}
-
-/**
- * A custom field of the source that has the name of a field the converter fills in the target cannot be carried
- * over: noted as dropped. @internal
- */
-export function dropShadowed<T extends object>(custom: object, result: T, notes: Notes): T {
-  for (const [key, value] of Object.entries(custom)) {
-    if ((result as Record<string, unknown>)[key] !== value) {
-      notes.dropped(key, "an unknown field with the name of a field the target version fills");
-    }
-  }
-  return result;
-}
-
-function dropAll(fields: object, notes: Notes, detail: string): void {
-  dropPresent(fields as Record<string, unknown>, notes, detail);
-}
-
-/** The id itself; a RangeError when it is longer than the target allows (a CDR id cannot be cut). @internal */
-export function fit(id: string, max: number, pointer: string): string {
-  if (id.length > max) throw new RangeError(`${pointer}: "${id}" is longer than the ${max} characters the target allows`);
-  return id;
-}
-
 /**
  * A 2.1.1 Location id or EVSE uid (39 characters) as a 2.2 reference (36): cut to 36, as the locations module cuts
  * the Location's own ids, so that the reference still matches. @internal
  */
 export function cut(id: string, field: string, notes: Notes): string {
-  if (id.length <= 36) return id;
-  notes.changed(field, `shortened from ${id.length} to 36 characters, as the Location's own id is`);
-  return id.slice(0, 36);
-}
-
-const PRINTABLE_ASCII = /^[ -~]*$/;
-
-/** Letters decomposition does not reduce to ASCII, or that read better spelled out (as the locations module does). */
-const SPELLED: Readonly<Record<string, string>> = {
-  ß: "ss", ẞ: "SS", ä: "ae", ö: "oe", ü: "ue", Ä: "Ae", Ö: "Oe", Ü: "Ue", æ: "ae", Æ: "AE", ø: "o", Ø: "O",
-  œ: "oe", Œ: "OE", þ: "th", Þ: "Th", ð: "d", Ð: "D", đ: "d", Đ: "D", ħ: "h", Ħ: "H", ł: "l", Ł: "L", ı: "i",
-  "\u00A0": " ", "\u2018": "'", "\u2019": "'", "\u201A": "'", "\u201C": '"', "\u201D": '"', "\u201E": '"',
-  "\u2013": "-", "\u2014": "-", "\u2026": "...", "€": "EUR",
-};
-
-/** 2.1.1 strings are printable ASCII: other characters are transliterated (or `?`), and noted. @internal */
-export function ascii(value: string, max: number, field: string, notes: Notes): string {
-  if (PRINTABLE_ASCII.test(value) && value.length <= max) return value;
-  let spelled = "";
-  for (const char of value.normalize("NFC")) spelled += SPELLED[char] ?? char;
-  const result = spelled
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[^ -~]/gu, "?")
-    .slice(0, max);
-  notes.changed(field, "2.1.1 strings are printable ASCII: transliterated");
-  return result;
-}
-
-/** An identifier 2.1.1 cannot hold (non-ASCII) is dropped rather than altered. @internal */
-export function asciiId<K extends string>(value: string | undefined, max: number, field: K, notes: Notes): { [P in K]?: string } {
-  if (value === undefined) return {};
-  if (PRINTABLE_ASCII.test(value) && value.length <= max) return { [field]: value } as { [P in K]?: string };
-  notes.dropped(field, "not ASCII, which 2.1.1 requires; an identifier is not altered");
-  return {};
+  return shorten(id, 36, field, notes, "as the Location's own id is");
 }
 
 /** 2.2's 5 to 7 decimals as 2.1.1's 6 (padded, or rounded half away from zero). `notes` at the GeoLocation. */
 function coordinatesDown(coordinates: V221.GeoLocation, notes: Notes): V211.GeoLocation {
   const { latitude, longitude, ...rest } = coordinates;
-  return { ...rest, latitude: sixDecimals(latitude, "latitude", notes), longitude: sixDecimals(longitude, "longitude", notes) };
+  return {
+    ...rest,
+    latitude: coordinateDown(latitude, "latitude", notes, SIX_DECIMALS),
+    longitude: coordinateDown(longitude, "longitude", notes, SIX_DECIMALS),
+  };
 }
 
-function sixDecimals(value: string, field: string, notes: Notes): string {
-  const match = /^(-?)([0-9]+)\.([0-9]+)$/.exec(value);
-  if (match === null) return value;
-  const [, sign = "", whole = "", fraction = ""] = match;
-  if (fraction.length === 6) return value;
-  let result: string;
-  if (fraction.length < 6) {
-    result = `${sign}${whole}.${fraction.padEnd(6, "0")}`;
-  } else {
-    const roundUp = Number(fraction[6]) >= 5 ? 1n : 0n;
-    const digits = (BigInt(whole + fraction.slice(0, 6)) + roundUp).toString().padStart(7, "0");
-    result = `${sign}${digits.slice(0, -6)}.${digits.slice(-6)}`;
-  }
-  notes.changed(field, "2.1.1 coordinates have exactly six decimals");
-  return result;
-}
+const SIX_DECIMALS: CoordinateFit = { keepMinusOnZero: true, detail: () => "2.1.1 coordinates have exactly six decimals" };
 
 /** A sum or difference of decimal amounts without binary noise: as many decimals as its operands have. */
 function decimal(value: number, ...operands: number[]): number {
@@ -799,31 +732,8 @@ function withTariffs<T extends object, From, To>(
     notes.dropped("tariffs", "no tariff converter in the context");
     return value;
   }
-  const converted = tariffs.map((tariff, i) => {
-    const result = (convert as TariffConverter<From, To>)(tariff);
-    for (const note of result.notes) notes.list.push({ ...note, pointer: `/tariffs/${i}${note.pointer}` });
-    return result.value;
-  });
+  const converted = tariffs.map((tariff, i) => nested(notes, `/tariffs/${i}`, (convert as TariffConverter<From, To>)(tariff)));
   return { ...value, tariffs: converted };
-}
-
-/**
- * Chains two conversions. Notes of the first step on fields the second drops go (the drop says it all); pointers of
- * the second step's dropped/changed notes, which point into the intermediate object, are mapped by `toSource`.
- * @internal
- */
-export function chain<B, C>(
-  first: Conversion<B>,
-  second: (value: B) => Conversion<C>,
-  toSource: (pointer: string) => string,
-): Conversion<C> {
-  const next = second(first.value);
-  const mapped: ConversionNote[] = next.notes.map((n) => (n.kind === "defaulted" ? n : { ...n, pointer: toSource(n.pointer) }));
-  const gone = mapped.filter((n) => n.kind === "dropped").map((n) => n.pointer);
-  const kept = first.notes.filter(
-    (n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)),
-  );
-  return { value: next.value, notes: [...kept, ...mapped] };
 }
 
 /** A pointer into a 2.2.1 intermediate made from 2.1.1, as a pointer into the 2.1.1 source. @internal */
@@ -839,30 +749,7 @@ export function pointerFrom221To230(pointer: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Enum tables (`satisfies` keeps them equal to the generated types)
 
-function has<T extends string>(table: Record<T, true>) {
-  return (value: string): value is T => Object.hasOwn(table, value);
-}
-
-const V211_CONNECTOR_TYPES = {
-  CHADEMO: true, DOMESTIC_A: true, DOMESTIC_B: true, DOMESTIC_C: true, DOMESTIC_D: true, DOMESTIC_E: true,
-  DOMESTIC_F: true, DOMESTIC_G: true, DOMESTIC_H: true, DOMESTIC_I: true, DOMESTIC_J: true, DOMESTIC_K: true,
-  DOMESTIC_L: true, IEC_60309_2_single_16: true, IEC_60309_2_three_16: true, IEC_60309_2_three_32: true,
-  IEC_60309_2_three_64: true, IEC_62196_T1: true, IEC_62196_T1_COMBO: true, IEC_62196_T2: true,
-  IEC_62196_T2_COMBO: true, IEC_62196_T3A: true, IEC_62196_T3C: true, TESLA_R: true, TESLA_S: true,
-} satisfies Record<V211.ConnectorType, true>;
-
-const V221_CONNECTOR_TYPES = {
-  ...V211_CONNECTOR_TYPES,
-  CHAOJI: true, DOMESTIC_M: true, DOMESTIC_N: true, DOMESTIC_O: true, GBT_AC: true, GBT_DC: true, NEMA_5_20: true,
-  NEMA_6_30: true, NEMA_6_50: true, NEMA_10_30: true, NEMA_10_50: true, NEMA_14_30: true, NEMA_14_50: true,
-  PANTOGRAPH_BOTTOM_UP: true, PANTOGRAPH_TOP_DOWN: true,
-} satisfies Record<V221.ConnectorType, true>;
-
 const V211_POWER_TYPES = { AC_1_PHASE: true, AC_3_PHASE: true, DC: true } satisfies Record<V211.PowerType, true>;
-const V221_TOKEN_TYPES = { AD_HOC_USER: true, APP_USER: true, OTHER: true, RFID: true } satisfies Record<
-  V221.TokenType,
-  true
->;
 const V211_DIMENSIONS = {
   ENERGY: true, FLAT: true, MAX_CURRENT: true, MIN_CURRENT: true, PARKING_TIME: true, TIME: true,
 } satisfies Record<V211.CdrDimensionType, true>;
@@ -872,12 +759,12 @@ const V221_DIMENSIONS = {
   TIME: true,
 } satisfies Record<V221.CdrDimensionType, true>;
 
-const knownStandardV211 = has<V211.ConnectorType>(V211_CONNECTOR_TYPES);
-const knownStandardV221 = has<V221.ConnectorType>(V221_CONNECTOR_TYPES);
-const knownPowerTypeV211 = has<V211.PowerType>(V211_POWER_TYPES);
-const knownTokenTypeV221 = has<V221.TokenType>(V221_TOKEN_TYPES);
-const knownDimensionV211 = has<V211.CdrDimensionType>(V211_DIMENSIONS);
-const knownDimensionV221 = has<V221.CdrDimensionType>(V221_DIMENSIONS);
+const knownStandardV211 = memberOf(CONNECTOR_TYPES_211);
+const knownStandardV221 = memberOf(CONNECTOR_TYPES_221);
+const knownPowerTypeV211 = memberOf<V211.PowerType>(V211_POWER_TYPES);
+const knownTokenTypeV221 = memberOf(TOKEN_TYPES_221);
+const knownDimensionV211 = memberOf<V211.CdrDimensionType>(V211_DIMENSIONS);
+const knownDimensionV221 = memberOf<V221.CdrDimensionType>(V221_DIMENSIONS);
 
 /** Whether a 2.3.0 connector standard reaches 2.2.1 as itself or a documented equivalent. */
 function knownStandardV230(standard: string): boolean {

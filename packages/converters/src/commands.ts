@@ -22,24 +22,44 @@
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
-import { done, Notes, type Conversion, type ConversionNote, type Owner } from "./conversion.js";
+import { done, Notes, type Conversion, type Owner } from "./conversion.js";
+import { chain, nested, refuseLonger, unchanged } from "./shared.js";
 import { tokenV211ToV221, tokenV221ToV211, tokenV221ToV230, tokenV230ToV221 } from "./tokens.js";
 
 /** Seconds a 2.2.1 CommandResponse made from a 2.1.1 one gives the eMSP to wait for the result, unless told. */
 export const DEFAULT_COMMAND_TIMEOUT = 30;
+
+/** For a 2.1.1 StartSession or ReserveNow going up: its token needs an owner. */
+export interface CommandV211Context {
+  /** The eMSP owning the token: fills the token's `country_code` and `party_id`. */
+  owner: Owner;
+}
+
+export interface ReserveNowV221ToV211Context {
+  /** Put in place of a reservation id that is not an integer (else a number derived from it). */
+  reservation_id?: number;
+}
+
+export interface CommandResponseV211ToV221Context {
+  /** Seconds the eMSP should wait for the result; {@link DEFAULT_COMMAND_TIMEOUT} if absent. */
+  timeout?: number;
+}
+
+/** 2.2.1 and 2.3.0 command ids have at most 36 characters; longer 2.1.1 ids are not cut but refused. */
+const fitId = (id: string, field: string): string => refuseLonger(id, 36, field, "2.2.1");
 
 // ---------------------------------------------------------------------------------------------------------------
 // StartSession
 
 export function startSessionV211ToV221(
   command: V211.StartSession,
-  context: { owner: Owner },
+  context: CommandV211Context,
 ): Conversion<V221.StartSession> {
   const notes = new Notes();
   const { token, location_id, evse_uid, ...rest } = structuredClone(command);
   const value: V221.StartSession = {
     ...rest,
-    token: nested(notes, "token", tokenV211ToV221(token, context)),
+    token: nested(notes, "/token", tokenV211ToV221(token, context)),
     location_id: fitId(location_id, "location_id"),
     ...(evse_uid === undefined ? {} : { evse_uid: fitId(evse_uid, "evse_uid") }),
   };
@@ -53,24 +73,24 @@ export function startSessionV221ToV211(command: V221.StartSession): Conversion<V
   if (authorization_reference !== undefined) {
     notes.dropped("authorization_reference", "2.1.1 has no authorization reference");
   }
-  return done({ ...rest, token: nested(notes, "token", tokenV221ToV211(token)) }, notes);
+  return done({ ...rest, token: nested(notes, "/token", tokenV221ToV211(token)) }, notes);
 }
 
 export function startSessionV221ToV230(command: V221.StartSession): Conversion<V230.StartSession> {
   const notes = new Notes();
   const copy = structuredClone(command);
-  return done({ ...copy, token: nested(notes, "token", tokenV221ToV230(copy.token)) }, notes);
+  return done({ ...copy, token: nested(notes, "/token", tokenV221ToV230(copy.token)) }, notes);
 }
 
 export function startSessionV230ToV221(command: V230.StartSession): Conversion<V221.StartSession> {
   const notes = new Notes();
   const copy = structuredClone(command);
-  return done({ ...copy, token: nested(notes, "token", tokenV230ToV221(copy.token)) }, notes);
+  return done({ ...copy, token: nested(notes, "/token", tokenV230ToV221(copy.token)) }, notes);
 }
 
 export function startSessionV211ToV230(
   command: V211.StartSession,
-  context: { owner: Owner },
+  context: CommandV211Context,
 ): Conversion<V230.StartSession> {
   return chain(startSessionV211ToV221(command, context), startSessionV221ToV230);
 }
@@ -83,19 +103,19 @@ export function startSessionV230ToV211(command: V230.StartSession): Conversion<V
 // StopSession (the same fields in every version)
 
 export function stopSessionV211ToV221(command: V211.StopSession): Conversion<V221.StopSession> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function stopSessionV221ToV211(command: V221.StopSession): Conversion<V211.StopSession> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function stopSessionV221ToV230(command: V221.StopSession): Conversion<V230.StopSession> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function stopSessionV230ToV221(command: V230.StopSession): Conversion<V221.StopSession> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function stopSessionV211ToV230(command: V211.StopSession): Conversion<V230.StopSession> {
@@ -109,13 +129,16 @@ export function stopSessionV230ToV211(command: V230.StopSession): Conversion<V21
 // ---------------------------------------------------------------------------------------------------------------
 // ReserveNow
 
-export function reserveNowV211ToV221(command: V211.ReserveNow, context: { owner: Owner }): Conversion<V221.ReserveNow> {
+export function reserveNowV211ToV221(
+  command: V211.ReserveNow,
+  context: CommandV211Context,
+): Conversion<V221.ReserveNow> {
   const notes = new Notes();
   const { token, reservation_id, location_id, evse_uid, ...rest } = structuredClone(command);
   notes.changed("reservation_id", "integer written as a string");
   const value: V221.ReserveNow = {
     ...rest,
-    token: nested(notes, "token", tokenV211ToV221(token, context)),
+    token: nested(notes, "/token", tokenV211ToV221(token, context)),
     reservation_id: String(reservation_id),
     location_id: fitId(location_id, "location_id"),
     ...(evse_uid === undefined ? {} : { evse_uid: fitId(evse_uid, "evse_uid") }),
@@ -130,7 +153,7 @@ export function reserveNowV211ToV221(command: V211.ReserveNow, context: { owner:
  */
 export function reserveNowV221ToV211(
   command: V221.ReserveNow,
-  context: { reservation_id?: number } = {},
+  context: ReserveNowV221ToV211Context = {},
 ): Conversion<V211.ReserveNow> {
   const notes = new Notes();
   const { token, reservation_id, authorization_reference, ...rest } = structuredClone(command);
@@ -139,7 +162,7 @@ export function reserveNowV221ToV211(
   }
   const value: V211.ReserveNow = {
     ...rest,
-    token: nested(notes, "token", tokenV221ToV211(token)),
+    token: nested(notes, "/token", tokenV221ToV211(token)),
     reservation_id: reservationIdDown(reservation_id, context.reservation_id, notes),
   };
   return done(value, notes);
@@ -148,22 +171,25 @@ export function reserveNowV221ToV211(
 export function reserveNowV221ToV230(command: V221.ReserveNow): Conversion<V230.ReserveNow> {
   const notes = new Notes();
   const copy = structuredClone(command);
-  return done({ ...copy, token: nested(notes, "token", tokenV221ToV230(copy.token)) }, notes);
+  return done({ ...copy, token: nested(notes, "/token", tokenV221ToV230(copy.token)) }, notes);
 }
 
 export function reserveNowV230ToV221(command: V230.ReserveNow): Conversion<V221.ReserveNow> {
   const notes = new Notes();
   const copy = structuredClone(command);
-  return done({ ...copy, token: nested(notes, "token", tokenV230ToV221(copy.token)) }, notes);
+  return done({ ...copy, token: nested(notes, "/token", tokenV230ToV221(copy.token)) }, notes);
 }
 
-export function reserveNowV211ToV230(command: V211.ReserveNow, context: { owner: Owner }): Conversion<V230.ReserveNow> {
+export function reserveNowV211ToV230(
+  command: V211.ReserveNow,
+  context: CommandV211Context,
+): Conversion<V230.ReserveNow> {
   return chain(reserveNowV211ToV221(command, context), reserveNowV221ToV230);
 }
 
 export function reserveNowV230ToV211(
   command: V230.ReserveNow,
-  context: { reservation_id?: number } = {},
+  context: ReserveNowV221ToV211Context = {},
 ): Conversion<V211.ReserveNow> {
   return chain(reserveNowV230ToV221(command), (c) => reserveNowV221ToV211(c, context));
 }
@@ -196,15 +222,15 @@ export function unlockConnectorV211ToV221(command: V211.UnlockConnector): Conver
 }
 
 export function unlockConnectorV221ToV211(command: V221.UnlockConnector): Conversion<V211.UnlockConnector> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function unlockConnectorV221ToV230(command: V221.UnlockConnector): Conversion<V230.UnlockConnector> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function unlockConnectorV230ToV221(command: V230.UnlockConnector): Conversion<V221.UnlockConnector> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function unlockConnectorV211ToV230(command: V211.UnlockConnector): Conversion<V230.UnlockConnector> {
@@ -219,11 +245,11 @@ export function unlockConnectorV230ToV211(command: V230.UnlockConnector): Conver
 // CancelReservation (2.2.1 and 2.3.0 only)
 
 export function cancelReservationV221ToV230(command: V221.CancelReservation): Conversion<V230.CancelReservation> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 export function cancelReservationV230ToV221(command: V230.CancelReservation): Conversion<V221.CancelReservation> {
-  return done(structuredClone(command), new Notes());
+  return unchanged(command);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -232,7 +258,7 @@ export function cancelReservationV230ToV221(command: V230.CancelReservation): Co
 /** Reads a 2.1.1 CommandResponse given as the direct answer to a command request. */
 export function commandResponseV211ToV221(
   response: V211.CommandResponse,
-  context: { timeout?: number } = {},
+  context: CommandResponseV211ToV221Context = {},
 ): Conversion<V221.CommandResponse> {
   const notes = new Notes();
   const { result, ...rest } = structuredClone(response);
@@ -262,16 +288,16 @@ export function commandResponseV221ToV211(response: V221.CommandResponse): Conve
 }
 
 export function commandResponseV221ToV230(response: V221.CommandResponse): Conversion<V230.CommandResponse> {
-  return done(structuredClone(response), new Notes());
+  return unchanged(response);
 }
 
 export function commandResponseV230ToV221(response: V230.CommandResponse): Conversion<V221.CommandResponse> {
-  return done(structuredClone(response), new Notes());
+  return unchanged(response);
 }
 
 export function commandResponseV211ToV230(
   response: V211.CommandResponse,
-  context: { timeout?: number } = {},
+  context: CommandResponseV211ToV221Context = {},
 ): Conversion<V230.CommandResponse> {
   return chain(commandResponseV211ToV221(response, context), commandResponseV221ToV230);
 }
@@ -320,11 +346,11 @@ export function commandResultV221ToV211(result: V221.CommandResult): Conversion<
 }
 
 export function commandResultV221ToV230(result: V221.CommandResult): Conversion<V230.CommandResult> {
-  return done(structuredClone(result), new Notes());
+  return unchanged(result);
 }
 
 export function commandResultV230ToV221(result: V230.CommandResult): Conversion<V221.CommandResult> {
-  return done(structuredClone(result), new Notes());
+  return unchanged(result);
 }
 
 export function commandResultV211ToV230(response: V211.CommandResponse): Conversion<V230.CommandResult> {
@@ -333,35 +359,4 @@ export function commandResultV211ToV230(response: V211.CommandResponse): Convers
 
 export function commandResultV230ToV211(result: V230.CommandResult): Conversion<V211.CommandResponse> {
   return chain(commandResultV230ToV221(result), commandResultV221ToV211);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Small helpers (kept private to this module)
-
-/** Takes a nested object's converted value, adding its notes under `field`. */
-function nested<T>(notes: Notes, field: string, conversion: Conversion<T>): T {
-  const child = notes.at(field);
-  for (const note of conversion.notes) {
-    const at = note.pointer.slice(1); // "/a/b" → "a/b", appended under the child's base as is
-    child[note.kind](at, note.detail);
-  }
-  return conversion.value;
-}
-
-/** 2.2.1 and 2.3.0 command ids have at most 36 characters; longer 2.1.1 ids are not cut but refused. */
-function fitId(id: string, field: string): string {
-  if (id.length > 36) {
-    throw new RangeError(`${field}: "${id}" is longer than the 36 characters 2.2.1 allows`);
-  }
-  return id;
-}
-
-/** Two steps in a row; notes of the first step about fields the second step drops are left out. */
-function chain<B, C>(first: Conversion<B>, second: (value: B) => Conversion<C>): Conversion<C> {
-  const next = second(first.value);
-  const gone = next.notes.filter((n) => n.kind === "dropped").map((n) => n.pointer);
-  const kept: ConversionNote[] = first.notes.filter(
-    (n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)),
-  );
-  return { value: next.value, notes: [...kept, ...next.notes] };
 }

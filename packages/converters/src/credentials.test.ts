@@ -1,13 +1,7 @@
-import { readFileSync } from "node:fs";
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
-import type { Validator } from "@ocpi-sdk/validators";
-import { validators as v211 } from "@ocpi-sdk/validators/2.1.1";
-import { validators as v221 } from "@ocpi-sdk/validators/2.2.1";
-import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
 import { describe, expect, it } from "vitest";
-import type { Conversion, ConversionNote } from "./conversion.js";
 import {
   credentialsV211ToV221,
   credentialsV211ToV230,
@@ -16,111 +10,19 @@ import {
   credentialsV230ToV211,
   credentialsV230ToV221,
 } from "./credentials.js";
+import {
+  describeConversions,
+  describeRoundTrips,
+  expectRoundTrip,
+  expectValid,
+  fixturesOf,
+  pointersOf,
+  sortNotes,
+  type ConversionCase,
+  type RoundTripCase,
+} from "./testing/support.js";
 
-// ---------------------------------------------------------------------------------------------------------------
-// Test helpers (the same in every converter test file)
-
-type Version = "2.1.1" | "2.2.1" | "2.3.0";
-const VALIDATORS = { "2.1.1": v211, "2.2.1": v221, "2.3.0": v230 } as unknown as Record<
-  Version,
-  Record<string, Validator<unknown>>
->;
-const MODULE = "credentials";
-
-function fixtures<T>(version: Version, schema: string): { name: string; value: T }[] {
-  const url = new URL(`../../validators/fixtures/${version}/${MODULE}.json`, import.meta.url);
-  const file = JSON.parse(readFileSync(url, "utf8")) as { valid: { name: string; schema: string; value: T }[] };
-  const found = file.valid.filter((c) => c.schema === schema).map(({ name, value }) => ({ name, value }));
-  if (found.length === 0) throw new Error(`no valid ${version} ${schema} fixture`);
-  return found;
-}
-
-function fixture<T>(version: Version, schema: string, name: string): T {
-  const found = fixtures<T>(version, schema).find((c) => c.name === name);
-  if (found === undefined) throw new Error(`no ${version} ${schema} fixture "${name}"`);
-  return structuredClone(found.value);
-}
-
-function expectValid(version: Version, schema: string, value: unknown): void {
-  const validator = VALIDATORS[version][schema];
-  if (validator === undefined) throw new Error(`no ${version} validator ${schema}`);
-  const result = validator.validate(value, { strict: true });
-  expect(result.ok ? [] : result.errors).toEqual([]);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object") {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-const pointersOf = (notes: ConversionNote[], kind: ConversionNote["kind"]) =>
-  notes.filter((n) => n.kind === kind).map((n) => n.pointer);
-
-const keysOf = (pointer: string) =>
-  pointer
-    .split("/")
-    .slice(1)
-    .map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
-
-function has(value: unknown, pointer: string): boolean {
-  let node = value;
-  for (const key of keysOf(pointer)) {
-    if (node === null || typeof node !== "object" || !(key in node)) return false;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return true;
-}
-
-/** A copy of `value` without what the pointers name (array items removed, object fields deleted). */
-function without(value: unknown, pointers: readonly string[]): unknown {
-  const gone = Symbol("gone");
-  const copy = structuredClone(value) as Record<string, unknown>;
-  for (const pointer of pointers) {
-    if (!has(copy, pointer)) continue;
-    const keys = keysOf(pointer);
-    const last = keys.pop() as string;
-    let parent: Record<string, unknown> = copy;
-    for (const key of keys) parent = parent[key] as Record<string, unknown>;
-    parent[last] = gone;
-  }
-  const sweep = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.filter((item) => item !== gone).map(sweep);
-    if (node !== null && typeof node === "object") {
-      return Object.fromEntries(
-        Object.entries(node)
-          .filter(([, v]) => v !== gone)
-          .map(([k, v]) => [k, sweep(v)]),
-      );
-    }
-    return node;
-  };
-  return sweep(copy);
-}
-
-/**
- * original → there → back gives the original except the fields noted dropped on the way there (deleted from the
- * original), the fields noted defaulted on the way back (which must be fields that were dropped or absent), and the
- * `lossy` pointers: values mapped to another enum value there, which must be noted as changed.
- */
-function expectRoundTrip<A, B>(
-  original: A,
-  there: (value: A) => Conversion<B>,
-  back: (value: B) => Conversion<A>,
-  lossy: readonly string[] = [],
-): void {
-  const first = there(original);
-  const second = back(first.value);
-  const dropped = pointersOf(first.notes, "dropped");
-  const defaulted = pointersOf(second.notes, "defaulted");
-  for (const pointer of defaulted) expect(dropped.includes(pointer) || !has(original, pointer), pointer).toBe(true);
-  for (const pointer of lossy) expect(pointersOf(first.notes, "changed")).toContain(pointer);
-  expect(without(second.value, [...defaulted, ...lossy])).toStrictEqual(without(original, [...dropped, ...lossy]));
-}
-
-const sortNotes = (notes: ConversionNote[]) => notes.map(({ kind, pointer }) => `${kind} ${pointer}`).sort();
+const { fixture } = fixturesOf("credentials");
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -130,12 +32,7 @@ const CPO_221 = fixture<V221.Credentials>("2.2.1", "Credentials", "credentials o
 const HUB_ROLE_221 = fixture<V221.CredentialsRole>("2.2.1", "CredentialsRole", "credentials role");
 const HUB_230 = fixture<V230.Credentials>("2.3.0", "Credentials", "credentials of a hub");
 
-const CONVERSIONS: {
-  schema: string;
-  from: Version;
-  to: Version;
-  convert: (value: never) => Conversion<unknown>;
-}[] = [
+const CONVERSIONS: ConversionCase[] = [
   {
     schema: "Credentials",
     from: "2.1.1",
@@ -154,23 +51,9 @@ const CONVERSIONS: {
   { schema: "Credentials", from: "2.3.0", to: "2.1.1", convert: (c: V230.Credentials) => credentialsV230ToV211(c) },
 ];
 
-describe.each(CONVERSIONS)("every valid $from $schema converts to a valid $to one", ({ schema, from, to, convert }) => {
-  it.each(fixtures(from, schema))("$name", ({ value }) => {
-    const input = deepFreeze(structuredClone(value));
-    const result = convert(input as never);
-    expectValid(to, schema, result.value);
-    expect(input).toStrictEqual(value);
-  });
-});
+describeConversions("credentials", CONVERSIONS);
 
-const TRIPS: {
-  schema: string;
-  path: string;
-  version: Version;
-  there: (value: never) => Conversion<unknown>;
-  back: (value: never, original: never) => Conversion<unknown>;
-  lossy?: Record<string, string[]>;
-}[] = [
+const TRIPS: RoundTripCase[] = [
   {
     schema: "Credentials",
     path: "2.2.1 → 2.1.1 → 2.2.1",
@@ -195,16 +78,7 @@ const TRIPS: {
   },
 ];
 
-describe.each(TRIPS)("$schema round trip $path", ({ schema, version, there, back, lossy = {} }) => {
-  it.each(fixtures(version, schema))("$name", ({ name, value }) => {
-    expectRoundTrip(
-      value,
-      there as (v: unknown) => Conversion<unknown>,
-      (v) => back(v as never, value as never),
-      lossy[name],
-    );
-  });
-});
+describeRoundTrips("credentials", TRIPS);
 
 it("the 2.2.1 → 2.3.0 → 2.2.1 round trip keeps a HUB role", () => {
   const hub: V221.Credentials = { ...CPO_221, roles: [HUB_ROLE_221, ...TWO_ROLES_221.roles] };

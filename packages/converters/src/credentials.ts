@@ -15,11 +15,32 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion } from "./conversion.js";
+import { chain, DECOMPOSED_ASCII, fitAscii, IMAGE_CATEGORIES_221, isIn } from "./shared.js";
+
+export interface CredentialsV211ToV221Context {
+  /** The role the 2.1.1 party plays (2.1.1 does not say; usually CPO or EMSP). */
+  role: V221.Role;
+}
+
+export interface CredentialsV221ToV211Context {
+  /** Which role to keep (the first one playing it); by default the first role. */
+  role?: V221.Role;
+}
+
+export interface CredentialsV211ToV230Context {
+  /** The role the 2.1.1 party plays. */
+  role: V230.Role;
+}
+
+export interface CredentialsV230ToV211Context {
+  /** Which role to keep (the first one playing it); by default the first role. */
+  role?: V230.Role;
+}
 
 /** `role`: the role the 2.1.1 party plays (2.1.1 does not say; usually CPO or EMSP). */
 export function credentialsV211ToV221(
   credentials: V211.Credentials,
-  context: { role: V221.Role },
+  context: CredentialsV211ToV221Context,
 ): Conversion<V221.Credentials> {
   const notes = new Notes();
   const { token, url, business_details, party_id, country_code, ...extra } = structuredClone(credentials);
@@ -40,7 +61,7 @@ export function credentialsV211ToV221(
  */
 export function credentialsV221ToV211(
   credentials: V221.Credentials,
-  context: { role?: V221.Role } = {},
+  context: CredentialsV221ToV211Context = {},
 ): Conversion<V211.Credentials> {
   const notes = new Notes();
   const { token, url, roles, ...extra } = structuredClone(credentials);
@@ -127,14 +148,14 @@ export function credentialsV230ToV221(credentials: V230.Credentials): Conversion
 
 export function credentialsV211ToV230(
   credentials: V211.Credentials,
-  context: { role: V230.Role },
+  context: CredentialsV211ToV230Context,
 ): Conversion<V230.Credentials> {
   return chain(credentialsV211ToV221(credentials, context), credentialsV221ToV230);
 }
 
 export function credentialsV230ToV211(
   credentials: V230.Credentials,
-  context: { role?: V230.Role } = {},
+  context: CredentialsV230ToV211Context = {},
 ): Conversion<V211.Credentials> {
   return chain(credentialsV230ToV221(credentials), (c) => credentialsV221ToV211(c, context));
 }
@@ -143,57 +164,13 @@ export function credentialsV230ToV211(
 // BusinessDetails (2.1.1 and 2.2.1 have the same fields; 2.3.0's image category is an open enum)
 
 function businessDetailsDown(details: V221.BusinessDetails, notes: Notes): V211.BusinessDetails {
-  return { ...details, name: ascii(details.name, 100, notes, "name") };
+  return { ...details, name: fitAscii(details.name, 100, "name", notes, DECOMPOSED_ASCII) };
 }
-
-const IMAGE_CATEGORIES: readonly string[] = [
-  "CHARGER",
-  "ENTRANCE",
-  "LOCATION",
-  "NETWORK",
-  "OPERATOR",
-  "OTHER",
-  "OWNER",
-] satisfies V221.ImageCategory[];
 
 function businessDetailsFrom230(details: V230.BusinessDetails, notes: Notes): V221.BusinessDetails {
   const { logo, ...rest } = details;
   if (logo === undefined) return rest;
-  if (IMAGE_CATEGORIES.includes(logo.category)) return { ...rest, logo: logo as V221.Image };
+  if (isIn(IMAGE_CATEGORIES_221, logo.category)) return { ...rest, logo: logo as V221.Image };
   notes.at("logo").changed("category", `image category ${logo.category} does not exist in 2.2.1; mapped to OTHER`);
   return { ...rest, logo: { ...logo, category: "OTHER" } };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Small helpers (kept private to this module)
-
-// prettier-ignore
-const SPELLED: Readonly<Record<string, string>> = {
-  "€": "EUR", "£": "GBP", "¥": "JPY", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe",
-  "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"',
-  "„": '"', "–": "-", "—": "-",
-};
-
-/** 2.1.1 strings are printable ASCII: transliterate anything else (accents stripped, a few signs spelled out). */
-function ascii(value: string, max: number, notes: Notes, field: string): string {
-  if (/^[ -~]*$/.test(value)) return value;
-  let out = "";
-  for (const ch of value.normalize("NFKD")) {
-    if (ch >= " " && ch <= "~") out += ch;
-    else if (/\p{M}/u.test(ch)) continue;
-    else if (/\s/u.test(ch)) out += " ";
-    else out += SPELLED[ch] ?? "?";
-  }
-  notes.changed(field, "non-ASCII characters transliterated (2.1.1 strings are printable ASCII)");
-  return out.slice(0, max);
-}
-
-/** Two steps in a row; notes of the first step about fields the second step drops are left out. */
-function chain<B, C>(first: Conversion<B>, second: (value: B) => Conversion<C>): Conversion<C> {
-  const next = second(first.value);
-  const gone = next.notes.filter((n) => n.kind === "dropped").map((n) => n.pointer);
-  const kept = first.notes.filter(
-    (n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)),
-  );
-  return { value: next.value, notes: [...kept, ...next.notes] };
 }

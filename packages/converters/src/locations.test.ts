@@ -1,96 +1,29 @@
-import { readFileSync } from "node:fs";
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
-import type { Validator } from "@ocpi-sdk/validators";
-import { validators as v211 } from "@ocpi-sdk/validators/2.1.1";
-import { validators as v221 } from "@ocpi-sdk/validators/2.2.1";
-import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
 import { describe, expect, it } from "vitest";
-import type { Conversion, ConversionNote } from "./conversion.js";
+import type { Conversion } from "./conversion.js";
 import * as L from "./locations.js";
+import {
+  brief,
+  expectValid,
+  fixturesOf,
+  get,
+  pointersOf,
+  remove,
+  removalOrder,
+  set,
+  type Fixture,
+  type Version,
+} from "./testing/support.js";
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Fixtures and JSON pointers
+// Fixtures
 
-type Version = "2.1.1" | "2.2.1" | "2.3.0";
 type Schema = "Location" | "EVSE" | "Connector";
-interface Fixture {
-  name: string;
-  schema: string;
-  value: unknown;
-}
 
-const fixtureFile = (version: Version): Fixture[] =>
-  (JSON.parse(readFileSync(new URL(`../../validators/fixtures/${version}/locations.json`, import.meta.url), "utf8")) as { valid: Fixture[] }).valid;
-const FIXTURES: Record<Version, Fixture[]> = { "2.1.1": fixtureFile("2.1.1"), "2.2.1": fixtureFile("2.2.1"), "2.3.0": fixtureFile("2.3.0") };
-const fixturesOf = (version: Version, schema: Schema) => FIXTURES[version].filter((f) => f.schema === schema);
-function fixture<T>(version: Version, schema: Schema, name: string): T {
-  const found = FIXTURES[version].find((f) => f.schema === schema && f.name === name);
-  if (found === undefined) throw new Error(`no fixture ${version} ${schema} ${name}`);
-  return structuredClone(found.value) as T;
-}
-
-const VALIDATORS: Record<Version, Record<string, Validator<unknown>>> = { "2.1.1": v211, "2.2.1": v221, "2.3.0": v230 };
-
-type Node = Record<string, unknown> | unknown[];
-const tokens = (pointer: string) => pointer.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
-
-function get(root: unknown, pointer: string): unknown {
-  let node = root;
-  for (const key of tokens(pointer)) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
-function parentOf(root: unknown, pointer: string): [Node, string] {
-  const keys = tokens(pointer);
-  const last = keys.pop();
-  if (last === undefined) throw new Error("the root has no parent");
-  const parent = get(root, keys.map((k) => `/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`).join(""));
-  if (parent === null || typeof parent !== "object") throw new Error(`${pointer}: no parent`);
-  return [parent as Node, last];
-}
-
-function remove(root: unknown, pointer: string): void {
-  const [parent, key] = parentOf(root, pointer);
-  if (!(key in parent)) throw new Error(`${pointer}: nothing to remove`);
-  if (Array.isArray(parent)) parent.splice(Number(key), 1);
-  else delete parent[key];
-}
-
-function set(root: unknown, pointer: string, value: unknown): void {
-  const [parent, key] = parentOf(root, pointer);
-  (parent as Record<string, unknown>)[key] = structuredClone(value);
-}
-
-/** Deepest and highest-indexed first, so that removing one pointer never shifts another. */
-function removalOrder(a: string, b: string): number {
-  const ta = tokens(a);
-  const tb = tokens(b);
-  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
-    const x = ta[i] as string;
-    const y = tb[i] as string;
-    if (x === y) continue;
-    const nx = Number(x);
-    const ny = Number(y);
-    if (Number.isInteger(nx) && Number.isInteger(ny)) return ny - nx;
-    return x < y ? 1 : -1;
-  }
-  return tb.length - ta.length;
-}
-
-const brief = (notes: ConversionNote[]) => notes.map((n) => `${n.kind} ${n.pointer}`);
-const pointers = (notes: ConversionNote[], kind: ConversionNote["kind"]) => notes.filter((n) => n.kind === kind).map((n) => n.pointer);
-
-function expectValid(version: Version, schema: Schema, value: unknown): void {
-  const validator = VALIDATORS[version][schema];
-  if (validator === undefined) throw new Error(`no validator ${version} ${schema}`);
-  const result = validator.validate(value, { strict: true });
-  expect(result.ok ? [] : result.errors).toEqual([]);
-}
+const { all, fixtures, fixture } = fixturesOf("locations");
+const FIXTURES: Record<Version, Fixture[]> = { "2.1.1": all("2.1.1"), "2.2.1": all("2.2.1"), "2.3.0": all("2.3.0") };
 
 const OWNER = { country_code: "DE", party_id: "EXA" };
 
@@ -138,7 +71,7 @@ const UNREPRESENTABLE = new Set([
 ]);
 
 const conversionCases = DIRECTIONS.flatMap((direction) =>
-  fixturesOf(direction.from, direction.schema).map((f) => ({ ...direction, fixture: f, key: `${direction.from} ${direction.to} ${direction.schema} ${f.name}` })),
+  fixtures(direction.from, direction.schema).map((f) => ({ ...direction, fixture: f, key: `${direction.from} ${direction.to} ${direction.schema} ${f.name}` })),
 );
 
 describe("every valid fixture converts to a valid object of the target version", () => {
@@ -155,10 +88,10 @@ describe("every valid fixture converts to a valid object of the target version",
     expectValid(to, schema, result.value);
     for (const note of result.notes) expect(note.detail.length).toBeGreaterThan(0);
     if (single) {
-      for (const p of [...pointers(result.notes, "dropped"), ...pointers(result.notes, "changed")]) {
+      for (const p of [...pointersOf(result.notes, "dropped"), ...pointersOf(result.notes, "changed")]) {
         expect(get(input, p), `${p} is in the source`).not.toBeUndefined();
       }
-      for (const p of pointers(result.notes, "defaulted")) expect(get(result.value, p), `${p} is in the result`).not.toBeUndefined();
+      for (const p of pointersOf(result.notes, "defaulted")) expect(get(result.value, p), `${p} is in the result`).not.toBeUndefined();
     }
   });
 
@@ -232,7 +165,7 @@ const ROUND_TRIPS: RoundTrip[] = [
 ];
 
 const roundTripCases = ROUND_TRIPS.flatMap((trip) =>
-  fixturesOf(trip.version, trip.schema).map((f) => ({ ...trip, fixture: f, key: `${trip.name} ${trip.schema} ${f.name}` })),
+  fixtures(trip.version, trip.schema).map((f) => ({ ...trip, fixture: f, key: `${trip.name} ${trip.schema} ${f.name}` })),
 );
 
 describe("round trips give back the original but for what was dropped on the way down", () => {
@@ -241,21 +174,21 @@ describe("round trips give back the original but for what was dropped on the way
     const first = down(original);
     if (first.value === undefined) {
       // Nothing to come back from: the whole object was dropped (see UNREPRESENTABLE).
-      expect(pointers(first.notes, "dropped")).toContain("");
+      expect(pointersOf(first.notes, "dropped")).toContain("");
       return;
     }
     const back = up(first.value, original);
 
     const expected = structuredClone(original);
-    for (const p of pointers(first.notes, "dropped").sort(removalOrder)) remove(expected, p);
+    for (const p of pointersOf(first.notes, "dropped").sort(removalOrder)) remove(expected, p);
     // What the way up must fill in again (required fields dropped on the way down) comes from the result...
-    for (const p of pointers(back.notes, "defaulted")) {
+    for (const p of pointersOf(back.notes, "defaulted")) {
       expect(get(expected, p), `${p} was defaulted though it was not dropped`).toBeUndefined();
       set(expected, p, get(back.value, p));
     }
     // ...and what the way down had to change in a lossy way is named, one by one.
     for (const [p, value] of Object.entries(lossy?.[f.name] ?? {})) {
-      expect(pointers(first.notes, "changed"), `${p} is noted as changed`).toContain(p);
+      expect(pointersOf(first.notes, "changed"), `${p} is noted as changed`).toContain(p);
       set(expected, p, value);
     }
     expect(back.value).toEqual(expected);
@@ -301,10 +234,10 @@ describe("Location 2.1.1 → 2.2.1", () => {
     const minimal = fixture<V211.Location>("2.1.1", "Location", "minimal location");
     const given = L.locationV211ToV221(minimal, { owner: OWNER, time_zone: "Europe/Berlin" });
     expect(given.value.time_zone).toBe("Europe/Berlin");
-    expect(pointers(given.notes, "defaulted")).toContain("/time_zone");
+    expect(pointersOf(given.notes, "defaulted")).toContain("/time_zone");
     const own = L.locationV211ToV221({ ...minimal, time_zone: "Europe/Amsterdam" }, { owner: OWNER, time_zone: "Europe/Berlin" });
     expect(own.value.time_zone).toBe("Europe/Amsterdam");
-    expect(pointers(own.notes, "defaulted")).not.toContain("/time_zone");
+    expect(pointersOf(own.notes, "defaulted")).not.toContain("/time_zone");
   });
 
   it.each(["OTHER", "UNKNOWN"] as const)("drops type %s, which has no parking type", (type) => {

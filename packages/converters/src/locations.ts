@@ -40,6 +40,24 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
+import {
+  chain,
+  CONNECTOR_TYPES_211,
+  CONNECTOR_TYPES_221,
+  coordinateDown,
+  displayTextDown,
+  ENVIRONMENTAL_IMPACT_CATEGORIES_221,
+  fitAscii,
+  IMAGE_CATEGORIES_221,
+  isIn,
+  shorten,
+  SPELLED_ASCII,
+  TOKEN_TYPES_221,
+  unchanged,
+  type CoordinateFit,
+} from "./shared.js";
+
+export { sixDecimals, toPrintableAscii } from "./shared.js";
 
 /** What a 2.1.1 Location lacks that 2.2.1 and 2.3.0 require. */
 export interface LocationV211Context {
@@ -56,10 +74,6 @@ export const DEFAULT_TIME_ZONE = "Etc/UTC";
 // Helpers
 
 type Json = Record<string, unknown>;
-
-function isIn<T extends string>(members: Record<T, true>, value: string): value is T {
-  return Object.hasOwn(members, value);
-}
 
 function opt<A, B>(value: A | undefined, convert: (value: A) => B): B | undefined {
   return value === undefined ? undefined : convert(value);
@@ -95,62 +109,14 @@ function keepKnown<T extends string>(n: Notes, field: string, values: readonly s
   return kept;
 }
 
-/** Letters that Unicode decomposition does not reduce to ASCII, or that read better spelled out. */
-const TRANSLITERATION: Record<string, string> = {
-  ß: "ss", ẞ: "SS", ä: "ae", ö: "oe", ü: "ue", Ä: "Ae", Ö: "Oe", Ü: "Ue", æ: "ae", Æ: "AE", ø: "o", Ø: "O",
-  œ: "oe", Œ: "OE", þ: "th", Þ: "Th", ð: "d", Ð: "D", đ: "d", Đ: "D", ħ: "h", Ħ: "H", ł: "l", Ł: "L", ı: "i",
-  "\u00A0": " ", "\u2018": "'", "\u2019": "'", "\u201A": "'", "\u201C": '"', "\u201D": '"', "\u201E": '"',
-  "\u2013": "-", "\u2014": "-", "\u2026": "...", "€": "EUR",
+/** How an id the target allows fewer characters for is noted when it is shortened. */
+const AT_MOST = "the most the target version allows";
+
+const SIX_DECIMALS: CoordinateFit = {
+  keepMinusOnZero: false,
+  detail: (padded) =>
+    padded ? "padded to the six decimals 2.1.1 requires" : "rounded to the six decimals 2.1.1 requires",
 };
-
-/** Printable ASCII for any text: special letters spelled out, accents stripped, anything else becomes "?". */
-export function toPrintableAscii(text: string): string {
-  let spelled = "";
-  for (const char of text.normalize("NFC")) spelled += TRANSLITERATION[char] ?? char;
-  return spelled
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[^ -~]/gu, "?");
-}
-
-/** A 2.2.1 free text (UTF-8) as a 2.1.1 string (printable ASCII) of at most `max` characters. */
-function ascii(n: Notes, field: string, value: string, max: number): string {
-  const folded = toPrintableAscii(value);
-  const fitted = folded.slice(0, max);
-  if (fitted === value) return value;
-  const detail = folded === value ? "" : "transliterated to printable ASCII, as 2.1.1 strings are";
-  const shortened = fitted.length < folded.length ? `shortened to ${max} characters` : "";
-  n.changed(field, [detail, shortened].filter(Boolean).join(", then "));
-  return fitted;
-}
-
-/** An id the target allows fewer characters for. */
-function fitLength(n: Notes, field: string, value: string, max: number): string {
-  if (value.length <= max) return value;
-  n.changed(field, `shortened from ${value.length} to ${max} characters, the most the target version allows`);
-  return value.slice(0, max);
-}
-
-/** A decimal degree string with exactly six decimals (2.1.1), rounding half away from zero. */
-export function sixDecimals(value: string): string {
-  const match = /^(-?)([0-9]+)\.([0-9]+)$/.exec(value);
-  if (!match) return value;
-  const [, sign = "", whole = "", fraction = ""] = match;
-  if (fraction.length <= 6) return `${sign}${whole}.${fraction.padEnd(6, "0")}`;
-  let scaled = BigInt(whole + fraction.slice(0, 6));
-  if (fraction.charCodeAt(6) >= 0x35 /* "5" */) scaled += 1n;
-  const digits = scaled.toString().padStart(7, "0");
-  const rounded = `${digits.slice(0, -6)}.${digits.slice(-6)}`;
-  return scaled === 0n ? rounded : sign + rounded;
-}
-
-function coordinateDown(n: Notes, field: string, value: string): string {
-  const six = sixDecimals(value);
-  if (six !== value) {
-    n.changed(field, six.length > value.length ? "padded to the six decimals 2.1.1 requires" : "rounded to the six decimals 2.1.1 requires");
-  }
-  return six;
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Enum values per version (Record<Enum, true>: the compiler checks each list is complete and exact)
@@ -158,14 +124,6 @@ function coordinateDown(n: Notes, field: string, value: string): string {
 const CAPABILITY_211: Record<V211.Capability, true> = {
   CHARGING_PROFILE_CAPABLE: true, CREDIT_CARD_PAYABLE: true, REMOTE_START_STOP_CAPABLE: true, RESERVABLE: true,
   RFID_READER: true, UNLOCK_CAPABLE: true,
-};
-
-const CONNECTOR_TYPE_211: Record<V211.ConnectorType, true> = {
-  CHADEMO: true, DOMESTIC_A: true, DOMESTIC_B: true, DOMESTIC_C: true, DOMESTIC_D: true, DOMESTIC_E: true,
-  DOMESTIC_F: true, DOMESTIC_G: true, DOMESTIC_H: true, DOMESTIC_I: true, DOMESTIC_J: true, DOMESTIC_K: true,
-  DOMESTIC_L: true, IEC_60309_2_single_16: true, IEC_60309_2_three_16: true, IEC_60309_2_three_32: true,
-  IEC_60309_2_three_64: true, IEC_62196_T1: true, IEC_62196_T1_COMBO: true, IEC_62196_T2: true,
-  IEC_62196_T2_COMBO: true, IEC_62196_T3A: true, IEC_62196_T3C: true, TESLA_R: true, TESLA_S: true,
 };
 
 const FACILITY_211: Record<V211.Facility, true> = {
@@ -197,12 +155,6 @@ const CAPABILITY_221: Record<V221.Capability, true> = {
   TOKEN_GROUP_CAPABLE: true, UNLOCK_CAPABLE: true,
 };
 
-const CONNECTOR_TYPE_221: Record<V221.ConnectorType, true> = {
-  ...CONNECTOR_TYPE_211, CHAOJI: true, DOMESTIC_M: true, DOMESTIC_N: true, DOMESTIC_O: true, GBT_AC: true,
-  GBT_DC: true, NEMA_5_20: true, NEMA_6_30: true, NEMA_6_50: true, NEMA_10_30: true, NEMA_10_50: true,
-  NEMA_14_30: true, NEMA_14_50: true, PANTOGRAPH_BOTTOM_UP: true, PANTOGRAPH_TOP_DOWN: true,
-};
-
 /** 2.3.0 connector standards that 2.2.1 lacks but has a close equivalent for (mechanically compatible). */
 const CONNECTOR_TYPE_221_FOR: Record<string, V221.ConnectorType> = { SAE_J3400: "TESLA_S" };
 
@@ -217,50 +169,36 @@ const PARKING_TYPE_221: Record<V221.ParkingType, true> = {
   UNDERGROUND_GARAGE: true,
 };
 
-const IMAGE_CATEGORY_221: Record<V221.ImageCategory, true> = {
-  CHARGER: true, ENTRANCE: true, LOCATION: true, NETWORK: true, OPERATOR: true, OTHER: true, OWNER: true,
-};
-
-const ENVIRONMENTAL_IMPACT_CATEGORY_221: Record<V221.EnvironmentalImpactCategory, true> = {
-  NUCLEAR_WASTE: true, CARBON_DIOXIDE: true,
-};
-
-const TOKEN_TYPE_221: Record<V221.TokenType, true> = { AD_HOC_USER: true, APP_USER: true, OTHER: true, RFID: true };
-
 // ---------------------------------------------------------------------------------------------------------------------
 // 2.2.1 -> 2.1.1
 
-function displayTextDown(text: V221.DisplayText, n: Notes): V211.DisplayText {
-  const { language, text: words, ...rest } = text;
-  return withExtras({ language: ascii(n, "language", language, 2), text: ascii(n, "text", words, 512) }, rest, n);
-}
-
 function displayTextsDown(texts: V221.DisplayText[], n: Notes): V211.DisplayText[] {
-  return texts.map((text, i) => displayTextDown(text, n.at(i)));
+  return texts.map((text, i) => displayTextDown(text, n.at(i), SPELLED_ASCII, true));
 }
 
 function geoLocationDown(geo: V221.GeoLocation, n: Notes): V211.GeoLocation {
   const { latitude, longitude, ...rest } = geo;
-  return withExtras(
-    { latitude: coordinateDown(n, "latitude", latitude), longitude: coordinateDown(n, "longitude", longitude) },
-    rest,
-    n,
-  );
+  const out = {
+    latitude: coordinateDown(latitude, "latitude", n, SIX_DECIMALS),
+    longitude: coordinateDown(longitude, "longitude", n, SIX_DECIMALS),
+  };
+  return withExtras(out, rest, n);
 }
 
 function additionalGeoLocationDown(geo: V221.AdditionalGeoLocation, n: Notes): V211.AdditionalGeoLocation {
   const { latitude, longitude, name, ...rest } = geo;
   const out = compact<V211.AdditionalGeoLocation>({
-    latitude: coordinateDown(n, "latitude", latitude),
-    longitude: coordinateDown(n, "longitude", longitude),
-    name: opt(name, (text) => displayTextDown(text, n.at("name"))),
+    latitude: coordinateDown(latitude, "latitude", n, SIX_DECIMALS),
+    longitude: coordinateDown(longitude, "longitude", n, SIX_DECIMALS),
+    name: opt(name, (text) => displayTextDown(text, n.at("name"), SPELLED_ASCII, true)),
   });
   return withExtras(out, rest, n);
 }
 
 function businessDetailsDown(details: V221.BusinessDetails, n: Notes): V211.BusinessDetails {
   const { name, website, logo, ...rest } = details;
-  return withExtras(compact<V211.BusinessDetails>({ name: ascii(n, "name", name, 100), website, logo }), rest, n);
+  const out = compact<V211.BusinessDetails>({ name: fitAscii(name, 100, "name", n, SPELLED_ASCII), website, logo });
+  return withExtras(out, rest, n);
 }
 
 function energyMixDown(mix: V221.EnergyMix, n: Notes): V211.EnergyMix {
@@ -276,8 +214,10 @@ function energyMixDown(mix: V221.EnergyMix, n: Notes): V211.EnergyMix {
         return withExtras({ source: category, amount }, extra, m);
       }),
     ),
-    supplier_name: opt(supplier_name, (name) => ascii(n, "supplier_name", name, 64)),
-    energy_product_name: opt(energy_product_name, (name) => ascii(n, "energy_product_name", name, 64)),
+    supplier_name: opt(supplier_name, (name) => fitAscii(name, 64, "supplier_name", n, SPELLED_ASCII)),
+    energy_product_name: opt(energy_product_name, (name) =>
+      fitAscii(name, 64, "energy_product_name", n, SPELLED_ASCII),
+    ),
   });
   return withExtras(out, rest, n);
 }
@@ -295,7 +235,7 @@ function tariffIdDown(n: Notes, tariffIds: string[] | undefined): string | undef
 }
 
 function connectorObstacleV211(connector: V221.Connector): string | undefined {
-  return isIn(CONNECTOR_TYPE_211, connector.standard) ? undefined : `connector standard ${connector.standard} does not exist in 2.1.1`;
+  return isIn(CONNECTOR_TYPES_211, connector.standard) ? undefined : `connector standard ${connector.standard} does not exist in 2.1.1`;
 }
 
 function connectorDown(connector: V221.Connector, n: Notes): V211.Connector {
@@ -350,9 +290,9 @@ function evseDown(evse: V221.EVSE, n: Notes): V211.EVSE {
       n.at("connectors").dropped(String(i), obstacle);
       return [];
     }),
-    floor_level: opt(floor_level, (value) => ascii(n, "floor_level", value, 4)),
+    floor_level: opt(floor_level, (value) => fitAscii(value, 4, "floor_level", n, SPELLED_ASCII)),
     coordinates: opt(coordinates, (geo) => geoLocationDown(geo, n.at("coordinates"))),
-    physical_reference: opt(physical_reference, (value) => ascii(n, "physical_reference", value, 16)),
+    physical_reference: opt(physical_reference, (value) => fitAscii(value, 16, "physical_reference", n, SPELLED_ASCII)),
     directions: opt(directions, (texts) => displayTextsDown(texts, n.at("directions"))),
     parking_restrictions: opt(parking_restrictions, (values) =>
       keepKnown(n, "parking_restrictions", values, PARKING_RESTRICTION_211, "2.1.1"),
@@ -388,17 +328,17 @@ function locationDown(location: V221.Location, n: Notes): V211.Location {
     postalCode = "";
     n.defaulted("postal_code", "2.1.1 requires a postal code; empty, as the location has none");
   } else {
-    postalCode = ascii(n, "postal_code", postal_code, 10);
+    postalCode = fitAscii(postal_code, 10, "postal_code", n, SPELLED_ASCII);
   }
 
   const out = compact<V211.Location>({
     id,
     type,
-    name: opt(name, (value) => ascii(n, "name", value, 255)),
-    address: ascii(n, "address", address, 45),
-    city: ascii(n, "city", city, 45),
+    name: opt(name, (value) => fitAscii(value, 255, "name", n, SPELLED_ASCII)),
+    address: fitAscii(address, 45, "address", n, SPELLED_ASCII),
+    city: fitAscii(city, 45, "city", n, SPELLED_ASCII),
     postal_code: postalCode,
-    country: ascii(n, "country", country, 3),
+    country: fitAscii(country, 3, "country", n, SPELLED_ASCII),
     coordinates: geoLocationDown(coordinates, n.at("coordinates")),
     related_locations: opt(related_locations, (geos) =>
       geos.map((geo, i) => additionalGeoLocationDown(geo, n.at("related_locations").at(i))),
@@ -416,7 +356,7 @@ function locationDown(location: V221.Location, n: Notes): V211.Location {
     suboperator: opt(suboperator, (details) => businessDetailsDown(details, n.at("suboperator"))),
     owner: opt(owner, (details) => businessDetailsDown(details, n.at("owner"))),
     facilities: opt(facilities, (values) => keepKnown(n, "facilities", values, FACILITY_211, "2.1.1")),
-    time_zone: ascii(n, "time_zone", time_zone, 255),
+    time_zone: fitAscii(time_zone, 255, "time_zone", n, SPELLED_ASCII),
     opening_times,
     charging_when_closed,
     images,
@@ -504,7 +444,7 @@ function evseUp(evse: V211.EVSE, n: Notes): V221.EVSE {
     directions, parking_restrictions, images, last_updated, ...rest
   } = evse;
   const out = compact<V221.EVSE>({
-    uid: fitLength(n, "uid", uid, 36),
+    uid: shorten(uid, 36, "uid", n, AT_MOST),
     evse_id,
     status,
     status_schedule,
@@ -555,7 +495,7 @@ function locationUp(location: V211.Location, context: LocationV211Context, n: No
   const out = compact<V221.Location>({
     country_code: context.owner.country_code,
     party_id: context.owner.party_id,
-    id: fitLength(n, "id", id, 36),
+    id: shorten(id, 36, "id", n, AT_MOST),
     publish: true,
     name,
     address,
@@ -587,7 +527,7 @@ function locationUp(location: V211.Location, context: LocationV211Context, n: No
 function imageDown230(image: V230.Image, n: Notes): V221.Image {
   const { url, thumbnail, category, type, width, height, ...rest } = image;
   let imageCategory: V221.ImageCategory;
-  if (isIn(IMAGE_CATEGORY_221, category)) imageCategory = category;
+  if (isIn(IMAGE_CATEGORIES_221, category)) imageCategory = category;
   else {
     imageCategory = "OTHER";
     n.changed("category", `${category} does not exist in 2.2.1; sent as OTHER`);
@@ -612,7 +552,7 @@ function energyMixDown230(mix: V230.EnergyMix, n: Notes): V221.EnergyMix {
     environ_impact: opt(environ_impact, (impacts) =>
       impacts.flatMap((impact, i): V221.EnvironmentalImpact[] => {
         const { category, amount, ...extra } = impact;
-        if (isIn(ENVIRONMENTAL_IMPACT_CATEGORY_221, category)) return [withExtras({ category, amount }, extra, n.at("environ_impact").at(i))];
+        if (isIn(ENVIRONMENTAL_IMPACT_CATEGORIES_221, category)) return [withExtras({ category, amount }, extra, n.at("environ_impact").at(i))];
         n.at("environ_impact").dropped(String(i), `impact category ${category} does not exist in 2.2.1`);
         return [];
       }),
@@ -626,7 +566,7 @@ function energyMixDown230(mix: V230.EnergyMix, n: Notes): V221.EnergyMix {
 function publishTokenDown230(token: V230.PublishTokenType, n: Notes): V221.PublishTokenType {
   const { uid, type, visual_number, issuer, group_id, ...rest } = token;
   let tokenType: V221.TokenType | undefined;
-  if (type === undefined || isIn(TOKEN_TYPE_221, type)) tokenType = type;
+  if (type === undefined || isIn(TOKEN_TYPES_221, type)) tokenType = type;
   else {
     tokenType = "OTHER";
     n.changed("type", `token type ${type} does not exist in 2.2.1; sent as OTHER`);
@@ -636,7 +576,7 @@ function publishTokenDown230(token: V230.PublishTokenType, n: Notes): V221.Publi
 
 function connectorObstacleV221(connector: V230.Connector): string | undefined {
   const { standard } = connector;
-  return isIn(CONNECTOR_TYPE_221, standard) || Object.hasOwn(CONNECTOR_TYPE_221_FOR, standard)
+  return isIn(CONNECTOR_TYPES_221, standard) || Object.hasOwn(CONNECTOR_TYPE_221_FOR, standard)
     ? undefined
     : `connector standard ${standard} does not exist in 2.2.1`;
 }
@@ -647,7 +587,7 @@ function connectorDown230(connector: V230.Connector, n: Notes): V221.Connector {
     capabilities, last_updated, ...rest
   } = connector;
   let connectorType: V221.ConnectorType;
-  if (isIn(CONNECTOR_TYPE_221, standard)) connectorType = standard;
+  if (isIn(CONNECTOR_TYPES_221, standard)) connectorType = standard;
   else {
     connectorType = CONNECTOR_TYPE_221_FOR[standard] as V221.ConnectorType;
     n.changed("standard", `${standard} does not exist in 2.2.1; sent as ${connectorType}, which is mechanically compatible`);
@@ -762,13 +702,6 @@ function locationDown230(location: V230.Location, n: Notes): V221.Location {
 // Public converters. Dropped and changed notes point into the source, defaulted notes into the result; in the
 // two-step 2.1.1 <-> 2.3.0 converters the second step's notes point into the 2.2.1 object in between.
 
-/** Notes of two steps, and the second step's value; stops after the first when it has no value. */
-function chain<B, C>(first: Conversion<B | undefined>, second: (value: B) => Conversion<C | undefined>): Conversion<C | undefined> {
-  if (first.value === undefined) return { value: undefined, notes: first.notes };
-  const next = second(first.value);
-  return { value: next.value, notes: [...first.notes, ...next.notes] };
-}
-
 /** 2.2.1 Location as 2.1.1: loses owner, publish rules and state; see the module comment for the whole list. */
 export function locationV221ToV211(location: V221.Location): Conversion<V211.Location> {
   const notes = new Notes();
@@ -783,8 +716,7 @@ export function locationV211ToV221(location: V211.Location, context: LocationV21
 
 /** 2.2.1 Location as 2.3.0: a copy; nothing is lost. */
 export function locationV221ToV230(location: V221.Location): Conversion<V230.Location> {
-  const value: V230.Location = structuredClone(location);
-  return done(value, new Notes());
+  return unchanged<V230.Location>(location);
 }
 
 /** 2.3.0 Location as 2.2.1: loses parking places, help phone, and values 2.2.1 lacks. */
@@ -795,16 +727,12 @@ export function locationV230ToV221(location: V230.Location): Conversion<V221.Loc
 
 /** 2.1.1 Location as 2.3.0, through 2.2.1. */
 export function locationV211ToV230(location: V211.Location, context: LocationV211Context): Conversion<V230.Location> {
-  const first = locationV211ToV221(location, context);
-  const second = locationV221ToV230(first.value);
-  return { value: second.value, notes: [...first.notes, ...second.notes] };
+  return chain(locationV211ToV221(location, context), locationV221ToV230, { keepFirstNotes: true });
 }
 
 /** 2.3.0 Location as 2.1.1, through 2.2.1. */
 export function locationV230ToV211(location: V230.Location): Conversion<V211.Location> {
-  const first = locationV230ToV221(location);
-  const second = locationV221ToV211(first.value);
-  return { value: second.value, notes: [...first.notes, ...second.notes] };
+  return chain(locationV230ToV221(location), locationV221ToV211, { keepFirstNotes: true });
 }
 
 /**
@@ -829,8 +757,7 @@ export function evseV211ToV221(evse: V211.EVSE): Conversion<V221.EVSE> {
 
 /** 2.2.1 EVSE as 2.3.0: a copy; nothing is lost. */
 export function evseV221ToV230(evse: V221.EVSE): Conversion<V230.EVSE> {
-  const value: V230.EVSE = structuredClone(evse);
-  return done(value, new Notes());
+  return unchanged<V230.EVSE>(evse);
 }
 
 /**
@@ -849,14 +776,12 @@ export function evseV230ToV221(evse: V230.EVSE): Conversion<V221.EVSE | undefine
 
 /** 2.1.1 EVSE as 2.3.0, through 2.2.1. */
 export function evseV211ToV230(evse: V211.EVSE): Conversion<V230.EVSE> {
-  const first = evseV211ToV221(evse);
-  const second = evseV221ToV230(first.value);
-  return { value: second.value, notes: [...first.notes, ...second.notes] };
+  return chain(evseV211ToV221(evse), evseV221ToV230, { keepFirstNotes: true });
 }
 
 /** 2.3.0 EVSE as 2.1.1, through 2.2.1; undefined when no connector fits 2.1.1. */
 export function evseV230ToV211(evse: V230.EVSE): Conversion<V211.EVSE | undefined> {
-  return chain(evseV230ToV221(evse), evseV221ToV211);
+  return chain(evseV230ToV221(evse), evseV221ToV211, { keepFirstNotes: true });
 }
 
 /**
@@ -880,8 +805,7 @@ export function connectorV211ToV221(connector: V211.Connector): Conversion<V221.
 
 /** 2.2.1 Connector as 2.3.0: a copy; nothing is lost. */
 export function connectorV221ToV230(connector: V221.Connector): Conversion<V230.Connector> {
-  const value: V230.Connector = structuredClone(connector);
-  return done(value, new Notes());
+  return unchanged<V230.Connector>(connector);
 }
 
 /**
@@ -900,12 +824,10 @@ export function connectorV230ToV221(connector: V230.Connector): Conversion<V221.
 
 /** 2.1.1 Connector as 2.3.0, through 2.2.1. */
 export function connectorV211ToV230(connector: V211.Connector): Conversion<V230.Connector> {
-  const first = connectorV211ToV221(connector);
-  const second = connectorV221ToV230(first.value);
-  return { value: second.value, notes: [...first.notes, ...second.notes] };
+  return chain(connectorV211ToV221(connector), connectorV221ToV230, { keepFirstNotes: true });
 }
 
 /** 2.3.0 Connector as 2.1.1, through 2.2.1; undefined when its standard fits neither. */
 export function connectorV230ToV211(connector: V230.Connector): Conversion<V211.Connector | undefined> {
-  return chain(connectorV230ToV221(connector), connectorV221ToV211);
+  return chain(connectorV230ToV221(connector), connectorV221ToV211, { keepFirstNotes: true });
 }

@@ -27,15 +27,11 @@ import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import {
   authMethodV221ToV211,
-  asciiId,
   cdrTokenDown,
   cdrTokenUp,
   cdrTokenV230ToV221,
-  chain,
   chargingPeriodsV211ToV221,
   chargingPeriodsV221ToV211,
-  dropPresent,
-  dropShadowed,
   cut,
   NA,
   numberToPrice,
@@ -50,6 +46,7 @@ import {
   type CdrTokenContext,
 } from "./cdrs.js";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
+import { asciiId, chain, dropPresent, dropShadowed, unchanged } from "./shared.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Contexts
@@ -109,11 +106,11 @@ export function sessionV230ToV221(session: V230.Session): Conversion<V221.Sessio
 }
 
 export function sessionV211ToV230(session: V211.Session, context: SessionV211ToV221Context): Conversion<V230.Session> {
-  return chain(sessionV211ToV221(session, context), sessionV221ToV230, pointerFrom221To211);
+  return chain(sessionV211ToV221(session, context), sessionV221ToV230, { toSource: pointerFrom221To211 });
 }
 
 export function sessionV230ToV211(session: V230.Session, context: SessionV221ToV211Context): Conversion<V211.Session> {
-  return chain(sessionV230ToV221(session), (s) => sessionV221ToV211(s, context), pointerFrom221To230);
+  return chain(sessionV230ToV221(session), (s) => sessionV221ToV211(s, context), { toSource: pointerFrom221To230 });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -158,25 +155,29 @@ export function sessionPatchV211ToV230(
   patch: V211.SessionPatch,
   context: SessionPatchV211ToV221Context = {},
 ): Conversion<V230.SessionPatch> {
-  return chain(sessionPatchV211ToV221(patch, context), sessionPatchV221ToV230, pointerFrom221To211);
+  return chain(sessionPatchV211ToV221(patch, context), sessionPatchV221ToV230, { toSource: pointerFrom221To211 });
 }
 
 export function sessionPatchV230ToV211(
   patch: V230.SessionPatch,
   context: SessionPatchV221ToV211Context = {},
 ): Conversion<V211.SessionPatch> {
-  return chain(sessionPatchV230ToV221(patch), (p) => sessionPatchV221ToV211(p, context), pointerFrom221To230);
+  return chain(
+    sessionPatchV230ToV221(patch),
+    (p) => sessionPatchV221ToV211(p, context),
+    { toSource: pointerFrom221To230 },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // ChargingPreferences (2.2.1 and 2.3.0 only, the same object)
 
 export function chargingPreferencesV221ToV230(preferences: V221.ChargingPreferences): Conversion<V230.ChargingPreferences> {
-  return done(structuredClone(preferences), new Notes());
+  return unchanged(preferences);
 }
 
 export function chargingPreferencesV230ToV221(preferences: V230.ChargingPreferences): Conversion<V221.ChargingPreferences> {
-  return done(structuredClone(preferences), new Notes());
+  return unchanged(preferences);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -17,11 +17,31 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
+import {
+  chain,
+  DECOMPOSED_ASCII,
+  displayTextDown,
+  ENVIRONMENTAL_IMPACT_CATEGORIES_221,
+  fitAscii,
+  isIn,
+} from "./shared.js";
 
 /** What a 2.3.0 Tariff made from a 2.2.1 one says about taxes unless told otherwise: 2.2.1 prices exclude VAT. */
 export const DEFAULT_TAX_INCLUDED: V230.TaxIncluded = "NO";
 
-export function tariffV211ToV221(tariff: V211.Tariff, context: { owner: Owner }): Conversion<V221.Tariff> {
+export interface TariffV211ToV221Context {
+  /** The CPO owning the tariff: fills `country_code` and `party_id`. */
+  owner: Owner;
+}
+
+export interface TariffV221ToV230Context {
+  /** Whether the 2.3.0 prices include taxes; {@link DEFAULT_TAX_INCLUDED} if absent. With `YES` VAT is added. */
+  tax_included?: V230.TaxIncluded;
+}
+
+export interface TariffV211ToV230Context extends TariffV211ToV221Context, TariffV221ToV230Context {}
+
+export function tariffV211ToV221(tariff: V211.Tariff, context: TariffV211ToV221Context): Conversion<V221.Tariff> {
   const notes = new Notes();
   return done(tariffUp(structuredClone(tariff), context.owner, notes), notes);
 }
@@ -34,7 +54,7 @@ export function tariffV221ToV211(tariff: V221.Tariff): Conversion<V211.Tariff> {
 
 export function tariffV221ToV230(
   tariff: V221.Tariff,
-  context: { tax_included?: V230.TaxIncluded } = {},
+  context: TariffV221ToV230Context = {},
 ): Conversion<V230.Tariff> {
   const notes = new Notes();
   return done(tariffTo230(structuredClone(tariff), context.tax_included, notes), notes);
@@ -47,7 +67,7 @@ export function tariffV230ToV221(tariff: V230.Tariff): Conversion<V221.Tariff> {
 
 export function tariffV211ToV230(
   tariff: V211.Tariff,
-  context: { owner: Owner; tax_included?: V230.TaxIncluded },
+  context: TariffV211ToV230Context,
 ): Conversion<V230.Tariff> {
   return chain(tariffV211ToV221(tariff, context), (t) => tariffV221ToV230(t, context));
 }
@@ -151,11 +171,13 @@ function tariffDown(tariff: V221.Tariff, notes: Notes): V211.Tariff {
   }
   return {
     ...rest,
-    currency: ascii(currency, 3, notes, "currency"),
+    currency: fitAscii(currency, 3, "currency", notes, DECOMPOSED_ASCII),
     ...(tariff_alt_text === undefined
       ? {}
       : {
-          tariff_alt_text: tariff_alt_text.map((text, i) => displayTextDown(text, notes.at("tariff_alt_text").at(i))),
+          tariff_alt_text: tariff_alt_text.map((text, i) =>
+            displayTextDown(text, notes.at("tariff_alt_text").at(i), DECOMPOSED_ASCII),
+          ),
         }),
     elements: kept,
     ...(energy_mix === undefined ? {} : { energy_mix: energyMixDown(energy_mix, notes.at("energy_mix")) }),
@@ -191,10 +213,12 @@ function energyMixDown(mix: V221.EnergyMix, notes: Notes): V211.EnergyMix {
             return { ...impact, source: category };
           }),
         }),
-    ...(supplier_name === undefined ? {} : { supplier_name: ascii(supplier_name, 64, notes, "supplier_name") }),
+    ...(supplier_name === undefined
+      ? {}
+      : { supplier_name: fitAscii(supplier_name, 64, "supplier_name", notes, DECOMPOSED_ASCII) }),
     ...(energy_product_name === undefined
       ? {}
-      : { energy_product_name: ascii(energy_product_name, 64, notes, "energy_product_name") }),
+      : { energy_product_name: fitAscii(energy_product_name, 64, "energy_product_name", notes, DECOMPOSED_ASCII) }),
   };
 }
 
@@ -273,60 +297,13 @@ function withVat<E extends V221.TariffElement>(elements: E[], how: "add" | "remo
   }));
 }
 
-const IMPACT_CATEGORIES: readonly string[] = [
-  "NUCLEAR_WASTE",
-  "CARBON_DIOXIDE",
-] satisfies V221.EnvironmentalImpactCategory[];
-
 function energyMixFrom230(mix: V230.EnergyMix, notes: Notes): V221.EnergyMix {
   const { environ_impact, ...rest } = mix;
   if (environ_impact === undefined) return rest;
   const kept: V221.EnvironmentalImpact[] = [];
   environ_impact.forEach((impact, i) => {
-    if (IMPACT_CATEGORIES.includes(impact.category)) kept.push(impact as V221.EnvironmentalImpact);
+    if (isIn(ENVIRONMENTAL_IMPACT_CATEGORIES_221, impact.category)) kept.push(impact as V221.EnvironmentalImpact);
     else notes.at("environ_impact").dropped(String(i), `impact category ${impact.category} does not exist in 2.2.1`);
   });
   return { ...rest, environ_impact: kept };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Small helpers (kept private to this module)
-
-function displayTextDown(text: V221.DisplayText, notes: Notes): V211.DisplayText {
-  return {
-    ...text,
-    language: ascii(text.language, 2, notes, "language"),
-    text: ascii(text.text, 512, notes, "text"),
-  };
-}
-
-// prettier-ignore
-const SPELLED: Readonly<Record<string, string>> = {
-  "€": "EUR", "£": "GBP", "¥": "JPY", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe",
-  "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"',
-  "„": '"', "–": "-", "—": "-",
-};
-
-/** 2.1.1 strings are printable ASCII: transliterate anything else (accents stripped, a few signs spelled out). */
-function ascii(value: string, max: number, notes: Notes, field: string): string {
-  if (/^[ -~]*$/.test(value)) return value;
-  let out = "";
-  for (const ch of value.normalize("NFKD")) {
-    if (ch >= " " && ch <= "~") out += ch;
-    else if (/\p{M}/u.test(ch)) continue;
-    else if (/\s/u.test(ch)) out += " ";
-    else out += SPELLED[ch] ?? "?";
-  }
-  notes.changed(field, "non-ASCII characters transliterated (2.1.1 strings are printable ASCII)");
-  return out.slice(0, max);
-}
-
-/** Two steps in a row; notes of the first step about fields the second step drops are left out. */
-function chain<B, C>(first: Conversion<B>, second: (value: B) => Conversion<C>): Conversion<C> {
-  const next = second(first.value);
-  const gone = next.notes.filter((n) => n.kind === "dropped").map((n) => n.pointer);
-  const kept = first.notes.filter(
-    (n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)),
-  );
-  return { value: next.value, notes: [...kept, ...next.notes] };
 }

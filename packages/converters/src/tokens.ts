@@ -11,11 +11,39 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
+import {
+  chain,
+  DECOMPOSED_ASCII,
+  displayTextDown,
+  fitAscii,
+  isIn,
+  refuseLonger,
+  TOKEN_TYPES_221,
+  unchanged,
+} from "./shared.js";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Contexts
+
+export interface TokenV211Context {
+  /** The party owning the token (the eMSP): fills `country_code` and `party_id`. */
+  owner: Owner;
+}
+
+export interface AuthorizationInfoV211ToV221Context {
+  /** The Token the authorization is for (2.2.1 requires it; 2.1.1 does not repeat it). */
+  token: V221.Token;
+}
+
+export interface AuthorizationInfoV211ToV230Context {
+  /** The Token the authorization is for, put in as it is. */
+  token: V230.Token;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Token
 
-export function tokenV211ToV221(token: V211.Token, context: { owner: Owner }): Conversion<V221.Token> {
+export function tokenV211ToV221(token: V211.Token, context: TokenV211Context): Conversion<V221.Token> {
   const notes = new Notes();
   return done(tokenUp(structuredClone(token), context.owner, notes), notes);
 }
@@ -26,8 +54,7 @@ export function tokenV221ToV211(token: V221.Token): Conversion<V211.Token> {
 }
 
 export function tokenV221ToV230(token: V221.Token): Conversion<V230.Token> {
-  const notes = new Notes();
-  return done(structuredClone(token) as V230.Token, notes);
+  return unchanged<V230.Token>(token);
 }
 
 export function tokenV230ToV221(token: V230.Token): Conversion<V221.Token> {
@@ -35,7 +62,7 @@ export function tokenV230ToV221(token: V230.Token): Conversion<V221.Token> {
   return done(tokenFrom230(structuredClone(token), notes), notes);
 }
 
-export function tokenV211ToV230(token: V211.Token, context: { owner: Owner }): Conversion<V230.Token> {
+export function tokenV211ToV230(token: V211.Token, context: TokenV211Context): Conversion<V230.Token> {
   return chain(tokenV211ToV221(token, context), tokenV221ToV230);
 }
 
@@ -49,7 +76,7 @@ export function tokenV230ToV211(token: V230.Token): Conversion<V211.Token> {
 /** 2.2.1 requires the full Token in AuthorizationInfo; 2.1.1 has none, so the caller gives it. */
 export function authorizationInfoV211ToV221(
   info: V211.AuthorizationInfo,
-  context: { token: V221.Token },
+  context: AuthorizationInfoV211ToV221Context,
 ): Conversion<V221.AuthorizationInfo> {
   const notes = new Notes();
   return done(authorizationInfoUp(structuredClone(info), structuredClone(context.token), notes), notes);
@@ -66,14 +93,13 @@ export function authorizationInfoV221ToV211(info: V221.AuthorizationInfo): Conve
     ...extra,
     allowed,
     ...(location === undefined ? {} : { location }),
-    ...(text === undefined ? {} : { info: displayTextDown(text, notes.at("info")) }),
+    ...(text === undefined ? {} : { info: displayTextDown(text, notes.at("info"), DECOMPOSED_ASCII) }),
   };
   return done(value, notes);
 }
 
 export function authorizationInfoV221ToV230(info: V221.AuthorizationInfo): Conversion<V230.AuthorizationInfo> {
-  const notes = new Notes();
-  return done(structuredClone(info) as V230.AuthorizationInfo, notes);
+  return unchanged<V230.AuthorizationInfo>(info);
 }
 
 export function authorizationInfoV230ToV221(info: V230.AuthorizationInfo): Conversion<V221.AuthorizationInfo> {
@@ -86,7 +112,7 @@ export function authorizationInfoV230ToV221(info: V230.AuthorizationInfo): Conve
 /** The context token is a 2.3.0 Token and is put in as given. */
 export function authorizationInfoV211ToV230(
   info: V211.AuthorizationInfo,
-  context: { token: V230.Token },
+  context: AuthorizationInfoV211ToV230Context,
 ): Conversion<V230.AuthorizationInfo> {
   const notes = new Notes();
   return done(authorizationInfoUp(structuredClone(info), structuredClone(context.token), notes), notes);
@@ -106,15 +132,15 @@ export function locationReferencesV211ToV221(refs: V211.LocationReferences): Con
 
 export function locationReferencesV221ToV211(refs: V221.LocationReferences): Conversion<V211.LocationReferences> {
   // 2.2.1's CiString(36) ids fit 2.1.1's string(39).
-  return done(structuredClone(refs) as V211.LocationReferences, new Notes());
+  return unchanged<V211.LocationReferences>(refs);
 }
 
 export function locationReferencesV221ToV230(refs: V221.LocationReferences): Conversion<V230.LocationReferences> {
-  return done(structuredClone(refs) as V230.LocationReferences, new Notes());
+  return unchanged<V230.LocationReferences>(refs);
 }
 
 export function locationReferencesV230ToV221(refs: V230.LocationReferences): Conversion<V221.LocationReferences> {
-  return done(structuredClone(refs) as V221.LocationReferences, new Notes());
+  return unchanged<V221.LocationReferences>(refs);
 }
 
 export function locationReferencesV211ToV230(refs: V211.LocationReferences): Conversion<V230.LocationReferences> {
@@ -150,7 +176,6 @@ function tokenUp(token: V211.Token, owner: Owner, notes: Notes): V221.Token {
 }
 
 const TOKEN_TYPES_211: readonly string[] = ["OTHER", "RFID"] satisfies V211.TokenType[];
-const TOKEN_TYPES_221: readonly string[] = ["AD_HOC_USER", "APP_USER", "OTHER", "RFID"] satisfies V221.TokenType[];
 
 function tokenDown(token: V221.Token, notes: Notes): V211.Token {
   const {
@@ -188,17 +213,19 @@ function tokenDown(token: V221.Token, notes: Notes): V211.Token {
     uid,
     type: type211,
     auth_id: contract_id,
-    ...(visual_number === undefined ? {} : { visual_number: ascii(visual_number, 64, notes, "visual_number") }),
-    issuer: ascii(issuer, 64, notes, "issuer"),
+    ...(visual_number === undefined
+      ? {}
+      : { visual_number: fitAscii(visual_number, 64, "visual_number", notes, DECOMPOSED_ASCII) }),
+    issuer: fitAscii(issuer, 64, "issuer", notes, DECOMPOSED_ASCII),
     valid,
     whitelist,
-    ...(language === undefined ? {} : { language: ascii(language, 2, notes, "language") }),
+    ...(language === undefined ? {} : { language: fitAscii(language, 2, "language", notes, DECOMPOSED_ASCII) }),
     last_updated,
   };
 }
 
 function tokenFrom230(token: V230.Token, notes: Notes): V221.Token {
-  if (TOKEN_TYPES_221.includes(token.type)) return token as V221.Token;
+  if (isIn(TOKEN_TYPES_221, token.type)) return token as V221.Token;
   notes.changed("type", `token type ${token.type} does not exist in 2.2.1; mapped to OTHER`);
   return { ...token, type: "OTHER" };
 }
@@ -224,57 +251,9 @@ function locationReferencesUp(refs: V211.LocationReferences, notes: Notes): V221
   if (connector_ids !== undefined) notes.dropped("connector_ids", "2.2.1 references EVSEs only, not connectors");
   return {
     ...extra,
-    location_id: fitId(location_id, 36, "location_id"),
-    ...(evse_uids === undefined ? {} : { evse_uids: evse_uids.map((uid, i) => fitId(uid, 36, `evse_uids/${i}`)) }),
+    location_id: refuseLonger(location_id, 36, "location_id"),
+    ...(evse_uids === undefined
+      ? {}
+      : { evse_uids: evse_uids.map((uid, i) => refuseLonger(uid, 36, `evse_uids/${i}`)) }),
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Small helpers (kept private to this module)
-
-/** Ids are never shortened: one longer than the target allows cannot be converted. */
-function fitId(id: string, max: number, field: string): string {
-  if (id.length > max) {
-    throw new RangeError(`${field}: "${id}" is longer than the ${max} characters the target version allows`);
-  }
-  return id;
-}
-
-function displayTextDown(text: V221.DisplayText, notes: Notes): V211.DisplayText {
-  return {
-    ...text,
-    language: ascii(text.language, 2, notes, "language"),
-    text: ascii(text.text, 512, notes, "text"),
-  };
-}
-
-// prettier-ignore
-const SPELLED: Readonly<Record<string, string>> = {
-  "€": "EUR", "£": "GBP", "¥": "JPY", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe",
-  "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"',
-  "„": '"', "–": "-", "—": "-",
-};
-
-/** 2.1.1 strings are printable ASCII: transliterate anything else (accents stripped, a few signs spelled out). */
-function ascii(value: string, max: number, notes: Notes, field: string): string {
-  if (/^[ -~]*$/.test(value)) return value;
-  let out = "";
-  for (const ch of value.normalize("NFKD")) {
-    if (ch >= " " && ch <= "~") out += ch;
-    else if (/\p{M}/u.test(ch)) continue;
-    else if (/\s/u.test(ch)) out += " ";
-    else out += SPELLED[ch] ?? "?";
-  }
-  notes.changed(field, "non-ASCII characters transliterated (2.1.1 strings are printable ASCII)");
-  return out.slice(0, max);
-}
-
-/** Two steps in a row; notes of the first step about fields the second step drops are left out. */
-function chain<B, C>(first: Conversion<B>, second: (value: B) => Conversion<C>): Conversion<C> {
-  const next = second(first.value);
-  const gone = next.notes.filter((n) => n.kind === "dropped").map((n) => n.pointer);
-  const kept = first.notes.filter(
-    (n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)),
-  );
-  return { value: next.value, notes: [...kept, ...next.notes] };
 }
