@@ -1,0 +1,81 @@
+import type * as V211 from "@ocpi-sdk/types/2.1.1";
+import type * as V221 from "@ocpi-sdk/types/2.2.1";
+import { describe, expect, it } from "vitest";
+import { locationV221ToV211 } from "./locations.js";
+import { CONVERTIBLE, convertObject, converterFor, type ConversionContext, type OcpiVersion } from "./registry.js";
+import { expectValid, fixturesOf, validFixtures, type Fixture } from "./testing/support.js";
+
+const VERSIONS: OcpiVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
+const MODULES = ["locations", "sessions", "cdrs", "tariffs", "tokens", "credentials", "commands"];
+
+/** What 2.1.1 calls the objects the registry names otherwise. */
+const NAME_IN = (version: OcpiVersion, name: string) => (version === "2.1.1" && name === "CommandResult" ? "CommandResponse" : name);
+
+const fixturesFor = (version: OcpiVersion, name: string): Fixture[] =>
+  MODULES.flatMap((m) => validFixtures(version, m)).filter((f) => f.schema === NAME_IN(version, name));
+
+const location211 = fixturesOf("locations").fixtures<V211.Location>("2.1.1", "Location")[0]!.value;
+const token221 = fixturesOf("tokens").fixtures<V221.Token>("2.2.1", "Token")[0]!.value;
+const CONTEXT: ConversionContext = {
+  owner: { country_code: "NL", party_id: "TNM" },
+  cdr_token: { country_code: "NL", party_id: "TNM", uid: "012345678", type: "RFID" },
+  location: location211,
+  token: token221,
+  role: "CPO",
+};
+
+const PAIRS = CONVERTIBLE.flatMap((name) =>
+  VERSIONS.flatMap((from) => VERSIONS.filter((to) => to !== from).map((to) => ({ name, from, to }))).filter(({ name, from, to }) => converterFor(name, from, to)),
+);
+
+describe("the registry", () => {
+  it("has a converter for every convertible object between every two versions that both have it", () => {
+    const missing = CONVERTIBLE.flatMap((name) =>
+      VERSIONS.flatMap((from) => VERSIONS.map((to) => ({ name, from, to }))).filter(
+        ({ name, from, to }) => from !== to && fixturesFor(from, name).length > 0 && fixturesFor(to, name).length > 0 && !converterFor(name, from, to),
+      ),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  describe.each(PAIRS)("$name $from → $to", ({ name, from, to }) => {
+    const cases = fixturesFor(from, name).map((f) => [f.name, f.value] as const);
+    it.skipIf(cases.length === 0).each(cases)("%s converts to a valid %s object", (_, value) => {
+      const { value: converted } = convertObject(name, from, to, value, CONTEXT);
+      if (converted !== undefined) expectValid(to, NAME_IN(to, name), converted);
+    });
+  });
+
+  it.each([
+    ["Location", "2.1.1", "2.2.1", "context.owner"],
+    ["Session", "2.1.1", "2.3.0", "context.owner and context.cdr_token"],
+    ["Session", "2.2.1", "2.1.1", "context.location"],
+    ["AuthorizationInfo", "2.1.1", "2.2.1", "context.token"],
+    ["Credentials", "2.1.1", "2.2.1", "context.role"],
+  ] as const)("a %s from %s to %s without %s is a RangeError naming it", (name, from, to, needs) => {
+    const value = fixturesFor(from, name)[0]!.value;
+    expect(() => convertObject(name, from, to, value)).toThrow(new RangeError(`converting a ${name} from ${from} to ${to} needs ${needs}`));
+  });
+
+  it("has no converter for what a version lacks, and says so", () => {
+    expect(converterFor("CancelReservation", "2.2.1", "2.1.1")).toBeUndefined();
+    expect(converterFor("Terminal", "2.3.0", "2.2.1")).toBeUndefined();
+    expect(() => convertObject("Terminal", "2.3.0", "2.2.1", {})).toThrow("no converter for Terminal from 2.3.0 to 2.2.1");
+  });
+
+  it("copies within one version, and carries a CDR's tariffs through the Tariff converter", () => {
+    const location = fixturesFor("2.2.1", "Location")[0]!.value;
+    const same = convertObject("Location", "2.2.1", "2.2.1", location);
+    expect(same).toEqual({ value: location, notes: [] });
+    expect(same.value).not.toBe(location);
+
+    const cdr = fixturesFor("2.2.1", "CDR").find((f) => (f.value as V221.CDR).tariffs?.length)!.value as V221.CDR;
+    const down = convertObject("CDR", "2.2.1", "2.3.0", cdr, CONTEXT).value as { tariffs: unknown[] };
+    expect(down.tariffs).toHaveLength(cdr.tariffs!.length);
+  });
+
+  it("gives what the named converter gives", () => {
+    const location = fixturesFor("2.2.1", "Location")[0]!.value as V221.Location;
+    expect(convertObject("Location", "2.2.1", "2.1.1", location)).toEqual(locationV221ToV211(location));
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Converters looked up by object name and versions, for code that converts whatever a route carries (a server
+ * serving several versions from one set of handlers, a client talking to peers of any version).
+ *
+ * Names are those of OCPI 2.2.1 and 2.3.0; `CommandResult` is what 2.1.1 calls a CommandResponse sent to a
+ * response_url. One context carries every fact a conversion may need; the converters that cannot do without one
+ * (an owner, a Location, a Token, a role) throw a RangeError naming it.
+ */
+import type * as V211 from "@ocpi-sdk/types/2.1.1";
+import type * as V221 from "@ocpi-sdk/types/2.2.1";
+import type * as V230 from "@ocpi-sdk/types/2.3.0";
+import * as cdrs from "./cdrs.js";
+import * as commands from "./commands.js";
+import type { Conversion, Owner } from "./conversion.js";
+import * as credentials from "./credentials.js";
+import * as locations from "./locations.js";
+import * as sessions from "./sessions.js";
+import * as tariffs from "./tariffs.js";
+import * as tokens from "./tokens.js";
+
+export type OcpiVersion = "2.1.1" | "2.2.1" | "2.3.0";
+
+/** Everything a conversion may need that the source object does not say. */
+export interface ConversionContext {
+  /** The party owning the object (Location, Session, CDR, Tariff: the CPO; Token: the eMSP), from 2.1.1. */
+  owner?: Owner;
+  /** Time zone of a 2.1.1 Location that has none. */
+  time_zone?: string;
+  /** The Token of a 2.1.1 Session or CDR (but its contract_id, which is the auth_id). */
+  cdr_token?: cdrs.CdrTokenContext;
+  /** The 2.1.1 Location a Session or CDR going to 2.1.1 embeds. */
+  location?: V211.Location;
+  /** The Token a 2.1.1 AuthorizationInfo is for. */
+  token?: V221.Token | V230.Token;
+  /** The role a 2.1.1 party plays (from 2.1.1), or which role to keep (to 2.1.1). */
+  role?: V221.Role;
+  /** Whether 2.3.0 tariff prices include taxes. */
+  tax_included?: V230.TaxIncluded;
+  /** The timeout a 2.1.1 CommandResponse lacks. */
+  timeout?: number;
+  /** The reservation id a ReserveNow going to 2.1.1 needs, when its own is not an integer. */
+  reservation_id?: number;
+}
+
+type Converter = (value: never, context: ConversionContext) => Conversion<unknown>;
+
+const TABLE = { ...cdrs, ...commands, ...credentials, ...locations, ...sessions, ...tariffs, ...tokens } as unknown as Record<string, Converter | undefined>;
+
+const code = (version: OcpiVersion) => version.replace(/\./g, "");
+/** `Location` → `location`, `CDR` → `cdr`, `EVSE` → `evse`, `AuthorizationInfo` → `authorizationInfo`. */
+const stem = (name: string) => (name === name.toUpperCase() ? name.toLowerCase() : name[0]!.toLowerCase() + name.slice(1));
+
+/** The objects the registry converts. */
+export const CONVERTIBLE = [
+  "Location",
+  "EVSE",
+  "Connector",
+  "Session",
+  "CDR",
+  "Tariff",
+  "Token",
+  "AuthorizationInfo",
+  "LocationReferences",
+  "Credentials",
+  "StartSession",
+  "StopSession",
+  "ReserveNow",
+  "UnlockConnector",
+  "CancelReservation",
+  "CommandResponse",
+  "CommandResult",
+  "ChargingPreferences",
+] as const;
+export type ConvertibleName = (typeof CONVERTIBLE)[number];
+
+/** What a conversion from 2.1.1 cannot do without (the converters' required context fields). */
+const REQUIRED: Partial<Record<string, readonly (keyof ConversionContext)[]>> = {
+  "Location from 2.1.1": ["owner"],
+  "Session from 2.1.1": ["owner", "cdr_token"],
+  "CDR from 2.1.1": ["owner", "cdr_token"],
+  "Tariff from 2.1.1": ["owner"],
+  "Token from 2.1.1": ["owner"],
+  "StartSession from 2.1.1": ["owner"],
+  "ReserveNow from 2.1.1": ["owner"],
+  "AuthorizationInfo from 2.1.1": ["token"],
+  "Credentials from 2.1.1": ["role"],
+  "Session to 2.1.1": ["location"],
+  "CDR to 2.1.1": ["location"],
+};
+
+/** The converter of `name` from one version to another; undefined where the registry has none. */
+export function converterFor(name: string, from: OcpiVersion, to: OcpiVersion): ((value: unknown, context?: ConversionContext) => Conversion<unknown>) | undefined {
+  if (from === to) return (value) => ({ value: structuredClone(value), notes: [] });
+  if (!(CONVERTIBLE as readonly string[]).includes(name)) return undefined;
+  const fn = TABLE[`${stem(name)}V${code(from)}ToV${code(to)}`];
+  if (!fn) return undefined;
+  const required = [...(from === "2.1.1" ? (REQUIRED[`${name} from 2.1.1`] ?? []) : []), ...(to === "2.1.1" ? (REQUIRED[`${name} to 2.1.1`] ?? []) : [])];
+  return (value, context = {}) => {
+    const missing = required.filter((field) => context[field] === undefined);
+    if (missing.length) throw new RangeError(`converting a ${name} from ${from} to ${to} needs ${missing.map((m) => `context.${m}`).join(" and ")}`);
+    // A CDR's embedded tariffs go through the Tariff converter of the same versions and context.
+    const tariff = name === "CDR" ? converterFor("Tariff", from, to) : undefined;
+    return fn(value as never, tariff ? { ...context, tariff: (t: unknown) => tariff(t, context) } as ConversionContext : context);
+  };
+}
+
+/** Converts `value`, an OCPI `name` object of version `from`, to version `to`. Throws a RangeError where there is no converter. */
+export function convertObject(name: string, from: OcpiVersion, to: OcpiVersion, value: unknown, context: ConversionContext = {}): Conversion<unknown> {
+  const convert = converterFor(name, from, to);
+  if (!convert) throw new RangeError(`no converter for ${name} from ${from} to ${to}`);
+  return convert(value, context);
+}
