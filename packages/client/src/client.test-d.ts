@@ -2,10 +2,12 @@
 // types openapi-typescript derives agree with the ones json-schema-to-typescript generates.
 import { describe, expectTypeOf, test } from "vitest";
 import type * as T from "@ocpi-sdk/types/2.2.1";
+import type * as T211 from "@ocpi-sdk/types/2.1.1";
 import type { components } from "./generated/2.2.1/paths.gen.js";
-import type { OcpiClient, OcpiPager, OcpiResult } from "./index.js";
+import { OcpiClient, type OcpiPager, type OcpiResult } from "./index.js";
 
-declare const client: OcpiClient;
+declare const client: OcpiClient<"2.2.1">;
+declare const v211: OcpiClient<"2.1.1">;
 declare const location: T.Location;
 
 describe("OcpiClient types", () => {
@@ -80,5 +82,28 @@ describe("openapi-typescript and json-schema-to-typescript agree", () => {
     expectTypeOf<Same<components["schemas"]["VersionDetails"], T.VersionDetails>>().toEqualTypeOf<true>();
     // And they differ where they should: a wrong type is caught.
     expectTypeOf<Same<components["schemas"]["Location"], T.EVSE>>().toEqualTypeOf<false>();
+  });
+});
+
+describe("a client of several versions", () => {
+  test("connect gives the versions asked for; comparing client.version narrows to one", async () => {
+    const only = await OcpiClient.connect({ versionsUrl: "https://x.example/versions", token: "t", versions: ["2.1.1"] });
+    expectTypeOf(only).toEqualTypeOf<OcpiClient<"2.1.1">>();
+    const any = await OcpiClient.connect({ versionsUrl: "https://x.example/versions", token: "t" });
+    expectTypeOf(any).toEqualTypeOf<OcpiClient>();
+    if (any.version === "2.3.0") expectTypeOf(any.payments.sender.listTerminals).toBeFunction();
+    if (any.version === "2.1.1") {
+      // @ts-expect-error 2.1.1 has no charging profiles
+      any.chargingprofiles;
+      // @ts-expect-error 2.1.1 tariffs have PATCH, with a TariffPatch
+      any.tariffs.receiver.patch({ country_code: "NL", party_id: "TNM", tariff_id: "1", body: { currency: 12 } });
+    }
+  });
+
+  test("credentials calls take the version's Credentials", () => {
+    expectTypeOf(v211.register).parameter(0).toEqualTypeOf<T211.Credentials>();
+    expectTypeOf(client.register).parameter(0).toEqualTypeOf<T.Credentials>();
+    // @ts-expect-error 2.1.1 credentials name one party, not roles
+    v211.register({ token: "t", url: "https://x.example/versions", roles: [] });
   });
 });

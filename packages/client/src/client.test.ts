@@ -14,10 +14,12 @@ afterEach(async () => {
   await Promise.all(peers.splice(0).map((p) => p.close()));
 });
 
-async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiClientOptions> = {}) {
+/** The scripted peer talks 2.2.1: the client is told so (a client of all versions is tested against the server). */
+async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiClientOptions<"2.2.1">> = {}) {
   const peer = await startPeer(peerOptions);
   peers.push(peer);
   const client = await OcpiClient.connect({
+    versions: ["2.2.1"],
     versionsUrl: peer.versionsUrl,
     token: "token-c",
     party: { country_code: "NL", party_id: "EXM" },
@@ -30,7 +32,9 @@ async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiC
 
 describe("discovery", () => {
   it("picks the highest mutual version and maps the endpoints", async () => {
-    const { client, peer } = await setup({ versions: ["2.1.1", "2.2.1", "2.3.0"] });
+    const peer = await startPeer({ versions: ["2.1.1", "2.2.1", "2.3.0"] });
+    peers.push(peer);
+    const client = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.1.1", "2.2.1"] });
     expect(client.version).toBe("2.2.1");
     expect(client.versions.map((v) => v.version)).toEqual(["2.1.1", "2.2.1", "2.3.0"]);
     expect(client.endpoints).toContainEqual({ identifier: "locations", role: "SENDER", url: `${peer.base}/2.2.1/locations/sender` });
@@ -40,9 +44,9 @@ describe("discovery", () => {
   it("fails clearly without a mutual version", async () => {
     const peer = await startPeer({ versions: ["2.1.1"] });
     peers.push(peer);
-    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c" }));
+    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.2.1", "2.3.0"] }));
     expect(error.kind).toBe("no-mutual-version");
-    expect(error.message).toContain("the peer offers 2.1.1");
+    expect(error.message).toBe("no mutual OCPI version: the peer offers 2.1.1, we support 2.3.0, 2.2.1");
   });
 
   it("fails clearly when the peer lacks a module", async () => {
@@ -74,7 +78,7 @@ describe("Authorization: Token", () => {
   it("maps an unknown token to an OcpiError with HTTP 401", async () => {
     const peer = await startPeer();
     peers.push(peer);
-    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "wrong", tokenEncoding: "base64" }));
+    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "wrong", tokenEncoding: "base64", versions: ["2.2.1"] }));
     expect(error).toMatchObject({ kind: "http", httpStatus: 401, statusCode: 2000, statusMessage: "unknown token" });
   });
 });

@@ -1,4 +1,5 @@
-export { OcpiClient, CLIENT_VERSIONS } from "./runtime/client.js";
+export { OcpiClient, OcpiClientCore, CLIENT_VERSIONS } from "./runtime/client.js";
+export type { ClientVersion, CredentialsOf, DiscoveryOf, ModulesOf, OcpiClientConstructor } from "./runtime/client.js";
 export { OcpiError } from "./runtime/errors.js";
 export type { OcpiErrorKind, OcpiErrorDetails } from "./runtime/errors.js";
 export { OcpiPager } from "./runtime/operations.js";

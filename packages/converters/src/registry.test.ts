@@ -22,6 +22,7 @@ const CONTEXT: ConversionContext = {
   location: location211,
   token: token221,
   role: "CPO",
+  last_updated: "2024-05-14T09:00:00Z",
 };
 
 const PAIRS = CONVERTIBLE.flatMap((name) =>
@@ -40,7 +41,7 @@ describe("the registry", () => {
 
   describe.each(PAIRS)("$name $from → $to", ({ name, from, to }) => {
     const cases = fixturesFor(from, name).map((f) => [f.name, f.value] as const);
-    it.skipIf(cases.length === 0).each(cases)("%s converts to a valid %s object", (_, value) => {
+    it.skipIf(cases.length === 0).each(cases)("%s converts to a valid object of the target version", (_, value) => {
       const { value: converted } = convertObject(name, from, to, value, CONTEXT);
       if (converted !== undefined) expectValid(to, NAME_IN(to, name), converted);
     });

@@ -38,6 +38,8 @@ export interface ConversionContext {
   tax_included?: V230.TaxIncluded;
   /** The timeout a 2.1.1 CommandResponse lacks. */
   timeout?: number;
+  /** The last_updated a 2.1.1 SessionPatch without one gets (2.2 requires it in a PATCH). */
+  last_updated?: string;
   /** The reservation id a ReserveNow going to 2.1.1 needs, when its own is not an integer. */
   reservation_id?: number;
 }
@@ -56,6 +58,7 @@ export const CONVERTIBLE = [
   "EVSE",
   "Connector",
   "Session",
+  "SessionPatch",
   "CDR",
   "Tariff",
   "Token",

@@ -1,49 +1,78 @@
 import createClient from "openapi-fetch";
-import type { Credentials } from "@ocpi-sdk/types/2.2.1";
+import type * as T211 from "@ocpi-sdk/types/2.1.1";
+import type * as T221 from "@ocpi-sdk/types/2.2.1";
+import type * as T230 from "@ocpi-sdk/types/2.3.0";
+import * as v2_1_1 from "../generated/2.1.1/index.gen.js";
 import * as v2_2_1 from "../generated/2.2.1/index.gen.js";
+import * as v2_3_0 from "../generated/2.3.0/index.gen.js";
 import { chooseVersion, findEndpoint, type EndpointEntry, type VersionEntry } from "./discovery.js";
 import { OcpiError } from "./errors.js";
 import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
 import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
 import type { CallOptions, OcpiClientOptions, RetryPolicy } from "./options.js";
 
-/** The versions this client has generated bindings for. */
-export const CLIENT_VERSIONS = [v2_2_1.version] as const;
+/** The OCPI versions this client talks. */
+export type ClientVersion = "2.1.1" | "2.2.1" | "2.3.0";
 
-type Discovery = ReturnType<typeof v2_2_1.bindDiscovery>;
-type Modules = v2_2_1.Modules;
+const BINDINGS = { "2.1.1": v2_1_1, "2.2.1": v2_2_1, "2.3.0": v2_3_0 } as const;
 
-// The module properties (`client.locations`, `client.commands`, ...) are assigned from the generated bindings.
-export interface OcpiClient extends Modules {}
+/** The versions this client has generated bindings for, highest first (the order of preference). */
+export const CLIENT_VERSIONS = ["2.3.0", "2.2.1", "2.1.1"] as const satisfies readonly ClientVersion[];
+
+/** The module calls of a version: `client.locations`, `client.commands`, ... */
+export type ModulesOf<V extends ClientVersion> = V extends "2.1.1" ? v2_1_1.Modules : V extends "2.2.1" ? v2_2_1.Modules : v2_3_0.Modules;
+/** The discovery calls of a version. */
+export type DiscoveryOf<V extends ClientVersion> = ReturnType<(typeof BINDINGS)[V]["bindDiscovery"]>;
+/** The Credentials object of a version (2.1.1 names one party; 2.2 lists roles). */
+export type CredentialsOf<V extends ClientVersion> = V extends "2.1.1" ? T211.Credentials : V extends "2.2.1" ? T221.Credentials : T230.Credentials;
 
 /**
- * A client of one OCPI peer: discovery and version choice, then typed calls of every module and interface
- * (`client.locations.sender.all()`, `client.commands.receiver.startSession({ body })`, ...).
+ * A client of one OCPI peer in version `V`: discovery and version choice, then typed calls of every module and
+ * interface of that version (`client.locations.sender.all()`, `client.commands.receiver.startSession({ body })`).
+ * `OcpiClient` without a version is any of the three: compare `client.version` to narrow it.
  */
-export class OcpiClient {
-  /** The chosen OCPI version (after {@link discover}). */
-  version?: string;
-  /** The peer's endpoints for that version. */
+export type OcpiClient<V extends ClientVersion = ClientVersion> = V extends ClientVersion ? OcpiClientCore<V> & ModulesOf<V> : never;
+
+export interface OcpiClientConstructor {
+  /** A client that has not discovered the peer yet (see {@link OcpiClientCore.discover}). */
+  new <V extends ClientVersion = ClientVersion>(options: OcpiClientOptions<V>): OcpiClient<V>;
+  /** Connects: discovers the peer's versions, picks the highest mutual one (of `options.versions`) and reads its endpoints. */
+  connect<V extends ClientVersion = ClientVersion>(options: OcpiClientOptions<V>): Promise<OcpiClient<V>>;
+  /** A client of a peer already known (registered earlier): no discovery needed. */
+  restore<V extends ClientVersion>(options: OcpiClientOptions<V>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V>;
+  readonly prototype: OcpiClientCore<ClientVersion>;
+}
+
+/** The version-independent part of every client: the version, endpoints, token, discovery and credentials calls. */
+export class OcpiClientCore<V extends ClientVersion> {
+  /** The peer's endpoints for the chosen version. */
   endpoints: EndpointEntry[] = [];
   /** The peer's versions, as it listed them. */
   versions: VersionEntry[] = [];
-  /** GET versions and version details directly. */
-  readonly discovery: Discovery;
+  /** GET versions and version details directly (bound to the chosen version, or the preferred one before). */
+  discovery!: DiscoveryOf<V>;
 
+  private chosen?: V;
   private token: string;
   private encoding: "auto" | "base64" | "raw";
   private detailsUrl?: string;
-  private readonly options: OcpiClientOptions;
+  private readonly options: OcpiClientOptions<V>;
   private readonly runner: OperationRunner;
 
-  /** Connects: discovers the peer's versions, picks the highest mutual one and reads its endpoints. */
-  static async connect(options: OcpiClientOptions): Promise<OcpiClient> {
-    const client = new OcpiClient(options);
+  static async connect<V extends ClientVersion = ClientVersion>(options: OcpiClientOptions<V>): Promise<OcpiClient<V>> {
+    const client = new OcpiClientCore(options);
     await client.discover();
-    return client;
+    return client as unknown as OcpiClient<V>;
   }
 
-  constructor(options: OcpiClientOptions) {
+  static restore<V extends ClientVersion>(options: OcpiClientOptions<V>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V> {
+    const client = new OcpiClientCore(options);
+    client.version = state.version;
+    client.endpoints = state.endpoints;
+    return client as unknown as OcpiClient<V>;
+  }
+
+  constructor(options: OcpiClientOptions<V>) {
     this.options = options;
     this.token = options.token;
     this.encoding = options.tokenEncoding ?? "auto";
@@ -53,7 +82,7 @@ export class OcpiClient {
       http: createClient({ fetch: baseFetch }),
       transport: (request, call) => fetchWithPolicy(request, baseFetch, retry, call),
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      version: () => this.version,
+      version: () => this.chosen,
       token: () => this.token,
       tokenEncoding: () => this.encoding,
       baseUrl: (info) => this.baseUrlOf(info),
@@ -61,27 +90,58 @@ export class OcpiClient {
       validation: options.validation ?? "lenient",
       ...(options.onValidationIssue ? { onValidationIssue: options.onValidationIssue } : {}),
     };
-    const runner = new OperationRunner(ctx);
-    this.runner = runner;
-    this.discovery = v2_2_1.bindDiscovery(runner);
-    Object.assign(this, v2_2_1.bindModules(runner));
+    this.runner = new OperationRunner(ctx);
+    this.bind(this.allowed()[0] ?? CLIENT_VERSIONS[0]);
   }
 
-  /** A client of a peer already known (registered earlier): no discovery needed. */
-  static restore(options: OcpiClientOptions, state: { version: string; endpoints: EndpointEntry[] }): OcpiClient {
-    const client = new OcpiClient(options);
-    client.version = state.version;
-    client.endpoints = state.endpoints;
-    return client;
+  /** The OCPI version talked with the peer: chosen by {@link discover}, or given to `restore`. */
+  get version(): V | undefined {
+    return this.chosen;
+  }
+
+  /** Talks `version` from now on (its module calls, validators and token encoding). */
+  set version(version: V | undefined) {
+    if (version !== undefined && !(CLIENT_VERSIONS as readonly string[]).includes(version)) {
+      throw new OcpiError("no-mutual-version", `OCPI ${String(version)} is not a version this client talks (${CLIENT_VERSIONS.join(", ")})`);
+    }
+    this.chosen = version;
+    this.bind(version ?? this.allowed()[0] ?? CLIENT_VERSIONS[0]);
+  }
+
+  /** Our versions this client may talk, highest first: `options.versions` that have bindings. */
+  private allowed(): V[] {
+    const ours = (this.options.versions ?? CLIENT_VERSIONS) as readonly string[];
+    return CLIENT_VERSIONS.filter((v) => ours.includes(v)) as V[];
+  }
+
+  private bound?: ClientVersion;
+  private moduleNames: string[] = [];
+
+  /** Assigns the module and discovery calls of a version to this client (a module the version lacks goes away). */
+  private bind(version: ClientVersion): void {
+    if (this.bound === version) return;
+    const bindings = BINDINGS[version];
+    for (const name of this.moduleNames) delete (this as Record<string, unknown>)[name];
+    const modules = bindings.bindModules(this.runner);
+    this.discovery = bindings.bindDiscovery(this.runner) as DiscoveryOf<V>;
+    Object.assign(this, modules);
+    this.moduleNames = Object.keys(modules);
+    this.bound = version;
+  }
+
+  /** The module calls of the version talked (also reachable directly on the client). */
+  get modules(): ModulesOf<V> {
+    return this as unknown as ModulesOf<V>;
   }
 
   /**
-   * Calls an operation by its id (`locationsReceiverPatchEvse`, `commandsSenderPostResult`, ...), for code that
-   * chooses operations at run time; `responseUrl` for operations sent to a response_url.
+   * Calls an operation by its id (`locationsReceiverPatchEvse`, `commandsSenderPostResult`, ...) in the version
+   * talked, for code that chooses operations at run time; `responseUrl` for operations sent to a response_url.
    */
   callOperation(operationId: string, request: Record<string, unknown> = {}, options: CallOptions = {}, responseUrl?: string): Promise<OcpiResult<unknown>> {
-    const info = (v2_2_1.operations as Record<string, OperationInfo>)[operationId];
-    if (!info) throw new OcpiError("no-endpoint", `no operation ${operationId} in OCPI ${v2_2_1.version}`);
+    const bindings = BINDINGS[this.bound!];
+    const info = (bindings.operations as Record<string, OperationInfo>)[operationId];
+    if (!info) throw new OcpiError("no-endpoint", `no operation ${operationId} in OCPI ${bindings.version}`);
     if (info.url === "response_url" && responseUrl === undefined) throw new OcpiError("no-endpoint", `${operationId} needs a response_url`);
     return this.runner.send(info, request, options, responseUrl);
   }
@@ -101,8 +161,8 @@ export class OcpiClient {
     // Version lists may hold versions newer than ours: read them leniently whatever the client's mode.
     const lenient: CallOptions = { ...options, validation: options?.validation === "off" ? "off" : "lenient" };
     this.versions = (await this.readVersions(lenient)) as VersionEntry[];
-    const ours = this.options.versions ?? [...CLIENT_VERSIONS];
-    const chosen = chooseVersion(ours.filter((v) => (CLIENT_VERSIONS as readonly string[]).includes(v)), this.versions);
+    const ours = this.allowed();
+    const chosen = chooseVersion(ours, this.versions);
     if (!chosen) {
       throw new OcpiError(
         "no-mutual-version",
@@ -110,21 +170,25 @@ export class OcpiClient {
         { url: this.options.versionsUrl },
       );
     }
-    this.version = chosen.version;
+    this.version = chosen.version as V;
     this.detailsUrl = chosen.url;
-    const details = await this.discovery.versionDetails(undefined, lenient);
+    const details = await (this.discovery.versionDetails as (request?: undefined, options?: CallOptions) => Promise<OcpiResult<{ endpoints: unknown[] }>>)(undefined, lenient);
     this.endpoints = details.data.endpoints as EndpointEntry[];
+  }
+
+  private readVersionList(options: CallOptions): Promise<OcpiResult<unknown[]>> {
+    return (this.discovery.versions as (request?: undefined, options?: CallOptions) => Promise<OcpiResult<unknown[]>>)(undefined, options);
   }
 
   private async readVersions(options: CallOptions): Promise<unknown[]> {
     try {
-      return (await this.discovery.versions(undefined, options)).data;
+      return (await this.readVersionList(options)).data;
     } catch (error) {
       // Some peers (2.1.1-era) only accept the raw token: try it once, and keep it if it works.
       if (this.encoding === "auto" && error instanceof OcpiError && error.httpStatus === 401) {
         this.encoding = "raw";
         try {
-          return (await this.discovery.versions(undefined, options)).data;
+          return (await this.readVersionList(options)).data;
         } catch (second) {
           this.encoding = "auto";
           throw second;
@@ -138,22 +202,30 @@ export class OcpiClient {
    * Registers with the peer: POSTs our credentials (with Token A) and switches to the token the peer answers
    * with. Returns the peer's credentials.
    */
-  async register(ours: Credentials, options?: CallOptions): Promise<Credentials> {
-    const { data } = await this.credentials.post({ body: ours }, options);
+  async register(ours: CredentialsOf<V>, options?: CallOptions): Promise<CredentialsOf<V>> {
+    const { data } = await this.credentialsCall("post")({ body: ours }, options);
     this.token = data.token;
     return data;
   }
 
   /** Sends new credentials (a new token for the peer, new roles); switches to the token the peer answers with. */
-  async updateCredentials(ours: Credentials, options?: CallOptions): Promise<Credentials> {
-    const { data } = await this.credentials.put({ body: ours }, options);
+  async updateCredentials(ours: CredentialsOf<V>, options?: CallOptions): Promise<CredentialsOf<V>> {
+    const { data } = await this.credentialsCall("put")({ body: ours }, options);
     this.token = data.token;
     return data;
   }
 
   /** Unregisters: the peer forgets our credentials. */
   async unregister(options?: CallOptions): Promise<void> {
-    await this.credentials.delete(undefined, options);
+    await this.credentialsCall("delete")(undefined, options);
+  }
+
+  /** The credentials module's call of the version talked (every version has the same four). */
+  private credentialsCall(name: "post" | "put" | "delete") {
+    return (this.modules as unknown as { credentials: Record<string, unknown> }).credentials[name] as (
+      request?: { body: CredentialsOf<V> },
+      options?: CallOptions,
+    ) => Promise<OcpiResult<CredentialsOf<V>>>;
   }
 
   private baseUrlOf(info: OperationInfo): string {
@@ -180,3 +252,5 @@ export class OcpiClient {
     }
   }
 }
+
+export const OcpiClient = OcpiClientCore as unknown as OcpiClientConstructor;

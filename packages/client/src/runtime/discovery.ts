@@ -8,7 +8,8 @@ export interface VersionEntry {
 
 export interface EndpointEntry {
   identifier: string;
-  role: string;
+  /** SENDER or RECEIVER (2.2 and later; a 2.1.1 peer lists one URL per module, without a role). */
+  role?: string;
   url: string;
 }
 
@@ -21,8 +22,8 @@ export function chooseVersion(ours: readonly string[], theirs: readonly VersionE
 
 /**
  * The URL of a module's interface. Credentials has one interface, which peers list as SENDER, RECEIVER or both:
- * any of them will do.
+ * any of them will do. A 2.1.1 peer lists one URL per module (the interface its role implements), with no role.
  */
 export function findEndpoint(endpoints: readonly EndpointEntry[], module: string, role: string | undefined): EndpointEntry | undefined {
-  return endpoints.find((e) => e.identifier === module && (role === undefined || module === "credentials" || e.role === role));
+  return endpoints.find((e) => e.identifier === module && (role === undefined || module === "credentials" || e.role === undefined || e.role === role));
 }

@@ -25,7 +25,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export interface OcpiClientOptions {
+export interface OcpiClientOptions<V extends string = string> {
   /** The peer's versions endpoint. */
   versionsUrl: string;
   /** The credentials token to call the peer with: Token A before registration, then Token C. */
@@ -33,7 +33,7 @@ export interface OcpiClientOptions {
   /** Our own identity, sent as the OCPI-from-* routing headers. */
   party?: PartyId;
   /** Versions we may talk, highest preferred; default: every version this client has bindings for. */
-  versions?: string[];
+  versions?: readonly V[];
   /** A custom fetch (for tests, proxies, other runtimes). */
   fetch?: (request: Request) => Promise<Response>;
   /** Per-request timeout in ms (default 30 000). */
