@@ -1,19 +1,26 @@
 /**
  * The credentials module, both ways: answering a peer's registration (POST with Token A), update (PUT) and
- * unregistration (DELETE), and starting a registration or a token rotation towards a peer.
+ * unregistration (DELETE), and starting a registration or a token rotation towards a peer. Every served version
+ * is answered in its own Credentials object; peers' roles are kept as 2.2.1 roles.
  */
-import { OcpiClient, OcpiError } from "@ocpi-sdk/client";
+import { OcpiClient, OcpiError, type ClientVersion, type CredentialsOf } from "@ocpi-sdk/client";
+import { credentialsV211ToV221, credentialsV221ToV211, credentialsV221ToV230, credentialsV230ToV221 } from "@ocpi-sdk/converters";
 import { newRequestId, OcpiStatus } from "@ocpi-sdk/protocol";
+import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type { Credentials, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
+import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import type { PartyRecord, Store } from "../store/store.js";
 import { OcpiHttpError } from "./errors.js";
 import type { Caller } from "./routes.js";
 import type { ServerEvent } from "./server.js";
+import type { ServedVersion } from "./versions.js";
 
 export interface CredentialsOptions {
   store: Store;
   roles: CredentialsRole[];
   versionsUrl: string;
+  /** The versions we serve: those a registration we start may choose from (default 2.2.1). */
+  versions?: ServedVersion[];
   fetch?: (request: Request) => Promise<Response>;
   log?: (event: ServerEvent) => void;
 }
@@ -24,9 +31,25 @@ const newToken = () => newRequestId();
 export class CredentialsService {
   constructor(private readonly options: CredentialsOptions) {}
 
-  /** Our credentials as a peer sees them: the token it uses to call us, our versions URL and our roles. */
-  ours(token: string): Credentials {
-    return { token, url: this.options.versionsUrl, roles: this.options.roles };
+  /**
+   * Our credentials as a peer sees them in a version: the token it uses to call us, our versions URL and our roles
+   * (in 2.1.1 our first role only, as 2.1.1 credentials name one party).
+   */
+  ours<V extends ServedVersion = "2.2.1">(token: string, version: V = "2.2.1" as V): CredentialsOf<V> {
+    const credentials: Credentials = { token, url: this.options.versionsUrl, roles: this.options.roles };
+    if (version === "2.1.1") return credentialsV221ToV211(credentials).value as CredentialsOf<V>;
+    if (version === "2.3.0") return credentialsV221ToV230(credentials).value as CredentialsOf<V>;
+    return credentials as CredentialsOf<V>;
+  }
+
+  /** A peer's credentials of any version as 2.2.1 credentials (a 2.1.1 peer plays the role opposite to ours). */
+  private asV221(version: ServedVersion, theirs: CredentialsOf<ServedVersion>): Credentials {
+    if (version === "2.1.1") {
+      const role = this.options.roles.some((r) => r.role === "CPO") ? "EMSP" : "CPO";
+      return credentialsV211ToV221(theirs as V211.Credentials, { role }).value;
+    }
+    if (version === "2.3.0") return credentialsV230ToV221(theirs as V230.Credentials).value;
+    return theirs as Credentials;
   }
 
   /** A registration token (Token A) to hand to a new peer out of band. */
@@ -42,6 +65,7 @@ export class CredentialsService {
     if (party.status !== "registered" || !party.outgoingToken || !party.versionsUrl || !party.version) {
       throw new Error(`party ${party.id} is not registered`);
     }
+    const version = party.version as ClientVersion;
     const us = this.options.roles[0];
     return OcpiClient.restore(
       {
@@ -50,23 +74,24 @@ export class CredentialsService {
         ...(us ? { party: { country_code: us.country_code, party_id: us.party_id } } : {}),
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
       },
-      { version: party.version, endpoints: party.endpoints },
+      { version, endpoints: party.endpoints },
     );
   }
 
-  async handle(operation: string, caller: Caller, body: Credentials | undefined): Promise<Credentials | undefined> {
+  /** Answers a credentials request made in `version`, in that version. */
+  async handle(version: ServedVersion, operation: string, caller: Caller, body: CredentialsOf<ServedVersion> | undefined): Promise<CredentialsOf<ServedVersion> | undefined> {
     const party = caller.party;
     switch (operation) {
       case "get":
-        return this.ours(party.incomingToken);
+        return this.ours(party.incomingToken, version);
       case "post":
         if (party.incomingTokenKind !== "A" || party.status === "registered") {
           throw OcpiHttpError.methodNotAllowed("already registered: update the credentials with PUT");
         }
-        return this.accept(party, body!);
+        return this.accept(party, version, body!);
       case "put":
         if (party.status !== "registered") throw OcpiHttpError.methodNotAllowed("not registered: register with POST first");
-        return this.accept(party, body!);
+        return this.accept(party, version, body!);
       case "delete":
         if (party.status !== "registered") throw OcpiHttpError.methodNotAllowed("not registered");
         await this.options.store.putParty({ ...party, status: "unregistered", incomingToken: `unregistered:${newToken()}`, updatedAt: new Date().toISOString() });
@@ -76,9 +101,13 @@ export class CredentialsService {
     }
   }
 
-  /** Reads the peer's versions and endpoints with the token it sent, then issues our new token for it. */
-  private async accept(party: PartyRecord, theirs: Credentials): Promise<Credentials> {
-    const client = await this.connect(theirs.url, theirs.token);
+  /**
+   * Reads the peer's versions and endpoints with the token it sent, then issues our new token for it. The peer
+   * talks the version whose credentials endpoint it called.
+   */
+  private async accept(party: PartyRecord, version: ServedVersion, received: CredentialsOf<ServedVersion>): Promise<CredentialsOf<ServedVersion>> {
+    const theirs = this.asV221(version, received);
+    const client = await this.connect(theirs.url, theirs.token, version);
     const token = newToken();
     await this.options.store.putParty({
       ...party,
@@ -92,13 +121,13 @@ export class CredentialsService {
       status: "registered",
       updatedAt: new Date().toISOString(),
     });
-    this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "incoming" });
-    return this.ours(token);
+    this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "incoming", version });
+    return this.ours(token, version);
   }
 
-  private async connect(versionsUrl: string, token: string): Promise<OcpiClient> {
+  private async connect(versionsUrl: string, token: string, version: ServedVersion): Promise<OcpiClient> {
     try {
-      return await OcpiClient.connect({ versionsUrl, token, ...(this.options.fetch ? { fetch: this.options.fetch } : {}) });
+      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...(this.options.fetch ? { fetch: this.options.fetch } : {}) });
     } catch (error) {
       if (error instanceof OcpiError && error.kind === "no-mutual-version") {
         throw new OcpiHttpError(400, OcpiStatus.UnsupportedVersion, `no mutual OCPI version: ${error.message}`);
@@ -117,8 +146,14 @@ export class CredentialsService {
     const pending: PartyRecord = { id: newRequestId(), incomingToken: newToken(), incomingTokenKind: "C", endpoints: [], roles: [], status: "pending", createdAt: now, updatedAt: now };
     await this.options.store.putParty(pending);
     try {
-      const client = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: peer.token, ...(this.options.fetch ? { fetch: this.options.fetch } : {}) });
-      const theirs = await client.register(this.ours(pending.incomingToken));
+      const client = await OcpiClient.connect({
+        versionsUrl: peer.versionsUrl,
+        token: peer.token,
+        versions: this.options.versions ?? ["2.2.1"],
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      });
+      const version = client.version!;
+      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register(this.ours(pending.incomingToken, version) as never));
       const party: PartyRecord = {
         ...pending,
         outgoingToken: theirs.token,
@@ -130,7 +165,7 @@ export class CredentialsService {
         updatedAt: new Date().toISOString(),
       };
       await this.options.store.putParty(party);
-      this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "outgoing" });
+      this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "outgoing", version });
       return party;
     } catch (error) {
       await this.options.store.deleteParty(pending.id);
@@ -146,7 +181,8 @@ export class CredentialsService {
     // The peer may call our versions endpoint with the new token while handling the PUT.
     await this.options.store.putParty(next);
     try {
-      const theirs = await client.updateCredentials(this.ours(next.incomingToken));
+      const version = client.version!;
+      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).updateCredentials(this.ours(next.incomingToken, version) as never));
       const updated = { ...next, outgoingToken: theirs.token, roles: theirs.roles, updatedAt: new Date().toISOString() };
       await this.options.store.putParty(updated);
       return updated;

@@ -1,5 +1,5 @@
 /** Delivers asynchronous results (CommandResult, charging profile results) to a peer's response_url, with retries. */
-import { OcpiClient, OcpiError } from "@ocpi-sdk/client";
+import { OcpiClient, OcpiError, type ClientVersion } from "@ocpi-sdk/client";
 import type { PartyRecord } from "../store/store.js";
 import type { RouteInfo } from "./routes.js";
 import type { ServerEvent } from "./server.js";
@@ -55,7 +55,7 @@ export class ResultSender {
       retry: false,
       ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
     });
-    if (party.version) client.version = party.version;
+    if (party.version) client.version = party.version as ClientVersion;
     for (let attempt = 1; ; attempt++) {
       try {
         await client.callOperation(route.operationId, { body }, {}, responseUrl);

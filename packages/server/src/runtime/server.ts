@@ -1,10 +1,12 @@
 /**
- * createOcpiServer: a Hono app serving OCPI 2.2.1 from the generated route table: versions and version details,
- * the credentials handshake, and every module interface that was given handlers, with auth, party scoping,
- * parameter and body validation, pagination and the response envelope.
+ * createOcpiServer: a Hono app serving OCPI 2.1.1, 2.2.1 and 2.3.0 from the generated route tables: versions and
+ * version details, the credentials handshake, and every module interface that was given handlers, with auth, party
+ * scoping, parameter and body validation, pagination and the response envelope. Handlers are written against one
+ * version; the other versions served reach them through the converters (runtime/bridge.ts).
  */
 import { Hono, type Context } from "hono";
 import {
+  compareVersions,
   envelope,
   formatNextLink,
   newRequestId,
@@ -15,25 +17,38 @@ import {
   tokenCandidates,
 } from "@ocpi-sdk/protocol";
 import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
+import type { ConversionNote } from "@ocpi-sdk/converters";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
-import { routes, version as VERSION, type Handlers } from "../generated/2.2.1/index.gen.js";
 import type { PartyRecord, Store } from "../store/store.js";
+import { ConversionError, VersionBridge, type AnyHandler, type BridgeOptions } from "./bridge.js";
 import { CredentialsService } from "./credentials.js";
 import { OcpiHttpError } from "./errors.js";
 import { checkParams } from "./params.js";
 import { docsPage, type OpenApiDocument } from "./docs.js";
 import { ResultSender, type ResultRetryPolicy } from "./results.js";
 import { RawJson, RawJsonList, type AsyncReply, type Caller, type Page, type RouteInfo } from "./routes.js";
+import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
-export interface OcpiServerOptions {
+export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   /** Where peers reach this server, e.g. `https://ocpi.example.com` (no trailing slash). */
   publicUrl: string;
   /** Path of the OCPI base under publicUrl (default `/ocpi`). */
   basePath?: string;
   /** Our own roles, as our credentials list them. */
   roles: CredentialsRole[];
+  /** The version the handlers are written against (default 2.2.1). */
+  handlersVersion?: H;
   /** Handlers per module and interface: only these modules are routed and listed in version details. */
-  handlers: Handlers;
+  handlers: HandlersOf<H>;
+  /**
+   * The versions served (default: the handlers' version). The others reach the handlers through the converters: a
+   * route is served in a version when its objects convert (2.1.1 has no charging profiles, 2.2.1 no payments).
+   */
+  versions?: ServedVersion[];
+  /** Handlers written against one served version, used there instead of converting (e.g. 2.3.0 payments). */
+  versionHandlers?: HandlersByVersion;
+  /** More context for conversions between versions than the server finds itself (see VersionBridge). */
+  conversionContext?: BridgeOptions["context"];
   store: Store;
   /** Largest page a list returns (default 100); a larger `limit` is capped. */
   maxLimit?: number;
@@ -57,24 +72,30 @@ export type ServerEvent =
   | { type: "error"; operationId: string; requestId: string; error: unknown }
   | { type: "result-sent"; operationId: string; url: string; attempts: number }
   | { type: "result-failed"; operationId: string; url: string; attempts: number; error: unknown }
-  | { type: "registered"; partyId: string; roles: string[]; direction: "incoming" | "outgoing" };
-
-type AnyHandler = (request: unknown) => Promise<unknown>;
-
-const ALL_ROUTES = routes as readonly RouteInfo[];
+  | { type: "registered"; partyId: string; roles: string[]; direction: "incoming" | "outgoing"; version: string }
+  | { type: "converted"; operationId: string; from: ServedVersion; to: ServedVersion; object: string; notes: ConversionNote[] };
 
 /** Hono path of a layout path: `{param}` becomes `:param`. */
 const honoPath = (basePath: string, layoutPath: string) => basePath + layoutPath.replace(/\{([a-z_]+)\}/g, ":$1");
 
-export class OcpiServer {
+export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   readonly app: Hono;
+  /** The version the handlers are written against. */
+  readonly handlersVersion: ServedVersion;
+  /** The versions served, lowest first. */
+  readonly versions: ServedVersion[];
   readonly credentials: CredentialsService;
   readonly results: ResultSender;
   private readonly basePath: string;
   private readonly maxLimit: number;
   private readonly maxBodyBytes: number;
 
-  constructor(private readonly options: OcpiServerOptions) {
+  /** The handler of every served route (native, or through the bridge). */
+  private readonly handlers = new Map<RouteInfo, AnyHandler>();
+
+  constructor(private readonly options: OcpiServerOptions<H>) {
+    this.handlersVersion = options.handlersVersion ?? "2.2.1";
+    this.versions = [...new Set(options.versions ?? [this.handlersVersion])].sort(compareVersions);
     this.basePath = options.basePath ?? "/ocpi";
     this.maxLimit = options.maxLimit ?? 100;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
@@ -82,6 +103,7 @@ export class OcpiServer {
       store: options.store,
       roles: options.roles,
       versionsUrl: this.versionsUrl,
+      versions: this.versions,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
@@ -90,6 +112,19 @@ export class OcpiServer {
       ...(options.resultRetry ? { retry: options.resultRetry } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
+    const bridge = new VersionBridge({
+      handlersVersion: this.handlersVersion,
+      handlerOf: (route) => this.nativeHandlerOf(route),
+      roles: options.roles,
+      ...(options.conversionContext ? { context: options.conversionContext } : {}),
+      onNotes: (operationId, from, to, object, notes) => options.log?.({ type: "converted", operationId, from, to, object, notes }),
+    });
+    for (const version of this.versions) {
+      for (const route of ROUTES[version]) {
+        const handler = this.nativeHandlerOf(route) ?? bridge.adapt(route);
+        if (handler) this.handlers.set(route, handler);
+      }
+    }
     this.app = this.buildApp();
   }
 
@@ -103,10 +138,13 @@ export class OcpiServer {
     return `${this.options.publicUrl}${this.basePath}${route.layoutPath.slice(0, route.layoutPath.length - route.path.length)}`;
   }
 
-  /** A response_url for a request we send, pointing at our own route for its result (e.g. commandsSenderPostResult). */
-  responseUrl(operationId: string, responseId: string = newRequestId()): string {
-    const route = ALL_ROUTES.find((r) => r.operationId === operationId && r.url === "response_url");
-    if (!route) throw new Error(`${operationId} is not an operation that receives results`);
+  /**
+   * A response_url for a request we send, pointing at our own route for its result (e.g. commandsSenderPostResult)
+   * in the version the request is sent in (by default the handlers' version).
+   */
+  responseUrl(operationId: string, responseId: string = newRequestId(), version: ServedVersion = this.handlersVersion): string {
+    const route = routeById(version, operationId);
+    if (!route || route.url !== "response_url") throw new Error(`${operationId} is not an operation that receives results in OCPI ${version}`);
     return `${this.options.publicUrl}${this.basePath}${route.layoutPath.replace("{response_id}", encodeURIComponent(responseId))}`;
   }
 
@@ -115,29 +153,60 @@ export class OcpiServer {
     return this.results.idle();
   }
 
-  /** The routes that are served: discovery, credentials, and every operation of an interface given handlers. */
+  /**
+   * The routes that are served, version by version: the versions endpoint (once), version details, credentials, and
+   * every operation that has a handler.
+   */
   servedRoutes(): RouteInfo[] {
-    return ALL_ROUTES.filter((r) => r.module === "discovery" || r.module === "credentials" || this.handlerOf(r) !== undefined);
-  }
-
-  private handlerOf(route: RouteInfo): AnyHandler | undefined {
-    if (!route.interface) return undefined;
-    const side = (this.options.handlers as Record<string, Record<string, Record<string, unknown>> | undefined>)[route.module]?.[route.interface.toLowerCase()];
-    const fn = side?.[route.name];
-    return typeof fn === "function" ? (fn.bind(side) as AnyHandler) : undefined;
-  }
-
-  private versionDetails() {
-    const seen = new Set<string>();
-    const endpoints = [];
-    for (const route of this.servedRoutes()) {
-      if (!route.interface || route.url !== "endpoint") continue;
-      const key = `${route.module}:${route.interface}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      endpoints.push({ identifier: route.module, role: route.interface, url: this.endpointUrl(route) });
+    const routes: RouteInfo[] = [];
+    for (const version of this.versions) {
+      for (const route of ROUTES[version]) {
+        if (route.operationId === "versions" && version !== this.versions.at(-1)) continue;
+        if (route.module === "discovery" || route.module === "credentials" || this.handlers.has(route)) routes.push(route);
+      }
     }
-    return { version: VERSION, endpoints };
+    return routes;
+  }
+
+  /** The handler given for a route: in `versionHandlers` for its version, or in `handlers` in the handlers' version. */
+  private nativeHandlerOf(route: RouteInfo): AnyHandler | undefined {
+    const version = versionOf(route);
+    if (!route.interface || !version) return undefined;
+    const given = [(this.options.versionHandlers as Record<string, unknown> | undefined)?.[version], version === this.handlersVersion ? this.options.handlers : undefined];
+    for (const handlers of given) {
+      const side = (handlers as Record<string, Record<string, Record<string, unknown>> | undefined> | undefined)?.[route.module]?.[route.interface.toLowerCase()];
+      const fn = side?.[route.name];
+      if (typeof fn === "function") return fn.bind(side) as AnyHandler;
+    }
+    return undefined;
+  }
+
+  /**
+   * The endpoints of one version. 2.1.1 lists one URL per module, without a role: the interface served, or with
+   * both served the one our first role implements.
+   */
+  private versionDetails(version: ServedVersion) {
+    const seen = new Set<string>();
+    const endpoints: { identifier: string; role?: string; url: string }[] = [];
+    const routes = this.servedRoutes().filter((r) => versionOf(r) === version && r.interface && r.url === "endpoint");
+    for (const route of routes) {
+      const key = version === "2.1.1" ? route.module : `${route.module}:${route.interface}`;
+      if (seen.has(key)) continue;
+      if (version === "2.1.1") {
+        const sides = new Set(routes.filter((r) => r.module === route.module).map((r) => r.interface));
+        if (sides.size > 1 && route.interface !== this.interfaceOf211(route.module)) continue;
+      }
+      seen.add(key);
+      endpoints.push({ identifier: route.module, ...(version === "2.1.1" ? {} : { role: route.interface }), url: this.endpointUrl(route) });
+    }
+    return { version, endpoints };
+  }
+
+  /** The interface a 2.1.1 module offers for our first role: a CPO sends locations, sessions, CDRs and tariffs. */
+  private interfaceOf211(module: string): "SENDER" | "RECEIVER" {
+    const cpo = this.options.roles[0]?.role === "CPO";
+    const cpoSends = ["locations", "sessions", "cdrs", "tariffs"].includes(module);
+    return module === "credentials" || cpo === cpoSends ? "SENDER" : "RECEIVER";
   }
 
   private buildApp(): Hono {
@@ -187,7 +256,9 @@ export class OcpiServer {
     } catch (error) {
       if (error instanceof OcpiHttpError) return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, headers);
       this.options.log?.({ type: "error", operationId: route.operationId, requestId, error });
-      return c.json(envelope(undefined, OcpiStatus.ServerError, "internal error"), 500, headers);
+      // Our data that the peer's version cannot hold: say so, as a server error.
+      const message = error instanceof ConversionError ? error.message : "internal error";
+      return c.json(envelope(undefined, OcpiStatus.ServerError, message), 500, headers);
     }
   }
 
@@ -233,8 +304,9 @@ export class OcpiServer {
   }
 
   private async dispatch(c: Context, route: RouteInfo, caller: Caller, requestId: string, correlationId: string): Promise<{ data: unknown; extraHeaders?: Record<string, string> }> {
-    if (route.operationId === "versions") return { data: [{ version: VERSION, url: `${this.options.publicUrl}${this.basePath}/${VERSION}` }] };
-    if (route.operationId === "versionDetails") return { data: this.versionDetails() };
+    const version = versionOf(route);
+    if (route.operationId === "versions") return { data: this.versions.map((v) => ({ version: v, url: `${this.options.publicUrl}${this.basePath}/${v}` })) };
+    if (route.operationId === "versionDetails") return { data: this.versionDetails(version!) };
 
     const path = checkParams(route.pathParams, c.req.param() as Record<string, string>, "path");
     const url = new URL(c.req.url);
@@ -245,9 +317,9 @@ export class OcpiServer {
     this.checkScope(route, caller, path.values, body);
 
     if (route.module === "credentials") {
-      return { data: await this.credentials.handle(route.name, caller, body as never) };
+      return { data: await this.credentials.handle(version!, route.name, caller, body as never) };
     }
-    const handler = this.handlerOf(route)!;
+    const handler = this.handlers.get(route)!;
     const base = { params: path.values, query: query.values, body, caller, requestId, correlationId, routing: readRoutingHeaders(c.req.raw.headers) };
 
     if (route.paginated) {
@@ -273,7 +345,7 @@ export class OcpiServer {
       this.checkResponse(route, reply.response);
       const responseUrl = (body as { response_url?: string } | undefined)?.response_url ?? (query.values.response_url as string | undefined);
       if (reply.result && responseUrl) {
-        const resultRoute = ALL_ROUTES.find((r) => r.operationId === route.result)!;
+        const resultRoute = routeById(version!, route.result)!;
         this.results.deliver(resultRoute, caller.party, responseUrl, reply.result);
       }
       return { data: reply.response };
@@ -290,7 +362,8 @@ export class OcpiServer {
    */
   private createdLocation(route: RouteInfo, body: unknown): { extraHeaders?: Record<string, string> } {
     if (route.method !== "POST" || route.response || !route.interface) return {};
-    const get = ALL_ROUTES.find((r) => r.module === route.module && r.interface === route.interface && r.name === "get" && r.pathParams.length === 1);
+    const get = counterpart(route, versionOf(route)!, "get");
+    if (get?.pathParams.length !== 1) return {};
     const id = (body as { id?: unknown } | undefined)?.id;
     if (!get || typeof id !== "string") return {};
     return { extraHeaders: { [OcpiHeaders.Location]: `${this.endpointUrl(get)}/${encodeURIComponent(id)}` } };
@@ -387,6 +460,6 @@ function pick(values: Record<string, unknown>, keys: string[]): Record<string, s
   return out;
 }
 
-export function createOcpiServer(options: OcpiServerOptions): OcpiServer {
+export function createOcpiServer<H extends ServedVersion = "2.2.1">(options: OcpiServerOptions<H>): OcpiServer<H> {
   return new OcpiServer(options);
 }

@@ -50,7 +50,8 @@ export interface ObjectPage<T = unknown> {
 /** An endpoint of a peer, as its version details list it. */
 export interface PeerEndpoint {
   identifier: string;
-  role: string;
+  /** SENDER or RECEIVER; absent in 2.1.1, which lists one URL per module. */
+  role?: string;
   url: string;
 }
 

@@ -1,0 +1,267 @@
+/**
+ * Serves a route of one OCPI version from handlers written against another: request bodies are converted to the
+ * handlers' version, answers, list items and asynchronous results back to the route's, with @ocpi-sdk/converters.
+ * A PATCH the converters cannot carry is applied to the object in the peer's version (read with the handlers' `get`)
+ * and only the fields it changed are passed on, so what the older version cannot hold is never overwritten.
+ */
+import { converterFor, type ConversionContext, type ConversionNote } from "@ocpi-sdk/converters";
+import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
+import type { ValidationIssue } from "@ocpi-sdk/validators";
+import { OcpiHttpError } from "./errors.js";
+import { RawJson, RawJsonList, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
+import { counterpart, routeById, versionOf, type ServedVersion } from "./versions.js";
+
+export type AnyHandler = (request: unknown) => Promise<unknown>;
+type Request = OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>;
+
+/** What a hook sees when it is asked for more context for one conversion. */
+export interface ConversionRequest {
+  /** The object converted (`Location`, `Session`, `CDR`, ... by its 2.2.1 name). */
+  name: string;
+  from: ServedVersion;
+  to: ServedVersion;
+  value: unknown;
+  operationId: string;
+  caller: Caller;
+  params: Record<string, unknown>;
+}
+
+export interface BridgeOptions {
+  /** The version the handlers are written against. */
+  handlersVersion: ServedVersion;
+  /** The handler of a route of the handlers' version, if given. */
+  handlerOf: (route: RouteInfo) => AnyHandler | undefined;
+  /** Our own roles: the owner of tokens in Sessions and CDRs a 2.1.1 CPO sends us. */
+  roles: readonly CredentialsRole[];
+  /** More context for a conversion, over the defaults (owner from the path or caller, Location from the handlers). */
+  context?: (request: ConversionRequest) => Partial<ConversionContext> | Promise<Partial<ConversionContext>>;
+  /** Sees what every conversion dropped, defaulted or changed. */
+  onNotes?: (operationId: string, from: ServedVersion, to: ServedVersion, name: string, notes: ConversionNote[]) => void;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const parsed = (item: unknown) => (item instanceof RawJson ? (JSON.parse(item.json) as unknown) : item);
+
+/** Thrown when our own data cannot be given in the peer's version: a server-side failure (3000), logged. */
+export class ConversionError extends Error {
+  override readonly name = "ConversionError";
+}
+
+export class VersionBridge {
+  private readonly h: ServedVersion;
+
+  constructor(private readonly options: BridgeOptions) {
+    this.h = options.handlersVersion;
+  }
+
+  /** A handler serving `route` through the handlers' version; undefined when they cannot serve it. */
+  adapt(route: RouteInfo): AnyHandler | undefined {
+    const s = versionOf(route);
+    if (!s || s === this.h) return undefined;
+    if (route.method === "PATCH") return this.adaptPatch(route, s);
+    const hRoute = counterpart(route, this.h);
+    const handler = hRoute && this.options.handlerOf(hRoute);
+    if (!hRoute || !handler) return undefined;
+    if (route.request && (!hRoute.request || !this.convertible(route.request, hRoute.request, s))) return undefined;
+    if (route.response && (!hRoute.response || !this.convertible(route.response, hRoute.response, s))) return undefined;
+    const sResult = route.result ? routeById(s, route.result) : undefined;
+    const hResult = hRoute.result ? routeById(this.h, hRoute.result) : undefined;
+    if (route.result && !(sResult?.request && hResult?.request && this.convertible(sResult.request, hResult.request, s))) return undefined;
+
+    return async (raw) => {
+      const request = raw as Request;
+      const body = route.request && request.body !== undefined ? await this.toHandlers(route, hRoute, s, request) : request.body;
+      const hRequest = { ...request, body };
+      if (route.paginated) {
+        const page = (await handler(hRequest)) as Page<unknown>;
+        const items = page.items instanceof RawJsonList ? (JSON.parse(page.items.json) as unknown[]) : page.items.map(parsed);
+        const converted = [];
+        for (const item of items) {
+          const value = await this.toPeer(route, hRoute, s, item, request);
+          if (value !== undefined) converted.push(value);
+        }
+        return { items: converted, total: page.total } satisfies Page<unknown>;
+      }
+      if (route.result) {
+        const reply = (await handler(hRequest)) as AsyncReply<unknown, unknown>;
+        const response = await this.toPeer(route, hRoute, s, reply.response, request);
+        if (!reply.result) return { response };
+        const result = reply.result.then((value) => this.convert(this.nameOf(sResult!.request!, hResult!.request!, s), this.h, s, value, sResult!, request, "out"));
+        return { response, result } satisfies AsyncReply<unknown, unknown>;
+      }
+      const out = await handler(hRequest);
+      if (!route.response || out === undefined) return out;
+      const value = await this.toPeer(route, hRoute, s, parsed(out), request);
+      if (value === undefined) throw OcpiHttpError.notFound(`this object cannot be given in OCPI ${s}`);
+      return value;
+    };
+  }
+
+  /**
+   * The object name a conversion is looked up by: the non-2.1.1 side's (2.1.1 sends a CommandResponse to a
+   * response_url where 2.2 sends a CommandResult).
+   */
+  private nameOf(sSide: { validator: { name: string } }, hSide: { validator: { name: string } }, s: ServedVersion): string {
+    return s === "2.1.1" ? hSide.validator.name : sSide.validator.name;
+  }
+
+  /** Whether an object can go between the versions: a converter, or the same schema between 2.2.1 and 2.3.0. */
+  private convertible(sSide: { validator: { name: string } }, hSide: { validator: { name: string } }, s: ServedVersion): boolean {
+    const name = this.nameOf(sSide, hSide, s);
+    if (converterFor(name, s, this.h) && converterFor(name, this.h, s)) return true;
+    return s !== "2.1.1" && this.h !== "2.1.1" && sSide.validator.name === hSide.validator.name;
+  }
+
+  private async toHandlers(route: RouteInfo, hRoute: RouteInfo, s: ServedVersion, request: Request): Promise<unknown> {
+    const value = await this.convert(this.nameOf(route.request!, hRoute.request!, s), s, this.h, request.body, route, request, "in");
+    return this.checkIn(hRoute, value);
+  }
+
+  private toPeer(route: RouteInfo, hRoute: RouteInfo, s: ServedVersion, value: unknown, request: Request): Promise<unknown> {
+    return this.convert(this.nameOf(route.response!, hRoute.response!, s), this.h, s, value, route, request, "out");
+  }
+
+  /** A converted body must be valid in the handlers' version: what the peer sent cannot be held there otherwise. */
+  private checkIn(hRoute: RouteInfo, value: unknown): unknown {
+    const result = hRoute.request!.validator.validate(value);
+    if (!result.ok) {
+      throw OcpiHttpError.invalid(result.errors.map((e) => ({ ...e, message: `${e.message} (once converted to OCPI ${this.h})` })));
+    }
+    return value;
+  }
+
+  /**
+   * Converts one object. Going in, what cannot be converted is the peer's bad input (2001); going out, it is ours
+   * (a ConversionError, answered with 3000).
+   */
+  private async convert(name: string, from: ServedVersion, to: ServedVersion, value: unknown, route: RouteInfo, request: Request, direction: "in" | "out"): Promise<unknown> {
+    const convert = converterFor(name, from, to);
+    if (!convert) return value; // the same schema in 2.2.1 and 2.3.0
+    try {
+      const context = await this.contextFor(name, from, to, value, route, request);
+      const { value: converted, notes } = convert(value, context);
+      if (notes.length) this.options.onNotes?.(route.operationId, from, to, name, notes);
+      return converted;
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      if (direction === "in") throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${to}: ${error.message}`, keyword: "conversion" }]);
+      throw new ConversionError(`${route.operationId}: a ${name} cannot be given in OCPI ${to}: ${error.message}`);
+    }
+  }
+
+  /** The facts a conversion needs that the object does not carry, from the request and the handlers. */
+  private async contextFor(name: string, from: ServedVersion, to: ServedVersion, value: unknown, route: RouteInfo, request: Request): Promise<ConversionContext> {
+    const context: ConversionContext = { last_updated: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+    const params = request.params;
+    const role = request.caller.roles[0];
+    if (typeof params.country_code === "string" && typeof params.party_id === "string") {
+      context.owner = { country_code: params.country_code, party_id: params.party_id };
+    } else if (role) {
+      context.owner = { country_code: role.country_code, party_id: role.party_id };
+    }
+    const v = isObject(value) ? value : {};
+    if (from === "2.1.1" && (name === "Session" || name === "CDR") && typeof v.auth_id === "string") {
+      // A 2.1.1 Session or CDR names its token by auth_id only; the token is ours (we receive as its eMSP).
+      const us = this.options.roles.find((r) => r.role === "EMSP") ?? this.options.roles[0];
+      if (us) context.cdr_token = { uid: v.auth_id, type: "RFID", country_code: us.country_code, party_id: us.party_id };
+    }
+    if (to === "2.1.1" && (name === "Session" || name === "CDR" || name === "SessionPatch")) {
+      const locationId = name === "CDR" ? (isObject(v.cdr_location) ? v.cdr_location.id : undefined) : v.location_id;
+      if (typeof locationId === "string") {
+        const location = await this.location211(locationId, v, request);
+        if (location) context.location = location as never;
+      }
+    }
+    const extra = await this.options.context?.({ name, from, to, value, operationId: route.operationId, caller: request.caller, params });
+    return { ...context, ...extra };
+  }
+
+  /** A Location as 2.1.1 embeds it in Sessions and CDRs: read with the handlers (received, else our own). */
+  private async location211(locationId: string, owner: Record<string, unknown>, request: Request): Promise<unknown> {
+    const attempts: [string, Record<string, unknown>][] = [
+      ["RECEIVER", { country_code: owner.country_code, party_id: owner.party_id, location_id: locationId }],
+      ["SENDER", { location_id: locationId }],
+    ];
+    for (const [side, params] of attempts) {
+      const hRoute = routeOf(this.h, "locations", side, "get");
+      const handler = hRoute && this.options.handlerOf(hRoute);
+      if (!handler || Object.values(params).some((p) => typeof p !== "string")) continue;
+      try {
+        const location = parsed(await handler({ ...request, params, query: {}, body: undefined }));
+        const convert = converterFor("Location", this.h, "2.1.1");
+        return convert ? convert(location).value : location;
+      } catch (error) {
+        if (!(error instanceof OcpiHttpError)) throw error;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A PATCH in the peer's version. With a converter for the patch itself (SessionPatch) it is converted; otherwise
+   * the object is read with the handlers' `get…`, patched in the peer's version, converted back, and only the fields
+   * the patch changed (or renamed) go to the handlers' `patch…` (or, where the version has none, `put…` of the
+   * object with those fields replaced).
+   */
+  private adaptPatch(route: RouteInfo, s: ServedVersion): AnyHandler | undefined {
+    const patchName = route.request!.validator.name;
+    const hPatchRoute = counterpart(route, this.h);
+    const hPatch = hPatchRoute && this.options.handlerOf(hPatchRoute);
+    if (hPatchRoute?.request && hPatch && converterFor(patchName, s, this.h)) {
+      return async (raw) => {
+        const request = raw as Request;
+        const body = await this.convert(patchName, s, this.h, request.body, route, request, "in");
+        return hPatch({ ...request, body: this.checkIn(hPatchRoute, body) });
+      };
+    }
+    const objectName = patchName.replace(/Patch$/, "");
+    const getRoute = counterpart(route, this.h, route.name.replace(/^patch/, "get"));
+    const putRoute = counterpart(route, this.h, route.name.replace(/^patch/, "put"));
+    const sPutRoute = counterpart(route, s, route.name.replace(/^patch/, "put"));
+    const get = getRoute && this.options.handlerOf(getRoute);
+    const put = putRoute && this.options.handlerOf(putRoute);
+    if (!get || !(hPatch || put) || !sPutRoute?.request) return undefined;
+    const hasConverters = converterFor(objectName, this.h, s) && converterFor(objectName, s, this.h);
+    if (!hasConverters && (s === "2.1.1" || this.h === "2.1.1")) return undefined;
+
+    return async (raw) => {
+      const request = raw as Request;
+      const patch = request.body as Record<string, unknown>;
+      const current = parsed(await get({ ...request, query: {}, body: undefined })) as Record<string, unknown>;
+      const inPeers = (await this.convert(objectName, this.h, s, current, route, request, "out")) as Record<string, unknown> | undefined;
+      if (inPeers === undefined) throw OcpiHttpError.notFound(`this object cannot be given in OCPI ${s}`);
+      const merged = { ...inPeers, ...patch };
+      const check = sPutRoute.request!.validator.validate(merged);
+      if (!check.ok) throw OcpiHttpError.invalid(check.errors.map((e): ValidationIssue => ({ ...e, message: `${e.message} (once patched)` })));
+      let notes: ConversionNote[] = [];
+      const convert = converterFor(objectName, s, this.h);
+      let back: Record<string, unknown>;
+      try {
+        const context = await this.contextFor(objectName, s, this.h, merged, route, request);
+        const result = convert ? convert(merged, context) : { value: structuredClone(merged), notes: [] };
+        back = result.value as Record<string, unknown>;
+        notes = result.notes;
+      } catch (error) {
+        if (error instanceof RangeError) throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${this.h}: ${error.message}`, keyword: "conversion" }]);
+        throw error;
+      }
+      // A field changed in the handlers' version counts when the patch named it, or when it is a new name for a
+      // patched field (a field the peer's version lacks, and that the conversion did not merely default).
+      const defaulted = new Set(notes.filter((n) => n.kind === "defaulted").map((n) => n.pointer.split("/")[1]));
+      const changes: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(back)) {
+        if (same(current[key], value)) continue;
+        if (key in patch || (!(key in merged) && !defaulted.has(key))) changes[key] = value;
+      }
+      changes.last_updated = typeof patch.last_updated === "string" ? back.last_updated : new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+      if (notes.length) this.options.onNotes?.(route.operationId, s, this.h, objectName, notes);
+      if (hPatch && hPatchRoute?.request) return hPatch({ ...request, body: this.checkIn(hPatchRoute, changes) });
+      return put!({ ...request, body: this.checkIn(putRoute!, { ...current, ...changes }) });
+    };
+  }
+}
+
+function routeOf(version: ServedVersion, module: string, side: string, name: string): RouteInfo | undefined {
+  return routeById(version, `${module}${side === "SENDER" ? "Sender" : "Receiver"}${name[0]!.toUpperCase()}${name.slice(1)}`);
+}
