@@ -55,6 +55,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       publicUrl,
       roles: [CPO],
       store: cpoStore,
+      // Handlers written against 2.2.1, served in every version: 2.1.1 and 2.3.0 peers go through the converters.
+      versions: ["2.1.1", "2.2.1", "2.3.0"],
       docs: { document: openapi.documents.cpo },
       handlers: {
         ...storeHandlers(cpoStore, { roles: [CPO] }),
@@ -83,7 +85,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       handlers: storeHandlers(emspStore, { roles: [EMSP], onCommandResult: (result) => resolveResult(result) }),
     }),
   );
-  step(1, "Two OCPI 2.2.1 nodes are up");
+  step(1, "A CPO serving OCPI 2.1.1, 2.2.1 and 2.3.0 (from 2.2.1 handlers) and a 2.2.1 eMSP are up");
   log(`      CPO  ${cpo.server.versionsUrl}   docs ${cpo.url}/ocpi/docs`);
   log(`      eMSP ${emsp.server.versionsUrl}   docs ${emsp.url}/ocpi/docs`);
   log(`      data ${options.dataDir}`);
@@ -109,10 +111,10 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     log(`      eMSP -> CPO  POST /credentials with Token A; the CPO fetched the eMSP's versions, then answered with Token C`);
   }
-  log(`      agreed on OCPI ${party.version}; the CPO offers ${party.endpoints.length} endpoints: ${party.endpoints.map((e) => `${e.identifier}/${e.role.toLowerCase()}`).join(", ")}`);
-  const cpoApi = emsp.server.credentials.clientFor(party);
+  log(`      agreed on OCPI ${party.version}; the CPO offers ${party.endpoints.length} endpoints: ${party.endpoints.map((e) => `${e.identifier}${e.role ? `/${e.role.toLowerCase()}` : ""}`).join(", ")}`);
+  const cpoApi = emsp.server.credentials.clientFor(party, "2.2.1");
   const emspParty = (await cpoStore.listParties()).find((p) => p.status === "registered" && p.roles.some((r) => r.party_id === EMSP.party_id))!;
-  const emspApi = cpo.server.credentials.clientFor(emspParty);
+  const emspApi = cpo.server.credentials.clientFor(emspParty, "2.2.1");
 
   // -- Pull ------------------------------------------------------------------------------------------------------
   step(3, "The eMSP pulls every location and tariff, page by page");

@@ -28,7 +28,7 @@ async function pair() {
   const { token } = await cpo.server.credentials.createRegistrationToken();
   const cpoParty = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
   const [emspParty] = (await cpo.store.listParties()).filter((p) => p.status === "registered");
-  return { cpo, emsp, cpoParty, emspParty: emspParty!, emspClient: emsp.server.credentials.clientFor(cpoParty), cpoClient: cpo.server.credentials.clientFor(emspParty!) };
+  return { cpo, emsp, cpoParty, emspParty: emspParty!, emspClient: emsp.server.credentials.clientFor(cpoParty, "2.2.1"), cpoClient: cpo.server.credentials.clientFor(emspParty!, "2.2.1") };
 }
 
 const location = (id = "LOC1", over: Partial<T.Location> = {}): T.Location => ({ ...sample<T.Location>("2.2.1", "Location"), country_code: CPO_ROLE.country_code, party_id: CPO_ROLE.party_id, id, ...over });
@@ -58,7 +58,7 @@ describe("credentials handshake", () => {
     expect(rotated.incomingToken).not.toBe(cpoParty.incomingToken);
     const old = await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`, { token: cpoParty.outgoingToken! });
     expect(old.status).toBe(401);
-    await emsp.server.credentials.clientFor(rotated).locations.sender.list();
+    await emsp.server.credentials.clientFor(rotated, "2.2.1").locations.sender.list();
 
     await emsp.server.credentials.unregisterFrom(rotated);
     const after = await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`, { token: rotated.outgoingToken! });
@@ -192,7 +192,7 @@ describe("envelope on every response", () => {
     const emsp = await node(EMSP_ROLE);
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
-    const client = emsp.server.credentials.clientFor(party);
+    const client = emsp.server.credentials.clientFor(party, "2.2.1");
     // Only the modules given handlers are listed (and routed), besides credentials.
     expect(party.endpoints.map((e) => `${e.identifier}:${e.role}`)).toEqual(["credentials:SENDER", "locations:SENDER"]);
     const tariffs = await fetch(`${cpo.url}/ocpi/2.2.1/tariffs/sender`, { headers: { Authorization: `Token ${base64Encode(party.outgoingToken!)}` } });
@@ -284,7 +284,7 @@ describe("charging profiles", () => {
     const cpo = await node(CPO_ROLE);
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
-    const client = emsp.server.credentials.clientFor(party);
+    const client = emsp.server.credentials.clientFor(party, "2.2.1");
     const get = await client.chargingprofiles.receiver.getActiveProfile({ session_id: "S1", duration: 900, response_url: emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", "p1") });
     const set = await client.chargingprofiles.receiver.setProfile({ session_id: "S1", body: { charging_profile: { charging_rate_unit: "A" }, response_url: emsp.server.responseUrl("chargingprofilesSenderPostSetProfileResult", "p2") } });
     const clear = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", "p3") });
@@ -323,7 +323,7 @@ describe("commands", () => {
     const cpo = await node(CPO_ROLE);
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emspBase.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
-    const client = emspBase.server.credentials.clientFor(party);
+    const client = emspBase.server.credentials.clientFor(party, "2.2.1");
     await client.commands.receiver.stopSession({ body: { response_url: emspBase.server.responseUrl("commandsSenderPostResult", "r"), session_id: "S1" } });
     await cpo.server.idle();
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "result-sent", attempts: 3 }));

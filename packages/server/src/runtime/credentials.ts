@@ -60,12 +60,15 @@ export class CredentialsService {
     return { partyId: party.id, token: party.incomingToken };
   }
 
-  /** A client of a registered peer, using the token and endpoints it gave us. */
-  clientFor(party: PartyRecord): OcpiClient {
+  /**
+   * A client of a registered peer, using the token, version and endpoints it gave us. With `version`, typed for it
+   * (and an Error if the peer talks another one).
+   */
+  clientFor<V extends ClientVersion = ClientVersion>(party: PartyRecord, version?: V): OcpiClient<V> {
     if (party.status !== "registered" || !party.outgoingToken || !party.versionsUrl || !party.version) {
       throw new Error(`party ${party.id} is not registered`);
     }
-    const version = party.version as ClientVersion;
+    if (version !== undefined && party.version !== version) throw new Error(`party ${party.id} talks OCPI ${party.version}, not ${version}`);
     const us = this.options.roles[0];
     return OcpiClient.restore(
       {
@@ -74,8 +77,8 @@ export class CredentialsService {
         ...(us ? { party: { country_code: us.country_code, party_id: us.party_id } } : {}),
         ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
       },
-      { version, endpoints: party.endpoints },
-    );
+      { version: party.version as V, endpoints: party.endpoints },
+    ) as OcpiClient<V>;
   }
 
   /** Answers a credentials request made in `version`, in that version. */

@@ -1,0 +1,305 @@
+// Several versions at once, over real HTTP on 127.0.0.1: a CPO whose handlers are written against 2.2.1 serves
+// 2.1.1, 2.2.1 and 2.3.0; eMSPs that talk only 2.1.1 or only 2.3.0 register with it and use it.
+import { afterEach, describe, expect, it } from "vitest";
+import { OcpiClient, type ClientVersion } from "@ocpi-sdk/client";
+import { base64Encode } from "@ocpi-sdk/protocol";
+import type * as V211 from "@ocpi-sdk/types/2.1.1";
+import type * as T from "@ocpi-sdk/types/2.2.1";
+import { validators as v211 } from "@ocpi-sdk/validators/2.1.1";
+import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
+import { sample } from "../../client/src/testing/fixtures.js";
+import { errorOf } from "../../client/src/testing/errors.js";
+import { received, saveObject } from "./handlers/store-handlers.js";
+import type { ServedVersion } from "./runtime/versions.js";
+import { CPO_ROLE, EMSP_ROLE, startNode, type TestNode } from "./testing/nodes.js";
+
+const ALL: ServedVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
+const nodes: TestNode[] = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.close()));
+});
+
+interface Wire {
+  url: string;
+  method: string;
+  authorization: string | null;
+}
+
+/** A node that records the requests it sends. */
+async function node(role: T.CredentialsRole, versions: ServedVersion[]) {
+  const sent: Wire[] = [];
+  const n = await startNode(role, {
+    server: {
+      versions,
+      fetch: (request) => {
+        sent.push({ url: request.url, method: request.method, authorization: request.headers.get("Authorization") });
+        return fetch(request);
+      },
+    },
+  });
+  nodes.push(n);
+  return Object.assign(n, { sent });
+}
+
+/** A CPO's Location with one EVSE. */
+const location = (id: string, over: Partial<T.Location> = {}): T.Location => ({
+  ...sample<T.Location>("2.2.1", "Location"),
+  evses: [{ ...sample<T.EVSE>("2.2.1", "EVSE"), uid: `${id}-E1` }],
+  country_code: CPO_ROLE.country_code,
+  party_id: CPO_ROLE.party_id,
+  id,
+  ...over,
+});
+
+/** A CPO serving all three versions, and an eMSP talking only `version`, registered with it by the eMSP. */
+async function pair<V extends ServedVersion>(version: V) {
+  const cpo = await node(CPO_ROLE, ALL);
+  const emsp = await node(EMSP_ROLE, [version]);
+  const { token } = await cpo.server.credentials.createRegistrationToken();
+  const cpoParty = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
+  const emspParty = (await cpo.store.listParties()).find((p) => p.status === "registered")!;
+  return { cpo, emsp, cpoParty, emspParty, emspClient: emsp.server.credentials.clientFor(cpoParty, version), cpoClient: cpo.server.credentials.clientFor(emspParty, version) };
+}
+
+async function get(url: string, token: string) {
+  const response = await fetch(url, { headers: { Authorization: `Token ${base64Encode(token)}` } });
+  return { status: response.status, body: (await response.json()) as { status_code: number; status_message?: string; data?: unknown } };
+}
+
+describe("versions and version details", () => {
+  it("lists every served version, and each version's own endpoints", async () => {
+    const cpo = await node(CPO_ROLE, ALL);
+    const { token } = await cpo.server.credentials.createRegistrationToken();
+    const base = `${cpo.url}/ocpi`;
+    expect((await get(`${base}/versions`, token)).body.data).toEqual(ALL.map((v) => ({ version: v, url: `${base}/${v}` })));
+
+    const details = async (v: string) => (await get(`${base}/${v}`, token)).body.data as { version: string; endpoints: { identifier: string; role?: string; url: string }[] };
+    const d211 = await details("2.1.1");
+    expect(d211.version).toBe("2.1.1");
+    // 2.1.1: one URL per module, no roles; a CPO offers its sender side of locations and its receiver side of tokens.
+    expect(d211.endpoints).toEqual(
+      expect.arrayContaining([
+        { identifier: "credentials", url: `${base}/2.1.1/credentials` },
+        { identifier: "locations", url: `${base}/2.1.1/locations/sender` },
+        { identifier: "tokens", url: `${base}/2.1.1/tokens/receiver` },
+        { identifier: "commands", url: `${base}/2.1.1/commands/receiver` },
+      ]),
+    );
+    expect(new Set(d211.endpoints.map((e) => e.identifier)).size).toBe(d211.endpoints.length);
+    expect(d211.endpoints.map((e) => e.identifier)).not.toContain("chargingprofiles");
+    expect(v211.VersionDetails.validate(d211, { strict: true }).ok).toBe(true);
+
+    const d230 = await details("2.3.0");
+    expect(d230.endpoints).toContainEqual({ identifier: "chargingprofiles", role: "RECEIVER", url: `${base}/2.3.0/chargingprofiles/receiver` });
+    expect(d230.endpoints).toContainEqual({ identifier: "locations", role: "SENDER", url: `${base}/2.3.0/locations/sender` });
+    expect(v230.VersionDetails.validate(d230, { strict: true }).ok).toBe(true);
+  });
+
+  it.each([
+    [undefined, "2.3.0"],
+    [["2.2.1", "2.1.1"], "2.2.1"],
+    [["2.1.1"], "2.1.1"],
+  ] as const)("a client allowed %j picks %s", async (versions, expected) => {
+    const cpo = await node(CPO_ROLE, ALL);
+    const { token } = await cpo.server.credentials.createRegistrationToken();
+    const client = await OcpiClient.connect({ versionsUrl: cpo.server.versionsUrl, token, ...(versions ? { versions: [...versions] as ClientVersion[] } : {}) });
+    expect(client.version).toBe(expected);
+    expect(client.endpoints.length).toBeGreaterThan(0);
+  });
+
+  it("serves a version only what converts to it: a 2.3.0-only module is not in 2.2.1", async () => {
+    const cpo = await node(CPO_ROLE, ALL);
+    const served = cpo.server.servedRoutes().map((r) => r.layoutPath);
+    expect(served).toContain("/2.1.1/tariffs/receiver/{country_code}/{party_id}/{tariff_id}");
+    expect(served.filter((p) => p === "/versions")).toHaveLength(1);
+    expect(served.some((p) => p.startsWith("/2.2.1/payments") || p.startsWith("/2.3.0/payments"))).toBe(false);
+  });
+});
+
+describe("a 2.1.1 eMSP", () => {
+  it("registers with 2.1.1 credentials and raw tokens, both ways", async () => {
+    const { cpo, emsp, cpoParty, emspParty, emspClient } = await pair("2.1.1");
+    expect(cpoParty).toMatchObject({ status: "registered", version: "2.1.1", roles: [expect.objectContaining({ role: "CPO", country_code: "NL", party_id: "CPO" })] });
+    // The 2.1.1 eMSP names no role: the CPO takes it for the role opposite to its own.
+    expect(emspParty).toMatchObject({ status: "registered", version: "2.1.1", roles: [{ role: "EMSP", country_code: "NL", party_id: "MSP", business_details: { name: "Test eMSP" } }] });
+    expect(emspClient.version).toBe("2.1.1");
+
+    // Every request in 2.1.1 carries the raw token, whichever side sends it.
+    const onWire = [...emsp.sent, ...cpo.sent].filter((w) => w.url.includes("/2.1.1"));
+    expect(onWire.length).toBeGreaterThan(2);
+    for (const w of onWire) expect(w.authorization).toMatch(/^Token [0-9a-f-]+$/);
+
+    // The credentials GET answers a 2.1.1 Credentials object.
+    const { data } = await emspClient.callOperation("credentialsSenderGet");
+    expect(data).toEqual({ token: cpoParty.outgoingToken, url: cpo.server.versionsUrl, business_details: { name: "Test CPO" }, party_id: "CPO", country_code: "NL" });
+    expect(v211.Credentials.validate(data, { strict: true }).ok).toBe(true);
+  });
+
+  it("reads 2.2.1 Locations and Sessions as valid 2.1.1 objects, the Session with its Location", async () => {
+    const { cpo, emspClient } = await pair("2.1.1");
+    await saveObject(cpo.store, "locations", "LOC1", location("LOC1"));
+    await saveObject(cpo.store, "locations", "LOC2", location("LOC2", { last_updated: "2024-02-01T00:00:00Z" }));
+    const session = { ...sample<T.Session>("2.2.1", "Session"), country_code: "NL", party_id: "CPO", id: "S1", location_id: "LOC1" };
+    session.evse_uid = location("LOC1").evses![0]!.uid;
+    session.connector_id = location("LOC1").evses![0]!.connectors[0]!.id;
+    // Sessions a CPO sends are kept under the eMSP they are for.
+    await cpo.store.putObject({ module: "sessions", country_code: "NL", party_id: "MSP", id: "S1", last_updated: session.last_updated, data: session });
+
+    const client = emspClient;
+    const locations = await client.locations.sender.all({}, { validation: "strict" }).toArray();
+    expect(locations.map((l) => l.id).sort()).toEqual(["LOC1", "LOC2"]);
+    for (const l of locations) expect(l).not.toHaveProperty("country_code");
+
+    const sessions = await client.sessions.sender.all({ date_from: "2000-01-01T00:00:00Z" }, { validation: "strict" }).toArray();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.location.id).toBe("LOC1");
+    expect(sessions[0]!.location.evses).toHaveLength(1);
+    expect(sessions[0]!.auth_id).toBe(session.cdr_token.contract_id);
+    expect(cpo.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "locationsSenderList", from: "2.2.1", to: "2.1.1", object: "Location" }));
+  });
+
+  it("pushes Tokens in 2.1.1 that the CPO keeps as 2.2.1 Tokens, owned by the path's party", async () => {
+    const { cpo, emspClient } = await pair("2.1.1");
+    const client = emspClient;
+    const token = { ...sample<V211.Token>("2.1.1", "Token"), uid: "TOKEN1" };
+    await client.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "TOKEN1", body: token });
+    const stored = await cpo.store.getObject<T.Token>({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "TOKEN1" });
+    expect(stored?.data).toMatchObject({ country_code: "NL", party_id: "MSP", uid: "TOKEN1", contract_id: token.auth_id });
+
+    // Read back in 2.1.1: the 2.1.1 object the eMSP sent.
+    const { data } = await client.tokens.receiver.get({ country_code: "NL", party_id: "MSP", token_uid: "TOKEN1" }, { validation: "strict" });
+    expect(data).toMatchObject({ uid: "TOKEN1", auth_id: token.auth_id, type: token.type, valid: token.valid, whitelist: token.whitelist });
+  });
+
+  it("gets a clear 2001 for an invalid 2.1.1 body, and nothing is stored", async () => {
+    const { cpo, emspClient } = await pair("2.1.1");
+    const client = emspClient;
+    const token = { ...sample<V211.Token>("2.1.1", "Token"), uid: "TOKEN1", whitelist: "SOMETIMES" };
+    const error = await errorOf(client.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "TOKEN1", body: token as never }, { validation: "off" }));
+    expect(error).toMatchObject({ httpStatus: 400, statusCode: 2001 });
+    expect(error.message).toContain("/whitelist: must be one of");
+    expect(await cpo.store.getObject({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "TOKEN1" })).toBeUndefined();
+  });
+
+  it("sends a command in 2.1.1; the CPO's 2.2.1 result comes back as a 2.1.1 CommandResponse, kept as a 2.2.1 CommandResult", async () => {
+    const { cpo, emsp, emspClient } = await pair("2.1.1");
+    const client = emspClient;
+    const responseUrl = emsp.server.responseUrl("commandsSenderPostResult", "cmd-211", "2.1.1");
+    expect(responseUrl).toBe(`${emsp.url}/ocpi/2.1.1/commands/sender/postResult/cmd-211`);
+    const token = { ...sample<V211.Token>("2.1.1", "Token"), uid: "TOKEN1" };
+    const { data } = await client.commands.receiver.startSession({ body: { response_url: responseUrl, token, location_id: "LOC1" } }, { validation: "strict" });
+    expect(data).toEqual({ result: "ACCEPTED" });
+    await cpo.server.idle();
+    expect(emsp.commandResults).toEqual([{ result: { result: "ACCEPTED" }, responseId: "cmd-211" }]);
+    expect(cpo.sent.filter((w) => w.url === responseUrl)).toHaveLength(1);
+  });
+});
+
+describe("the CPO pushing to a 2.1.1 eMSP whose handlers are 2.2.1", () => {
+  it("PATCHes an EVSE in 2.1.1 without losing what 2.1.1 cannot hold", async () => {
+    const { emsp, cpoClient } = await pair("2.1.1");
+    // What the eMSP holds already has 2.2.1-only fields (publish false, a parking restriction on the EVSE).
+    const held = location("LOC1", { publish: false });
+    held.evses![0]!.parking_restrictions = ["EV_ONLY"];
+    held.evses![0]!.status = "AVAILABLE";
+    await emsp.store.putObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1", last_updated: held.last_updated, data: held });
+
+    const client = cpoClient;
+    const uid = held.evses![0]!.uid;
+    await client.locations.receiver.patchEvse({ country_code: "NL", party_id: "CPO", location_id: "LOC1", evse_uid: uid, body: { status: "CHARGING", last_updated: "2024-06-01T10:00:00Z" } });
+
+    const stored = (await emsp.store.getObject<T.Location>({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" }))!.data;
+    expect(stored.evses![0]).toMatchObject({ status: "CHARGING", parking_restrictions: ["EV_ONLY"], last_updated: "2024-06-01T10:00:00Z" });
+    expect(stored.publish).toBe(false);
+    expect(stored.evses![0]!.connectors).toEqual(held.evses![0]!.connectors);
+  });
+
+  it("PATCHes a 2.1.1 Location field whose 2.2.1 name differs, and a 2.1.1 Tariff that 2.2.1 can only PUT", async () => {
+    const { emsp, cpoClient } = await pair("2.1.1");
+    const client = cpoClient;
+    const held = location("LOC1", { parking_type: "ON_STREET", publish: false });
+    await emsp.store.putObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1", last_updated: held.last_updated, data: held });
+    await client.locations.receiver.patch({ country_code: "NL", party_id: "CPO", location_id: "LOC1", body: { type: "PARKING_GARAGE" } });
+    const loc = (await emsp.store.getObject<T.Location>({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" }))!.data;
+    expect(loc).toMatchObject({ parking_type: "PARKING_GARAGE", publish: false, address: held.address, time_zone: held.time_zone });
+    expect(loc.last_updated).not.toBe(held.last_updated);
+
+    const tariff = { ...sample<V211.Tariff>("2.1.1", "Tariff"), id: "T1" };
+    await client.tariffs.receiver.put({ country_code: "NL", party_id: "CPO", tariff_id: "T1", body: tariff });
+    await client.tariffs.receiver.patch({ country_code: "NL", party_id: "CPO", tariff_id: "T1", body: { currency: "USD", last_updated: "2024-07-01T00:00:00Z" } });
+    const stored = (await emsp.store.getObject<T.Tariff>({ module: received("tariffs"), country_code: "NL", party_id: "CPO", id: "T1" }))!.data;
+    expect(stored).toMatchObject({ id: "T1", currency: "USD", country_code: "NL", party_id: "CPO", last_updated: "2024-07-01T00:00:00Z" });
+    expect(stored.elements).toHaveLength(tariff.elements.length);
+  });
+
+  it("answers a PATCH of an unknown object with 404, and a PATCH that breaks the object with 2001, storing nothing", async () => {
+    const { emsp, cpoClient } = await pair("2.1.1");
+    const client = cpoClient;
+    const missing = await errorOf(client.locations.receiver.patch({ country_code: "NL", party_id: "CPO", location_id: "NOPE", body: { name: "x" } }));
+    expect(missing).toMatchObject({ httpStatus: 404, statusCode: 2003 });
+
+    const held = location("LOC1");
+    await emsp.store.putObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1", last_updated: held.last_updated, data: held });
+    const bad = await errorOf(client.locations.receiver.patch({ country_code: "NL", party_id: "CPO", location_id: "LOC1", body: { postal_code: "x".repeat(20) } }, { validation: "off" }));
+    expect(bad).toMatchObject({ httpStatus: 400, statusCode: 2001 });
+    expect(bad.message).toContain("/postal_code: must be at most 10 characters long");
+    expect((await emsp.store.getObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" }))!.data).toEqual(held);
+  });
+});
+
+describe("a 2.3.0 eMSP", () => {
+  it("registers in 2.3.0, reads valid 2.3.0 Locations, pushes Tokens and sends commands", async () => {
+    const { cpo, emsp, cpoParty, emspParty, emspClient } = await pair("2.3.0");
+    expect(cpoParty.version).toBe("2.3.0");
+    expect(emspParty).toMatchObject({ version: "2.3.0", roles: [expect.objectContaining({ role: "EMSP", party_id: "MSP" })] });
+    expect(emsp.sent.filter((w) => w.url.includes("/2.3.0/")).every((w) => w.authorization !== `Token ${cpoParty.outgoingToken}`)).toBe(true);
+
+    await saveObject(cpo.store, "locations", "LOC1", location("LOC1"));
+    const client = emspClient;
+    const [loc] = await client.locations.sender.all({}, { validation: "strict" }).toArray();
+    expect(loc).toMatchObject({ id: "LOC1", country_code: "NL", party_id: "CPO" });
+
+    const token = { ...sample<T.Token>("2.3.0", "Token"), country_code: "NL", party_id: "MSP", uid: "T230" };
+    await client.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "T230", body: token as never });
+    expect(await cpo.store.getObject({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "T230" })).toBeDefined();
+
+    const responseUrl = emsp.server.responseUrl("commandsSenderPostResult", "cmd-230", "2.3.0");
+    const { data } = await client.commands.receiver.stopSession({ body: { response_url: responseUrl, session_id: "S1" } });
+    expect(data.result).toBe("ACCEPTED");
+    await cpo.server.idle();
+    expect(emsp.commandResults).toEqual([{ result: { result: "ACCEPTED" }, responseId: "cmd-230" }]);
+
+    // Charging profiles are the same objects in 2.2.1 and 2.3.0: passed through.
+    const profile = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", "p", "2.3.0") });
+    expect(profile.data.result).toBe("ACCEPTED");
+  });
+});
+
+describe("a 2.1.1 CPO pushing to an eMSP whose handlers are 2.2.1", () => {
+  it("PUTs a Session and POSTs a CDR in 2.1.1; the eMSP keeps them as 2.2.1 objects with their token and owner", async () => {
+    const cpo = await node(CPO_ROLE, ["2.1.1"]);
+    const emsp = await node(EMSP_ROLE, ALL);
+    const { token } = await emsp.server.credentials.createRegistrationToken();
+    const emspParty = await cpo.server.credentials.registerWith({ versionsUrl: emsp.server.versionsUrl, token });
+    expect(emspParty.version).toBe("2.1.1");
+    const client = cpo.server.credentials.clientFor(emspParty, "2.1.1");
+
+    const session = { ...sample<V211.Session>("2.1.1", "Session"), id: "S211" };
+    await client.sessions.receiver.put({ country_code: "NL", party_id: "CPO", session_id: "S211", body: session });
+    const stored = (await emsp.store.getObject<T.Session>({ module: received("sessions"), country_code: "NL", party_id: "CPO", id: "S211" }))!.data;
+    expect(stored).toMatchObject({ id: "S211", country_code: "NL", party_id: "CPO", cdr_token: { uid: session.auth_id, contract_id: session.auth_id, type: "RFID", country_code: "NL", party_id: "MSP" } });
+    expect(emsp.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "sessionsReceiverPut", from: "2.1.1", to: "2.2.1", object: "Session" }));
+
+    // A PATCH of a 2.1.1 Session goes through the SessionPatch converter, last_updated filled in.
+    await client.sessions.receiver.patch({ country_code: "NL", party_id: "CPO", session_id: "S211", body: { status: "COMPLETED" } });
+    const patched = (await emsp.store.getObject<T.Session>({ module: received("sessions"), country_code: "NL", party_id: "CPO", id: "S211" }))!.data;
+    expect(patched.status).toBe("COMPLETED");
+    expect(patched.kwh).toBe(stored.kwh);
+
+    const cdr = { ...sample<V211.CDR>("2.1.1", "CDR"), id: "CDR211" };
+    const posted = await client.cdrs.receiver.post({ body: cdr });
+    expect(posted.headers.get("Location")).toBe(`${emsp.url}/ocpi/2.1.1/cdrs/receiver/CDR211`);
+    const kept = (await emsp.store.getObject<T.CDR>({ module: received("cdrs"), country_code: "NL", party_id: "CPO", id: "CDR211" }))!.data;
+    expect(kept).toMatchObject({ id: "CDR211", country_code: "NL", party_id: "CPO", cdr_token: { contract_id: cdr.auth_id } });
+  });
+});
