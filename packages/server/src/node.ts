@@ -1,8 +1,9 @@
 /** Node adapter: serves an OCPI server over HTTP with @hono/node-server (the rest of the package runs anywhere). */
 import { serve, type ServerType } from "@hono/node-server";
 import type { OcpiServer } from "./runtime/server.js";
+import type { ServedVersion } from "./runtime/versions.js";
 
-export interface Listening<S extends OcpiServer> {
+export interface Listening<S extends OcpiServer<ServedVersion>> {
   server: S;
   /** `http://host:port` */
   url: string;
@@ -14,7 +15,7 @@ export interface Listening<S extends OcpiServer> {
  * Listens on a port (0: any free one) and builds the server once its public URL is known, since an OCPI server
  * publishes absolute URLs (versions, endpoints, pagination links, response_urls).
  */
-export async function listen<S extends OcpiServer>(
+export async function listen<S extends OcpiServer<ServedVersion>>(
   build: (publicUrl: string) => S,
   { port = 0, hostname = "127.0.0.1", publicUrl }: { port?: number; hostname?: string; publicUrl?: string } = {},
 ): Promise<Listening<S>> {

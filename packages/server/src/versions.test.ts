@@ -6,15 +6,22 @@ import { base64Encode } from "@ocpi-sdk/protocol";
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as T from "@ocpi-sdk/types/2.2.1";
 import { validators as v211 } from "@ocpi-sdk/validators/2.1.1";
+import { validators as v221 } from "@ocpi-sdk/validators/2.2.1";
 import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
 import { sample } from "../../client/src/testing/fixtures.js";
 import { errorOf } from "../../client/src/testing/errors.js";
-import { received, saveObject } from "./handlers/store-handlers.js";
+import type * as V230 from "@ocpi-sdk/types/2.3.0";
+import { received, saveObject, storeHandlers } from "./handlers/store-handlers.js";
+import { listen } from "./node.js";
+import { OcpiHttpError } from "./runtime/errors.js";
+import { createOcpiServer } from "./runtime/server.js";
+import { MemoryStore } from "./store/memory.js";
+import type { HandlersOf } from "./runtime/versions.js";
 import type { ServedVersion } from "./runtime/versions.js";
 import { CPO_ROLE, EMSP_ROLE, startNode, type TestNode } from "./testing/nodes.js";
 
 const ALL: ServedVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
-const nodes: TestNode[] = [];
+const nodes: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
 });
@@ -116,6 +123,19 @@ describe("versions and version details", () => {
   });
 });
 
+describe("our credentials in each version", () => {
+  it.each([
+    ["2.1.1", v211.Credentials, { business_details: { name: "Test CPO" }, party_id: "CPO", country_code: "NL" }],
+    ["2.2.1", v221.Credentials, { roles: [CPO_ROLE] }],
+    ["2.3.0", v230.Credentials, { roles: [CPO_ROLE] }],
+  ] as const)("%s: a valid Credentials object of that version", async (version, validator, expected) => {
+    const cpo = await node(CPO_ROLE, ALL);
+    const credentials = cpo.server.credentials.ours("tok-1", version);
+    expect(validator.validate(credentials, { strict: true }).ok).toBe(true);
+    expect(credentials).toEqual({ token: "tok-1", url: cpo.server.versionsUrl, ...expected });
+  });
+});
+
 describe("a 2.1.1 eMSP", () => {
   it("registers with 2.1.1 credentials and raw tokens, both ways", async () => {
     const { cpo, emsp, cpoParty, emspParty, emspClient } = await pair("2.1.1");
@@ -156,6 +176,26 @@ describe("a 2.1.1 eMSP", () => {
     expect(sessions[0]!.location.evses).toHaveLength(1);
     expect(sessions[0]!.auth_id).toBe(session.cdr_token.contract_id);
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "locationsSenderList", from: "2.2.1", to: "2.1.1", object: "Location" }));
+  });
+
+  it("gets 404 for an EVSE 2.1.1 cannot describe, and 3000 naming what is missing for a Session without its Location", async () => {
+    const { cpo, emspClient } = await pair("2.1.1");
+    const gbt = location("LOC1");
+    gbt.evses![0]!.connectors = gbt.evses![0]!.connectors.map((c) => ({ ...c, standard: "GBT_DC" }));
+    await saveObject(cpo.store, "locations", "LOC1", gbt);
+    const client = emspClient;
+    const evse = await errorOf(client.locations.sender.getEvse({ location_id: "LOC1", evse_uid: "LOC1-E1" }));
+    expect(evse).toMatchObject({ httpStatus: 404, statusMessage: "this object cannot be given in OCPI 2.1.1" });
+    // The Location itself is still given, without the EVSE 2.1.1 has no connector standard for.
+    const { data } = await client.locations.sender.get({ location_id: "LOC1" }, { validation: "strict" });
+    expect(data.evses ?? []).toEqual([]);
+
+    const session = { ...sample<T.Session>("2.2.1", "Session"), country_code: "NL", party_id: "CPO", id: "S9", location_id: "GONE" };
+    await cpo.store.putObject({ module: "sessions", country_code: "NL", party_id: "MSP", id: "S9", last_updated: session.last_updated, data: session });
+    const error = await errorOf(client.sessions.sender.list({ date_from: "2000-01-01T00:00:00Z" }));
+    expect(error).toMatchObject({ httpStatus: 500, statusCode: 3000 });
+    expect(error.statusMessage).toBe("sessionsSenderList: a Session cannot be given in OCPI 2.1.1: converting a Session from 2.2.1 to 2.1.1 needs context.location");
+    expect(cpo.events).toContainEqual(expect.objectContaining({ type: "error", operationId: "sessionsSenderList" }));
   });
 
   it("pushes Tokens in 2.1.1 that the CPO keeps as 2.2.1 Tokens, owned by the path's party", async () => {
@@ -301,5 +341,73 @@ describe("a 2.1.1 CPO pushing to an eMSP whose handlers are 2.2.1", () => {
     expect(posted.headers.get("Location")).toBe(`${emsp.url}/ocpi/2.1.1/cdrs/receiver/CDR211`);
     const kept = (await emsp.store.getObject<T.CDR>({ module: received("cdrs"), country_code: "NL", party_id: "CPO", id: "CDR211" }))!.data;
     expect(kept).toMatchObject({ id: "CDR211", country_code: "NL", party_id: "CPO", cdr_token: { contract_id: cdr.auth_id } });
+  });
+});
+
+describe("handlers of another version, and native handlers of one version", () => {
+  /** A 2.3.0 PTP-and-CPO's locations and terminals, kept in arrays. */
+  function handlers230(): HandlersOf<"2.3.0"> {
+    const location = { ...sample<V230.Location>("2.3.0", "Location"), country_code: "NL", party_id: "CPO", id: "LOC230" };
+    const terminals = [{ ...sample<V230.Terminal>("2.3.0", "Terminal"), terminal_id: "TERM1" }];
+    const one = <T>(found: T | undefined) => {
+      if (found === undefined) throw OcpiHttpError.notFound("unknown");
+      return found;
+    };
+    return {
+      locations: {
+        sender: {
+          list: async ({ page }) => ({ items: [location].slice(page.offset, page.offset + page.limit), total: 1 }),
+          get: async ({ params }) => one(params.location_id === location.id ? location : undefined),
+          getEvse: async ({ params }) => one(location.evses?.find((e) => e.uid === params.evse_uid)),
+          getConnector: async ({ params }) => one(location.evses?.find((e) => e.uid === params.evse_uid)?.connectors.find((c) => c.id === params.connector_id)),
+        },
+      },
+      payments: {
+        sender: {
+          listTerminals: async ({ page }) => ({ items: terminals.slice(page.offset, page.offset + page.limit), total: terminals.length }),
+          getTerminal: async ({ params }) => one(terminals.find((t) => t.terminal_id === params.terminal_id)),
+          activateTerminal: async ({ body }) => void terminals.push(body),
+          deactivateTerminal: async () => {},
+          putTerminal: async ({ body }) => void terminals.push(body),
+          patchTerminal: async () => {},
+          listFinancialAdviceConfirmations: async () => ({ items: [], total: 0 }),
+          getFinancialAdviceConfirmation: async () => one(undefined),
+        },
+      },
+    };
+  }
+
+  async function serve<H extends ServedVersion>(options: { handlersVersion?: H; handlers: HandlersOf<H>; versionHandlers?: Parameters<typeof createOcpiServer>[0]["versionHandlers"] }) {
+    const store = await MemoryStore.open();
+    const now = new Date().toISOString();
+    await store.putParty({ id: "emsp", incomingToken: "token-c", incomingTokenKind: "C", endpoints: [], roles: [{ ...EMSP_ROLE }], status: "registered", createdAt: now, updatedAt: now });
+    const node = await listen((publicUrl) => createOcpiServer<H>({ publicUrl, roles: [CPO_ROLE], store, versions: ALL, ...options }));
+    nodes.push(node);
+    return node;
+  }
+
+  it("serves 2.3.0 handlers as 2.1.1 and 2.2.1 too, and 2.3.0-only modules in 2.3.0 only", async () => {
+    const { server } = await serve({ handlersVersion: "2.3.0", handlers: handlers230() });
+    for (const version of ["2.1.1", "2.2.1", "2.3.0"] as const) {
+      const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, token: "token-c", versions: [version] });
+      const [location] = await client.callOperation("locationsSenderList", {}, { validation: "strict" }).then((r) => r.data as { id: string }[]);
+      expect(location?.id, version).toBe("LOC230");
+      expect(client.endpoints.some((e) => e.identifier === "payments"), version).toBe(version === "2.3.0");
+    }
+    const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, token: "token-c", versions: ["2.3.0"] });
+    const terminals = await client.payments.sender.listTerminals({}, { validation: "strict" });
+    expect(terminals.data.map((t) => t.terminal_id)).toEqual(["TERM1"]);
+  });
+
+  it("adds native handlers of one version beside converted ones: 2.3.0 payments next to 2.2.1 store handlers", async () => {
+    const store = await MemoryStore.open();
+    const { server } = await serve({ handlers: storeHandlers(store, { roles: [CPO_ROLE] }), versionHandlers: { "2.3.0": { payments: handlers230().payments! } } });
+    const routes = server.servedRoutes().map((r) => r.operationId + "@" + r.layoutPath.split("/")[1]);
+    expect(routes).toContain("paymentsSenderListTerminals@2.3.0");
+    expect(routes).toContain("locationsSenderList@2.1.1");
+    const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, token: "token-c" });
+    expect(client.version).toBe("2.3.0");
+    if (client.version !== "2.3.0") return;
+    expect((await client.payments.sender.getTerminal({ terminal_id: "TERM1" })).data.terminal_id).toBe("TERM1");
   });
 });
