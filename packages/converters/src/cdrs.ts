@@ -36,14 +36,15 @@ import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
 import {
+  asciiId,
   chain,
+  cloneJson,
   CONNECTOR_TYPES_211,
   CONNECTOR_TYPES_221,
   coordinateDown,
   dropPresent,
   dropShadowed,
   fitAscii,
-  asciiId,
   memberOf,
   nested,
   refuseLonger,
@@ -121,7 +122,7 @@ export interface CdrV230ToV211Context {
 
 export function cdrV211ToV221(cdr: V211.CDR, context: CdrV211ToV221Context): Conversion<V221.CDR> {
   const notes = new Notes();
-  const { tariffs, ...rest } = structuredClone(cdr);
+  const { tariffs, ...rest } = cloneJson(cdr);
   const value = cdrUp(rest, context, notes);
   return done(withTariffs(value, tariffs, context.tariff, notes), notes);
 }
@@ -129,21 +130,21 @@ export function cdrV211ToV221(cdr: V211.CDR, context: CdrV211ToV221Context): Con
 /** @throws RangeError when the CDR id is longer than 2.1.1's 36 characters (a long credit CDR id). */
 export function cdrV221ToV211(cdr: V221.CDR, context: CdrV221ToV211Context): Conversion<V211.CDR> {
   const notes = new Notes();
-  const { tariffs, ...rest } = structuredClone(cdr);
+  const { tariffs, ...rest } = cloneJson(cdr);
   const value = cdrDown(rest, context.location, notes, true);
   return done(withTariffs(value, tariffs, context.tariff, notes), notes);
 }
 
 export function cdrV221ToV230(cdr: V221.CDR, context: CdrV221ToV230Context = {}): Conversion<V230.CDR> {
   const notes = new Notes();
-  const { tariffs, ...rest } = structuredClone(cdr);
+  const { tariffs, ...rest } = cloneJson(cdr);
   const value = cdrTo230(rest, notes);
   return done(withTariffs(value, tariffs, context.tariff, notes), notes);
 }
 
 export function cdrV230ToV221(cdr: V230.CDR, context: CdrV230ToV221Context = {}): Conversion<V221.CDR> {
   const notes = new Notes();
-  const { tariffs, ...rest } = structuredClone(cdr);
+  const { tariffs, ...rest } = cloneJson(cdr);
   const value = cdrFrom230(rest, context.connector_standard, notes);
   return done(withTariffs(value, tariffs, context.tariff, notes), notes);
 }
@@ -154,7 +155,7 @@ export function cdrV211ToV230(cdr: V211.CDR, context: CdrV211ToV230Context): Con
   const { tariff, ...stepContext } = context;
   const chained = chain(cdrV211ToV221(rest, stepContext), (c) => cdrV221ToV230(c), { toSource: pointerFrom221To211 });
   const notes = new Notes("", chained.notes);
-  return done(withTariffs(chained.value, structuredClone(tariffs), tariff, notes), notes);
+  return done(withTariffs(chained.value, cloneJson(tariffs), tariff, notes), notes);
 }
 
 /** 2.3.0 → 2.2.1 → 2.1.1; the tariffs are converted by the context's function in one go. */
@@ -166,12 +167,12 @@ export function cdrV230ToV211(cdr: V230.CDR, context: CdrV230ToV211Context): Con
     cdrV230ToV221(rest),
     (c) => {
       const notes = new Notes();
-      return done(cdrDown(structuredClone(c), context.location, notes, standardKept), notes);
+      return done(cdrDown(cloneJson(c), context.location, notes, standardKept), notes);
     },
     { toSource: pointerFrom221To230 },
   );
   const notes = new Notes("", chained.notes);
-  return done(withTariffs(chained.value, structuredClone(tariffs), context.tariff, notes), notes);
+  return done(withTariffs(chained.value, cloneJson(tariffs), context.tariff, notes), notes);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -398,7 +399,7 @@ function locationOfCdrDown(
     ...custom
   } = cdrLocation;
   dropPresent(custom, n, "2.1.1 Locations have no such field");
-  const location = structuredClone(given);
+  const location = cloneJson(given);
   location.id = id;
   if (name === undefined) delete location.name;
   else location.name = fitAscii(name, 255, "name", n, SPELLED_ASCII_TERSE);
@@ -551,7 +552,7 @@ export function ownerDown(owner: Partial<Owner>, notes: Notes): void {
 /** `auth_id` becomes the CdrToken's `contract_id`; the rest of the token comes from the context. @internal */
 export function cdrTokenUp(authId: string, token: CdrTokenContext, notes: Notes): V221.CdrToken {
   notes.changed("auth_id", "carried as cdr_token.contract_id");
-  const { contract_id: _ignored, ...given } = structuredClone(token) as CdrTokenContext & { contract_id?: string };
+  const { contract_id: _ignored, ...given } = cloneJson(token) as CdrTokenContext & { contract_id?: string };
   const result = notes.at("cdr_token");
   for (const field of Object.keys(given)) {
     result.defaulted(field, "2.1.1 names the Token only by auth_id: from the cdr_token context");

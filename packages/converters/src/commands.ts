@@ -23,7 +23,7 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
-import { chain, nested, refuseLonger, unchanged } from "./shared.js";
+import { chain, cloneJson, nested, refuseLonger, unchanged } from "./shared.js";
 import { tokenV211ToV221, tokenV221ToV211, tokenV221ToV230, tokenV230ToV221 } from "./tokens.js";
 
 /** Seconds a 2.2.1 CommandResponse made from a 2.1.1 one gives the eMSP to wait for the result, unless told. */
@@ -56,7 +56,7 @@ export function startSessionV211ToV221(
   context: CommandV211Context,
 ): Conversion<V221.StartSession> {
   const notes = new Notes();
-  const { token, location_id, evse_uid, ...rest } = structuredClone(command);
+  const { token, location_id, evse_uid, ...rest } = cloneJson(command);
   const value: V221.StartSession = {
     ...rest,
     token: nested(notes, "/token", tokenV211ToV221(token, context)),
@@ -68,7 +68,7 @@ export function startSessionV211ToV221(
 
 export function startSessionV221ToV211(command: V221.StartSession): Conversion<V211.StartSession> {
   const notes = new Notes();
-  const { token, connector_id, authorization_reference, ...rest } = structuredClone(command);
+  const { token, connector_id, authorization_reference, ...rest } = cloneJson(command);
   if (connector_id !== undefined) notes.dropped("connector_id", "2.1.1 starts a session on an EVSE, not a connector");
   if (authorization_reference !== undefined) {
     notes.dropped("authorization_reference", "2.1.1 has no authorization reference");
@@ -78,13 +78,13 @@ export function startSessionV221ToV211(command: V221.StartSession): Conversion<V
 
 export function startSessionV221ToV230(command: V221.StartSession): Conversion<V230.StartSession> {
   const notes = new Notes();
-  const copy = structuredClone(command);
+  const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV221ToV230(copy.token)) }, notes);
 }
 
 export function startSessionV230ToV221(command: V230.StartSession): Conversion<V221.StartSession> {
   const notes = new Notes();
-  const copy = structuredClone(command);
+  const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV230ToV221(copy.token)) }, notes);
 }
 
@@ -134,7 +134,7 @@ export function reserveNowV211ToV221(
   context: CommandV211Context,
 ): Conversion<V221.ReserveNow> {
   const notes = new Notes();
-  const { token, reservation_id, location_id, evse_uid, ...rest } = structuredClone(command);
+  const { token, reservation_id, location_id, evse_uid, ...rest } = cloneJson(command);
   notes.changed("reservation_id", "integer written as a string");
   const value: V221.ReserveNow = {
     ...rest,
@@ -156,7 +156,7 @@ export function reserveNowV221ToV211(
   context: ReserveNowV221ToV211Context = {},
 ): Conversion<V211.ReserveNow> {
   const notes = new Notes();
-  const { token, reservation_id, authorization_reference, ...rest } = structuredClone(command);
+  const { token, reservation_id, authorization_reference, ...rest } = cloneJson(command);
   if (authorization_reference !== undefined) {
     notes.dropped("authorization_reference", "2.1.1 has no authorization reference");
   }
@@ -170,13 +170,13 @@ export function reserveNowV221ToV211(
 
 export function reserveNowV221ToV230(command: V221.ReserveNow): Conversion<V230.ReserveNow> {
   const notes = new Notes();
-  const copy = structuredClone(command);
+  const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV221ToV230(copy.token)) }, notes);
 }
 
 export function reserveNowV230ToV221(command: V230.ReserveNow): Conversion<V221.ReserveNow> {
   const notes = new Notes();
-  const copy = structuredClone(command);
+  const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV230ToV221(copy.token)) }, notes);
 }
 
@@ -215,7 +215,7 @@ function reservationIdDown(id: string, given: number | undefined, notes: Notes):
 // UnlockConnector (the same fields; 2.1.1 ids may be longer)
 
 export function unlockConnectorV211ToV221(command: V211.UnlockConnector): Conversion<V221.UnlockConnector> {
-  const copy = structuredClone(command);
+  const copy = cloneJson(command);
   fitId(copy.location_id, "location_id");
   fitId(copy.evse_uid, "evse_uid");
   return done(copy, new Notes());
@@ -261,7 +261,7 @@ export function commandResponseV211ToV221(
   context: CommandResponseV211ToV221Context = {},
 ): Conversion<V221.CommandResponse> {
   const notes = new Notes();
-  const { result, ...rest } = structuredClone(response);
+  const { result, ...rest } = cloneJson(response);
   let result221: V221.CommandResponseType;
   if (result === "TIMEOUT") {
     result221 = "REJECTED";
@@ -281,7 +281,7 @@ export function commandResponseV211ToV221(
 
 export function commandResponseV221ToV211(response: V221.CommandResponse): Conversion<V211.CommandResponse> {
   const notes = new Notes();
-  const { timeout, message, ...rest } = structuredClone(response);
+  const { timeout, message, ...rest } = cloneJson(response);
   if (timeout !== undefined) notes.dropped("timeout", "2.1.1 responses give no timeout");
   if (message !== undefined) notes.dropped("message", "2.1.1 responses carry no message");
   return done(rest, notes);
@@ -312,7 +312,7 @@ export function commandResponseV230ToV211(response: V230.CommandResponse): Conve
 /** Reads a 2.1.1 CommandResponse posted to the response_url (the command's outcome at the Charge Point). */
 export function commandResultV211ToV221(response: V211.CommandResponse): Conversion<V221.CommandResult> {
   const notes = new Notes();
-  const { result, ...rest } = structuredClone(response);
+  const { result, ...rest } = cloneJson(response);
   let result221: V221.CommandResultType;
   if (result === "UNKNOWN_SESSION") {
     result221 = "REJECTED";
@@ -333,7 +333,7 @@ const RESULTS_211: readonly string[] = [
 /** Gives a 2.2.1 CommandResult as the 2.1.1 CommandResponse a CPO posts to the response_url. */
 export function commandResultV221ToV211(result: V221.CommandResult): Conversion<V211.CommandResponse> {
   const notes = new Notes();
-  const { result: value, message, ...rest } = structuredClone(result);
+  const { result: value, message, ...rest } = cloneJson(result);
   if (message !== undefined) notes.dropped("message", "2.1.1 responses carry no message");
   let result211: V211.CommandResponseType;
   if (RESULTS_211.includes(value)) {

@@ -15,7 +15,7 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion } from "./conversion.js";
-import { chain, DECOMPOSED_ASCII, fitAscii, IMAGE_CATEGORIES_221, isIn } from "./shared.js";
+import { chain, cloneJson, DECOMPOSED_ASCII, fitAscii, IMAGE_CATEGORIES_221, isIn } from "./shared.js";
 
 export interface CredentialsV211ToV221Context {
   /** The role the 2.1.1 party plays (2.1.1 does not say; usually CPO or EMSP). */
@@ -43,7 +43,7 @@ export function credentialsV211ToV221(
   context: CredentialsV211ToV221Context,
 ): Conversion<V221.Credentials> {
   const notes = new Notes();
-  const { token, url, business_details, party_id, country_code, ...extra } = structuredClone(credentials);
+  const { token, url, business_details, party_id, country_code, ...extra } = cloneJson(credentials);
   for (const field of ["business_details", "party_id", "country_code"]) notes.changed(field, "moved into roles/0");
   notes.at("roles").at(0).defaulted("role", "2.1.1 credentials name no role; taken from the context");
   const value: V221.Credentials = {
@@ -64,7 +64,7 @@ export function credentialsV221ToV211(
   context: CredentialsV221ToV211Context = {},
 ): Conversion<V211.Credentials> {
   const notes = new Notes();
-  const { token, url, roles, ...extra } = structuredClone(credentials);
+  const { token, url, roles, ...extra } = cloneJson(credentials);
   if (!/^[ -~]*$/.test(token)) {
     throw new RangeError("token: 2.1.1 tokens are printable ASCII; this one cannot be carried over");
   }
@@ -102,7 +102,7 @@ export function credentialsV221ToV211(
 /** Throws a RangeError if the token holds white space or non-ASCII characters, which 2.3.0 forbids. */
 export function credentialsV221ToV230(credentials: V221.Credentials): Conversion<V230.Credentials> {
   const notes = new Notes();
-  const { roles, ...rest } = structuredClone(credentials);
+  const { roles, ...rest } = cloneJson(credentials);
   if (!/^[!-~]*$/.test(rest.token)) {
     throw new RangeError(
       "token: 2.3.0 tokens are printable ASCII without white space; this one cannot be carried over",
@@ -125,7 +125,7 @@ export function credentialsV221ToV230(credentials: V221.Credentials): Conversion
 
 export function credentialsV230ToV221(credentials: V230.Credentials): Conversion<V221.Credentials> {
   const notes = new Notes();
-  const { hub_party_id, roles, ...rest } = structuredClone(credentials);
+  const { hub_party_id, roles, ...rest } = cloneJson(credentials);
   const hubIndex =
     hub_party_id === undefined
       ? -1

@@ -42,6 +42,7 @@ import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
 import {
   chain,
+  cloneJson,
   CONNECTOR_TYPES_211,
   CONNECTOR_TYPES_221,
   coordinateDown,
@@ -81,8 +82,10 @@ function opt<A, B>(value: A | undefined, convert: (value: A) => B): B | undefine
 
 /** Removes the keys whose value is undefined, so that optional fields the source lacks stay absent. */
 function compact<T extends object>(object: T): T {
-  for (const key of Object.keys(object)) if ((object as Json)[key] === undefined) delete (object as Json)[key];
-  return object;
+  // A fresh object, not `delete`: deleting keys turns objects into slow dictionaries for every later access.
+  const out: Json = {};
+  for (const key of Object.keys(object)) if ((object as Json)[key] !== undefined) out[key] = (object as Json)[key];
+  return out as T;
 }
 
 /** Adds the source's unknown fields to a converted object; a converted field of the same name wins. */
@@ -705,13 +708,13 @@ function locationDown230(location: V230.Location, n: Notes): V221.Location {
 /** 2.2.1 Location as 2.1.1: loses owner, publish rules and state; see the module comment for the whole list. */
 export function locationV221ToV211(location: V221.Location): Conversion<V211.Location> {
   const notes = new Notes();
-  return done(locationDown(structuredClone(location), notes), notes);
+  return done(locationDown(cloneJson(location), notes), notes);
 }
 
 /** 2.1.1 Location as 2.2.1: owner from the context, publish true, time zone from the context if missing. */
 export function locationV211ToV221(location: V211.Location, context: LocationV211Context): Conversion<V221.Location> {
   const notes = new Notes();
-  return done(locationUp(structuredClone(location), context, notes), notes);
+  return done(locationUp(cloneJson(location), context, notes), notes);
 }
 
 /** 2.2.1 Location as 2.3.0: a copy; nothing is lost. */
@@ -722,7 +725,7 @@ export function locationV221ToV230(location: V221.Location): Conversion<V230.Loc
 /** 2.3.0 Location as 2.2.1: loses parking places, help phone, and values 2.2.1 lacks. */
 export function locationV230ToV221(location: V230.Location): Conversion<V221.Location> {
   const notes = new Notes();
-  return done(locationDown230(structuredClone(location), notes), notes);
+  return done(locationDown230(cloneJson(location), notes), notes);
 }
 
 /** 2.1.1 Location as 2.3.0, through 2.2.1. */
@@ -746,13 +749,13 @@ export function evseV221ToV211(evse: V221.EVSE): Conversion<V211.EVSE | undefine
     droppedWhole(notes, obstacle);
     return done(undefined, notes);
   }
-  return done(evseDown(structuredClone(evse), notes), notes);
+  return done(evseDown(cloneJson(evse), notes), notes);
 }
 
 /** 2.1.1 EVSE as 2.2.1: connectors renamed fields; a uid over 36 characters shortened. */
 export function evseV211ToV221(evse: V211.EVSE): Conversion<V221.EVSE> {
   const notes = new Notes();
-  return done(evseUp(structuredClone(evse), notes), notes);
+  return done(evseUp(cloneJson(evse), notes), notes);
 }
 
 /** 2.2.1 EVSE as 2.3.0: a copy; nothing is lost. */
@@ -771,7 +774,7 @@ export function evseV230ToV221(evse: V230.EVSE): Conversion<V221.EVSE | undefine
     droppedWhole(notes, obstacle);
     return done(undefined, notes);
   }
-  return done(evseDown230(structuredClone(evse), notes), notes);
+  return done(evseDown230(cloneJson(evse), notes), notes);
 }
 
 /** 2.1.1 EVSE as 2.3.0, through 2.2.1. */
@@ -794,13 +797,13 @@ export function connectorV221ToV211(connector: V221.Connector): Conversion<V211.
     droppedWhole(notes, obstacle);
     return done(undefined, notes);
   }
-  return done(connectorDown(structuredClone(connector), notes), notes);
+  return done(connectorDown(cloneJson(connector), notes), notes);
 }
 
 /** 2.1.1 Connector as 2.2.1: voltage, amperage and tariff_id under their 2.2.1 names. */
 export function connectorV211ToV221(connector: V211.Connector): Conversion<V221.Connector> {
   const notes = new Notes();
-  return done(connectorUp(structuredClone(connector), notes), notes);
+  return done(connectorUp(cloneJson(connector), notes), notes);
 }
 
 /** 2.2.1 Connector as 2.3.0: a copy; nothing is lost. */
@@ -819,7 +822,7 @@ export function connectorV230ToV221(connector: V230.Connector): Conversion<V221.
     droppedWhole(notes, obstacle);
     return done(undefined, notes);
   }
-  return done(connectorDown230(structuredClone(connector), notes), notes);
+  return done(connectorDown230(cloneJson(connector), notes), notes);
 }
 
 /** 2.1.1 Connector as 2.3.0, through 2.2.1. */

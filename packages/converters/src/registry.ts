@@ -17,6 +17,7 @@ import * as locations from "./locations.js";
 import * as sessions from "./sessions.js";
 import * as tariffs from "./tariffs.js";
 import * as tokens from "./tokens.js";
+import { cloneJson } from "./shared.js";
 
 export type OcpiVersion = "2.1.1" | "2.2.1" | "2.3.0";
 
@@ -93,7 +94,7 @@ const REQUIRED: Partial<Record<string, readonly (keyof ConversionContext)[]>> = 
 
 /** The converter of `name` from one version to another; undefined where the registry has none. */
 export function converterFor(name: string, from: OcpiVersion, to: OcpiVersion): ((value: unknown, context?: ConversionContext) => Conversion<unknown>) | undefined {
-  if (from === to) return (value) => ({ value: structuredClone(value), notes: [] });
+  if (from === to) return (value) => ({ value: cloneJson(value), notes: [] });
   if (!(CONVERTIBLE as readonly string[]).includes(name)) return undefined;
   const fn = TABLE[`${stem(name)}V${code(from)}ToV${code(to)}`];
   if (!fn) return undefined;

@@ -46,7 +46,7 @@ import {
   type CdrTokenContext,
 } from "./cdrs.js";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
-import { asciiId, chain, dropPresent, dropShadowed, unchanged } from "./shared.js";
+import { asciiId, chain, cloneJson, dropPresent, dropShadowed, unchanged } from "./shared.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Contexts
@@ -84,7 +84,7 @@ export interface SessionPatchV221ToV211Context {
 export function sessionV211ToV221(session: V211.Session, context: SessionV211ToV221Context): Conversion<V221.Session> {
   const notes = new Notes();
   ownerUp(notes);
-  const fields = fieldsUp(structuredClone(session), context.cdr_token, notes);
+  const fields = fieldsUp(cloneJson(session), context.cdr_token, notes);
   const owner = { country_code: context.owner.country_code, party_id: context.owner.party_id };
   dropShadowed(pick(fields, Object.keys(owner)), owner, notes);
   return done({ ...fields, ...owner } as V221.Session, notes);
@@ -92,17 +92,17 @@ export function sessionV211ToV221(session: V211.Session, context: SessionV211ToV
 
 export function sessionV221ToV211(session: V221.Session, context: SessionV221ToV211Context): Conversion<V211.Session> {
   const notes = new Notes();
-  return done(fieldsDown(structuredClone(session), context.location, notes) as V211.Session, notes);
+  return done(fieldsDown(cloneJson(session), context.location, notes) as V211.Session, notes);
 }
 
 export function sessionV221ToV230(session: V221.Session): Conversion<V230.Session> {
   const notes = new Notes();
-  return done(fieldsTo230(structuredClone(session), notes) as V230.Session, notes);
+  return done(fieldsTo230(cloneJson(session), notes) as V230.Session, notes);
 }
 
 export function sessionV230ToV221(session: V230.Session): Conversion<V221.Session> {
   const notes = new Notes();
-  return done(fieldsFrom230(structuredClone(session), notes) as V221.Session, notes);
+  return done(fieldsFrom230(cloneJson(session), notes) as V221.Session, notes);
 }
 
 export function sessionV211ToV230(session: V211.Session, context: SessionV211ToV221Context): Conversion<V230.Session> {
@@ -122,7 +122,7 @@ export function sessionPatchV211ToV221(
   context: SessionPatchV211ToV221Context = {},
 ): Conversion<V221.SessionPatch> {
   const notes = new Notes();
-  const fields = fieldsUp(structuredClone(patch), context.cdr_token, notes);
+  const fields = fieldsUp(cloneJson(patch), context.cdr_token, notes);
   if (fields.last_updated === undefined) {
     if (context.last_updated === undefined) {
       throw new RangeError("/last_updated: a 2.2.1 SessionPatch requires it; give it in the context");
@@ -138,17 +138,17 @@ export function sessionPatchV221ToV211(
   context: SessionPatchV221ToV211Context = {},
 ): Conversion<V211.SessionPatch> {
   const notes = new Notes();
-  return done(fieldsDown(structuredClone(patch), context.location, notes), notes);
+  return done(fieldsDown(cloneJson(patch), context.location, notes), notes);
 }
 
 export function sessionPatchV221ToV230(patch: V221.SessionPatch): Conversion<V230.SessionPatch> {
   const notes = new Notes();
-  return done(fieldsTo230(structuredClone(patch), notes) as V230.SessionPatch, notes);
+  return done(fieldsTo230(cloneJson(patch), notes) as V230.SessionPatch, notes);
 }
 
 export function sessionPatchV230ToV221(patch: V230.SessionPatch): Conversion<V221.SessionPatch> {
   const notes = new Notes();
-  return done(fieldsFrom230(structuredClone(patch), notes) as V221.SessionPatch, notes);
+  return done(fieldsFrom230(cloneJson(patch), notes) as V221.SessionPatch, notes);
 }
 
 export function sessionPatchV211ToV230(
@@ -304,7 +304,7 @@ function locationDown(
 ): V211.Location {
   const { location_id, evse_uid, connector_id } = ids;
   notes.defaulted("location", "the Location from the context, trimmed to the EVSE and connector used");
-  const location = structuredClone(given);
+  const location = cloneJson(given);
   if (location_id !== undefined) {
     notes.changed("location_id", "carried as location.id");
     location.id = location_id;

@@ -11,6 +11,18 @@ import { done, Notes, type Conversion, type ConversionNote } from "./conversion.
 // Enum tables (Record<Enum, true>: the compiler checks each list is complete and exact)
 
 /** Whether `value` is a member of the enum whose table `members` is. @internal */
+/**
+ * A deep copy of JSON data (what every converter takes): several times faster than structuredClone on OCPI objects,
+ * which matters where a server converts every object of a page.
+ */
+export function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = cloneJson((value as Record<string, unknown>)[key]);
+  return out as T;
+}
+
 export function isIn<T extends string>(members: Record<T, true>, value: string): value is T {
   return Object.hasOwn(members, value);
 }
@@ -253,7 +265,7 @@ export function nested<T>(notes: Notes, pointer: string, conversion: Conversion<
 
 /** A copy of a value both versions hold alike: nothing lost, nothing noted. @internal */
 export function unchanged<T>(value: T): Conversion<T> {
-  return done(structuredClone(value), new Notes());
+  return done(cloneJson(value), new Notes());
 }
 
 /** @internal */

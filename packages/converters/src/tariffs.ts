@@ -19,6 +19,7 @@ import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
 import {
   chain,
+  cloneJson,
   DECOMPOSED_ASCII,
   displayTextDown,
   ENVIRONMENTAL_IMPACT_CATEGORIES_221,
@@ -43,13 +44,13 @@ export interface TariffV211ToV230Context extends TariffV211ToV221Context, Tariff
 
 export function tariffV211ToV221(tariff: V211.Tariff, context: TariffV211ToV221Context): Conversion<V221.Tariff> {
   const notes = new Notes();
-  return done(tariffUp(structuredClone(tariff), context.owner, notes), notes);
+  return done(tariffUp(cloneJson(tariff), context.owner, notes), notes);
 }
 
 /** Throws a RangeError when every element prices a reservation (2.1.1 has no such pricing). */
 export function tariffV221ToV211(tariff: V221.Tariff): Conversion<V211.Tariff> {
   const notes = new Notes();
-  return done(tariffDown(structuredClone(tariff), notes), notes);
+  return done(tariffDown(cloneJson(tariff), notes), notes);
 }
 
 export function tariffV221ToV230(
@@ -57,12 +58,12 @@ export function tariffV221ToV230(
   context: TariffV221ToV230Context = {},
 ): Conversion<V230.Tariff> {
   const notes = new Notes();
-  return done(tariffTo230(structuredClone(tariff), context.tax_included, notes), notes);
+  return done(tariffTo230(cloneJson(tariff), context.tax_included, notes), notes);
 }
 
 export function tariffV230ToV221(tariff: V230.Tariff): Conversion<V221.Tariff> {
   const notes = new Notes();
-  return done(tariffFrom230(structuredClone(tariff), notes), notes);
+  return done(tariffFrom230(cloneJson(tariff), notes), notes);
 }
 
 export function tariffV211ToV230(

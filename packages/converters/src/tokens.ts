@@ -13,6 +13,7 @@ import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
 import {
   chain,
+  cloneJson,
   DECOMPOSED_ASCII,
   displayTextDown,
   fitAscii,
@@ -45,12 +46,12 @@ export interface AuthorizationInfoV211ToV230Context {
 
 export function tokenV211ToV221(token: V211.Token, context: TokenV211Context): Conversion<V221.Token> {
   const notes = new Notes();
-  return done(tokenUp(structuredClone(token), context.owner, notes), notes);
+  return done(tokenUp(cloneJson(token), context.owner, notes), notes);
 }
 
 export function tokenV221ToV211(token: V221.Token): Conversion<V211.Token> {
   const notes = new Notes();
-  return done(tokenDown(structuredClone(token), notes), notes);
+  return done(tokenDown(cloneJson(token), notes), notes);
 }
 
 export function tokenV221ToV230(token: V221.Token): Conversion<V230.Token> {
@@ -59,7 +60,7 @@ export function tokenV221ToV230(token: V221.Token): Conversion<V230.Token> {
 
 export function tokenV230ToV221(token: V230.Token): Conversion<V221.Token> {
   const notes = new Notes();
-  return done(tokenFrom230(structuredClone(token), notes), notes);
+  return done(tokenFrom230(cloneJson(token), notes), notes);
 }
 
 export function tokenV211ToV230(token: V211.Token, context: TokenV211Context): Conversion<V230.Token> {
@@ -79,12 +80,12 @@ export function authorizationInfoV211ToV221(
   context: AuthorizationInfoV211ToV221Context,
 ): Conversion<V221.AuthorizationInfo> {
   const notes = new Notes();
-  return done(authorizationInfoUp(structuredClone(info), structuredClone(context.token), notes), notes);
+  return done(authorizationInfoUp(cloneJson(info), cloneJson(context.token), notes), notes);
 }
 
 export function authorizationInfoV221ToV211(info: V221.AuthorizationInfo): Conversion<V211.AuthorizationInfo> {
   const notes = new Notes();
-  const { allowed, token, location, authorization_reference, info: text, ...extra } = structuredClone(info);
+  const { allowed, token, location, authorization_reference, info: text, ...extra } = cloneJson(info);
   if (token !== undefined) notes.dropped("token", "2.1.1 AuthorizationInfo does not repeat the token");
   if (authorization_reference !== undefined) {
     notes.dropped("authorization_reference", "2.1.1 has no authorization reference");
@@ -104,7 +105,7 @@ export function authorizationInfoV221ToV230(info: V221.AuthorizationInfo): Conve
 
 export function authorizationInfoV230ToV221(info: V230.AuthorizationInfo): Conversion<V221.AuthorizationInfo> {
   const notes = new Notes();
-  const copy = structuredClone(info);
+  const copy = cloneJson(info);
   const value: V221.AuthorizationInfo = { ...copy, token: tokenFrom230(copy.token, notes.at("token")) };
   return done(value, notes);
 }
@@ -115,7 +116,7 @@ export function authorizationInfoV211ToV230(
   context: AuthorizationInfoV211ToV230Context,
 ): Conversion<V230.AuthorizationInfo> {
   const notes = new Notes();
-  return done(authorizationInfoUp(structuredClone(info), structuredClone(context.token), notes), notes);
+  return done(authorizationInfoUp(cloneJson(info), cloneJson(context.token), notes), notes);
 }
 
 export function authorizationInfoV230ToV211(info: V230.AuthorizationInfo): Conversion<V211.AuthorizationInfo> {
@@ -127,7 +128,7 @@ export function authorizationInfoV230ToV211(info: V230.AuthorizationInfo): Conve
 
 export function locationReferencesV211ToV221(refs: V211.LocationReferences): Conversion<V221.LocationReferences> {
   const notes = new Notes();
-  return done(locationReferencesUp(structuredClone(refs), notes), notes);
+  return done(locationReferencesUp(cloneJson(refs), notes), notes);
 }
 
 export function locationReferencesV221ToV211(refs: V221.LocationReferences): Conversion<V211.LocationReferences> {
