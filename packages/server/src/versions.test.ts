@@ -178,6 +178,23 @@ describe("a 2.1.1 eMSP", () => {
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "locationsSenderList", from: "2.2.1", to: "2.1.1", object: "Location" }));
   });
 
+  it("converts a stored page once, and again once the store changes", async () => {
+    const { cpo, emspClient } = await pair("2.1.1");
+    await saveObject(cpo.store, "locations", "LOC1", location("LOC1", { name: "Zuid" }));
+    const conversions = () => cpo.events.filter((e) => e.type === "converted" && e.operationId === "locationsSenderList").length;
+    const first = await emspClient.locations.sender.list({}, { validation: "strict" });
+    const converted = conversions();
+    expect(converted).toBeGreaterThan(0);
+    const second = await emspClient.locations.sender.list({}, { validation: "strict" });
+    expect(second.data).toEqual(first.data);
+    expect(conversions()).toBe(converted);
+
+    await saveObject(cpo.store, "locations", "LOC1", location("LOC1", { name: "Noord", last_updated: "2030-01-01T00:00:00Z" }));
+    const third = await emspClient.locations.sender.list({}, { validation: "strict" });
+    expect(third.data.map((l) => l.name)).toEqual(["Noord"]);
+    expect(conversions()).toBeGreaterThan(converted);
+  });
+
   it("gets 404 for an EVSE 2.1.1 cannot describe, and 3000 naming what is missing for a Session without its Location", async () => {
     const { cpo, emspClient } = await pair("2.1.1");
     const gbt = location("LOC1");

@@ -50,6 +50,8 @@ export class ConversionError extends Error {
 
 export class VersionBridge {
   private readonly h: ServedVersion;
+  /** Converted pages, kept with the stored page they came from (gone with it). */
+  private readonly pages = new WeakMap<RawJsonList, Map<string, Page<unknown>>>();
 
   constructor(private readonly options: BridgeOptions) {
     this.h = options.handlersVersion;
@@ -75,13 +77,28 @@ export class VersionBridge {
       const hRequest = { ...request, body };
       if (route.paginated) {
         const page = (await handler(hRequest)) as Page<unknown>;
-        const items = page.items instanceof RawJsonList ? (JSON.parse(page.items.json) as unknown[]) : page.items.map(parsed);
+        const stored = page.items instanceof RawJsonList ? page.items : undefined;
+        // A page the handlers give as one stored JSON text is the same instance until the store changes: its
+        // conversion is kept with it (per caller), validated once, and sent as JSON text too.
+        const cacheable = stored !== undefined && this.options.context === undefined;
+        const cached = cacheable ? this.pages.get(stored)?.get(request.caller.party.id) : undefined;
+        if (cached) return cached;
+        const items = stored ? (JSON.parse(stored.json) as unknown[]) : (page.items as readonly unknown[]).map(parsed);
         const converted = [];
         for (const item of items) {
           const value = await this.toPeer(route, hRoute, s, item, request);
           if (value !== undefined) converted.push(value);
         }
-        return { items: converted, total: page.total } satisfies Page<unknown>;
+        if (!cacheable) return { items: converted, total: page.total } satisfies Page<unknown>;
+        for (const [i, item] of converted.entries()) {
+          const check = route.response!.validator.validate(item);
+          if (!check.ok) throw new ConversionError(`${route.operationId}: item ${i} converted to OCPI ${s} is invalid: ${check.errors.map((e) => `${e.pointer} ${e.message}`).join("; ")}`);
+        }
+        const out: Page<unknown> = { items: new RawJsonList(JSON.stringify(converted), converted.length), total: page.total };
+        let perCaller = this.pages.get(stored);
+        if (!perCaller) this.pages.set(stored, (perCaller = new Map()));
+        if (perCaller.size < 1000) perCaller.set(request.caller.party.id, out);
+        return out;
       }
       if (route.result) {
         const reply = (await handler(hRequest)) as AsyncReply<unknown, unknown>;
