@@ -27,6 +27,9 @@ describe("the CPO/eMSP demo", () => {
     expect(text).toMatch(/POST cdrs .* Location: http:\/\/127\.0\.0\.1:\d+\/ocpi\/2\.2\.1\/cdrs\/receiver\/CDR0001/);
     expect(text).toContain("immediate CommandResponse ACCEPTED");
     expect(text).toContain('CommandResult ACCEPTED ("Session started at LOC0002")');
+    expect(text).toMatch(/agreed on OCPI 2\.1\.1 .* with raw tokens: Token …/);
+    expect(text).toContain("5 of 60 locations as 2.1.1 objects, converted from the CPO's 2.2.1 store");
+    expect(text).toContain("no owner fields (as 2.1.1 has none)");
 
     const second: string[] = [];
     // Same ports as before, as `npm start` uses: the peers find each other where they registered.

@@ -41,7 +41,7 @@ async function listenOn(port: number, build: (url: string) => OcpiServer): Promi
 
 export async function runDemo(options: DemoOptions): Promise<Demo> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const step = (n: number, text: string) => log(`\n[${n}/7] ${text}`);
+  const step = (n: number, text: string) => log(`\n[${n}/8] ${text}`);
   await mkdir(options.dataDir, { recursive: true });
 
   // -- The two nodes ------------------------------------------------------------------------------------------
@@ -183,7 +183,40 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const result = await commandResult;
   log(`      CPO -> eMSP  POST ${new URL(responseUrl).pathname}: CommandResult ${result.result}${result.message ? ` ("${result.message[0]!.text}")` : ""}`);
 
-  step(7, "Both nodes keep running; try them");
+  // -- Another version --------------------------------------------------------------------------------------------
+  step(7, "A 2.1.1 eMSP registers with the same CPO and reads it in 2.1.1");
+  const legacyRole: CredentialsRole = { role: "EMSP", country_code: "NL", party_id: "OLD", business_details: { name: "Legacy eMSP" } };
+  const legacyStore = await MemoryStore.open();
+  const sentTokens: string[] = [];
+  const legacy = await listen((publicUrl) =>
+    createOcpiServer({
+      publicUrl,
+      roles: [legacyRole],
+      store: legacyStore,
+      versions: ["2.1.1"],
+      handlers: storeHandlers(legacyStore, { roles: [legacyRole] }),
+      fetch: (request) => {
+        sentTokens.push(request.headers.get("Authorization") ?? "");
+        return fetch(request);
+      },
+    }),
+  );
+  try {
+    const { token: tokenA } = await cpo.server.credentials.createRegistrationToken();
+    const cpoFor211 = await legacy.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token: tokenA });
+    const oldApi = legacy.server.credentials.clientFor(cpoFor211, "2.1.1");
+    const page = await oldApi.locations.sender.list({ limit: 5 });
+    const first = page.data[0]!;
+    log(`      agreed on OCPI ${cpoFor211.version} (the CPO offers 2.1.1, 2.2.1 and 2.3.0; this eMSP only 2.1.1), with raw tokens: ${sentTokens.at(-1)!.replace(/[0-9a-f-]{12,}$/, "…")}`);
+    log(`      ${page.data.length} of ${page.totalCount} locations as 2.1.1 objects, converted from the CPO's 2.2.1 store: ${first.id} is type ${first.type}, no owner fields (${"country_code" in first ? "wrong" : "as 2.1.1 has none"})`);
+    await legacy.server.credentials.unregisterFrom(cpoFor211);
+    log(`      the 2.1.1 eMSP unregistered again (DELETE /2.1.1/credentials)`);
+  } finally {
+    await legacy.close();
+    await legacyStore.close();
+  }
+
+  step(8, "Both nodes keep running; try them");
   const { token: tryToken } = await cpo.server.credentials.createRegistrationToken();
   log(`      a registration token for you (opens versions, version details and credentials):`);
   log(`      curl -H "Authorization: Token ${base64Encode(tryToken)}" ${cpo.server.versionsUrl}`);
