@@ -353,6 +353,13 @@ describe("a 2.1.1 CPO pushing to an eMSP whose handlers are 2.2.1", () => {
     expect(patched.status).toBe("COMPLETED");
     expect(patched.kwh).toBe(stored.kwh);
 
+    // Real-time authorization in 2.1.1 from the eMSP's 2.2.1 tokens: LocationReferences in, AuthorizationInfo out.
+    await saveObject(emsp.store, "tokens", "RFID1", { ...sample<T.Token>("2.2.1", "Token"), country_code: "NL", party_id: "MSP", uid: "RFID1", type: "RFID", valid: true });
+    const refs = sample<V211.LocationReferences>("2.1.1", "LocationReferences");
+    const auth = await client.tokens.sender.authorize({ token_uid: "RFID1", body: refs }, { validation: "strict" });
+    expect(auth.data).toMatchObject({ allowed: "ALLOWED", location: { location_id: refs.location_id } });
+    expect(auth.data).not.toHaveProperty("token");
+
     const cdr = { ...sample<V211.CDR>("2.1.1", "CDR"), id: "CDR211" };
     const posted = await client.cdrs.receiver.post({ body: cdr });
     expect(posted.headers.get("Location")).toBe(`${emsp.url}/ocpi/2.1.1/cdrs/receiver/CDR211`);
