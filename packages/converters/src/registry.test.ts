@@ -2,7 +2,7 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import { describe, expect, it } from "vitest";
 import { locationV221ToV211 } from "./locations.js";
-import { CONVERTIBLE, convertObject, converterFor, type ConversionContext, type OcpiVersion } from "./registry.js";
+import { CONVERTIBLE, convertObject, converterFor, convertPatch, type ConversionContext, type OcpiVersion } from "./registry.js";
 import { expectValid, fixturesOf, validFixtures, type Fixture } from "./testing/support.js";
 
 const VERSIONS: OcpiVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
@@ -78,5 +78,40 @@ describe("the registry", () => {
   it("gives what the named converter gives", () => {
     const location = fixturesFor("2.2.1", "Location")[0]!.value as V221.Location;
     expect(convertObject("Location", "2.2.1", "2.1.1", location)).toEqual(locationV221ToV211(location));
+  });
+});
+
+describe("convertPatch", () => {
+  const held = (): V221.Location => {
+    const location = structuredClone(fixturesFor("2.2.1", "Location").find((f) => (f.value as V221.Location).evses?.length)!.value as V221.Location);
+    location.publish = false;
+    location.parking_type = "ON_STREET";
+    return location;
+  };
+  const context = { ...CONTEXT, owner: { country_code: held().country_code, party_id: held().party_id } };
+
+  it.each([
+    ["a field both versions have", { name: "Noord" }, { name: "Noord" }],
+    ["a field 2.2.1 names otherwise", { type: "PARKING_GARAGE" }, { parking_type: "PARKING_GARAGE" }],
+    ["with its own last_updated", { name: "Noord", last_updated: "2025-01-01T00:00:00Z" }, { name: "Noord", last_updated: "2025-01-01T00:00:00Z" }],
+  ])("a 2.1.1 Location patch of %s changes only that in 2.2.1", (_, patch, expected) => {
+    const { value } = convertPatch("Location", "2.1.1", "2.2.1", patch, held() as never, context);
+    expect(value).toEqual({ last_updated: CONTEXT.last_updated, ...expected });
+  });
+
+  it("leaves alone what 2.1.1 cannot hold, in the EVSE it patches", () => {
+    const evse = held().evses![0]!;
+    evse.parking_restrictions = ["EV_ONLY"];
+    evse.status = "AVAILABLE";
+    const { value } = convertPatch("EVSE", "2.1.1", "2.2.1", { status: "CHARGING" }, evse as never, context);
+    expect(value).toEqual({ status: "CHARGING", last_updated: CONTEXT.last_updated });
+  });
+
+  it("converts a SessionPatch alone, and lets the caller refuse a patch that breaks the object", () => {
+    expect(convertPatch("Session", "2.1.1", "2.2.1", { status: "COMPLETED" }, {}, context).value).toEqual({ status: "COMPLETED", last_updated: CONTEXT.last_updated });
+    const refuse = (merged: Record<string, unknown>) => {
+      if (String(merged.postal_code).length > 10) throw new Error("/postal_code too long");
+    };
+    expect(() => convertPatch("Location", "2.1.1", "2.2.1", { postal_code: "x".repeat(11) }, held() as never, context, refuse)).toThrow("/postal_code too long");
   });
 });

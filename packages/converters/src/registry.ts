@@ -114,3 +114,41 @@ export function convertObject(name: string, from: OcpiVersion, to: OcpiVersion, 
   if (!convert) throw new RangeError(`no converter for ${name} from ${from} to ${to}`);
   return convert(value, context);
 }
+
+/**
+ * A PATCH of version `from` as a PATCH of version `to`, given the object as the receiver holds it (`current`, in
+ * `to`). With a converter for the patch itself (SessionPatch) it is converted alone. Otherwise the object is
+ * patched in `from` and converted back, and the patch keeps only what changed: fields the patch named, and new names
+ * of patched fields (fields `from` lacks that the conversion did not merely default), so nothing the older version
+ * cannot hold is ever overwritten. `last_updated` is the patch's, else `context.last_updated`, else now.
+ * `checkMerged` sees the patched object in `from` before it is converted (to refuse a patch that breaks it).
+ */
+export function convertPatch(
+  name: string,
+  from: OcpiVersion,
+  to: OcpiVersion,
+  patch: Record<string, unknown>,
+  current: Record<string, unknown>,
+  context: ConversionContext = {},
+  checkMerged?: (merged: Record<string, unknown>) => void,
+): Conversion<Record<string, unknown>> {
+  const now = context.last_updated ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const direct = converterFor(`${name}Patch`, from, to);
+  if (direct) return direct(patch, { ...context, last_updated: now }) as Conversion<Record<string, unknown>>;
+  const down = converterFor(name, to, from);
+  const up = converterFor(name, from, to);
+  if (!down || !up) throw new RangeError(`no converter for ${name} between ${from} and ${to}`);
+  const held = down(current, context).value as Record<string, unknown> | undefined;
+  if (held === undefined) throw new RangeError(`the ${name} held cannot be given in ${from}`);
+  const merged = { ...held, ...patch };
+  checkMerged?.(merged);
+  const { value, notes } = up(merged, context) as Conversion<Record<string, unknown>>;
+  const defaulted = new Set(notes.filter((n) => n.kind === "defaulted").map((n) => n.pointer.split("/")[1]));
+  const changes: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (JSON.stringify(current[key]) === JSON.stringify(field)) continue;
+    if (key in patch || (!(key in merged) && !defaulted.has(key))) changes[key] = field;
+  }
+  changes.last_updated = typeof patch.last_updated === "string" ? value.last_updated : now;
+  return { value: changes, notes };
+}

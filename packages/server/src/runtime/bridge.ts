@@ -4,7 +4,7 @@
  * A PATCH the converters cannot carry is applied to the object in the peer's version (read with the handlers' `get`)
  * and only the fields it changed are passed on, so what the older version cannot hold is never overwritten.
  */
-import { converterFor, type ConversionContext, type ConversionNote } from "@ocpi-sdk/converters";
+import { converterFor, convertPatch, type ConversionContext, type ConversionNote } from "@ocpi-sdk/converters";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { ValidationIssue } from "@ocpi-sdk/validators";
 import { OcpiHttpError } from "./errors.js";
@@ -40,7 +40,6 @@ export interface BridgeOptions {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const parsed = (item: unknown) => (item instanceof RawJson ? (JSON.parse(item.json) as unknown) : item);
 
 /** Thrown when our own data cannot be given in the peer's version: a server-side failure (3000), logged. */
@@ -217,63 +216,48 @@ export class VersionBridge {
 
   /**
    * A PATCH in the peer's version. With a converter for the patch itself (SessionPatch) it is converted; otherwise
-   * the object is read with the handlers' `get…`, patched in the peer's version, converted back, and only the fields
-   * the patch changed (or renamed) go to the handlers' `patch…` (or, where the version has none, `put…` of the
-   * object with those fields replaced).
+   * the object is read with the handlers' `get…` and the patch converted against it (convertPatch: only the fields
+   * the patch changed or renamed are passed on), to the handlers' `patch…` or, where their version has none, `put…`
+   * of the object with those fields replaced.
    */
   private adaptPatch(route: RouteInfo, s: ServedVersion): AnyHandler | undefined {
     const patchName = route.request!.validator.name;
-    const hPatchRoute = counterpart(route, this.h);
-    const hPatch = hPatchRoute && this.options.handlerOf(hPatchRoute);
-    if (hPatchRoute?.request && hPatch && converterFor(patchName, s, this.h)) {
-      return async (raw) => {
-        const request = raw as Request;
-        const body = await this.convert(patchName, s, this.h, request.body, route, request, "in");
-        return hPatch({ ...request, body: this.checkIn(hPatchRoute, body) });
-      };
-    }
     const objectName = patchName.replace(/Patch$/, "");
+    const hPatchRoute = counterpart(route, this.h);
+    const hPatch = hPatchRoute?.request ? this.options.handlerOf(hPatchRoute) : undefined;
+    const direct = converterFor(patchName, s, this.h);
     const getRoute = counterpart(route, this.h, route.name.replace(/^patch/, "get"));
     const putRoute = counterpart(route, this.h, route.name.replace(/^patch/, "put"));
     const sPutRoute = counterpart(route, s, route.name.replace(/^patch/, "put"));
     const get = getRoute && this.options.handlerOf(getRoute);
-    const put = putRoute && this.options.handlerOf(putRoute);
+    const put = putRoute?.request ? this.options.handlerOf(putRoute) : undefined;
+    if (direct && hPatch) {
+      return async (raw) => {
+        const request = raw as Request;
+        const body = await this.convert(patchName, s, this.h, request.body, route, request, "in");
+        return hPatch({ ...request, body: this.checkIn(hPatchRoute!, body) });
+      };
+    }
     if (!get || !(hPatch || put) || !sPutRoute?.request) return undefined;
-    const hasConverters = converterFor(objectName, this.h, s) && converterFor(objectName, s, this.h);
-    if (!hasConverters && (s === "2.1.1" || this.h === "2.1.1")) return undefined;
+    if (!(converterFor(objectName, this.h, s) && converterFor(objectName, s, this.h))) return undefined;
 
     return async (raw) => {
       const request = raw as Request;
-      const patch = request.body as Record<string, unknown>;
       const current = parsed(await get({ ...request, query: {}, body: undefined })) as Record<string, unknown>;
-      const inPeers = (await this.convert(objectName, this.h, s, current, route, request, "out")) as Record<string, unknown> | undefined;
-      if (inPeers === undefined) throw OcpiHttpError.notFound(`this object cannot be given in OCPI ${s}`);
-      const merged = { ...inPeers, ...patch };
-      const check = sPutRoute.request!.validator.validate(merged);
-      if (!check.ok) throw OcpiHttpError.invalid(check.errors.map((e): ValidationIssue => ({ ...e, message: `${e.message} (once patched)` })));
-      let notes: ConversionNote[] = [];
-      const convert = converterFor(objectName, s, this.h);
-      let back: Record<string, unknown>;
+      const context = await this.contextFor(objectName, s, this.h, current, route, request);
+      let changes: Record<string, unknown>;
       try {
-        const context = await this.contextFor(objectName, s, this.h, merged, route, request);
-        const result = convert ? convert(merged, context) : { value: structuredClone(merged), notes: [] };
-        back = result.value as Record<string, unknown>;
-        notes = result.notes;
+        const result = convertPatch(objectName, s, this.h, request.body as Record<string, unknown>, current, context, (merged) => {
+          const check = sPutRoute.request!.validator.validate(merged);
+          if (!check.ok) throw OcpiHttpError.invalid(check.errors.map((e): ValidationIssue => ({ ...e, message: `${e.message} (once patched)` })));
+        });
+        changes = result.value;
+        if (result.notes.length) this.options.onNotes?.(route.operationId, s, this.h, objectName, result.notes);
       } catch (error) {
         if (error instanceof RangeError) throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${this.h}: ${error.message}`, keyword: "conversion" }]);
         throw error;
       }
-      // A field changed in the handlers' version counts when the patch named it, or when it is a new name for a
-      // patched field (a field the peer's version lacks, and that the conversion did not merely default).
-      const defaulted = new Set(notes.filter((n) => n.kind === "defaulted").map((n) => n.pointer.split("/")[1]));
-      const changes: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(back)) {
-        if (same(current[key], value)) continue;
-        if (key in patch || (!(key in merged) && !defaulted.has(key))) changes[key] = value;
-      }
-      changes.last_updated = typeof patch.last_updated === "string" ? back.last_updated : new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-      if (notes.length) this.options.onNotes?.(route.operationId, s, this.h, objectName, notes);
-      if (hPatch && hPatchRoute?.request) return hPatch({ ...request, body: this.checkIn(hPatchRoute, changes) });
+      if (hPatch) return hPatch({ ...request, body: this.checkIn(hPatchRoute!, changes) });
       return put!({ ...request, body: this.checkIn(putRoute!, { ...current, ...changes }) });
     };
   }
