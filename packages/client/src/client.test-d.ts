@@ -100,6 +100,12 @@ describe("a client of several versions", () => {
     }
   });
 
+  test("as(version) gives that version's calls whatever the peer talks", () => {
+    const api = v211.as("2.2.1");
+    expectTypeOf(api.locations.sender.get({ location_id: "1" })).toEqualTypeOf<Promise<OcpiResult<components["schemas"]["Location"]>>>();
+    expectTypeOf(api.chargingprofiles.receiver.clearProfile).toBeFunction();
+  });
+
   test("credentials calls take the version's Credentials", () => {
     expectTypeOf(v211.register).parameter(0).toEqualTypeOf<T211.Credentials>();
     expectTypeOf(client.register).parameter(0).toEqualTypeOf<T.Credentials>();

@@ -7,3 +7,4 @@ export type { OcpiResult, OcpiPage, OperationInfo, RequestOf, DataOf } from "./r
 export type { CallOptions, OcpiClientOptions, RetryPolicy, ValidationMode, ValidationReport } from "./runtime/options.js";
 export { chooseVersion, findEndpoint } from "./runtime/discovery.js";
 export type { EndpointEntry, VersionEntry } from "./runtime/discovery.js";
+export type { ViewConversion, ViewOptions } from "./runtime/view.js";

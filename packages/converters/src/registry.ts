@@ -152,3 +152,28 @@ export function convertPatch(
   changes.last_updated = typeof patch.last_updated === "string" ? value.last_updated : now;
   return { value: changes, notes };
 }
+
+/**
+ * The context a conversion gets from who is talking: the owner of the objects (the path's party, else the peer's)
+ * and, for a 2.1.1 Session or CDR (which names its token by auth_id only), a CdrToken owned by the token's eMSP
+ * with uid = auth_id and type RFID.
+ */
+export function partyContext(
+  name: string,
+  from: OcpiVersion,
+  value: unknown,
+  parties: { owner?: Owner | undefined; tokenOwner?: Owner | undefined },
+): ConversionContext {
+  const context: ConversionContext = {};
+  if (parties.owner) context.owner = { country_code: parties.owner.country_code, party_id: parties.owner.party_id };
+  const authId = value !== null && typeof value === "object" ? (value as { auth_id?: unknown }).auth_id : undefined;
+  if (from === "2.1.1" && (name === "Session" || name === "CDR") && parties.tokenOwner && typeof authId === "string") {
+    context.cdr_token = { uid: authId, type: "RFID", country_code: parties.tokenOwner.country_code, party_id: parties.tokenOwner.party_id };
+  }
+  return context;
+}
+
+/** The name a conversion between two routes' objects is looked up by: the non-2.1.1 side's (2.1.1 sends a CommandResponse where 2.2 sends a CommandResult). */
+export function conversionName(a: { name: string; version: OcpiVersion }, b: { name: string; version: OcpiVersion }): string {
+  return a.version === "2.1.1" ? b.name : a.name;
+}

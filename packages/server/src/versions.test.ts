@@ -30,6 +30,7 @@ interface Wire {
   url: string;
   method: string;
   authorization: string | null;
+  body?: unknown;
 }
 
 /** A node that records the requests it sends. */
@@ -38,8 +39,9 @@ async function node(role: T.CredentialsRole, versions: ServedVersion[]) {
   const n = await startNode(role, {
     server: {
       versions,
-      fetch: (request) => {
-        sent.push({ url: request.url, method: request.method, authorization: request.headers.get("Authorization") });
+      fetch: async (request) => {
+        const body = request.method === "GET" ? undefined : await request.clone().text();
+        sent.push({ url: request.url, method: request.method, authorization: request.headers.get("Authorization"), ...(body ? { body: JSON.parse(body) as unknown } : {}) });
         return fetch(request);
       },
     },
@@ -433,5 +435,57 @@ describe("handlers of another version, and native handlers of one version", () =
     expect(client.version).toBe("2.3.0");
     if (client.version !== "2.3.0") return;
     expect((await client.payments.sender.getTerminal({ terminal_id: "TERM1" })).data.terminal_id).toBe("TERM1");
+  });
+});
+
+describe("logic written against 2.2.1 talking to 2.1.1 peers through client.as(\"2.2.1\")", () => {
+  it("pulls a 2.1.1 CPO's Locations and Sessions as 2.2.1 objects and pushes 2.2.1 Tokens to it", async () => {
+    const cpo = await node(CPO_ROLE, ["2.1.1"]);
+    const emsp = await node(EMSP_ROLE, ["2.1.1", "2.2.1"]);
+    const { token } = await cpo.server.credentials.createRegistrationToken();
+    const cpoParty = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
+    expect(cpoParty.version).toBe("2.1.1");
+    await saveObject(cpo.store, "locations", "LOC1", location("LOC1"));
+    const session = { ...sample<T.Session>("2.2.1", "Session"), country_code: "NL", party_id: "CPO", id: "S1", location_id: "LOC1", evse_uid: "LOC1-E1" };
+    session.connector_id = location("LOC1").evses![0]!.connectors[0]!.id;
+    session.cdr_token = { ...session.cdr_token, country_code: "NL", party_id: "MSP", uid: session.cdr_token.contract_id };
+    await cpo.store.putObject({ module: "sessions", country_code: "NL", party_id: "MSP", id: "S1", last_updated: session.last_updated, data: session });
+
+    const notes: string[] = [];
+    const api = emsp.server.credentials.clientFor(cpoParty).as("2.2.1", { peer: cpoParty.roles[0], onNotes: (op, from, to) => notes.push(`${op} ${from}>${to}`) });
+    const [loc] = await api.locations.sender.all().toArray();
+    expect(loc).toMatchObject({ id: "LOC1", country_code: "NL", party_id: "CPO" });
+    expect(v221.Location.validate(loc, { strict: true }).ok).toBe(true);
+    const [s1] = await api.sessions.sender.all({ date_from: "2000-01-01T00:00:00Z" }).toArray();
+    expect(s1).toMatchObject({ id: "S1", country_code: "NL", party_id: "CPO", location_id: "LOC1", cdr_token: { contract_id: session.cdr_token.contract_id, country_code: "NL", party_id: "MSP" } });
+    expect(v221.Session.validate(s1, { strict: true }).ok).toBe(true);
+    expect(notes).toContain("locationsSenderList 2.1.1>2.2.1");
+
+    const tok = { ...sample<T.Token>("2.2.1", "Token"), country_code: "NL", party_id: "MSP", uid: "T1" };
+    await api.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "T1", body: tok });
+    // On the wire it was a 2.1.1 Token: the CPO (2.2.1 handlers, serving 2.1.1) converted it up again.
+    expect(cpo.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "tokensReceiverPut", from: "2.1.1", to: "2.2.1" }));
+    expect((await cpo.store.getObject<T.Token>({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "T1" }))!.data).toMatchObject({ uid: "T1", contract_id: tok.contract_id });
+
+    const missing = await errorOf(api.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: "https://emsp.example/r" }));
+    expect(missing).toMatchObject({ kind: "no-endpoint" });
+    expect(missing.message).toContain("OCPI 2.1.1 has no chargingprofiles");
+  });
+
+  it("PATCHes a 2.1.1 eMSP's EVSE with a 2.2.1 patch: read first, only the change sent", async () => {
+    const cpo = await node(CPO_ROLE, ["2.1.1", "2.2.1"]);
+    const emsp = await node(EMSP_ROLE, ["2.1.1"]);
+    const { token } = await emsp.server.credentials.createRegistrationToken();
+    const emspParty = await cpo.server.credentials.registerWith({ versionsUrl: emsp.server.versionsUrl, token });
+    const api = cpo.server.credentials.clientFor(emspParty).as("2.2.1");
+    const held = location("LOC1");
+    held.evses![0]!.status = "AVAILABLE";
+    await api.locations.receiver.put({ country_code: "NL", party_id: "CPO", location_id: "LOC1", body: held });
+    await api.locations.receiver.patchEvse({ country_code: "NL", party_id: "CPO", location_id: "LOC1", evse_uid: "LOC1-E1", body: { status: "CHARGING", last_updated: "2030-01-01T00:00:00Z" } });
+    const stored = (await emsp.store.getObject<T.Location>({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" }))!.data;
+    expect(stored.evses![0]).toMatchObject({ status: "CHARGING", last_updated: "2030-01-01T00:00:00Z" });
+    expect(cpo.sent.filter((w) => w.method === "PATCH").map((w) => w.body)).toEqual([{ status: "CHARGING", last_updated: "2030-01-01T00:00:00Z" }]);
+    const { data } = await api.locations.receiver.getEvse({ country_code: "NL", party_id: "CPO", location_id: "LOC1", evse_uid: "LOC1-E1" });
+    expect(data.status).toBe("CHARGING");
   });
 });

@@ -10,6 +10,7 @@ import { OcpiError } from "./errors.js";
 import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
 import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
 import type { CallOptions, OcpiClientOptions, RetryPolicy } from "./options.js";
+import { ConvertingCaller, type ViewOptions } from "./view.js";
 
 /** The OCPI versions this client talks. */
 export type ClientVersion = "2.1.1" | "2.2.1" | "2.3.0";
@@ -132,6 +133,25 @@ export class OcpiClientCore<V extends ClientVersion> {
   /** The module calls of the version talked (also reachable directly on the client). */
   get modules(): ModulesOf<V> {
     return this as unknown as ModulesOf<V>;
+  }
+
+  /**
+   * The module calls of `version`, whatever version the peer talks: request bodies are converted to the peer's
+   * version and answers back, so that logic written against one version talks to every peer. A call the peer's
+   * version lacks fails with `no-endpoint`; what cannot be converted with `validation` (going out) or
+   * `invalid-response` (coming in). `options.peer` names the peer's party for objects a 2.1.1 peer sends without one.
+   */
+  as<T extends ClientVersion>(version: T, options: ViewOptions = {}): ModulesOf<T> {
+    const client = this;
+    const viewed = {
+      get version() {
+        return client.chosen;
+      },
+      operationsOf: (v: ClientVersion) => BINDINGS[v].operations as Readonly<Record<string, OperationInfo>>,
+      runner: this.runner,
+      party: this.options.party,
+    };
+    return BINDINGS[version].bindModules(new ConvertingCaller(viewed, version, options) as never) as ModulesOf<T>;
   }
 
   /**

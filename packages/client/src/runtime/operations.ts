@@ -224,7 +224,8 @@ export class OperationRunner implements OperationCaller<unknown> {
     }) as never;
   }
 
-  private async sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>> {
+  /** One page of a paginated operation; `next` for following a page link. */
+  async sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>> {
     const result = await this.send(info, request, options, undefined, next);
     const data = result.data;
     if (!Array.isArray(data)) {

@@ -4,7 +4,7 @@
  * A PATCH the converters cannot carry is applied to the object in the peer's version (read with the handlers' `get`)
  * and only the fields it changed are passed on, so what the older version cannot hold is never overwritten.
  */
-import { converterFor, convertPatch, type ConversionContext, type ConversionNote } from "@ocpi-sdk/converters";
+import { conversionName, converterFor, convertPatch, partyContext, type ConversionContext, type ConversionNote } from "@ocpi-sdk/converters";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { ValidationIssue } from "@ocpi-sdk/validators";
 import { OcpiHttpError } from "./errors.js";
@@ -114,12 +114,9 @@ export class VersionBridge {
     };
   }
 
-  /**
-   * The object name a conversion is looked up by: the non-2.1.1 side's (2.1.1 sends a CommandResponse to a
-   * response_url where 2.2 sends a CommandResult).
-   */
+  /** The object name a conversion between a route of the peer's version and one of the handlers' is looked up by. */
   private nameOf(sSide: { validator: { name: string } }, hSide: { validator: { name: string } }, s: ServedVersion): string {
-    return s === "2.1.1" ? hSide.validator.name : sSide.validator.name;
+    return conversionName({ name: sSide.validator.name, version: s }, { name: hSide.validator.name, version: this.h });
   }
 
   /** Whether an object can go between the versions: a converter, or the same schema between 2.2.1 and 2.3.0. */
@@ -168,20 +165,13 @@ export class VersionBridge {
 
   /** The facts a conversion needs that the object does not carry, from the request and the handlers. */
   private async contextFor(name: string, from: ServedVersion, to: ServedVersion, value: unknown, route: RouteInfo, request: Request): Promise<ConversionContext> {
-    const context: ConversionContext = { last_updated: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
     const params = request.params;
     const role = request.caller.roles[0];
-    if (typeof params.country_code === "string" && typeof params.party_id === "string") {
-      context.owner = { country_code: params.country_code, party_id: params.party_id };
-    } else if (role) {
-      context.owner = { country_code: role.country_code, party_id: role.party_id };
-    }
+    const pathOwner = typeof params.country_code === "string" && typeof params.party_id === "string" ? { country_code: params.country_code, party_id: params.party_id } : undefined;
+    // A 2.1.1 Session or CDR sent to us names a token that is ours (we receive them as its eMSP).
+    const tokenOwner = this.options.roles.find((r) => r.role === "EMSP") ?? this.options.roles[0];
+    const context: ConversionContext = { last_updated: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), ...partyContext(name, from, value, { owner: pathOwner ?? role, tokenOwner }) };
     const v = isObject(value) ? value : {};
-    if (from === "2.1.1" && (name === "Session" || name === "CDR") && typeof v.auth_id === "string") {
-      // A 2.1.1 Session or CDR names its token by auth_id only; the token is ours (we receive as its eMSP).
-      const us = this.options.roles.find((r) => r.role === "EMSP") ?? this.options.roles[0];
-      if (us) context.cdr_token = { uid: v.auth_id, type: "RFID", country_code: us.country_code, party_id: us.party_id };
-    }
     if (to === "2.1.1" && (name === "Session" || name === "CDR" || name === "SessionPatch")) {
       const locationId = name === "CDR" ? (isObject(v.cdr_location) ? v.cdr_location.id : undefined) : v.location_id;
       if (typeof locationId === "string") {
