@@ -2,7 +2,7 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import { describe, expect, it } from "vitest";
 import { locationV221ToV211 } from "./locations.js";
-import { CONVERTIBLE, convertObject, converterFor, convertPatch, type ConversionContext, type OcpiVersion } from "./registry.js";
+import { CONVERTIBLE, conversionName, convertObject, converterFor, convertPatch, partyContext, type ConversionContext, type OcpiVersion } from "./registry.js";
 import { expectValid, fixturesOf, validFixtures, type Fixture } from "./testing/support.js";
 
 const VERSIONS: OcpiVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
@@ -113,5 +113,27 @@ describe("convertPatch", () => {
       if (String(merged.postal_code).length > 10) throw new Error("/postal_code too long");
     };
     expect(() => convertPatch("Location", "2.1.1", "2.2.1", { postal_code: "x".repeat(11) }, held() as never, context, refuse)).toThrow("/postal_code too long");
+  });
+});
+
+describe("partyContext and conversionName", () => {
+  const cpo = { country_code: "NL", party_id: "CPO" };
+  const msp = { country_code: "NL", party_id: "MSP" };
+  it.each([
+    ["a 2.1.1 Session names its token's eMSP", "Session", "2.1.1", { auth_id: "A1" }, { owner: cpo, cdr_token: { uid: "A1", type: "RFID", ...msp } }],
+    ["a 2.1.1 CDR likewise", "CDR", "2.1.1", { auth_id: "A2" }, { owner: cpo, cdr_token: { uid: "A2", type: "RFID", ...msp } }],
+    ["a 2.2.1 Session needs no token", "Session", "2.2.1", { auth_id: "A1" }, { owner: cpo }],
+    ["a 2.1.1 Location only its owner", "Location", "2.1.1", { id: "L1" }, { owner: cpo }],
+  ] as const)("%s", (_, name, from, value, expected) => {
+    expect(partyContext(name, from, value, { owner: { ...cpo, role: "CPO" } as never, tokenOwner: msp })).toEqual(expected);
+  });
+
+  it.each([
+    [{ name: "CommandResponse", version: "2.1.1" }, { name: "CommandResult", version: "2.2.1" }, "CommandResult"],
+    [{ name: "CommandResult", version: "2.3.0" }, { name: "CommandResponse", version: "2.1.1" }, "CommandResult"],
+    [{ name: "Location", version: "2.2.1" }, { name: "Location", version: "2.3.0" }, "Location"],
+  ] as const)("names %j ↔ %j by %s", (a, b, expected) => {
+    expect(conversionName(a, b)).toBe(expected);
+    expect(conversionName(b, a)).toBe(expected);
   });
 });
