@@ -140,7 +140,7 @@ export interface RunnerContext {
   onValidationIssue?: (report: ValidationReport) => void;
 }
 
-type RequestArg = Record<string, unknown> & { body?: unknown };
+export type RequestArg = Record<string, unknown> & { body?: unknown };
 
 const encodeSegment = (value: unknown) => encodeURIComponent(String(value));
 
@@ -190,19 +190,13 @@ export class OcpiPager<T> implements AsyncIterable<T> {
   }
 }
 
-export class OperationRunner implements OperationCaller<unknown> {
-  private lastAuthorization?: { key: string; value: string };
-
-  constructor(private readonly ctx: RunnerContext) {}
-
-  /** The Authorization header, remembered while token, encoding and version stay the same. */
-  private authorization(token: string, encoding: "auto" | "base64" | "raw", version: string | undefined): string {
-    const key = `${encoding}\u0000${version ?? ""}\u0000${token}`;
-    if (this.lastAuthorization?.key === key) return this.lastAuthorization.value;
-    const value = encoding === "raw" ? `Token ${token}` : authorizationHeader(token, encoding === "base64" ? "2.2.1" : (version ?? "2.2.1"));
-    this.lastAuthorization = { key, value };
-    return value;
-  }
+/**
+ * What the generated bindings call, in terms of two operations a subclass gives: one exchange, and one page of a
+ * list (the pager follows the pages, sharing one correlation id).
+ */
+export abstract class BindingCaller implements OperationCaller<unknown> {
+  abstract send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string): Promise<OcpiResult<unknown>>;
+  abstract sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>>;
 
   call(info: OperationInfo) {
     return ((request?: RequestArg, options?: CallOptions) => this.send(info, request ?? {}, options ?? {})) as never;
@@ -222,6 +216,23 @@ export class OperationRunner implements OperationCaller<unknown> {
       const correlationId = options?.correlationId ?? newRequestId();
       return new OcpiPager((next) => this.sendPage(info, request ?? {}, { ...options, correlationId }, next));
     }) as never;
+  }
+}
+
+export class OperationRunner extends BindingCaller {
+  private lastAuthorization?: { key: string; value: string };
+
+  constructor(private readonly ctx: RunnerContext) {
+    super();
+  }
+
+  /** The Authorization header, remembered while token, encoding and version stay the same. */
+  private authorization(token: string, encoding: "auto" | "base64" | "raw", version: string | undefined): string {
+    const key = `${encoding}\u0000${version ?? ""}\u0000${token}`;
+    if (this.lastAuthorization?.key === key) return this.lastAuthorization.value;
+    const value = encoding === "raw" ? `Token ${token}` : authorizationHeader(token, encoding === "base64" ? "2.2.1" : (version ?? "2.2.1"));
+    this.lastAuthorization = { key, value };
+    return value;
   }
 
   /** One page of a paginated operation; `next` for following a page link. */

@@ -4,13 +4,11 @@
  * written against one version talks to peers of every version through it.
  */
 import { conversionName, converterFor, convertPatch, partyContext, type ConversionContext, type ConversionNote, type Owner } from "@ocpi-sdk/converters";
-import { newRequestId } from "@ocpi-sdk/protocol";
 import { OcpiError } from "./errors.js";
-import { OcpiPager, type OcpiPage, type OcpiResult, type OperationCaller, type OperationInfo, type OperationRunner } from "./operations.js";
+import { BindingCaller, type OcpiPage, type OcpiResult, type OperationInfo, type OperationRunner, type RequestArg } from "./operations.js";
 import type { CallOptions } from "./options.js";
 
 type Version = "2.1.1" | "2.2.1" | "2.3.0";
-type RequestArg = Record<string, unknown> & { body?: unknown };
 
 /** What a hook sees when it is asked for more context for one conversion. */
 export interface ViewConversion {
@@ -44,30 +42,13 @@ export interface ViewedClient {
 }
 
 /** The OperationCaller the generated bindings of the view's version are bound to. */
-export class ConvertingCaller implements OperationCaller<unknown> {
+export class ConvertingCaller extends BindingCaller {
   constructor(
     private readonly client: ViewedClient,
     private readonly version: Version,
     private readonly options: ViewOptions = {},
-  ) {}
-
-  call(info: OperationInfo) {
-    return ((request?: RequestArg, options?: CallOptions) => this.send(info, request ?? {}, options ?? {})) as never;
-  }
-
-  callAt(info: OperationInfo) {
-    return ((responseUrl: string, request?: RequestArg, options?: CallOptions) => this.send(info, request ?? {}, options ?? {}, responseUrl)) as never;
-  }
-
-  page(info: OperationInfo) {
-    return ((request?: RequestArg, options?: CallOptions) => this.sendPage(info, request ?? {}, options ?? {})) as never;
-  }
-
-  all(info: OperationInfo) {
-    return ((request?: RequestArg, options?: CallOptions) => {
-      const correlationId = options?.correlationId ?? newRequestId();
-      return new OcpiPager((next) => this.sendPage(info, request ?? {}, { ...options, correlationId }, next));
-    }) as never;
+  ) {
+    super();
   }
 
   /** The peer's version, and its operation doing what `info` does (same module, interface and name). */
@@ -79,7 +60,7 @@ export class ConvertingCaller implements OperationCaller<unknown> {
     return { peer, peerInfo };
   }
 
-  private async send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string): Promise<OcpiResult<unknown>> {
+  async send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string): Promise<OcpiResult<unknown>> {
     const { peer, peerInfo } = this.peerOf(info);
     const body = await this.body(info, peerInfo, peer, request, options);
     const result = await this.client.runner.send(peerInfo, { ...request, ...(body !== undefined ? { body } : {}) }, options, responseUrl);
@@ -91,7 +72,7 @@ export class ConvertingCaller implements OperationCaller<unknown> {
     return { ...result, data };
   }
 
-  private async sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>> {
+  async sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>> {
     const { peer, peerInfo } = this.peerOf(info);
     const page = await this.client.runner.sendPage(peerInfo, request, options, next);
     const name = conversionName({ name: peerInfo.response!.validator.name, version: peer }, { name: info.response!.validator.name, version: this.version });
