@@ -21,8 +21,11 @@ import type { CallOptions, ValidationMode, ValidationReport } from "./options.js
 
 export type HttpMethodKey = "get" | "put" | "post" | "delete" | "patch";
 
-/** What the generated operation table says about one operation. */
-export interface OperationInfo {
+/**
+ * One operation as a generated table describes it, with its path and query parameters as `Param`: the client's
+ * tables name them, the server's route tables carry how to check them.
+ */
+export interface OperationShape<Param> {
   readonly operationId: string;
   readonly module: string;
   readonly interface?: "SENDER" | "RECEIVER";
@@ -31,13 +34,18 @@ export interface OperationInfo {
   readonly layoutPath: string;
   readonly url: "endpoint" | "response_url" | "versions" | "version_details";
   readonly path: string;
-  readonly pathParams: readonly string[];
-  readonly query: readonly string[];
+  readonly pathParams: readonly Param[];
+  readonly query: readonly Param[];
   readonly paginated: boolean;
   readonly auth: "tokenA" | "tokenC";
   readonly request?: { readonly validator: Validator<unknown>; readonly required: boolean };
   readonly response?: { readonly validator: Validator<unknown>; readonly list: boolean };
+  /** For a request carrying a response_url: the operationId that delivers the result to it. */
+  readonly result?: string;
 }
+
+/** What the client's generated operation table says about one operation. */
+export type OperationInfo = OperationShape<string>;
 
 // ---- Types of the generated methods, derived from openapi-typescript's operation types ----
 

@@ -1,4 +1,5 @@
 /** The shapes shared by the generated route table, the handler interfaces and the server runtime. */
+import type { OperationShape } from "@ocpi-sdk/client";
 import type { RoutingHeaders } from "@ocpi-sdk/protocol";
 import type { Validator } from "@ocpi-sdk/validators";
 import type { PartyRecord, PeerRole } from "../store/store.js";
@@ -12,25 +13,8 @@ export interface ParamCheck {
   readonly validator?: Validator<unknown>;
 }
 
-/** One operation, as the generated route table describes it. */
-export interface RouteInfo {
-  readonly operationId: string;
-  readonly module: string;
-  readonly interface?: "SENDER" | "RECEIVER";
-  readonly name: string;
-  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-  readonly layoutPath: string;
-  readonly url: "endpoint" | "response_url" | "versions" | "version_details";
-  readonly path: string;
-  readonly pathParams: readonly ParamCheck[];
-  readonly query: readonly ParamCheck[];
-  readonly paginated: boolean;
-  readonly auth: "tokenA" | "tokenC";
-  readonly request?: { readonly validator: Validator<unknown>; readonly required: boolean };
-  readonly response?: { readonly validator: Validator<unknown>; readonly list: boolean };
-  /** For a request carrying a response_url: the operationId that delivers the result to it. */
-  readonly result?: string;
-}
+/** One operation, as the generated route table describes it (the client's operation shape, with parameter checks). */
+export type RouteInfo = OperationShape<ParamCheck>;
 
 /** Who is calling: the registered peer the token belongs to. */
 export interface Caller {
