@@ -136,6 +136,20 @@ describe("our credentials in each version", () => {
     expect(validator.validate(credentials, { strict: true }).ok).toBe(true);
     expect(credentials).toEqual({ token: "tok-1", url: cpo.server.versionsUrl, ...expected });
   });
+
+  it.each(["2.1.1", "2.3.0"] as const)("%s: rotates both tokens with PUT and unregisters with DELETE", async (version) => {
+    const { cpo, emsp, cpoParty } = await pair(version);
+    const rotated = await emsp.server.credentials.rotate(cpoParty);
+    expect(rotated).toMatchObject({ status: "registered", version });
+    expect(rotated.outgoingToken).not.toBe(cpoParty.outgoingToken);
+    const party = (await cpo.store.listParties()).find((p) => p.status === "registered")!;
+    expect(party).toMatchObject({ version, incomingToken: rotated.outgoingToken, outgoingToken: rotated.incomingToken });
+    const { data } = await emsp.server.credentials.clientFor(rotated).callOperation("credentialsSenderGet", {}, { validation: "strict" });
+    expect((data as { token: string }).token).toBe(rotated.outgoingToken);
+    await emsp.server.credentials.unregisterFrom(rotated);
+    expect((await cpo.store.listParties()).filter((p) => p.status === "registered")).toEqual([]);
+    expect(emsp.sent.filter((w) => w.method === "DELETE").map((w) => new URL(w.url).pathname)).toEqual([`/ocpi/${version}/credentials`]);
+  });
 });
 
 describe("a 2.1.1 eMSP", () => {
