@@ -6,7 +6,7 @@ export { Notes } from "./conversion.js";
 export type { Conversion, ConversionNote, ConversionNoteKind, Owner } from "./conversion.js";
 
 // Lookup by object name and versions
-export { CONVERTIBLE, conversionName, convertObject, converterFor, convertPatch, partyContext } from "./registry.js";
+export { CONVERTIBLE, conversionName, convertObject, converterFor, convertPatch, needsCurrent, partyContext } from "./registry.js";
 export type { ConversionContext, ConvertibleName, OcpiVersion } from "./registry.js";
 
 // Location, EVSE, Connector

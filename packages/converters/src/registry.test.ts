@@ -2,7 +2,7 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import { describe, expect, it } from "vitest";
 import { locationV221ToV211 } from "./locations.js";
-import { CONVERTIBLE, conversionName, convertObject, converterFor, convertPatch, partyContext, type ConversionContext, type OcpiVersion } from "./registry.js";
+import { CONVERTIBLE, conversionName, convertObject, converterFor, convertPatch, needsCurrent, partyContext, type ConversionContext, type OcpiVersion } from "./registry.js";
 import { expectValid, fixturesOf, validFixtures, type Fixture } from "./testing/support.js";
 
 const VERSIONS: OcpiVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
@@ -108,7 +108,10 @@ describe("convertPatch", () => {
   });
 
   it("converts a SessionPatch alone, and lets the caller refuse a patch that breaks the object", () => {
-    expect(convertPatch("Session", "2.1.1", "2.2.1", { status: "COMPLETED" }, {}, context).value).toEqual({ status: "COMPLETED", last_updated: CONTEXT.last_updated });
+    expect(needsCurrent("Session", "2.1.1", "2.2.1")).toBe(false);
+    expect(convertPatch("Session", "2.1.1", "2.2.1", { status: "COMPLETED" }, undefined, context).value).toEqual({ status: "COMPLETED", last_updated: CONTEXT.last_updated });
+    expect(needsCurrent("Location", "2.1.1", "2.2.1")).toBe(true);
+    expect(() => convertPatch("Location", "2.1.1", "2.2.1", { name: "x" }, undefined, context)).toThrow("converting a LocationPatch from 2.1.1 to 2.2.1 needs the Location held");
     const refuse = (merged: Record<string, unknown>) => {
       if (String(merged.postal_code).length > 10) throw new Error("/postal_code too long");
     };

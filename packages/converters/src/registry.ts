@@ -116,25 +116,27 @@ export function convertObject(name: string, from: OcpiVersion, to: OcpiVersion, 
 }
 
 /**
- * A PATCH of version `from` as a PATCH of version `to`, given the object as the receiver holds it (`current`, in
- * `to`). With a converter for the patch itself (SessionPatch) it is converted alone. Otherwise the object is
- * patched in `from` and converted back, and the patch keeps only what changed: fields the patch named, and new names
- * of patched fields (fields `from` lacks that the conversion did not merely default), so nothing the older version
- * cannot hold is ever overwritten. `last_updated` is the patch's, else `context.last_updated`, else now.
+ * A PATCH of version `from` as a PATCH of version `to`. With a converter for the patch itself (SessionPatch) it is
+ * converted alone. Otherwise it is converted against the object as the receiver holds it (`current`, in `to`): the
+ * object is patched in `from` and converted back, and the patch keeps only what changed: fields the patch named, and
+ * new names of patched fields (fields `from` lacks that the conversion did not merely default), so nothing the older
+ * version cannot hold is ever overwritten. `last_updated` is the patch's, else `context.last_updated`, else now.
  * `checkMerged` sees the patched object in `from` before it is converted (to refuse a patch that breaks it).
+ * {@link needsCurrent} says whether `current` is needed.
  */
 export function convertPatch(
   name: string,
   from: OcpiVersion,
   to: OcpiVersion,
   patch: Record<string, unknown>,
-  current: Record<string, unknown>,
+  current: Record<string, unknown> | undefined,
   context: ConversionContext = {},
   checkMerged?: (merged: Record<string, unknown>) => void,
 ): Conversion<Record<string, unknown>> {
   const now = context.last_updated ?? new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const direct = converterFor(`${name}Patch`, from, to);
   if (direct) return direct(patch, { ...context, last_updated: now }) as Conversion<Record<string, unknown>>;
+  if (current === undefined) throw new TypeError(`converting a ${name}Patch from ${from} to ${to} needs the ${name} held`);
   const down = converterFor(name, to, from);
   const up = converterFor(name, from, to);
   if (!down || !up) throw new RangeError(`no converter for ${name} between ${from} and ${to}`);
@@ -151,6 +153,11 @@ export function convertPatch(
   }
   changes.last_updated = typeof patch.last_updated === "string" ? value.last_updated : now;
   return { value: changes, notes };
+}
+
+/** Whether {@link convertPatch} needs the object held to convert a patch of `name` (no patch converter of its own). */
+export function needsCurrent(name: string, from: OcpiVersion, to: OcpiVersion): boolean {
+  return converterFor(`${name}Patch`, from, to) === undefined;
 }
 
 /**

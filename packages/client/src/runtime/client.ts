@@ -92,7 +92,7 @@ export class OcpiClientCore<V extends ClientVersion> {
       ...(options.onValidationIssue ? { onValidationIssue: options.onValidationIssue } : {}),
     };
     this.runner = new OperationRunner(ctx);
-    this.bind(this.allowed()[0] ?? CLIENT_VERSIONS[0]);
+    this.bind(this.preferred());
   }
 
   /** The OCPI version talked with the peer: chosen by {@link discover}, or given to `restore`. */
@@ -106,13 +106,18 @@ export class OcpiClientCore<V extends ClientVersion> {
       throw new OcpiError("no-mutual-version", `OCPI ${String(version)} is not a version this client talks (${CLIENT_VERSIONS.join(", ")})`);
     }
     this.chosen = version;
-    this.bind(version ?? this.allowed()[0] ?? CLIENT_VERSIONS[0]);
+    this.bind(version ?? this.preferred());
   }
 
   /** Our versions this client may talk, highest first: `options.versions` that have bindings. */
   private allowed(): V[] {
     const ours = (this.options.versions ?? CLIENT_VERSIONS) as readonly string[];
     return CLIENT_VERSIONS.filter((v) => ours.includes(v)) as V[];
+  }
+
+  /** The version bound before one is chosen: the highest we may talk. */
+  private preferred(): ClientVersion {
+    return this.allowed()[0] ?? CLIENT_VERSIONS[0];
   }
 
   private bound?: ClientVersion;

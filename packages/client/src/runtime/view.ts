@@ -3,7 +3,7 @@
  * converted to the peer's version on the way out and back on the way in (@ocpi-sdk/converters). Business logic
  * written against one version talks to peers of every version through it.
  */
-import { conversionName, converterFor, convertPatch, partyContext, type ConversionContext, type ConversionNote, type Owner } from "@ocpi-sdk/converters";
+import { conversionName, converterFor, convertPatch, needsCurrent, partyContext, type ConversionContext, type ConversionNote, type Owner } from "@ocpi-sdk/converters";
 import { OcpiError } from "./errors.js";
 import { BindingCaller, type OcpiPage, type OcpiResult, type OperationInfo, type OperationRunner, type RequestArg } from "./operations.js";
 import type { CallOptions } from "./options.js";
@@ -80,19 +80,24 @@ export class ConvertingCaller extends BindingCaller {
   }
 
   /**
-   * The body in the peer's version. A PATCH without a converter of its own is converted against the object as the
-   * peer holds it (read first with the same interface's `get…`), so that only what the patch changes is sent.
+   * The body in the peer's version. A PATCH goes through convertPatch: alone where it has a converter of its own,
+   * otherwise against the object as the peer holds it (read first with the same interface's `get…`), so that only
+   * what the patch changes is sent.
    */
   private async body(info: OperationInfo, peerInfo: OperationInfo, peer: Version, request: RequestArg, options: CallOptions): Promise<unknown> {
     if (!info.request || !peerInfo.request || request.body === undefined) return request.body;
     const name = conversionName({ name: info.request.validator.name, version: this.version }, { name: peerInfo.request.validator.name, version: peer });
-    if (info.method !== "PATCH" || converterFor(name, this.version, peer)) return this.convert(name, this.version, peer, request.body, info, request, "out");
+    if (info.method !== "PATCH") return this.convert(name, this.version, peer, request.body, info, request, "out");
     const object = name.replace(/Patch$/, "");
-    const { peerInfo: getInfo } = this.peerOf(info, info.name.replace(/^patch/, "get"));
-    const current = (await this.client.runner.send(getInfo, { ...request, body: undefined }, { ...options, validation: "off" })).data as Record<string, unknown>;
+    let current: Record<string, unknown> | undefined;
+    if (needsCurrent(object, this.version, peer)) {
+      const { peerInfo: getInfo } = this.peerOf(info, info.name.replace(/^patch/, "get"));
+      current = (await this.client.runner.send(getInfo, { ...request, body: undefined }, { ...options, validation: "off" })).data as Record<string, unknown>;
+    }
     try {
-      const { value, notes } = convertPatch(object, this.version, peer, request.body as Record<string, unknown>, current, this.context(object, this.version, peer, current, info, request));
-      if (notes.length) this.options.onNotes?.(info.operationId, this.version, peer, object, notes);
+      const context = this.context(current ? object : name, this.version, peer, current ?? request.body, info, request);
+      const { value, notes } = convertPatch(object, this.version, peer, request.body as Record<string, unknown>, current, context);
+      if (notes.length) this.options.onNotes?.(info.operationId, this.version, peer, current ? object : name, notes);
       return value;
     } catch (error) {
       if (error instanceof RangeError) throw new OcpiError("validation", `${info.operationId}: the ${name} cannot be sent in OCPI ${peer}: ${error.message}`);

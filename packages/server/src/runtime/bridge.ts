@@ -4,12 +4,12 @@
  * A PATCH the converters cannot carry is applied to the object in the peer's version (read with the handlers' `get`)
  * and only the fields it changed are passed on, so what the older version cannot hold is never overwritten.
  */
-import { conversionName, converterFor, convertPatch, partyContext, type ConversionContext, type ConversionNote } from "@ocpi-sdk/converters";
+import { conversionName, converterFor, convertPatch, needsCurrent, partyContext, type ConversionContext, type ConversionNote } from "@ocpi-sdk/converters";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
-import type { ValidationIssue } from "@ocpi-sdk/validators";
+import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
 import { OcpiHttpError } from "./errors.js";
 import { RawJson, RawJsonList, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
-import { counterpart, routeById, versionOf, type ServedVersion } from "./versions.js";
+import { counterpart, findRoute, routeById, versionOf, type ServedVersion } from "./versions.js";
 
 export type AnyHandler = (request: unknown) => Promise<unknown>;
 type Request = OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>;
@@ -91,7 +91,7 @@ export class VersionBridge {
         if (!cacheable) return { items: converted, total: page.total } satisfies Page<unknown>;
         for (const [i, item] of converted.entries()) {
           const check = route.response!.validator.validate(item);
-          if (!check.ok) throw new ConversionError(`${route.operationId}: item ${i} converted to OCPI ${s} is invalid: ${check.errors.map((e) => `${e.pointer} ${e.message}`).join("; ")}`);
+          if (!check.ok) throw new ConversionError(`${route.operationId}: item ${i} converted to OCPI ${s} is invalid: ${formatIssues(check.errors)}`);
         }
         const out: Page<unknown> = { items: new RawJsonList(JSON.stringify(converted), converted.length), total: page.total };
         let perCaller = this.pages.get(stored);
@@ -170,7 +170,7 @@ export class VersionBridge {
     const pathOwner = typeof params.country_code === "string" && typeof params.party_id === "string" ? { country_code: params.country_code, party_id: params.party_id } : undefined;
     // A 2.1.1 Session or CDR sent to us names a token that is ours (we receive them as its eMSP).
     const tokenOwner = this.options.roles.find((r) => r.role === "EMSP") ?? this.options.roles[0];
-    const context: ConversionContext = { last_updated: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), ...partyContext(name, from, value, { owner: pathOwner ?? role, tokenOwner }) };
+    const context = partyContext(name, from, value, { owner: pathOwner ?? role, tokenOwner });
     const v = isObject(value) ? value : {};
     if (to === "2.1.1" && (name === "Session" || name === "CDR" || name === "SessionPatch")) {
       const locationId = name === "CDR" ? (isObject(v.cdr_location) ? v.cdr_location.id : undefined) : v.location_id;
@@ -185,12 +185,12 @@ export class VersionBridge {
 
   /** A Location as 2.1.1 embeds it in Sessions and CDRs: read with the handlers (received, else our own). */
   private async location211(locationId: string, owner: Record<string, unknown>, request: Request): Promise<unknown> {
-    const attempts: [string, Record<string, unknown>][] = [
+    const attempts: ["SENDER" | "RECEIVER", Record<string, unknown>][] = [
       ["RECEIVER", { country_code: owner.country_code, party_id: owner.party_id, location_id: locationId }],
       ["SENDER", { location_id: locationId }],
     ];
     for (const [side, params] of attempts) {
-      const hRoute = routeOf(this.h, "locations", side, "get");
+      const hRoute = findRoute(this.h, "locations", side, "get");
       const handler = hRoute && this.options.handlerOf(hRoute);
       if (!handler || Object.values(params).some((p) => typeof p !== "string")) continue;
       try {
@@ -205,9 +205,9 @@ export class VersionBridge {
   }
 
   /**
-   * A PATCH in the peer's version. With a converter for the patch itself (SessionPatch) it is converted; otherwise
-   * the object is read with the handlers' `get…` and the patch converted against it (convertPatch: only the fields
-   * the patch changed or renamed are passed on), to the handlers' `patch…` or, where their version has none, `put…`
+   * A PATCH in the peer's version, converted by convertPatch: alone where the patch has a converter of its own
+   * (SessionPatch), otherwise against the object read with the handlers' `get…`, so that only the fields the patch
+   * changed or renamed are passed on. It goes to the handlers' `patch…` or, where their version has none, to `put…`
    * of the object with those fields replaced.
    */
   private adaptPatch(route: RouteInfo, s: ServedVersion): AnyHandler | undefined {
@@ -215,34 +215,32 @@ export class VersionBridge {
     const objectName = patchName.replace(/Patch$/, "");
     const hPatchRoute = counterpart(route, this.h);
     const hPatch = hPatchRoute?.request ? this.options.handlerOf(hPatchRoute) : undefined;
-    const direct = converterFor(patchName, s, this.h);
     const getRoute = counterpart(route, this.h, route.name.replace(/^patch/, "get"));
     const putRoute = counterpart(route, this.h, route.name.replace(/^patch/, "put"));
     const sPutRoute = counterpart(route, s, route.name.replace(/^patch/, "put"));
     const get = getRoute && this.options.handlerOf(getRoute);
     const put = putRoute?.request ? this.options.handlerOf(putRoute) : undefined;
-    if (direct && hPatch) {
-      return async (raw) => {
-        const request = raw as Request;
-        const body = await this.convert(patchName, s, this.h, request.body, route, request, "in");
-        return hPatch({ ...request, body: this.checkIn(hPatchRoute!, body) });
-      };
-    }
-    if (!get || !(hPatch || put) || !sPutRoute?.request) return undefined;
-    if (!(converterFor(objectName, this.h, s) && converterFor(objectName, s, this.h))) return undefined;
+    const direct = !needsCurrent(objectName, s, this.h);
+    // The object held is read when the patch converts against it, or when the handlers can only PUT it whole.
+    const readsCurrent = !direct || !hPatch;
+    if (!(hPatch || put)) return undefined;
+    if (readsCurrent && !get) return undefined;
+    if (!direct && !(sPutRoute?.request && converterFor(objectName, this.h, s) && converterFor(objectName, s, this.h))) return undefined;
 
     return async (raw) => {
       const request = raw as Request;
-      const current = parsed(await get({ ...request, query: {}, body: undefined })) as Record<string, unknown>;
-      const context = await this.contextFor(objectName, s, this.h, current, route, request);
+      const current = readsCurrent ? (parsed(await get!({ ...request, query: {}, body: undefined })) as Record<string, unknown>) : undefined;
+      const context = direct
+        ? await this.contextFor(patchName, s, this.h, request.body, route, request)
+        : await this.contextFor(objectName, s, this.h, current, route, request);
       let changes: Record<string, unknown>;
       try {
-        const result = convertPatch(objectName, s, this.h, request.body as Record<string, unknown>, current, context, (merged) => {
-          const check = sPutRoute.request!.validator.validate(merged);
+        const result = convertPatch(objectName, s, this.h, request.body as Record<string, unknown>, direct ? undefined : current, context, (merged) => {
+          const check = sPutRoute!.request!.validator.validate(merged);
           if (!check.ok) throw OcpiHttpError.invalid(check.errors.map((e): ValidationIssue => ({ ...e, message: `${e.message} (once patched)` })));
         });
         changes = result.value;
-        if (result.notes.length) this.options.onNotes?.(route.operationId, s, this.h, objectName, result.notes);
+        if (result.notes.length) this.options.onNotes?.(route.operationId, s, this.h, direct ? patchName : objectName, result.notes);
       } catch (error) {
         if (error instanceof RangeError) throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${this.h}: ${error.message}`, keyword: "conversion" }]);
         throw error;
@@ -251,8 +249,4 @@ export class VersionBridge {
       return put!({ ...request, body: this.checkIn(putRoute!, { ...current, ...changes }) });
     };
   }
-}
-
-function routeOf(version: ServedVersion, module: string, side: string, name: string): RouteInfo | undefined {
-  return routeById(version, `${module}${side === "SENDER" ? "Sender" : "Receiver"}${name[0]!.toUpperCase()}${name.slice(1)}`);
 }

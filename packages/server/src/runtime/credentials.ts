@@ -4,11 +4,9 @@
  * is answered in its own Credentials object; peers' roles are kept as 2.2.1 roles.
  */
 import { OcpiClient, OcpiError, type ClientVersion, type CredentialsOf } from "@ocpi-sdk/client";
-import { credentialsV211ToV221, credentialsV221ToV211, credentialsV221ToV230, credentialsV230ToV221 } from "@ocpi-sdk/converters";
+import { convertObject } from "@ocpi-sdk/converters";
 import { newRequestId, OcpiStatus } from "@ocpi-sdk/protocol";
-import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type { Credentials, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
-import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import type { PartyRecord, Store } from "../store/store.js";
 import { OcpiHttpError } from "./errors.js";
 import type { Caller } from "./routes.js";
@@ -37,19 +35,13 @@ export class CredentialsService {
    */
   ours<V extends ServedVersion = "2.2.1">(token: string, version: V = "2.2.1" as V): CredentialsOf<V> {
     const credentials: Credentials = { token, url: this.options.versionsUrl, roles: this.options.roles };
-    if (version === "2.1.1") return credentialsV221ToV211(credentials).value as CredentialsOf<V>;
-    if (version === "2.3.0") return credentialsV221ToV230(credentials).value as CredentialsOf<V>;
-    return credentials as CredentialsOf<V>;
+    return convertObject("Credentials", "2.2.1", version, credentials).value as CredentialsOf<V>;
   }
 
   /** A peer's credentials of any version as 2.2.1 credentials (a 2.1.1 peer plays the role opposite to ours). */
   private asV221(version: ServedVersion, theirs: CredentialsOf<ServedVersion>): Credentials {
-    if (version === "2.1.1") {
-      const role = this.options.roles.some((r) => r.role === "CPO") ? "EMSP" : "CPO";
-      return credentialsV211ToV221(theirs as V211.Credentials, { role }).value;
-    }
-    if (version === "2.3.0") return credentialsV230ToV221(theirs as V230.Credentials).value;
-    return theirs as Credentials;
+    const role = this.options.roles.some((r) => r.role === "CPO") ? "EMSP" : "CPO";
+    return convertObject("Credentials", version, "2.2.1", theirs, { role }).value as Credentials;
   }
 
   /** A registration token (Token A) to hand to a new peer out of band. */

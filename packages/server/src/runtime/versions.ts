@@ -27,9 +27,14 @@ export function versionOf(route: RouteInfo): ServedVersion | undefined {
   return (SERVER_VERSIONS as readonly string[]).includes(first ?? "") ? (first as ServedVersion) : undefined;
 }
 
-/** The route of `version` doing what `route` does: the same module, interface and operation name. */
+/** The route of a version by module, interface and operation name. */
+export function findRoute(version: ServedVersion, module: string, side: RouteInfo["interface"], name: string): RouteInfo | undefined {
+  return ROUTES[version].find((r) => r.module === module && r.interface === side && r.name === name);
+}
+
+/** The route of `version` doing what `route` does (or, with `name`, another operation of the same interface). */
 export function counterpart(route: RouteInfo, version: ServedVersion, name: string = route.name): RouteInfo | undefined {
-  return ROUTES[version].find((r) => r.module === route.module && r.interface === route.interface && r.name === name);
+  return findRoute(version, route.module, route.interface, name);
 }
 
 /** The route with this operationId in a version. */
