@@ -15,23 +15,79 @@ export function repairDateTime(value: string): string {
   return value;
 }
 
-/** A deep copy with every repairable timestamp repaired, and the JSON pointers of what was changed. */
+const escapeToken = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/** A container being copied: its source, its copy, the keys still to visit and its JSON pointer. */
+interface Frame {
+  source: Record<string, unknown> | unknown[];
+  copy: Record<string, unknown> | unknown[];
+  /** The object's own enumerable keys, or undefined for an array (visited by index). */
+  keys: string[] | undefined;
+  next: number;
+  pointer: string;
+}
+
+/** Sets a key as an own data property, also `__proto__` (which plain assignment would take as the prototype). */
+function setOwn(target: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else (target as Record<string | number, unknown>)[key] = value;
+}
+
+/**
+ * A deep copy with every repairable timestamp repaired, and the JSON pointers of what was changed (in document
+ * order). It walks with an explicit stack, so no nesting depth makes it throw; a cyclic value, which no JSON text
+ * can produce, is refused with a TypeError rather than copied forever.
+ */
 export function repairTimestamps(value: unknown): { value: unknown; repaired: string[] } {
   const repaired: string[] = [];
-  const walk = (node: unknown, pointer: string): unknown => {
+  const stack: Frame[] = [];
+  /** The containers on the current path, to recognise a cycle. */
+  const open = new Set<object>();
+
+  /** The copy of a child: a repaired string, a new container (entered next), or the value itself. */
+  const visit = (node: unknown, pointer: string): unknown => {
     if (typeof node === "string") {
       const fixed = repairDateTime(node);
       if (fixed !== node) repaired.push(pointer);
       return fixed;
     }
-    if (Array.isArray(node)) return node.map((item, i) => walk(item, `${pointer}/${i}`));
-    if (node !== null && typeof node === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(node)) out[key] = walk(item, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
-      return out;
+    if (node === null || typeof node !== "object") return node;
+    if (open.has(node)) throw new TypeError(`repairTimestamps: cyclic value at ${pointer || "/"}`);
+    open.add(node);
+    if (Array.isArray(node)) {
+      const copy: unknown[] = new Array(node.length);
+      stack.push({ source: node, copy, keys: undefined, next: 0, pointer });
+      return copy;
     }
-    return node;
+    const copy: Record<string, unknown> = {};
+    stack.push({ source: node as Record<string, unknown>, copy, keys: Object.keys(node), next: 0, pointer });
+    return copy;
   };
-  const out = walk(value, "");
+
+  const out = visit(value, "");
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const { source, copy, keys } = frame;
+    if (keys === undefined) {
+      const list = source as unknown[];
+      // Holes stay holes, as Array.prototype.map leaves them.
+      while (frame.next < list.length && !(frame.next in list)) frame.next++;
+      if (frame.next >= list.length) {
+        open.delete(source);
+        stack.pop();
+        continue;
+      }
+      const i = frame.next++;
+      setOwn(copy, i, visit(list[i], `${frame.pointer}/${i}`));
+    } else {
+      if (frame.next >= keys.length) {
+        open.delete(source);
+        stack.pop();
+        continue;
+      }
+      const key = keys[frame.next++]!;
+      setOwn(copy, key, visit((source as Record<string, unknown>)[key], `${frame.pointer}/${escapeToken(key)}`));
+    }
+  }
   return { value: repaired.length ? out : value, repaired };
 }

@@ -25,6 +25,8 @@ interface InvalidCase {
   remove?: string[];
   set?: Record<string, unknown>;
   pointer: string;
+  /** The keyword that must reject it, where another one could mask a gap (a pattern that accepts February 30). */
+  keyword?: string;
 }
 interface FixtureFile {
   valid: ValidCase[];
@@ -91,6 +93,7 @@ for (const [version, validators] of Object.entries(VERSIONS)) {
 
     it.each(fixtures.invalid.map((c) => [c.name, c] as const))("invalid: %s", (_, c) => {
       expect(issuesOf(c)).not.toEqual([]);
+      if (c.keyword) expect(issuesOf(c).map((e) => e.keyword)).toContain(c.keyword);
     });
 
     it("covers every kind of invalid input the module can have", () => {

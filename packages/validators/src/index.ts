@@ -4,3 +4,4 @@ export { defineValidator, ValidationError } from "./runtime/validator.js";
 export type { RawValidateFunction, ValidateOptions, ValidationResult, Validator } from "./runtime/validator.js";
 export { formatIssues, toIssue, toIssues } from "./runtime/issues.js";
 export type { PatternNames, RawError, ValidationIssue } from "./runtime/issues.js";
+export { formats, isCalendarDate } from "./runtime/generated-runtime.js";

@@ -10,7 +10,7 @@ import { isBuiltinTsType, tsTypeName } from "../types/emitTypes.js";
  * String formats the schemas may use. Their checks live in the validators package's runtime
  * (`runtime/formats.ts`), which the generated code imports; here they only need to be known by name.
  */
-export const RUNTIME_FORMATS = ["uri", "uri-reference"] as const;
+export const RUNTIME_FORMATS = ["ocpi-date", "ocpi-date-time", "uri", "uri-reference"] as const;
 
 /** Helpers ajv's generated code requires, mapped to the runtime module of the validators package that provides them. */
 const RUNTIME_HELPERS: Record<string, string> = {

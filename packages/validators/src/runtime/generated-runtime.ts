@@ -26,8 +26,38 @@ const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#@]+(?:@[^\s/?#]+)?(?:[
  */
 const URL_REFERENCE = /^[^\s\x00-\x1F\x7F<>"{}|\\^`]+$/;
 
-/** String format checks the generated code looks up by format name. */
+/** The OCPI DateTime: the same grammar as the schemas' pattern, with the date's parts captured. */
+const OCPI_DATE_TIME = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?Z?$/;
+/** A calendar date (YYYY-MM-DD), as the tariff restrictions' start_date and end_date. */
+const OCPI_DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
+
+const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether the day exists in the (proleptic) Gregorian calendar: year 0001 to 9999 (RFC 3339 and ISO 8601 without
+ * expansion have no year 0000), month 01 to 12, day within the month, February 29 only in leap years.
+ */
+export function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
+  const days = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!;
+  return day <= days;
+}
+
+const datePartsExist = (match: RegExpExecArray | null) =>
+  match !== null && isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+
+/**
+ * String format checks the generated code looks up by format name.
+ *
+ * `ocpi-date-time` and `ocpi-date` stand beside the schemas' patterns: a pattern cannot tell 2024-02-30 or year 0000
+ * from a real day, the format can. Each checks the whole grammar too, so that it means the same on its own; when a
+ * value fails both, the issues report it once, by the pattern (see `issues.ts`).
+ */
 export const formats: Record<string, (value: string) => boolean> = {
+  "ocpi-date": (value) => datePartsExist(OCPI_DATE.exec(value)),
+  "ocpi-date-time": (value) => datePartsExist(OCPI_DATE_TIME.exec(value)),
   uri: (value) => ABSOLUTE_URL.test(value),
   "uri-reference": (value) => URL_REFERENCE.test(value),
 };

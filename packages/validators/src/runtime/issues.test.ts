@@ -22,6 +22,10 @@ describe("toIssue", () => {
     [raw("minItems", { limit: 1 }), "/a/0", "must have at least 1 item"],
     [raw("minimum", { comparison: ">=", limit: 0 }), "/a/0", "must be >= 0"],
     [raw("format", { format: "uri" }), "/a/0", "must be an absolute URL"],
+    [raw("format", { format: "uri-reference" }), "/a/0", "must be a URL without white space"],
+    [raw("format", { format: "ocpi-date-time" }), "/a/0", "must be a date-time on a day that exists (no February 30, no year 0000), e.g. 2019-06-24T12:39:09Z"],
+    [raw("format", { format: "ocpi-date" }), "/a/0", "must be a date that exists (no February 30, no year 0000), e.g. 2015-12-24"],
+    [raw("format", { format: "email" }), "/a/0", "must be a valid email"],
     [raw("pattern", { pattern: "^x$" }), "/a/0", "must match the pattern ^x$"],
     [raw("uniqueItems", {}), "/a/0", "is not valid (uniqueItems)"],
   ])("%j -> %s: %s", (error, pointer, message) => {
@@ -43,6 +47,20 @@ describe("toIssues / formatIssues", () => {
     const issues = toIssues([raw("required", { missingProperty: "x" }, ""), raw("required", { missingProperty: "x" }, ""), raw("type", { type: "array" }, "/list")]);
     expect(issues).toHaveLength(2);
     expect(formatIssues(issues)).toBe("/x: is required; /list: must be an array");
+  });
+
+  it("reports a date that fails its pattern once, by the pattern, not again by its calendar format", () => {
+    const names = { "^d$": "DateTime" };
+    const issues = toIssues(
+      [raw("pattern", { pattern: "^d$" }, "/a"), raw("format", { format: "ocpi-date-time" }, "/a"), raw("format", { format: "ocpi-date-time" }, "/b"), raw("format", { format: "uri" }, "/c"), raw("pattern", { pattern: "^x$" }, "/c")],
+      names,
+    );
+    expect(issues.map((i) => [i.pointer, i.keyword])).toEqual([
+      ["/a", "pattern"],
+      ["/b", "format"],
+      ["/c", "format"],
+      ["/c", "pattern"],
+    ]);
   });
 
   it("names the root as /", () => {

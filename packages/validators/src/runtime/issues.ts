@@ -32,6 +32,19 @@ const PATTERN_MESSAGES: Record<string, string> = {
   string: "must not contain control characters (line breaks, tabs, ...)",
 };
 
+const FORMAT_MESSAGES: Record<string, string> = {
+  uri: "must be an absolute URL",
+  "uri-reference": "must be a URL without white space",
+  "ocpi-date-time": "must be a date-time on a day that exists (no February 30, no year 0000), e.g. 2019-06-24T12:39:09Z",
+  "ocpi-date": "must be a date that exists (no February 30, no year 0000), e.g. 2015-12-24",
+};
+
+/**
+ * Formats that restate their field's pattern and add a calendar check: a value that already fails the pattern is
+ * not reported a second time by the format.
+ */
+const PATTERN_FORMATS: ReadonlySet<string> = new Set(["ocpi-date-time", "ocpi-date"]);
+
 const TYPE_WORDS: Record<string, string> = {
   string: "a string",
   number: "a number",
@@ -85,11 +98,7 @@ export function toIssue(error: RawError, patternNames: PatternNames = {}): Valid
       return { pointer: instancePath, message: message ?? `must match the pattern ${pattern}`, keyword };
     }
     case "format":
-      return {
-        pointer: instancePath,
-        message: params.format === "uri" ? "must be an absolute URL" : params.format === "uri-reference" ? "must be a URL without white space" : `must be a valid ${String(params.format)}`,
-        keyword,
-      };
+      return { pointer: instancePath, message: FORMAT_MESSAGES[String(params.format)] ?? `must be a valid ${String(params.format)}`, keyword };
     default:
       return { pointer: instancePath, message: `is not valid (${keyword})`, keyword };
   }
@@ -99,7 +108,9 @@ export function toIssue(error: RawError, patternNames: PatternNames = {}): Valid
 export function toIssues(errors: readonly RawError[], patternNames: PatternNames = {}): ValidationIssue[] {
   const seen = new Set<string>();
   const issues: ValidationIssue[] = [];
+  const failedPattern = new Set(errors.filter((e) => e.keyword === "pattern").map((e) => e.instancePath));
   for (const error of errors) {
+    if (error.keyword === "format" && PATTERN_FORMATS.has(String(error.params.format)) && failedPattern.has(error.instancePath)) continue;
     const issue = toIssue(error, patternNames);
     const key = `${issue.pointer}\u0000${issue.message}`;
     if (seen.has(key)) continue;

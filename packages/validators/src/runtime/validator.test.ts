@@ -47,6 +47,13 @@ describe("Validator", () => {
     ]);
   });
 
+  it("reports a day that does not exist by what is wrong with it", () => {
+    const result = validators.DateTime.validate("2024-02-30T00:00:00Z");
+    expect(result.ok ? [] : result.errors).toEqual([
+      { pointer: "", message: "must be a date-time on a day that exists (no February 30, no year 0000), e.g. 2019-06-24T12:39:09Z", keyword: "format" },
+    ]);
+  });
+
   it.each([
     ["2015-06-29T20:39:09Z", true],
     ["2015-06-29T20:39:09", true],
@@ -56,6 +63,13 @@ describe("Validator", () => {
     ["2015-06-29", false],
     ["2015-13-29T20:39:09Z", false],
     ["2015-06-29T20:39:09.1234567890123Z", false],
+    ["2024-02-29T23:59:59Z", true],
+    ["2000-02-29T00:00:00Z", true],
+    ["1900-02-29T00:00:00Z", false],
+    ["2024-02-30T00:00:00Z", false],
+    ["2023-02-29T00:00:00Z", false],
+    ["2024-04-31T12:00:00Z", false],
+    ["0000-01-01T00:00:00Z", false],
   ])("DateTime %s valid: %s", (value, valid) => {
     expect(validators.DateTime.is(value)).toBe(valid);
   });

@@ -605,7 +605,8 @@ export interface components {
         string: string;
         /**
          * DateTime
-         * @description ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).
+         * Format: ocpi-date-time
+         * @description ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).
          */
         DateTime: string;
         /**

@@ -1004,7 +1004,8 @@ export interface components {
         string: string;
         /**
          * DateTime
-         * @description RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).
+         * Format: ocpi-date-time
+         * @description RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).
          */
         DateTime: string;
         /**
@@ -1681,9 +1682,15 @@ export interface components {
             start_time?: components["schemas"]["string"];
             /** @description Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time. */
             end_time?: components["schemas"]["string"];
-            /** @description Local date (YYYY-MM-DD) from which the element is active, inclusive. */
+            /**
+             * Format: ocpi-date
+             * @description Local date (YYYY-MM-DD, a day that exists) from which the element is active, inclusive.
+             */
             start_date?: components["schemas"]["string"];
-            /** @description Local date (YYYY-MM-DD) until which the element is active, exclusive. */
+            /**
+             * Format: ocpi-date
+             * @description Local date (YYYY-MM-DD, a day that exists) until which the element is active, exclusive.
+             */
             end_date?: components["schemas"]["string"];
             /** @description Energy in kWh from which the element is active, inclusive. */
             min_kwh?: components["schemas"]["number"];

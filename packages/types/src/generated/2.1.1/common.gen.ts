@@ -8,7 +8,7 @@
 export type CiString = string;
 
 /**
- * ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).
+ * ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).
  */
 export type DateTime = string;
 

@@ -8,7 +8,7 @@
 export type CiString = string;
 
 /**
- * RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).
+ * RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).
  */
 export type DateTime = string;
 

@@ -157,11 +157,11 @@ export interface TariffRestrictions {
    */
   end_time?: string;
   /**
-   * Local date (YYYY-MM-DD) from which the element is active, inclusive.
+   * Local date (YYYY-MM-DD, a day that exists) from which the element is active, inclusive.
    */
   start_date?: string;
   /**
-   * Local date (YYYY-MM-DD) until which the element is active, exclusive.
+   * Local date (YYYY-MM-DD, a day that exists) until which the element is active, exclusive.
    */
   end_date?: string;
   /**

@@ -42,7 +42,7 @@ export const validators = {
   CiString: defineValidator<T.CiString>("CiString", loose.CiString, strict.CiString, patternNames),
   /** Case-sensitive string of printable ASCII characters. Fields add their own maxLength. */
   string: defineValidator<string>("string", loose.string, strict.string, patternNames),
-  /** ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset). */
+  /** ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000). */
   DateTime: defineValidator<T.DateTime>("DateTime", loose.DateTime, strict.DateTime, patternNames),
   /** URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space. */
   URL: defineValidator<T.URL>("URL", loose.URL, strict.URL, patternNames),

@@ -5,7 +5,7 @@ import { formats, ucs2length } from "../../runtime/generated-runtime.js";
 export const CDR = validate21;
 const schema32 = {"title":"CDR","description":"Final record of a charging session and its costs.","type":"object","properties":{"id":{"description":"Id of the CDR in the CPO's system.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"start_date_time":{"description":"Start of the charging session.","$ref":"common.json#/$defs/DateTime"},"stop_date_time":{"description":"End of the charging session.","$ref":"common.json#/$defs/DateTime"},"auth_id":{"description":"auth_id of the Token used for the session.","type":"string","maxLength":36,"$ref":"common.json#/$defs/string"},"auth_method":{"description":"How the session was authorized.","$ref":"#/$defs/AuthMethod"},"location":{"description":"Where the session took place, with only the EVSE and connector used.","$ref":"locations.json#/$defs/Location"},"meter_id":{"description":"Id of the meter in the charge point.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"currency":{"description":"ISO 4217 currency code of the CDR's costs.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"tariffs":{"description":"Tariffs that applied to the session.","type":"array","items":{"$ref":"tariffs.json#/$defs/Tariff"}},"charging_periods":{"description":"Periods that make up the session, one per relevant tariff change.","type":"array","items":{"$ref":"#/$defs/ChargingPeriod"},"minItems":1},"total_cost":{"description":"Total cost of the session, excluding VAT.","$ref":"common.json#/$defs/number"},"total_energy":{"description":"Energy charged, in kWh.","$ref":"common.json#/$defs/number"},"total_time":{"description":"Whole duration of the session, charging or not, in hours.","$ref":"common.json#/$defs/number"},"total_parking_time":{"description":"Part of the session without energy transfer, in hours.","$ref":"common.json#/$defs/number"},"remark":{"description":"Free human-readable note, e.g. why the session stopped.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"last_updated":{"description":"When this CDR was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["id","start_date_time","stop_date_time","auth_id","auth_method","location","currency","charging_periods","total_cost","total_energy","total_time","last_updated"],"additionalProperties":false};
 const schema34 = {"title":"CiString","description":"Case-insensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
-const schema35 = {"title":"DateTime","description":"ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"};
+const schema35 = {"title":"DateTime","description":"ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$","format":"ocpi-date-time"};
 const schema37 = {"title":"string","description":"Case-sensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
 const schema38 = {"title":"AuthMethod","description":"How a session was authorized.","type":"string","enum":["AUTH_REQUEST","WHITELIST"]};
 const schema103 = {"title":"number","description":"JSON number; four decimals unless a field says otherwise.","type":"number"};
@@ -13,6 +13,7 @@ const func1 = Object.prototype.hasOwnProperty;
 const func2 = ucs2length;
 const pattern4 = new RegExp("^[ -~]*$", "u");
 const pattern5 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$", "u");
+const formats0 = formats["ocpi-date-time"];
 const schema40 = {"title":"Location","description":"A charging location of a CPO with its EVSEs.","type":"object","properties":{"id":{"description":"Id of the location on the CPO platform; never changes.","type":"string","maxLength":39,"$ref":"common.json#/$defs/string"},"type":{"description":"General kind of the location.","$ref":"#/$defs/LocationType"},"name":{"description":"Display name of the location.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"address":{"description":"Street and house number.","type":"string","maxLength":45,"$ref":"common.json#/$defs/string"},"city":{"description":"City or town.","type":"string","maxLength":45,"$ref":"common.json#/$defs/string"},"postal_code":{"description":"Postal code of the location.","type":"string","maxLength":10,"$ref":"common.json#/$defs/string"},"country":{"description":"ISO 3166-1 alpha-3 country code of the location.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"coordinates":{"description":"Position of the location.","$ref":"#/$defs/GeoLocation"},"related_locations":{"description":"Other points of interest for the driver, such as entrances.","type":"array","items":{"$ref":"#/$defs/AdditionalGeoLocation"}},"evses":{"description":"EVSEs at this location.","type":"array","items":{"$ref":"#/$defs/EVSE"}},"directions":{"description":"Directions to reach the location, per language.","type":"array","items":{"$ref":"common.json#/$defs/DisplayText"}},"operator":{"description":"Operator details; when absent, use the CPO's credentials data.","$ref":"#/$defs/BusinessDetails"},"suboperator":{"description":"Suboperator details, if any.","$ref":"#/$defs/BusinessDetails"},"owner":{"description":"Owner details, if any.","$ref":"#/$defs/BusinessDetails"},"facilities":{"description":"Facilities the location belongs to.","type":"array","items":{"$ref":"#/$defs/Facility"}},"time_zone":{"description":"IANA time zone name of the location, e.g. Europe/Berlin.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"opening_times":{"description":"When the EVSEs can be reached for charging.","$ref":"#/$defs/Hours"},"charging_when_closed":{"description":"Whether charging goes on outside opening hours; true when absent.","type":"boolean"},"images":{"description":"Pictures or logos for the location.","type":"array","items":{"$ref":"#/$defs/Image"}},"energy_mix":{"description":"Energy supplied at this location.","$ref":"#/$defs/EnergyMix"},"last_updated":{"description":"When this location, or any of its EVSEs or connectors, last changed.","$ref":"common.json#/$defs/DateTime"}},"required":["id","type","address","city","postal_code","country","coordinates","last_updated"],"additionalProperties":false};
 const schema42 = {"title":"LocationType","description":"General kind of a charging location.","type":"string","enum":["ON_STREET","PARKING_GARAGE","UNDERGROUND_GARAGE","PARKING_LOT","OTHER","UNKNOWN"]};
 const schema90 = {"title":"Facility","description":"A facility a location belongs to or is near.","type":"string","enum":["HOTEL","RESTAURANT","CAFE","MALL","SUPERMARKET","SPORT","RECREATION_AREA","NATURE","MUSEUM","BUS_STOP","TAXI_STAND","TRAIN_STATION","AIRPORT","CARPOOL_PARKING","FUEL_STATION","WIFI"]};
@@ -601,9 +602,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -613,11 +613,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -626,8 +623,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -636,9 +637,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -647,11 +647,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -660,8 +657,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -671,14 +669,37 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -693,7 +714,7 @@ const schema69 = {"title":"ConnectorFormat","description":"Whether a connector i
 const schema70 = {"title":"PowerType","description":"Kind of current a connector supplies.","type":"string","enum":["AC_1_PHASE","AC_3_PHASE","DC"]};
 const schema71 = {"title":"int","description":"Whole JSON number.","type":"integer"};
 const schema74 = {"title":"URL","description":"URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space.","type":"string","maxLength":255,"format":"uri-reference"};
-const formats0 = formats["uri-reference"];
+const formats8 = formats["uri-reference"];
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -990,7 +1011,7 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats8(data7))){
 const err25 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err25];
@@ -1035,9 +1056,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err29 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1047,14 +1067,25 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err30 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }
@@ -1132,7 +1163,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -1167,7 +1198,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -1825,9 +1856,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1837,14 +1867,25 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -1948,7 +1989,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -2292,9 +2333,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2304,11 +2344,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2317,8 +2354,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2327,9 +2368,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2338,15 +2378,36 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -3556,9 +3617,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3568,14 +3628,25 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
 else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
 }
 errors++;
 }
@@ -4709,7 +4780,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!(formats0(data4))){
+if(!(formats8(data4))){
 const err15 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err15];
@@ -4792,9 +4863,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4804,14 +4874,25 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
 else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err22 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
 else {
 vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
 }
 errors++;
 }
@@ -4986,9 +5067,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4998,16 +5078,27 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -5020,24 +5111,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
+const err8 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err8];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err8);
 }
 errors++;
 }
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err9];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err9);
 }
 errors++;
 }
@@ -5260,9 +5351,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err19 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5272,11 +5362,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.stop_date_time !== undefined){
-let data2 = data.stop_date_time;
-if(typeof data2 === "string"){
-if(func2(data2) > 25){
-const err20 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err20 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5285,8 +5372,12 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
-const err21 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.stop_date_time !== undefined){
+let data2 = data.stop_date_time;
+if(typeof data2 === "string"){
+if(func2(data2) > 25){
+const err21 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5295,9 +5386,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data2)){
+const err22 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5306,12 +5396,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data.auth_id !== undefined){
-let data3 = data.auth_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err23 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(!(formats0(data2))){
+const err23 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5322,7 +5408,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err24 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5331,9 +5417,12 @@ vErrors.push(err24);
 }
 errors++;
 }
+}
+if(data.auth_id !== undefined){
+let data3 = data.auth_id;
 if(typeof data3 === "string"){
-if(func2(data3) > 36){
-const err25 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data3)){
+const err25 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5344,7 +5433,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
+const err26 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5353,11 +5442,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data.auth_method !== undefined){
-let data4 = data.auth_method;
-if(typeof data4 !== "string"){
-const err27 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 36){
+const err27 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5366,13 +5453,37 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!((data4 === "AUTH_REQUEST") || (data4 === "WHITELIST"))){
-const err28 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+}
+else {
+const err28 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.auth_method !== undefined){
+let data4 = data.auth_method;
+if(typeof data4 !== "string"){
+const err29 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(!((data4 === "AUTH_REQUEST") || (data4 === "WHITELIST"))){
+const err30 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -5387,29 +5498,7 @@ if(data.meter_id !== undefined){
 let data6 = data.meter_id;
 if(typeof data6 === "string"){
 if(!pattern4.test(data6)){
-const err29 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(typeof data6 === "string"){
-if(func2(data6) > 255){
-const err31 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err31 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5420,7 +5509,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err32 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5429,12 +5518,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data7 = data.currency;
-if(typeof data7 === "string"){
-if(!pattern4.test(data7)){
-const err33 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data6 === "string"){
+if(func2(data6) > 255){
+const err33 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5445,7 +5531,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err34 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5454,9 +5540,12 @@ vErrors.push(err34);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data7 = data.currency;
 if(typeof data7 === "string"){
-if(func2(data7) > 3){
-const err35 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern4.test(data7)){
+const err35 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5467,12 +5556,34 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err36 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+if(typeof data7 === "string"){
+if(func2(data7) > 3){
+const err37 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -5489,12 +5600,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
+const err39 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err37];
+vErrors = [err39];
 }
 else {
-vErrors.push(err37);
+vErrors.push(err39);
 }
 errors++;
 }
@@ -5503,12 +5614,12 @@ if(data.charging_periods !== undefined){
 let data10 = data.charging_periods;
 if(Array.isArray(data10)){
 if(data10.length < 1){
-const err38 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
+const err40 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
 if(vErrors === null){
-vErrors = [err38];
+vErrors = [err40];
 }
 else {
-vErrors.push(err38);
+vErrors.push(err40);
 }
 errors++;
 }
@@ -5521,33 +5632,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.total_cost !== undefined){
-let data12 = data.total_cost;
-if(!((typeof data12 == "number") && (isFinite(data12)))){
-const err40 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-}
-if(data.total_energy !== undefined){
-let data13 = data.total_energy;
-if(!((typeof data13 == "number") && (isFinite(data13)))){
-const err41 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err41 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5557,10 +5642,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.total_time !== undefined){
-let data14 = data.total_time;
-if(!((typeof data14 == "number") && (isFinite(data14)))){
-const err42 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.total_cost !== undefined){
+let data12 = data.total_cost;
+if(!((typeof data12 == "number") && (isFinite(data12)))){
+const err42 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5570,10 +5655,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.total_parking_time !== undefined){
-let data15 = data.total_parking_time;
-if(!((typeof data15 == "number") && (isFinite(data15)))){
-const err43 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.total_energy !== undefined){
+let data13 = data.total_energy;
+if(!((typeof data13 == "number") && (isFinite(data13)))){
+const err43 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -5583,11 +5668,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.remark !== undefined){
-let data16 = data.remark;
-if(typeof data16 === "string"){
-if(!pattern4.test(data16)){
-const err44 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(data.total_time !== undefined){
+let data14 = data.total_time;
+if(!((typeof data14 == "number") && (isFinite(data14)))){
+const err44 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -5597,8 +5681,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-else {
-const err45 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.total_parking_time !== undefined){
+let data15 = data.total_parking_time;
+if(!((typeof data15 == "number") && (isFinite(data15)))){
+const err45 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -5607,9 +5693,12 @@ vErrors.push(err45);
 }
 errors++;
 }
+}
+if(data.remark !== undefined){
+let data16 = data.remark;
 if(typeof data16 === "string"){
-if(func2(data16) > 255){
-const err46 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
+if(!pattern4.test(data16)){
+const err46 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -5620,7 +5709,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
+const err47 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -5629,12 +5718,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-if(data.last_updated !== undefined){
-let data17 = data.last_updated;
-if(typeof data17 === "string"){
-if(func2(data17) > 25){
-const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+if(typeof data16 === "string"){
+if(func2(data16) > 255){
+const err48 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -5643,8 +5729,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(!pattern5.test(data17)){
-const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+else {
+const err49 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -5654,8 +5741,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data17 = data.last_updated;
+if(typeof data17 === "string"){
+if(func2(data17) > 25){
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -5664,15 +5754,46 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-}
-else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern5.test(data17)){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
@@ -5920,9 +6041,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5932,16 +6052,27 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -5954,24 +6085,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
+const err8 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err8];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err8);
 }
 errors++;
 }
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err9];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err9);
 }
 errors++;
 }
@@ -6471,9 +6602,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -6483,14 +6613,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -6586,7 +6727,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err7 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -6637,9 +6778,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6649,10 +6789,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.reservation_id !== undefined){
-let data3 = data.reservation_id;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err12 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6662,11 +6800,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.location_id !== undefined){
-let data4 = data.location_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err13 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(data.reservation_id !== undefined){
+let data3 = data.reservation_id;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6676,8 +6813,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.location_id !== undefined){
+let data4 = data.location_id;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err14 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6686,9 +6826,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func2(data4) > 39){
-const err15 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+}
+else {
+const err15 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6697,9 +6837,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func2(data4) > 39){
+const err16 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6709,11 +6849,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.evse_uid !== undefined){
-let data5 = data.evse_uid;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err17 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err17 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6723,8 +6860,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.evse_uid !== undefined){
+let data5 = data.evse_uid;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err18 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6733,9 +6873,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func2(data5) > 39){
-const err19 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 39}};
+}
+else {
+const err19 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6744,9 +6884,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+if(typeof data5 === "string"){
+if(func2(data5) > 39){
+const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6756,14 +6896,25 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -6841,7 +6992,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -7038,7 +7189,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -7202,7 +7353,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -7567,14 +7718,24 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data))){
+const err2 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
 }
 errors++;
 }
@@ -7606,7 +7767,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data))){
+if(!(formats8(data))){
 const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -7937,7 +8098,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -8115,7 +8276,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err11 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err11];
@@ -8908,9 +9069,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -8920,14 +9080,25 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
 else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
 }
 errors++;
 }
@@ -9681,7 +9852,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -9819,7 +9990,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -9957,7 +10128,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -10659,9 +10830,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data20))){
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -10671,14 +10841,25 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -11168,9 +11349,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -11180,14 +11360,25 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -12012,9 +12203,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -12024,14 +12214,25 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -12337,7 +12538,7 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats8(data7))){
 const err25 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err25];
@@ -12382,9 +12583,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err29 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -12394,14 +12594,25 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err30 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }
@@ -12678,7 +12889,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats8(data7))){
 const err10 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err10];
@@ -12723,9 +12934,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -12735,14 +12945,25 @@ vErrors.push(err14);
 errors++;
 }
 }
-}
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
 }
 errors++;
 }
@@ -13027,7 +13248,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -13751,9 +13972,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -13763,11 +13983,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -13776,8 +13993,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -13786,9 +14007,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -13797,15 +14017,36 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -14213,7 +14454,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -14248,7 +14489,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -14909,9 +15150,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -14921,11 +15161,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -14934,8 +15171,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -14944,9 +15185,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -14955,11 +15195,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -14968,8 +15205,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -14979,14 +15217,37 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -15182,9 +15443,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/start_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err16 = {instancePath:instancePath+"/start_datetime",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -15194,11 +15454,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.end_datetime !== undefined){
-let data2 = data.end_datetime;
-if(typeof data2 === "string"){
-if(func2(data2) > 25){
-const err17 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err17 = {instancePath:instancePath+"/start_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -15207,8 +15464,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
-const err18 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_datetime !== undefined){
+let data2 = data.end_datetime;
+if(typeof data2 === "string"){
+if(func2(data2) > 25){
+const err18 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -15217,9 +15478,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data2)){
+const err19 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -15228,11 +15488,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data3 = data.kwh;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err20 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data2))){
+const err20 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -15242,11 +15499,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.auth_id !== undefined){
-let data4 = data.auth_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err21 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err21 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -15256,8 +15510,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.kwh !== undefined){
+let data3 = data.kwh;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err22 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -15266,9 +15522,12 @@ vErrors.push(err22);
 }
 errors++;
 }
+}
+if(data.auth_id !== undefined){
+let data4 = data.auth_id;
 if(typeof data4 === "string"){
-if(func2(data4) > 36){
-const err23 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data4)){
+const err23 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -15279,7 +15538,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
+const err24 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -15288,11 +15547,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data.auth_method !== undefined){
-let data5 = data.auth_method;
-if(typeof data5 !== "string"){
-const err25 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func2(data4) > 36){
+const err25 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -15301,13 +15558,37 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!((data5 === "AUTH_REQUEST") || (data5 === "WHITELIST"))){
-const err26 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+}
+else {
+const err26 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data.auth_method !== undefined){
+let data5 = data.auth_method;
+if(typeof data5 !== "string"){
+const err27 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+if(!((data5 === "AUTH_REQUEST") || (data5 === "WHITELIST"))){
+const err28 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -15322,29 +15603,7 @@ if(data.meter_id !== undefined){
 let data7 = data.meter_id;
 if(typeof data7 === "string"){
 if(!pattern4.test(data7)){
-const err27 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-else {
-const err28 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(typeof data7 === "string"){
-if(func2(data7) > 255){
-const err29 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err29 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -15355,7 +15614,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err30 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -15364,12 +15623,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data8 = data.currency;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err31 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data7 === "string"){
+if(func2(data7) > 255){
+const err31 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -15380,7 +15636,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err32 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -15389,9 +15645,12 @@ vErrors.push(err32);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data8 = data.currency;
 if(typeof data8 === "string"){
-if(func2(data8) > 3){
-const err33 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern4.test(data8)){
+const err33 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -15402,12 +15661,34 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err34 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+if(typeof data8 === "string"){
+if(func2(data8) > 3){
+const err35 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -15424,33 +15705,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data.total_cost !== undefined){
-let data11 = data.total_cost;
-if(!((typeof data11 == "number") && (isFinite(data11)))){
-const err36 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data12 = data.status;
-if(typeof data12 !== "string"){
-const err37 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
+const err37 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -15459,8 +15714,11 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(!((((data12 === "ACTIVE") || (data12 === "COMPLETED")) || (data12 === "INVALID")) || (data12 === "PENDING"))){
-const err38 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
+}
+if(data.total_cost !== undefined){
+let data11 = data.total_cost;
+if(!((typeof data11 == "number") && (isFinite(data11)))){
+const err38 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -15470,11 +15728,10 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data13 = data.last_updated;
-if(typeof data13 === "string"){
-if(func2(data13) > 25){
-const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+if(data.status !== undefined){
+let data12 = data.status;
+if(typeof data12 !== "string"){
+const err39 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -15483,8 +15740,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(!pattern5.test(data13)){
-const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!((((data12 === "ACTIVE") || (data12 === "COMPLETED")) || (data12 === "INVALID")) || (data12 === "PENDING"))){
+const err40 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -15494,8 +15751,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-else {
-const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data13 = data.last_updated;
+if(typeof data13 === "string"){
+if(func2(data13) > 25){
+const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -15504,15 +15764,46 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-else {
-const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern5.test(data13)){
+const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+if(!(formats0(data13))){
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
 }
 errors++;
 }
@@ -16299,9 +16590,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -16311,14 +16601,25 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
 else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
 }
 errors++;
 }
@@ -16538,9 +16839,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/start_datetime",schemaPath:"#/$defs/Session/properties/start_datetime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err3 = {instancePath:instancePath+"/start_datetime",schemaPath:"#/$defs/Session/properties/start_datetime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -16550,11 +16850,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.end_datetime !== undefined){
-let data2 = data.end_datetime;
-if(typeof data2 === "string"){
-if(func2(data2) > 25){
-const err4 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err4 = {instancePath:instancePath+"/start_datetime",schemaPath:"#/$defs/Session/properties/start_datetime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -16563,8 +16860,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
-const err5 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_datetime !== undefined){
+let data2 = data.end_datetime;
+if(typeof data2 === "string"){
+if(func2(data2) > 25){
+const err5 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -16573,9 +16874,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data2)){
+const err6 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -16584,16 +16884,37 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data3 = data.kwh;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data2))){
+const err7 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data3 = data.kwh;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -16607,22 +16928,22 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data5 = data.auth_method;
 if(typeof data5 !== "string"){
-const err8 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
+const err10 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err10];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err10);
 }
 errors++;
 }
 if(!((data5 === "AUTH_REQUEST") || (data5 === "WHITELIST"))){
-const err9 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+const err11 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err11];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -16654,30 +16975,7 @@ errors = vErrors.length;
 if(data.total_cost !== undefined){
 let data10 = data.total_cost;
 if(!((typeof data10 == "number") && (isFinite(data10)))){
-const err10 = {instancePath:instancePath+"/total_cost",schemaPath:"#/$defs/Session/properties/total_cost/type",keyword:"type",params:{type: "number"}};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data11 = data.status;
-if(typeof data11 !== "string"){
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!((((data11 === "ACTIVE") || (data11 === "COMPLETED")) || (data11 === "INVALID")) || (data11 === "PENDING"))){
-const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
+const err12 = {instancePath:instancePath+"/total_cost",schemaPath:"#/$defs/Session/properties/total_cost/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -16687,11 +16985,10 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data12 = data.last_updated;
-if(typeof data12 === "string"){
-if(func2(data12) > 25){
-const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
+if(data.status !== undefined){
+let data11 = data.status;
+if(typeof data11 !== "string"){
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -16700,8 +16997,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!pattern5.test(data12)){
-const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!((((data11 === "ACTIVE") || (data11 === "COMPLETED")) || (data11 === "INVALID")) || (data11 === "PENDING"))){
+const err14 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -16711,8 +17008,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data12 = data.last_updated;
+if(typeof data12 === "string"){
+if(func2(data12) > 25){
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -16721,15 +17021,46 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern5.test(data12)){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+if(!(formats0(data12))){
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -16969,7 +17300,7 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!(formats0(data4))){
+if(!(formats8(data4))){
 const err15 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err15];
@@ -17052,9 +17383,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -17064,14 +17394,25 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
 else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err22 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
 else {
 vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
 }
 errors++;
 }
@@ -17541,7 +17882,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!(formats0(data3))){
+if(!(formats8(data3))){
 const err2 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"#/$defs/Tariff/properties/tariff_alt_url/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err2];
@@ -17598,9 +17939,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Tariff/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data6))){
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Tariff/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -17610,14 +17950,25 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Tariff/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -18998,9 +19349,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -19010,14 +19360,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -19469,9 +19830,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -19481,14 +19841,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -19949,9 +20320,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -19961,14 +20331,25 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -20060,7 +20441,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -20182,7 +20563,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -20416,7 +20797,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];

@@ -5,13 +5,14 @@ import { formats, ucs2length } from "../../runtime/generated-runtime.js";
 export const CDR = validate21;
 const schema32 = {"title":"CDR","description":"Final record of a charging session and its costs.","type":"object","properties":{"id":{"description":"Id of the CDR in the CPO's system.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"start_date_time":{"description":"Start of the charging session.","$ref":"common.json#/$defs/DateTime"},"stop_date_time":{"description":"End of the charging session.","$ref":"common.json#/$defs/DateTime"},"auth_id":{"description":"auth_id of the Token used for the session.","type":"string","maxLength":36,"$ref":"common.json#/$defs/string"},"auth_method":{"description":"How the session was authorized.","$ref":"#/$defs/AuthMethod"},"location":{"description":"Where the session took place, with only the EVSE and connector used.","$ref":"locations.json#/$defs/Location"},"meter_id":{"description":"Id of the meter in the charge point.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"currency":{"description":"ISO 4217 currency code of the CDR's costs.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"tariffs":{"description":"Tariffs that applied to the session.","type":"array","items":{"$ref":"tariffs.json#/$defs/Tariff"}},"charging_periods":{"description":"Periods that make up the session, one per relevant tariff change.","type":"array","items":{"$ref":"#/$defs/ChargingPeriod"},"minItems":1},"total_cost":{"description":"Total cost of the session, excluding VAT.","$ref":"common.json#/$defs/number"},"total_energy":{"description":"Energy charged, in kWh.","$ref":"common.json#/$defs/number"},"total_time":{"description":"Whole duration of the session, charging or not, in hours.","$ref":"common.json#/$defs/number"},"total_parking_time":{"description":"Part of the session without energy transfer, in hours.","$ref":"common.json#/$defs/number"},"remark":{"description":"Free human-readable note, e.g. why the session stopped.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"last_updated":{"description":"When this CDR was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["id","start_date_time","stop_date_time","auth_id","auth_method","location","currency","charging_periods","total_cost","total_energy","total_time","last_updated"]};
 const schema34 = {"title":"CiString","description":"Case-insensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
-const schema35 = {"title":"DateTime","description":"ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"};
+const schema35 = {"title":"DateTime","description":"ISO 8601 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$","format":"ocpi-date-time"};
 const schema37 = {"title":"string","description":"Case-sensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
 const schema38 = {"title":"AuthMethod","description":"How a session was authorized.","type":"string","enum":["AUTH_REQUEST","WHITELIST"]};
 const schema103 = {"title":"number","description":"JSON number; four decimals unless a field says otherwise.","type":"number"};
 const pattern4 = new RegExp("^[ -~]*$", "u");
 const pattern5 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$", "u");
 const func1 = ucs2length;
+const formats0 = formats["ocpi-date-time"];
 const schema40 = {"title":"Location","description":"A charging location of a CPO with its EVSEs.","type":"object","properties":{"id":{"description":"Id of the location on the CPO platform; never changes.","type":"string","maxLength":39,"$ref":"common.json#/$defs/string"},"type":{"description":"General kind of the location.","$ref":"#/$defs/LocationType"},"name":{"description":"Display name of the location.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"address":{"description":"Street and house number.","type":"string","maxLength":45,"$ref":"common.json#/$defs/string"},"city":{"description":"City or town.","type":"string","maxLength":45,"$ref":"common.json#/$defs/string"},"postal_code":{"description":"Postal code of the location.","type":"string","maxLength":10,"$ref":"common.json#/$defs/string"},"country":{"description":"ISO 3166-1 alpha-3 country code of the location.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"coordinates":{"description":"Position of the location.","$ref":"#/$defs/GeoLocation"},"related_locations":{"description":"Other points of interest for the driver, such as entrances.","type":"array","items":{"$ref":"#/$defs/AdditionalGeoLocation"}},"evses":{"description":"EVSEs at this location.","type":"array","items":{"$ref":"#/$defs/EVSE"}},"directions":{"description":"Directions to reach the location, per language.","type":"array","items":{"$ref":"common.json#/$defs/DisplayText"}},"operator":{"description":"Operator details; when absent, use the CPO's credentials data.","$ref":"#/$defs/BusinessDetails"},"suboperator":{"description":"Suboperator details, if any.","$ref":"#/$defs/BusinessDetails"},"owner":{"description":"Owner details, if any.","$ref":"#/$defs/BusinessDetails"},"facilities":{"description":"Facilities the location belongs to.","type":"array","items":{"$ref":"#/$defs/Facility"}},"time_zone":{"description":"IANA time zone name of the location, e.g. Europe/Berlin.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"opening_times":{"description":"When the EVSEs can be reached for charging.","$ref":"#/$defs/Hours"},"charging_when_closed":{"description":"Whether charging goes on outside opening hours; true when absent.","type":"boolean"},"images":{"description":"Pictures or logos for the location.","type":"array","items":{"$ref":"#/$defs/Image"}},"energy_mix":{"description":"Energy supplied at this location.","$ref":"#/$defs/EnergyMix"},"last_updated":{"description":"When this location, or any of its EVSEs or connectors, last changed.","$ref":"common.json#/$defs/DateTime"}},"required":["id","type","address","city","postal_code","country","coordinates","last_updated"]};
 const schema42 = {"title":"LocationType","description":"General kind of a charging location.","type":"string","enum":["ON_STREET","PARKING_GARAGE","UNDERGROUND_GARAGE","PARKING_LOT","OTHER","UNKNOWN"]};
 const schema90 = {"title":"Facility","description":"A facility a location belongs to or is near.","type":"string","enum":["HOTEL","RESTAURANT","CAFE","MALL","SUPERMARKET","SPORT","RECREATION_AREA","NATURE","MUSEUM","BUS_STOP","TAXI_STAND","TRAIN_STATION","AIRPORT","CARPOOL_PARKING","FUEL_STATION","WIFI"]};
@@ -552,9 +553,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -564,11 +564,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -577,8 +574,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -587,9 +588,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -598,11 +598,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -611,8 +608,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -622,14 +620,37 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -644,7 +665,7 @@ const schema69 = {"title":"ConnectorFormat","description":"Whether a connector i
 const schema70 = {"title":"PowerType","description":"Kind of current a connector supplies.","type":"string","enum":["AC_1_PHASE","AC_3_PHASE","DC"]};
 const schema71 = {"title":"int","description":"Whole JSON number.","type":"integer"};
 const schema74 = {"title":"URL","description":"URL (absolute, or relative as the w3.org URL spec allows) of at most 255 characters, without white space.","type":"string","maxLength":255,"format":"uri-reference"};
-const formats0 = formats["uri-reference"];
+const formats8 = formats["uri-reference"];
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -929,7 +950,7 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats8(data7))){
 const err24 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err24];
@@ -974,9 +995,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err28 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -986,14 +1006,25 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
 else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err29 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -1059,7 +1090,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -1094,7 +1125,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -1740,9 +1771,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1752,14 +1782,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -1851,7 +1892,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -2171,9 +2212,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2183,11 +2223,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2196,8 +2233,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2206,9 +2247,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2217,15 +2257,36 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -3375,9 +3436,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3387,14 +3447,25 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -4456,7 +4527,7 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!(formats0(data4))){
+if(!(formats8(data4))){
 const err14 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err14];
@@ -4539,9 +4610,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4551,14 +4621,25 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -4709,9 +4790,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4721,16 +4801,27 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err5 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -4743,24 +4834,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err8];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err8);
 }
 errors++;
 }
@@ -4971,9 +5062,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err18 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4983,11 +5073,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.stop_date_time !== undefined){
-let data2 = data.stop_date_time;
-if(typeof data2 === "string"){
-if(func1(data2) > 25){
-const err19 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err19 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4996,8 +5083,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
-const err20 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.stop_date_time !== undefined){
+let data2 = data.stop_date_time;
+if(typeof data2 === "string"){
+if(func1(data2) > 25){
+const err20 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5006,9 +5097,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-else {
-const err21 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data2)){
+const err21 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5017,12 +5107,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data.auth_id !== undefined){
-let data3 = data.auth_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err22 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(!(formats0(data2))){
+const err22 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5033,7 +5119,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err23 = {instancePath:instancePath+"/stop_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5042,9 +5128,12 @@ vErrors.push(err23);
 }
 errors++;
 }
+}
+if(data.auth_id !== undefined){
+let data3 = data.auth_id;
 if(typeof data3 === "string"){
-if(func1(data3) > 36){
-const err24 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data3)){
+const err24 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5055,7 +5144,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
+const err25 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5064,11 +5153,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data.auth_method !== undefined){
-let data4 = data.auth_method;
-if(typeof data4 !== "string"){
-const err26 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 36){
+const err26 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5077,13 +5164,37 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!((data4 === "AUTH_REQUEST") || (data4 === "WHITELIST"))){
-const err27 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+}
+else {
+const err27 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.auth_method !== undefined){
+let data4 = data.auth_method;
+if(typeof data4 !== "string"){
+const err28 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(!((data4 === "AUTH_REQUEST") || (data4 === "WHITELIST"))){
+const err29 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -5098,29 +5209,7 @@ if(data.meter_id !== undefined){
 let data6 = data.meter_id;
 if(typeof data6 === "string"){
 if(!pattern4.test(data6)){
-const err28 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(typeof data6 === "string"){
-if(func1(data6) > 255){
-const err30 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err30 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5131,7 +5220,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err31 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5140,12 +5229,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data7 = data.currency;
-if(typeof data7 === "string"){
-if(!pattern4.test(data7)){
-const err32 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data6 === "string"){
+if(func1(data6) > 255){
+const err32 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5156,7 +5242,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err33 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5165,9 +5251,12 @@ vErrors.push(err33);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data7 = data.currency;
 if(typeof data7 === "string"){
-if(func1(data7) > 3){
-const err34 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern4.test(data7)){
+const err34 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5178,12 +5267,34 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err35 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+if(typeof data7 === "string"){
+if(func1(data7) > 3){
+const err36 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -5200,12 +5311,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
+const err38 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err36];
+vErrors = [err38];
 }
 else {
-vErrors.push(err36);
+vErrors.push(err38);
 }
 errors++;
 }
@@ -5214,12 +5325,12 @@ if(data.charging_periods !== undefined){
 let data10 = data.charging_periods;
 if(Array.isArray(data10)){
 if(data10.length < 1){
-const err37 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
+const err39 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
 if(vErrors === null){
-vErrors = [err37];
+vErrors = [err39];
 }
 else {
-vErrors.push(err37);
+vErrors.push(err39);
 }
 errors++;
 }
@@ -5232,33 +5343,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.total_cost !== undefined){
-let data12 = data.total_cost;
-if(!((typeof data12 == "number") && (isFinite(data12)))){
-const err39 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-}
-if(data.total_energy !== undefined){
-let data13 = data.total_energy;
-if(!((typeof data13 == "number") && (isFinite(data13)))){
-const err40 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err40 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -5268,10 +5353,10 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data.total_time !== undefined){
-let data14 = data.total_time;
-if(!((typeof data14 == "number") && (isFinite(data14)))){
-const err41 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.total_cost !== undefined){
+let data12 = data.total_cost;
+if(!((typeof data12 == "number") && (isFinite(data12)))){
+const err41 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -5281,10 +5366,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.total_parking_time !== undefined){
-let data15 = data.total_parking_time;
-if(!((typeof data15 == "number") && (isFinite(data15)))){
-const err42 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.total_energy !== undefined){
+let data13 = data.total_energy;
+if(!((typeof data13 == "number") && (isFinite(data13)))){
+const err42 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5294,11 +5379,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.remark !== undefined){
-let data16 = data.remark;
-if(typeof data16 === "string"){
-if(!pattern4.test(data16)){
-const err43 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(data.total_time !== undefined){
+let data14 = data.total_time;
+if(!((typeof data14 == "number") && (isFinite(data14)))){
+const err43 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -5308,8 +5392,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-else {
-const err44 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.total_parking_time !== undefined){
+let data15 = data.total_parking_time;
+if(!((typeof data15 == "number") && (isFinite(data15)))){
+const err44 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -5318,9 +5404,12 @@ vErrors.push(err44);
 }
 errors++;
 }
+}
+if(data.remark !== undefined){
+let data16 = data.remark;
 if(typeof data16 === "string"){
-if(func1(data16) > 255){
-const err45 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
+if(!pattern4.test(data16)){
+const err45 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -5331,7 +5420,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
+const err46 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -5340,12 +5429,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data.last_updated !== undefined){
-let data17 = data.last_updated;
-if(typeof data17 === "string"){
-if(func1(data17) > 25){
-const err47 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+if(typeof data16 === "string"){
+if(func1(data16) > 255){
+const err47 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -5354,8 +5440,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(!pattern5.test(data17)){
-const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+else {
+const err48 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -5365,8 +5452,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-else {
-const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data17 = data.last_updated;
+if(typeof data17 === "string"){
+if(func1(data17) > 25){
+const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -5375,15 +5465,46 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-}
-else {
-const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern5.test(data17)){
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -5607,9 +5728,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5619,16 +5739,27 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err5 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -5641,24 +5772,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err8];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err8);
 }
 errors++;
 }
@@ -6134,9 +6265,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err34 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -6146,14 +6276,25 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -6237,7 +6378,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -6288,9 +6429,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err10 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6300,10 +6440,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.reservation_id !== undefined){
-let data3 = data.reservation_id;
-if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err11 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6313,11 +6451,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.location_id !== undefined){
-let data4 = data.location_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err12 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(data.reservation_id !== undefined){
+let data3 = data.reservation_id;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6327,8 +6464,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.location_id !== undefined){
+let data4 = data.location_id;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err13 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6337,9 +6477,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func1(data4) > 39){
-const err14 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+}
+else {
+const err14 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6348,9 +6488,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func1(data4) > 39){
+const err15 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6360,11 +6500,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.evse_uid !== undefined){
-let data5 = data.evse_uid;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err16 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err16 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6374,8 +6511,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.evse_uid !== undefined){
+let data5 = data.evse_uid;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err17 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6384,9 +6524,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func1(data5) > 39){
-const err18 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 39}};
+}
+else {
+const err18 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6395,9 +6535,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+if(typeof data5 === "string"){
+if(func1(data5) > 39){
+const err19 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6407,14 +6547,25 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -6480,7 +6631,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -6665,7 +6816,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
@@ -6817,7 +6968,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -7182,14 +7333,24 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data))){
+const err2 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
 }
 errors++;
 }
@@ -7221,7 +7382,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data))){
+if(!(formats8(data))){
 const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -7528,7 +7689,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -7694,7 +7855,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err10 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err10];
@@ -8475,9 +8636,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -8487,14 +8647,25 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -9224,7 +9395,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -9350,7 +9521,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -9476,7 +9647,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -10142,9 +10313,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data20))){
+const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -10154,14 +10324,25 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -10639,9 +10820,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -10651,14 +10831,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -11459,9 +11650,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err4 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -11471,14 +11661,25 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -11772,7 +11973,7 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats8(data7))){
 const err24 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err24];
@@ -11817,9 +12018,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err28 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -11829,14 +12029,25 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
 else {
-const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err29 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err29];
 }
 else {
 vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -12101,7 +12312,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats8(data7))){
 const err9 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
@@ -12146,9 +12357,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -12158,14 +12368,25 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
 }
 errors++;
 }
@@ -12426,7 +12647,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -13102,9 +13323,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -13114,11 +13334,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -13127,8 +13344,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -13137,9 +13358,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -13148,15 +13368,36 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -13528,7 +13769,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats8(data0))){
 const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -13563,7 +13804,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -14200,9 +14441,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -14212,11 +14452,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -14225,8 +14462,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern5.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -14235,9 +14476,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -14246,11 +14486,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -14259,8 +14496,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -14270,14 +14508,37 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema60.enum}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -14461,9 +14722,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/start_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err15 = {instancePath:instancePath+"/start_datetime",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -14473,11 +14733,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.end_datetime !== undefined){
-let data2 = data.end_datetime;
-if(typeof data2 === "string"){
-if(func1(data2) > 25){
-const err16 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err16 = {instancePath:instancePath+"/start_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -14486,8 +14743,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
-const err17 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_datetime !== undefined){
+let data2 = data.end_datetime;
+if(typeof data2 === "string"){
+if(func1(data2) > 25){
+const err17 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -14496,9 +14757,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data2)){
+const err18 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -14507,11 +14767,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data3 = data.kwh;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err19 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data2))){
+const err19 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -14521,11 +14778,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.auth_id !== undefined){
-let data4 = data.auth_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err20 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err20 = {instancePath:instancePath+"/end_datetime",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -14535,8 +14789,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.kwh !== undefined){
+let data3 = data.kwh;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err21 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -14545,9 +14801,12 @@ vErrors.push(err21);
 }
 errors++;
 }
+}
+if(data.auth_id !== undefined){
+let data4 = data.auth_id;
 if(typeof data4 === "string"){
-if(func1(data4) > 36){
-const err22 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data4)){
+const err22 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -14558,7 +14817,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
+const err23 = {instancePath:instancePath+"/auth_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -14567,11 +14826,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.auth_method !== undefined){
-let data5 = data.auth_method;
-if(typeof data5 !== "string"){
-const err24 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func1(data4) > 36){
+const err24 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -14580,13 +14837,37 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!((data5 === "AUTH_REQUEST") || (data5 === "WHITELIST"))){
-const err25 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+}
+else {
+const err25 = {instancePath:instancePath+"/auth_id",schemaPath:"#/properties/auth_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err25];
 }
 else {
 vErrors.push(err25);
+}
+errors++;
+}
+}
+if(data.auth_method !== undefined){
+let data5 = data.auth_method;
+if(typeof data5 !== "string"){
+const err26 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(!((data5 === "AUTH_REQUEST") || (data5 === "WHITELIST"))){
+const err27 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
 }
 errors++;
 }
@@ -14601,29 +14882,7 @@ if(data.meter_id !== undefined){
 let data7 = data.meter_id;
 if(typeof data7 === "string"){
 if(!pattern4.test(data7)){
-const err26 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
-if(vErrors === null){
-vErrors = [err26];
-}
-else {
-vErrors.push(err26);
-}
-errors++;
-}
-}
-else {
-const err27 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-if(typeof data7 === "string"){
-if(func1(data7) > 255){
-const err28 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err28 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -14634,7 +14893,7 @@ errors++;
 }
 }
 else {
-const err29 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err29 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -14643,12 +14902,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data8 = data.currency;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err30 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data7 === "string"){
+if(func1(data7) > 255){
+const err30 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -14659,7 +14915,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err31 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -14668,9 +14924,12 @@ vErrors.push(err31);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data8 = data.currency;
 if(typeof data8 === "string"){
-if(func1(data8) > 3){
-const err32 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern4.test(data8)){
+const err32 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -14681,12 +14940,34 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err33 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+if(typeof data8 === "string"){
+if(func1(data8) > 3){
+const err34 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -14703,33 +14984,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data.total_cost !== undefined){
-let data11 = data.total_cost;
-if(!((typeof data11 == "number") && (isFinite(data11)))){
-const err35 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
-if(vErrors === null){
-vErrors = [err35];
-}
-else {
-vErrors.push(err35);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data12 = data.status;
-if(typeof data12 !== "string"){
-const err36 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
+const err36 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -14738,8 +14993,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(!((((data12 === "ACTIVE") || (data12 === "COMPLETED")) || (data12 === "INVALID")) || (data12 === "PENDING"))){
-const err37 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
+}
+if(data.total_cost !== undefined){
+let data11 = data.total_cost;
+if(!((typeof data11 == "number") && (isFinite(data11)))){
+const err37 = {instancePath:instancePath+"/total_cost",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -14749,11 +15007,10 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data13 = data.last_updated;
-if(typeof data13 === "string"){
-if(func1(data13) > 25){
-const err38 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+if(data.status !== undefined){
+let data12 = data.status;
+if(typeof data12 !== "string"){
+const err38 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -14762,8 +15019,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(!pattern5.test(data13)){
-const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!((((data12 === "ACTIVE") || (data12 === "COMPLETED")) || (data12 === "INVALID")) || (data12 === "PENDING"))){
+const err39 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -14773,8 +15030,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data13 = data.last_updated;
+if(typeof data13 === "string"){
+if(func1(data13) > 25){
+const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -14783,15 +15043,46 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-}
-else {
-const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern5.test(data13)){
+const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+if(!(formats0(data13))){
+const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+}
+else {
+const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
 }
 errors++;
 }
@@ -15566,9 +15857,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err48 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -15578,14 +15868,25 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
 else {
-const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err49 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -15793,9 +16094,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath:instancePath+"/start_datetime",schemaPath:"#/$defs/Session/properties/start_datetime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err2 = {instancePath:instancePath+"/start_datetime",schemaPath:"#/$defs/Session/properties/start_datetime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -15805,11 +16105,8 @@ vErrors.push(err2);
 errors++;
 }
 }
-if(data.end_datetime !== undefined){
-let data2 = data.end_datetime;
-if(typeof data2 === "string"){
-if(func1(data2) > 25){
-const err3 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err3 = {instancePath:instancePath+"/start_datetime",schemaPath:"#/$defs/Session/properties/start_datetime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -15818,8 +16115,12 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern5.test(data2)){
-const err4 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_datetime !== undefined){
+let data2 = data.end_datetime;
+if(typeof data2 === "string"){
+if(func1(data2) > 25){
+const err4 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -15828,9 +16129,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/type",keyword:"type",params:{type: "string"}};
+if(!pattern5.test(data2)){
+const err5 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -15839,16 +16139,37 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data3 = data.kwh;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err6 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data2))){
+const err6 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/end_datetime",schemaPath:"#/$defs/Session/properties/end_datetime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data3 = data.kwh;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -15862,22 +16183,22 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data5 = data.auth_method;
 if(typeof data5 !== "string"){
-const err7 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
+const err9 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err9];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err9);
 }
 errors++;
 }
 if(!((data5 === "AUTH_REQUEST") || (data5 === "WHITELIST"))){
-const err8 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
+const err10 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema38.enum}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err10];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -15909,30 +16230,7 @@ errors = vErrors.length;
 if(data.total_cost !== undefined){
 let data10 = data.total_cost;
 if(!((typeof data10 == "number") && (isFinite(data10)))){
-const err9 = {instancePath:instancePath+"/total_cost",schemaPath:"#/$defs/Session/properties/total_cost/type",keyword:"type",params:{type: "number"}};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-if(data.status !== undefined){
-let data11 = data.status;
-if(typeof data11 !== "string"){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!((((data11 === "ACTIVE") || (data11 === "COMPLETED")) || (data11 === "INVALID")) || (data11 === "PENDING"))){
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
+const err11 = {instancePath:instancePath+"/total_cost",schemaPath:"#/$defs/Session/properties/total_cost/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -15942,11 +16240,10 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data12 = data.last_updated;
-if(typeof data12 === "string"){
-if(func1(data12) > 25){
-const err12 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
+if(data.status !== undefined){
+let data11 = data.status;
+if(typeof data11 !== "string"){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -15955,8 +16252,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!pattern5.test(data12)){
-const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!((((data11 === "ACTIVE") || (data11 === "COMPLETED")) || (data11 === "INVALID")) || (data11 === "PENDING"))){
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema373.enum}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -15966,8 +16263,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data12 = data.last_updated;
+if(typeof data12 === "string"){
+if(func1(data12) > 25){
+const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -15976,15 +16276,46 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern5.test(data12)){
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+if(!(formats0(data12))){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -16212,7 +16543,7 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!(formats0(data4))){
+if(!(formats8(data4))){
 const err14 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err14];
@@ -16295,9 +16626,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -16307,14 +16637,25 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -16760,7 +17101,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data3))){
+if(!(formats8(data3))){
 const err1 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"#/$defs/Tariff/properties/tariff_alt_url/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -16817,9 +17158,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Tariff/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data6))){
+const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Tariff/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -16829,14 +17169,25 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Tariff/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -18145,9 +18496,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err34 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -18157,14 +18507,25 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -18604,9 +18965,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -18616,14 +18976,25 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -19060,9 +19431,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err8 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -19072,14 +19442,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -19159,7 +19540,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -19269,7 +19650,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -19479,7 +19860,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats8(data1))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];

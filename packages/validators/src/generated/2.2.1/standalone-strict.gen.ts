@@ -5,7 +5,7 @@ import { formats, ucs2length } from "../../runtime/generated-runtime.js";
 export const CDR = validate21;
 const schema32 = {"title":"CDR","description":"Final record of a charging session and its costs.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the CPO owning this CDR.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the CPO owning this CDR.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"id":{"description":"Id of the CDR, unique per country_code and party_id; longer to allow credit suffixes.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"start_date_time":{"description":"Start of the session, or of the reservation if there was one.","$ref":"common.json#/$defs/DateTime"},"end_date_time":{"description":"When the session ended (may be later than the end of charging).","$ref":"common.json#/$defs/DateTime"},"session_id":{"description":"Id of the Session this CDR belongs to.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_token":{"description":"Token that started the session.","$ref":"#/$defs/CdrToken"},"auth_method":{"description":"Last authorization method used in the session.","$ref":"#/$defs/AuthMethod"},"authorization_reference":{"description":"Latest authorization reference the eMSP gave for this session.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_location":{"description":"Where the session took place, with only the EVSE and connector used.","$ref":"#/$defs/CdrLocation"},"meter_id":{"description":"Id of the meter in the charge point.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"currency":{"description":"ISO 4217 currency code of the CDR's costs.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"tariffs":{"description":"Tariffs that applied to the session.","type":"array","items":{"$ref":"tariffs.json#/$defs/Tariff"}},"charging_periods":{"description":"Periods that make up the session, one per relevant tariff change.","type":"array","items":{"$ref":"#/$defs/ChargingPeriod"},"minItems":1},"signed_data":{"description":"Signed meter data of the session.","$ref":"#/$defs/SignedData"},"total_cost":{"description":"Total cost of the session.","$ref":"common.json#/$defs/Price"},"total_fixed_cost":{"description":"Fixed costs, such as a start fee, excluding parking and reservation fixed costs.","$ref":"common.json#/$defs/Price"},"total_energy":{"description":"Energy charged, in kWh.","$ref":"common.json#/$defs/number"},"total_energy_cost":{"description":"Cost of the energy charged.","$ref":"common.json#/$defs/Price"},"total_time":{"description":"Whole duration of the session, charging or not, in hours.","$ref":"common.json#/$defs/number"},"total_time_cost":{"description":"Cost of the time spent charging.","$ref":"common.json#/$defs/Price"},"total_parking_time":{"description":"Part of the session without energy transfer, in hours.","$ref":"common.json#/$defs/number"},"total_parking_cost":{"description":"Cost of parking, fixed parts included.","$ref":"common.json#/$defs/Price"},"total_reservation_cost":{"description":"Cost of the reservation, fixed parts included.","$ref":"common.json#/$defs/Price"},"remark":{"description":"Free human-readable note, e.g. why the session stopped.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"invoice_reference_id":{"description":"Reference to the invoice that will cover this CDR.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"credit":{"description":"True for a credit CDR, which then needs credit_reference_id.","type":"boolean"},"credit_reference_id":{"description":"Id of the CDR that this credit CDR cancels.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"home_charging_compensation":{"description":"True when the driver is to be paid back for energy from their home charger.","type":"boolean"},"last_updated":{"description":"When this CDR was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["country_code","party_id","id","start_date_time","end_date_time","cdr_token","auth_method","cdr_location","currency","charging_periods","total_cost","total_energy","total_time","last_updated"],"additionalProperties":false};
 const schema34 = {"title":"CiString","description":"Case-insensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
-const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"};
+const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$","format":"ocpi-date-time"};
 const schema47 = {"title":"AuthMethod","description":"How a session was authorized.","type":"string","enum":["AUTH_REQUEST","COMMAND","WHITELIST"]};
 const schema51 = {"title":"string","description":"Case-sensitive UTF-8 string without control characters. Fields add their own maxLength.","type":"string","pattern":"^[^\\x00-\\x1F\\x7F]*$"};
 const schema81 = {"title":"number","description":"JSON number; four decimals unless a field says otherwise.","type":"number"};
@@ -14,6 +14,7 @@ const func2 = ucs2length;
 const pattern4 = new RegExp("^[ -~]*$", "u");
 const pattern7 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$", "u");
 const pattern16 = new RegExp("^[^\\x00-\\x1F\\x7F]*$", "u");
+const formats0 = formats["ocpi-date-time"];
 const schema40 = {"title":"CdrToken","description":"The Token data that identifies who charged.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the eMSP owning the token.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the eMSP owning the token.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"uid":{"description":"Id of the token as the CPO sees it (e.g. RFID UID).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"type":{"description":"Kind of token.","$ref":"tokens.json#/$defs/TokenType"},"contract_id":{"description":"Id of the driver's contract at the eMSP (eMA ID recommended).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"}},"required":["country_code","party_id","uid","type","contract_id"],"additionalProperties":false};
 const schema45 = {"title":"TokenType","description":"Kind of token.","type":"string","enum":["AD_HOC_USER","APP_USER","OTHER","RFID"]};
 
@@ -1564,11 +1565,12 @@ return errors === 0;
 }
 validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema89 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}},"additionalProperties":false};
+const schema89 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD, a day that exists) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD, a day that exists) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}},"additionalProperties":false};
 const schema102 = {"title":"DayOfWeek","description":"A day of the week.","type":"string","enum":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY","SATURDAY","SUNDAY"]};
 const schema103 = {"title":"ReservationRestrictionType","description":"Marks a tariff element as reservation cost.","type":"string","enum":["RESERVATION","RESERVATION_EXPIRES"]};
 const pattern38 = new RegExp("^([0-1][0-9]|2[0-3]):[0-5][0-9]$", "u");
 const pattern42 = new RegExp("^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "u");
+const formats6 = formats["ocpi-date"];
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1752,9 +1754,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1764,11 +1765,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err16 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1778,8 +1776,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1788,9 +1789,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 10){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1799,8 +1800,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 10){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1809,9 +1811,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1820,11 +1821,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err21 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1834,10 +1832,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err22 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err22 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1847,10 +1843,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err23 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err23 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1860,10 +1856,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err24 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err24 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1873,10 +1869,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err25 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err25 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1886,10 +1882,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err26 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err26 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1899,10 +1895,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err27 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err27 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1912,15 +1908,41 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err28 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err28 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err29 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err30 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -1932,29 +1954,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1963,11 +1963,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err32 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1976,8 +1973,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1987,14 +1986,37 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err35 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -2520,7 +2542,7 @@ return errors === 0;
 }
 validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const formats0 = formats["uri-reference"];
+const formats4 = formats["uri-reference"];
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2851,7 +2873,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -2940,9 +2962,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err33 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2952,11 +2973,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data13 = data.end_date_time;
-if(typeof data13 === "string"){
-if(func2(data13) > 25){
-const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err34 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2965,8 +2983,12 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(!pattern7.test(data13)){
-const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data13 = data.end_date_time;
+if(typeof data13 === "string"){
+if(func2(data13) > 25){
+const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2975,14 +2997,34 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data13)){
+const err36 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+if(!(formats0(data13))){
+const err37 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -2997,28 +3039,7 @@ if(data.last_updated !== undefined){
 let data15 = data.last_updated;
 if(typeof data15 === "string"){
 if(func2(data15) > 25){
-const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(!pattern7.test(data15)){
-const err38 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3027,15 +3048,46 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-}
-else {
-const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data15)){
+const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
 else {
 vErrors.push(err40);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -3210,9 +3262,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3222,16 +3273,27 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -3244,21 +3306,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err8 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3268,8 +3316,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3278,9 +3329,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 36){
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3289,9 +3340,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 36){
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3301,14 +3352,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err12 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -4180,9 +4242,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4192,11 +4253,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func2(data4) > 25){
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err30 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4205,8 +4263,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func2(data4) > 25){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4215,9 +4277,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4226,12 +4287,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data.session_id !== undefined){
-let data5 = data.session_id;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err33 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(!(formats0(data4))){
+const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4242,7 +4299,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4251,9 +4308,12 @@ vErrors.push(err34);
 }
 errors++;
 }
+}
+if(data.session_id !== undefined){
+let data5 = data.session_id;
 if(typeof data5 === "string"){
-if(func2(data5) > 36){
-const err35 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data5)){
+const err35 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4264,12 +4324,34 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+const err36 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+if(typeof data5 === "string"){
+if(func2(data5) > 36){
+const err37 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -4283,31 +4365,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err37 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err38 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err39 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4316,9 +4374,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err40 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4327,9 +4384,12 @@ vErrors.push(err40);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func2(data8) > 36){
-const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4340,12 +4400,34 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err42 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+if(typeof data8 === "string"){
+if(func2(data8) > 36){
+const err43 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
 }
 errors++;
 }
@@ -4360,29 +4442,7 @@ if(data.meter_id !== undefined){
 let data10 = data.meter_id;
 if(typeof data10 === "string"){
 if(!pattern16.test(data10)){
-const err43 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-if(typeof data10 === "string"){
-if(func2(data10) > 255){
-const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4393,7 +4453,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err46 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4402,12 +4462,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data11 = data.currency;
-if(typeof data11 === "string"){
-if(!pattern16.test(data11)){
-const err47 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data10 === "string"){
+if(func2(data10) > 255){
+const err47 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4418,7 +4475,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err48 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4427,9 +4484,12 @@ vErrors.push(err48);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data11 = data.currency;
 if(typeof data11 === "string"){
-if(func2(data11) > 3){
-const err49 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data11)){
+const err49 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4440,12 +4500,34 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err50 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+if(typeof data11 === "string"){
+if(func2(data11) > 3){
+const err51 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }
@@ -4462,12 +4544,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
+const err53 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err53];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err53);
 }
 errors++;
 }
@@ -4476,12 +4558,12 @@ if(data.charging_periods !== undefined){
 let data14 = data.charging_periods;
 if(Array.isArray(data14)){
 if(data14.length < 1){
-const err52 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
+const err54 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err54];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err54);
 }
 errors++;
 }
@@ -4494,12 +4576,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err55 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err55];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err55);
 }
 errors++;
 }
@@ -4525,12 +4607,12 @@ errors = vErrors.length;
 if(data.total_energy !== undefined){
 let data19 = data.total_energy;
 if(!((typeof data19 == "number") && (isFinite(data19)))){
-const err54 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err56 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err56];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err56);
 }
 errors++;
 }
@@ -4544,12 +4626,12 @@ errors = vErrors.length;
 if(data.total_time !== undefined){
 let data21 = data.total_time;
 if(!((typeof data21 == "number") && (isFinite(data21)))){
-const err55 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err57 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err57];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err57);
 }
 errors++;
 }
@@ -4563,12 +4645,12 @@ errors = vErrors.length;
 if(data.total_parking_time !== undefined){
 let data23 = data.total_parking_time;
 if(!((typeof data23 == "number") && (isFinite(data23)))){
-const err56 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err58 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err58];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err58);
 }
 errors++;
 }
@@ -4589,29 +4671,7 @@ if(data.remark !== undefined){
 let data26 = data.remark;
 if(typeof data26 === "string"){
 if(!pattern16.test(data26)){
-const err57 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-if(typeof data26 === "string"){
-if(func2(data26) > 255){
-const err59 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err59 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4622,7 +4682,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
+const err60 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4631,12 +4691,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data.invoice_reference_id !== undefined){
-let data27 = data.invoice_reference_id;
-if(typeof data27 === "string"){
-if(!pattern4.test(data27)){
-const err61 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data26 === "string"){
+if(func2(data26) > 255){
+const err61 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4647,7 +4704,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err62 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4656,9 +4713,12 @@ vErrors.push(err62);
 }
 errors++;
 }
+}
+if(data.invoice_reference_id !== undefined){
+let data27 = data.invoice_reference_id;
 if(typeof data27 === "string"){
-if(func2(data27) > 39){
-const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data27)){
+const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4669,7 +4729,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
+const err64 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4678,10 +4738,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-if(data.credit !== undefined){
-if(typeof data.credit !== "boolean"){
-const err65 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data27 === "string"){
+if(func2(data27) > 39){
+const err65 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4691,11 +4750,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data.credit_reference_id !== undefined){
-let data29 = data.credit_reference_id;
-if(typeof data29 === "string"){
-if(!pattern4.test(data29)){
-const err66 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err66 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4705,8 +4761,9 @@ vErrors.push(err66);
 errors++;
 }
 }
-else {
-const err67 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.credit !== undefined){
+if(typeof data.credit !== "boolean"){
+const err67 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4715,9 +4772,12 @@ vErrors.push(err67);
 }
 errors++;
 }
+}
+if(data.credit_reference_id !== undefined){
+let data29 = data.credit_reference_id;
 if(typeof data29 === "string"){
-if(func2(data29) > 39){
-const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data29)){
+const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4728,7 +4788,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
+const err69 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -4737,10 +4797,9 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-if(data.home_charging_compensation !== undefined){
-if(typeof data.home_charging_compensation !== "boolean"){
-const err70 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data29 === "string"){
+if(func2(data29) > 39){
+const err70 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -4750,11 +4809,8 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data31 = data.last_updated;
-if(typeof data31 === "string"){
-if(func2(data31) > 25){
-const err71 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err71 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -4763,8 +4819,10 @@ vErrors.push(err71);
 }
 errors++;
 }
-if(!pattern7.test(data31)){
-const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.home_charging_compensation !== undefined){
+if(typeof data.home_charging_compensation !== "boolean"){
+const err72 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4774,8 +4832,11 @@ vErrors.push(err72);
 errors++;
 }
 }
-else {
-const err73 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data31 = data.last_updated;
+if(typeof data31 === "string"){
+if(func2(data31) > 25){
+const err73 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -4784,15 +4845,46 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-}
-else {
-const err74 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data31)){
+const err74 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err74];
 }
 else {
 vErrors.push(err74);
+}
+errors++;
+}
+if(!(formats0(data31))){
+const err75 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
 }
 errors++;
 }
@@ -6038,9 +6130,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6050,16 +6141,27 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -6072,21 +6174,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err8 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6096,8 +6184,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6106,9 +6197,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 36){
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6117,9 +6208,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 36){
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6129,14 +6220,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err12 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -6853,9 +6955,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6865,10 +6966,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6878,10 +6977,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err6 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6890,8 +6989,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6900,16 +7002,26 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err8 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -6926,24 +7038,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err10 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -7019,14 +7131,24 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -7039,12 +7161,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }
@@ -7347,7 +7469,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -7453,14 +7575,24 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -7473,12 +7605,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }
@@ -7582,9 +7714,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7594,10 +7725,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7607,10 +7736,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err6 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7619,8 +7748,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -7629,16 +7761,26 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err8 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -7655,24 +7797,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err10 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -7901,7 +8043,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -9109,9 +9251,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -9121,14 +9262,25 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -9224,7 +9376,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err7 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -9275,9 +9427,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -9287,11 +9438,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.reservation_id !== undefined){
-let data3 = data.reservation_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err12 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9301,8 +9449,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.reservation_id !== undefined){
+let data3 = data.reservation_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9311,9 +9462,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 36){
-const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -9322,9 +9473,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 36){
+const err15 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -9334,11 +9485,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.location_id !== undefined){
-let data4 = data.location_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err16 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err16 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -9348,8 +9496,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.location_id !== undefined){
+let data4 = data.location_id;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err17 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9358,9 +9509,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func2(data4) > 36){
-const err18 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err18 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9369,9 +9520,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func2(data4) > 36){
+const err19 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9381,11 +9532,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.evse_uid !== undefined){
-let data5 = data.evse_uid;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err20 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9395,8 +9543,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.evse_uid !== undefined){
+let data5 = data.evse_uid;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -9405,9 +9556,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func2(data5) > 36){
-const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9416,9 +9567,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+if(typeof data5 === "string"){
+if(func2(data5) > 36){
+const err23 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -9428,11 +9579,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.authorization_reference !== undefined){
-let data6 = data.authorization_reference;
-if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
-const err24 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err24 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -9442,8 +9590,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.authorization_reference !== undefined){
+let data6 = data.authorization_reference;
+if(typeof data6 === "string"){
+if(!pattern4.test(data6)){
+const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -9452,9 +9603,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(func2(data6) > 36){
-const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -9463,9 +9614,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(typeof data6 === "string"){
+if(func2(data6) > 36){
+const err27 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9475,14 +9626,25 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err28 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -9560,7 +9722,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -9851,7 +10013,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -10015,7 +10177,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -10417,14 +10579,24 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data))){
+const err2 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
 }
 errors++;
 }
@@ -10456,7 +10628,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data))){
+if(!(formats4(data))){
 const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -10879,7 +11051,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -10914,7 +11086,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -11186,7 +11358,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -11547,7 +11719,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
@@ -12061,9 +12233,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data4))){
+const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -12073,14 +12244,25 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -12809,9 +12991,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -12821,11 +13002,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12834,8 +13012,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -12844,9 +13026,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12855,11 +13036,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -12868,8 +13046,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -12879,14 +13058,37 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -13221,7 +13423,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -13266,9 +13468,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data10))){
+const err31 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -13278,14 +13479,25 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
 else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err32 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -13774,9 +13986,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -13786,14 +13997,25 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -13896,7 +14118,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -14239,9 +14461,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -14251,11 +14472,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -14264,8 +14482,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -14274,9 +14496,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -14285,15 +14506,36 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -15479,9 +15721,8 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data31))){
+const err65 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -15491,14 +15732,25 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
 else {
-const err66 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err66 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err66];
 }
 else {
 vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
 }
 errors++;
 }
@@ -16472,7 +16724,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -16610,7 +16862,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -16748,7 +17000,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -17506,9 +17758,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -17518,14 +17769,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -18015,9 +18277,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -18027,14 +18288,25 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -18869,9 +19141,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -18881,14 +19152,25 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -19223,7 +19505,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -19268,9 +19550,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data10))){
+const err31 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -19280,14 +19561,25 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
 else {
-const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err32 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -19603,7 +19895,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!(formats0(data8))){
+if(!(formats4(data8))){
 const err12 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err12];
@@ -19648,9 +19940,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data9))){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -19660,14 +19951,25 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -19952,7 +20254,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -20676,9 +20978,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -20688,11 +20989,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -20701,8 +20999,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -20711,9 +21013,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -20722,15 +21023,36 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -21148,7 +21470,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -21183,7 +21505,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -22096,9 +22418,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -22108,11 +22429,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -22121,8 +22439,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -22131,9 +22453,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -22142,11 +22463,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -22155,8 +22473,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -22166,14 +22485,37 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -22503,9 +22845,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -22515,11 +22856,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func2(data4) > 25){
-const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -22528,8 +22866,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func2(data4) > 25){
+const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -22538,9 +22880,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -22549,16 +22890,37 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err32 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err34 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }
@@ -22572,31 +22934,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err33 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err34 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err35 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err35 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -22605,9 +22943,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err36 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -22616,9 +22953,12 @@ vErrors.push(err36);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func2(data8) > 36){
-const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -22629,7 +22969,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -22638,12 +22978,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-if(data.location_id !== undefined){
-let data9 = data.location_id;
-if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
-const err39 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data8 === "string"){
+if(func2(data8) > 36){
+const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -22654,7 +22991,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -22663,9 +23000,12 @@ vErrors.push(err40);
 }
 errors++;
 }
+}
+if(data.location_id !== undefined){
+let data9 = data.location_id;
 if(typeof data9 === "string"){
-if(func2(data9) > 36){
-const err41 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data9)){
+const err41 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -22676,7 +23016,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+const err42 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -22685,12 +23025,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data.evse_uid !== undefined){
-let data10 = data.evse_uid;
-if(typeof data10 === "string"){
-if(!pattern4.test(data10)){
-const err43 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data9 === "string"){
+if(func2(data9) > 36){
+const err43 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -22701,7 +23038,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err44 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -22710,9 +23047,12 @@ vErrors.push(err44);
 }
 errors++;
 }
+}
+if(data.evse_uid !== undefined){
+let data10 = data.evse_uid;
 if(typeof data10 === "string"){
-if(func2(data10) > 36){
-const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data10)){
+const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -22723,7 +23063,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+const err46 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -22732,12 +23072,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data.connector_id !== undefined){
-let data11 = data.connector_id;
-if(typeof data11 === "string"){
-if(!pattern4.test(data11)){
-const err47 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data10 === "string"){
+if(func2(data10) > 36){
+const err47 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -22748,7 +23085,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err48 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -22757,9 +23094,12 @@ vErrors.push(err48);
 }
 errors++;
 }
+}
+if(data.connector_id !== undefined){
+let data11 = data.connector_id;
 if(typeof data11 === "string"){
-if(func2(data11) > 36){
-const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data11)){
+const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -22770,7 +23110,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
+const err50 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -22779,12 +23119,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data.meter_id !== undefined){
-let data12 = data.meter_id;
-if(typeof data12 === "string"){
-if(!pattern16.test(data12)){
-const err51 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data11 === "string"){
+if(func2(data11) > 36){
+const err51 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -22795,7 +23132,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err52 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -22804,9 +23141,12 @@ vErrors.push(err52);
 }
 errors++;
 }
+}
+if(data.meter_id !== undefined){
+let data12 = data.meter_id;
 if(typeof data12 === "string"){
-if(func2(data12) > 255){
-const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+if(!pattern16.test(data12)){
+const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -22817,7 +23157,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err54 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -22826,12 +23166,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data13 = data.currency;
-if(typeof data13 === "string"){
-if(!pattern16.test(data13)){
-const err55 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data12 === "string"){
+if(func2(data12) > 255){
+const err55 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -22842,7 +23179,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err56 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -22851,9 +23188,12 @@ vErrors.push(err56);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data13 = data.currency;
 if(typeof data13 === "string"){
-if(func2(data13) > 3){
-const err57 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data13)){
+const err57 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -22864,12 +23204,34 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err58 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err58];
 }
 else {
 vErrors.push(err58);
+}
+errors++;
+}
+if(typeof data13 === "string"){
+if(func2(data13) > 3){
+const err59 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
 }
 errors++;
 }
@@ -22886,12 +23248,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err61 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err59];
+vErrors = [err61];
 }
 else {
-vErrors.push(err59);
+vErrors.push(err61);
 }
 errors++;
 }
@@ -22905,31 +23267,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data17 = data.status;
 if(typeof data17 !== "string"){
-const err60 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
-const err61 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data18 = data.last_updated;
-if(typeof data18 === "string"){
-if(func2(data18) > 25){
-const err62 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err62 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -22938,8 +23276,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(!pattern7.test(data18)){
-const err63 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
+const err63 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -22949,8 +23287,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-else {
-const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data18 = data.last_updated;
+if(typeof data18 === "string"){
+if(func2(data18) > 25){
+const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -22959,15 +23300,46 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-}
-else {
-const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data18)){
+const err65 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
+}
+errors++;
+}
+if(!(formats0(data18))){
+const err66 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
 }
 errors++;
 }
@@ -24015,9 +24387,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -24027,11 +24398,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func2(data4) > 25){
-const err5 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -24040,8 +24408,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func2(data4) > 25){
+const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -24050,9 +24422,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err7 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -24061,16 +24432,37 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err8 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err8 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err10 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -24084,22 +24476,22 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err9 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
+const err11 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err11];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err11);
 }
 errors++;
 }
 if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err10 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
+const err12 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err12];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err12);
 }
 errors++;
 }
@@ -24155,31 +24547,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data16 = data.status;
 if(typeof data16 !== "string"){
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
-const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data17 = data.last_updated;
-if(typeof data17 === "string"){
-if(func2(data17) > 25){
-const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -24188,8 +24556,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!pattern7.test(data17)){
-const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
+const err14 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -24199,8 +24567,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data17 = data.last_updated;
+if(typeof data17 === "string"){
+if(func2(data17) > 25){
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -24209,15 +24580,46 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -24308,9 +24710,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err6 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -24320,10 +24721,8 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.energy_need !== undefined){
-let data2 = data.energy_need;
-if(!((typeof data2 == "number") && (isFinite(data2)))){
-const err7 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err7 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -24333,9 +24732,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.discharge_allowed !== undefined){
-if(typeof data.discharge_allowed !== "boolean"){
-const err8 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
+if(data.energy_need !== undefined){
+let data2 = data.energy_need;
+if(!((typeof data2 == "number") && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -24345,14 +24745,26 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.discharge_allowed !== undefined){
+if(typeof data.discharge_allowed !== "boolean"){
+const err9 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -24804,7 +25216,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -24893,9 +25305,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err33 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -24905,11 +25316,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data13 = data.end_date_time;
-if(typeof data13 === "string"){
-if(func2(data13) > 25){
-const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err34 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -24918,8 +25326,12 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(!pattern7.test(data13)){
-const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data13 = data.end_date_time;
+if(typeof data13 === "string"){
+if(func2(data13) > 25){
+const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -24928,14 +25340,34 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data13)){
+const err36 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+if(!(formats0(data13))){
+const err37 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -24950,28 +25382,7 @@ if(data.last_updated !== undefined){
 let data15 = data.last_updated;
 if(typeof data15 === "string"){
 if(func2(data15) > 25){
-const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(!pattern7.test(data15)){
-const err38 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -24980,15 +25391,46 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-}
-else {
-const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data15)){
+const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
 else {
 vErrors.push(err40);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -25514,9 +25956,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -25526,11 +25967,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err16 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -25540,8 +25978,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -25550,9 +25991,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 10){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -25561,8 +26002,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 10){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -25571,9 +26013,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -25582,11 +26023,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err21 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -25596,10 +26034,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err22 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err22 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -25609,10 +26045,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err23 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err23 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -25622,10 +26058,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err24 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err24 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -25635,10 +26071,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err25 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err25 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -25648,10 +26084,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err26 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err26 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -25661,10 +26097,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err27 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err27 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -25674,15 +26110,41 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err28 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err28 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err29 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err30 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -25694,29 +26156,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -25725,11 +26165,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err32 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -25738,8 +26175,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -25749,14 +26188,37 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err35 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -26405,9 +26867,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -26417,14 +26878,25 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -27343,9 +27815,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -27355,14 +27826,25 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -28198,9 +28680,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err11 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -28210,14 +28691,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err12 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -28760,9 +29252,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -28772,14 +29263,25 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -28871,7 +29373,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -29027,7 +29529,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
@@ -29294,7 +29796,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];

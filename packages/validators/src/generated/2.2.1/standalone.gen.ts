@@ -5,7 +5,7 @@ import { formats, ucs2length } from "../../runtime/generated-runtime.js";
 export const CDR = validate21;
 const schema32 = {"title":"CDR","description":"Final record of a charging session and its costs.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the CPO owning this CDR.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the CPO owning this CDR.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"id":{"description":"Id of the CDR, unique per country_code and party_id; longer to allow credit suffixes.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"start_date_time":{"description":"Start of the session, or of the reservation if there was one.","$ref":"common.json#/$defs/DateTime"},"end_date_time":{"description":"When the session ended (may be later than the end of charging).","$ref":"common.json#/$defs/DateTime"},"session_id":{"description":"Id of the Session this CDR belongs to.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_token":{"description":"Token that started the session.","$ref":"#/$defs/CdrToken"},"auth_method":{"description":"Last authorization method used in the session.","$ref":"#/$defs/AuthMethod"},"authorization_reference":{"description":"Latest authorization reference the eMSP gave for this session.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_location":{"description":"Where the session took place, with only the EVSE and connector used.","$ref":"#/$defs/CdrLocation"},"meter_id":{"description":"Id of the meter in the charge point.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"currency":{"description":"ISO 4217 currency code of the CDR's costs.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"tariffs":{"description":"Tariffs that applied to the session.","type":"array","items":{"$ref":"tariffs.json#/$defs/Tariff"}},"charging_periods":{"description":"Periods that make up the session, one per relevant tariff change.","type":"array","items":{"$ref":"#/$defs/ChargingPeriod"},"minItems":1},"signed_data":{"description":"Signed meter data of the session.","$ref":"#/$defs/SignedData"},"total_cost":{"description":"Total cost of the session.","$ref":"common.json#/$defs/Price"},"total_fixed_cost":{"description":"Fixed costs, such as a start fee, excluding parking and reservation fixed costs.","$ref":"common.json#/$defs/Price"},"total_energy":{"description":"Energy charged, in kWh.","$ref":"common.json#/$defs/number"},"total_energy_cost":{"description":"Cost of the energy charged.","$ref":"common.json#/$defs/Price"},"total_time":{"description":"Whole duration of the session, charging or not, in hours.","$ref":"common.json#/$defs/number"},"total_time_cost":{"description":"Cost of the time spent charging.","$ref":"common.json#/$defs/Price"},"total_parking_time":{"description":"Part of the session without energy transfer, in hours.","$ref":"common.json#/$defs/number"},"total_parking_cost":{"description":"Cost of parking, fixed parts included.","$ref":"common.json#/$defs/Price"},"total_reservation_cost":{"description":"Cost of the reservation, fixed parts included.","$ref":"common.json#/$defs/Price"},"remark":{"description":"Free human-readable note, e.g. why the session stopped.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"invoice_reference_id":{"description":"Reference to the invoice that will cover this CDR.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"credit":{"description":"True for a credit CDR, which then needs credit_reference_id.","type":"boolean"},"credit_reference_id":{"description":"Id of the CDR that this credit CDR cancels.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"home_charging_compensation":{"description":"True when the driver is to be paid back for energy from their home charger.","type":"boolean"},"last_updated":{"description":"When this CDR was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["country_code","party_id","id","start_date_time","end_date_time","cdr_token","auth_method","cdr_location","currency","charging_periods","total_cost","total_energy","total_time","last_updated"]};
 const schema34 = {"title":"CiString","description":"Case-insensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
-const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"};
+const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$","format":"ocpi-date-time"};
 const schema47 = {"title":"AuthMethod","description":"How a session was authorized.","type":"string","enum":["AUTH_REQUEST","COMMAND","WHITELIST"]};
 const schema51 = {"title":"string","description":"Case-sensitive UTF-8 string without control characters. Fields add their own maxLength.","type":"string","pattern":"^[^\\x00-\\x1F\\x7F]*$"};
 const schema81 = {"title":"number","description":"JSON number; four decimals unless a field says otherwise.","type":"number"};
@@ -13,6 +13,7 @@ const pattern4 = new RegExp("^[ -~]*$", "u");
 const pattern7 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$", "u");
 const pattern16 = new RegExp("^[^\\x00-\\x1F\\x7F]*$", "u");
 const func1 = ucs2length;
+const formats0 = formats["ocpi-date-time"];
 const schema40 = {"title":"CdrToken","description":"The Token data that identifies who charged.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the eMSP owning the token.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the eMSP owning the token.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"uid":{"description":"Id of the token as the CPO sees it (e.g. RFID UID).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"type":{"description":"Kind of token.","$ref":"tokens.json#/$defs/TokenType"},"contract_id":{"description":"Id of the driver's contract at the eMSP (eMA ID recommended).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"}},"required":["country_code","party_id","uid","type","contract_id"]};
 const schema45 = {"title":"TokenType","description":"Kind of token.","type":"string","enum":["AD_HOC_USER","APP_USER","OTHER","RFID"]};
 
@@ -1491,11 +1492,12 @@ return errors === 0;
 }
 validate39.evaluated = {"props":{"type":true,"price":true,"vat":true,"step_size":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema89 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}}};
+const schema89 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD, a day that exists) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD, a day that exists) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}}};
 const schema102 = {"title":"DayOfWeek","description":"A day of the week.","type":"string","enum":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY","SATURDAY","SUNDAY"]};
 const schema103 = {"title":"ReservationRestrictionType","description":"Marks a tariff element as reservation cost.","type":"string","enum":["RESERVATION","RESERVATION_EXPIRES"]};
 const pattern38 = new RegExp("^([0-1][0-9]|2[0-3]):[0-5][0-9]$", "u");
 const pattern42 = new RegExp("^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "u");
+const formats6 = formats["ocpi-date"];
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1667,9 +1669,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1679,11 +1680,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err15 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1693,8 +1691,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1703,9 +1704,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 10){
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1714,8 +1715,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 10){
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1724,9 +1726,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1735,11 +1736,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err20 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1749,10 +1747,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err21 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1762,10 +1758,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err22 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err22 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1775,10 +1771,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err23 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err23 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1788,10 +1784,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err24 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err24 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1801,10 +1797,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err25 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err25 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1814,10 +1810,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err26 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err26 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1827,15 +1823,41 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err27 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err27 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err28 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err29 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -1847,29 +1869,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err28 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1878,11 +1878,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err31 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1891,8 +1888,10 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1902,14 +1901,37 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -2387,7 +2409,7 @@ return errors === 0;
 }
 validate44.evaluated = {"props":{"is_green_energy":true,"energy_sources":true,"environ_impact":true,"supplier_name":true,"energy_product_name":true},"dynamicProps":false,"dynamicItems":false};
 
-const formats0 = formats["uri-reference"];
+const formats4 = formats["uri-reference"];
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2706,7 +2728,7 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err26 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
@@ -2795,9 +2817,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err32 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2807,11 +2828,8 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data13 = data.end_date_time;
-if(typeof data13 === "string"){
-if(func1(data13) > 25){
-const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err33 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2820,8 +2838,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!pattern7.test(data13)){
-const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data13 = data.end_date_time;
+if(typeof data13 === "string"){
+if(func1(data13) > 25){
+const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2830,14 +2852,34 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data13)){
+const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+if(!(formats0(data13))){
+const err36 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -2852,28 +2894,7 @@ if(data.last_updated !== undefined){
 let data15 = data.last_updated;
 if(typeof data15 === "string"){
 if(func1(data15) > 25){
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(!pattern7.test(data15)){
-const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err38 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2882,15 +2903,46 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
-else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data15)){
+const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
@@ -3041,9 +3093,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3053,16 +3104,27 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err5 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -3075,21 +3137,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err7 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3099,8 +3147,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3109,9 +3160,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 36){
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3120,9 +3171,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 36){
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3132,14 +3183,25 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -3963,9 +4025,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3975,11 +4036,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func1(data4) > 25){
-const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3988,8 +4046,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func1(data4) > 25){
+const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3998,9 +4060,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4009,12 +4070,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.session_id !== undefined){
-let data5 = data.session_id;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err32 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(!(formats0(data4))){
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4025,7 +4082,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4034,9 +4091,12 @@ vErrors.push(err33);
 }
 errors++;
 }
+}
+if(data.session_id !== undefined){
+let data5 = data.session_id;
 if(typeof data5 === "string"){
-if(func1(data5) > 36){
-const err34 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data5)){
+const err34 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4047,12 +4107,34 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+const err35 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+if(typeof data5 === "string"){
+if(func1(data5) > 36){
+const err36 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -4066,31 +4148,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err36 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err37 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err38 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4099,9 +4157,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err39 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4110,9 +4167,12 @@ vErrors.push(err39);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func1(data8) > 36){
-const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4123,12 +4183,34 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+if(typeof data8 === "string"){
+if(func1(data8) > 36){
+const err42 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -4143,29 +4225,7 @@ if(data.meter_id !== undefined){
 let data10 = data.meter_id;
 if(typeof data10 === "string"){
 if(!pattern16.test(data10)){
-const err42 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(typeof data10 === "string"){
-if(func1(data10) > 255){
-const err44 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err44 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -4176,7 +4236,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4185,12 +4245,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data11 = data.currency;
-if(typeof data11 === "string"){
-if(!pattern16.test(data11)){
-const err46 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data10 === "string"){
+if(func1(data10) > 255){
+const err46 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4201,7 +4258,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err47 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4210,9 +4267,12 @@ vErrors.push(err47);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data11 = data.currency;
 if(typeof data11 === "string"){
-if(func1(data11) > 3){
-const err48 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data11)){
+const err48 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4223,12 +4283,34 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err49 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+if(typeof data11 === "string"){
+if(func1(data11) > 3){
+const err50 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
 }
 errors++;
 }
@@ -4245,12 +4327,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
+const err52 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err52];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err52);
 }
 errors++;
 }
@@ -4259,12 +4341,12 @@ if(data.charging_periods !== undefined){
 let data14 = data.charging_periods;
 if(Array.isArray(data14)){
 if(data14.length < 1){
-const err51 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
+const err53 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err53];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err53);
 }
 errors++;
 }
@@ -4277,12 +4359,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err54 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err54];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err54);
 }
 errors++;
 }
@@ -4308,12 +4390,12 @@ errors = vErrors.length;
 if(data.total_energy !== undefined){
 let data19 = data.total_energy;
 if(!((typeof data19 == "number") && (isFinite(data19)))){
-const err53 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err55 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err55];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err55);
 }
 errors++;
 }
@@ -4327,12 +4409,12 @@ errors = vErrors.length;
 if(data.total_time !== undefined){
 let data21 = data.total_time;
 if(!((typeof data21 == "number") && (isFinite(data21)))){
-const err54 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err56 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err56];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err56);
 }
 errors++;
 }
@@ -4346,12 +4428,12 @@ errors = vErrors.length;
 if(data.total_parking_time !== undefined){
 let data23 = data.total_parking_time;
 if(!((typeof data23 == "number") && (isFinite(data23)))){
-const err55 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err57 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err57];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err57);
 }
 errors++;
 }
@@ -4372,29 +4454,7 @@ if(data.remark !== undefined){
 let data26 = data.remark;
 if(typeof data26 === "string"){
 if(!pattern16.test(data26)){
-const err56 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if(typeof data26 === "string"){
-if(func1(data26) > 255){
-const err58 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err58 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4405,7 +4465,7 @@ errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
+const err59 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4414,12 +4474,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data.invoice_reference_id !== undefined){
-let data27 = data.invoice_reference_id;
-if(typeof data27 === "string"){
-if(!pattern4.test(data27)){
-const err60 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data26 === "string"){
+if(func1(data26) > 255){
+const err60 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4430,7 +4487,7 @@ errors++;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err61 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4439,9 +4496,12 @@ vErrors.push(err61);
 }
 errors++;
 }
+}
+if(data.invoice_reference_id !== undefined){
+let data27 = data.invoice_reference_id;
 if(typeof data27 === "string"){
-if(func1(data27) > 39){
-const err62 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data27)){
+const err62 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4452,7 +4512,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
+const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4461,10 +4521,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-if(data.credit !== undefined){
-if(typeof data.credit !== "boolean"){
-const err64 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data27 === "string"){
+if(func1(data27) > 39){
+const err64 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4474,11 +4533,8 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data.credit_reference_id !== undefined){
-let data29 = data.credit_reference_id;
-if(typeof data29 === "string"){
-if(!pattern4.test(data29)){
-const err65 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err65 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4488,8 +4544,9 @@ vErrors.push(err65);
 errors++;
 }
 }
-else {
-const err66 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.credit !== undefined){
+if(typeof data.credit !== "boolean"){
+const err66 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4498,9 +4555,12 @@ vErrors.push(err66);
 }
 errors++;
 }
+}
+if(data.credit_reference_id !== undefined){
+let data29 = data.credit_reference_id;
 if(typeof data29 === "string"){
-if(func1(data29) > 39){
-const err67 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data29)){
+const err67 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4511,7 +4571,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
+const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4520,10 +4580,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-if(data.home_charging_compensation !== undefined){
-if(typeof data.home_charging_compensation !== "boolean"){
-const err69 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data29 === "string"){
+if(func1(data29) > 39){
+const err69 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -4533,11 +4592,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data31 = data.last_updated;
-if(typeof data31 === "string"){
-if(func1(data31) > 25){
-const err70 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err70 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -4546,8 +4602,10 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(!pattern7.test(data31)){
-const err71 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.home_charging_compensation !== undefined){
+if(typeof data.home_charging_compensation !== "boolean"){
+const err71 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -4557,8 +4615,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-else {
-const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data31 = data.last_updated;
+if(typeof data31 === "string"){
+if(func1(data31) > 25){
+const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4567,15 +4628,46 @@ vErrors.push(err72);
 }
 errors++;
 }
-}
-}
-else {
-const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data31)){
+const err73 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err73];
 }
 else {
 vErrors.push(err73);
+}
+errors++;
+}
+if(!(formats0(data31))){
+const err74 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
 }
 errors++;
 }
@@ -5773,9 +5865,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5785,16 +5876,27 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err5 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -5807,21 +5909,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err7 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5831,8 +5919,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5841,9 +5932,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 36){
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5852,9 +5943,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 36){
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5864,14 +5955,25 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -6528,9 +6630,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6540,10 +6641,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6553,10 +6652,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6565,8 +6664,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6575,16 +6677,26 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -6601,24 +6713,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err9];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err9);
 }
 errors++;
 }
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -6682,14 +6794,24 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -6702,12 +6824,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err6];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err6);
 }
 errors++;
 }
@@ -6962,7 +7084,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
@@ -7056,14 +7178,24 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -7076,12 +7208,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err6];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err6);
 }
 errors++;
 }
@@ -7173,9 +7305,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -7185,10 +7316,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7198,10 +7327,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7210,8 +7339,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7220,16 +7352,26 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema189.enum}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -7246,24 +7388,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err9];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err9);
 }
 errors++;
 }
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -7468,7 +7610,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
@@ -8616,9 +8758,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -8628,14 +8769,25 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
 else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }
@@ -8719,7 +8871,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -8770,9 +8922,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err10 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -8782,11 +8933,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.reservation_id !== undefined){
-let data3 = data.reservation_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err11 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -8796,8 +8944,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.reservation_id !== undefined){
+let data3 = data.reservation_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -8806,9 +8957,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 36){
-const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -8817,9 +8968,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 36){
+const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -8829,11 +8980,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.location_id !== undefined){
-let data4 = data.location_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err15 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err15 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -8843,8 +8991,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.location_id !== undefined){
+let data4 = data.location_id;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err16 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -8853,9 +9004,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func1(data4) > 36){
-const err17 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err17 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -8864,9 +9015,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func1(data4) > 36){
+const err18 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -8876,11 +9027,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.evse_uid !== undefined){
-let data5 = data.evse_uid;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err19 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err19 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -8890,8 +9038,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.evse_uid !== undefined){
+let data5 = data.evse_uid;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -8900,9 +9051,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func1(data5) > 36){
-const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -8911,9 +9062,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+if(typeof data5 === "string"){
+if(func1(data5) > 36){
+const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -8923,11 +9074,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.authorization_reference !== undefined){
-let data6 = data.authorization_reference;
-if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
-const err23 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err23 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -8937,8 +9085,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-else {
-const err24 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.authorization_reference !== undefined){
+let data6 = data.authorization_reference;
+if(typeof data6 === "string"){
+if(!pattern4.test(data6)){
+const err24 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -8947,9 +9098,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(func1(data6) > 36){
-const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -8958,9 +9109,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(typeof data6 === "string"){
+if(func1(data6) > 36){
+const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -8970,14 +9121,25 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err27 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -9043,7 +9205,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -9322,7 +9484,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
@@ -9474,7 +9636,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -9876,14 +10038,24 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data))){
+const err2 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
 }
 errors++;
 }
@@ -9915,7 +10087,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data))){
+if(!(formats4(data))){
 const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -10302,7 +10474,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -10337,7 +10509,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -10597,7 +10769,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -10934,7 +11106,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -11424,9 +11596,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data4))){
+const err19 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -11436,14 +11607,25 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -12124,9 +12306,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -12136,11 +12317,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -12149,8 +12327,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12159,9 +12341,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -12170,11 +12351,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12183,8 +12361,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -12194,14 +12373,37 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -12524,7 +12726,7 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err26 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
@@ -12569,9 +12771,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data10))){
+const err30 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -12581,14 +12782,25 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err31 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
 }
 errors++;
 }
@@ -13065,9 +13277,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -13077,14 +13288,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -13175,7 +13397,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -13494,9 +13716,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -13506,11 +13727,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -13519,8 +13737,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -13529,9 +13751,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -13540,15 +13761,36 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -14698,9 +14940,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data31))){
+const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -14710,14 +14951,25 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
 else {
-const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err65 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
 }
 errors++;
 }
@@ -15667,7 +15919,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -15793,7 +16045,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -15919,7 +16171,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -16641,9 +16893,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data25))){
+const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -16653,14 +16904,25 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -17138,9 +17400,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data18))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -17150,14 +17411,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -17968,9 +18240,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -17980,14 +18251,25 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -18310,7 +18592,7 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err26 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
@@ -18355,9 +18637,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data10))){
+const err30 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -18367,14 +18648,25 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err31 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
 }
 errors++;
 }
@@ -18678,7 +18970,7 @@ vErrors.push(err10);
 }
 errors++;
 }
-if(!(formats0(data8))){
+if(!(formats4(data8))){
 const err11 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err11];
@@ -18723,9 +19015,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data9))){
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -18735,14 +19026,25 @@ vErrors.push(err15);
 errors++;
 }
 }
-}
 else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+}
+}
+else {
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
 }
 errors++;
 }
@@ -19003,7 +19305,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -19679,9 +19981,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -19691,11 +19992,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -19704,8 +20002,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -19714,9 +20016,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -19725,15 +20026,36 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -20115,7 +20437,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -20150,7 +20472,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -21027,9 +21349,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -21039,11 +21360,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -21052,8 +21370,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -21062,9 +21384,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -21073,11 +21394,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -21086,8 +21404,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -21097,14 +21416,37 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema335.enum}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -21422,9 +21764,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err27 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -21434,11 +21775,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func1(data4) > 25){
-const err28 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -21447,8 +21785,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func1(data4) > 25){
+const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -21457,9 +21799,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -21468,16 +21809,37 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err31 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err33 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -21491,31 +21853,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err32 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err33 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err34 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err34 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -21524,9 +21862,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err35 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -21535,9 +21872,12 @@ vErrors.push(err35);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func1(data8) > 36){
-const err36 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err36 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -21548,7 +21888,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -21557,12 +21897,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data.location_id !== undefined){
-let data9 = data.location_id;
-if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
-const err38 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data8 === "string"){
+if(func1(data8) > 36){
+const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -21573,7 +21910,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -21582,9 +21919,12 @@ vErrors.push(err39);
 }
 errors++;
 }
+}
+if(data.location_id !== undefined){
+let data9 = data.location_id;
 if(typeof data9 === "string"){
-if(func1(data9) > 36){
-const err40 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data9)){
+const err40 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -21595,7 +21935,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+const err41 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -21604,12 +21944,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-if(data.evse_uid !== undefined){
-let data10 = data.evse_uid;
-if(typeof data10 === "string"){
-if(!pattern4.test(data10)){
-const err42 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data9 === "string"){
+if(func1(data9) > 36){
+const err42 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -21620,7 +21957,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err43 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -21629,9 +21966,12 @@ vErrors.push(err43);
 }
 errors++;
 }
+}
+if(data.evse_uid !== undefined){
+let data10 = data.evse_uid;
 if(typeof data10 === "string"){
-if(func1(data10) > 36){
-const err44 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data10)){
+const err44 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -21642,7 +21982,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -21651,12 +21991,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.connector_id !== undefined){
-let data11 = data.connector_id;
-if(typeof data11 === "string"){
-if(!pattern4.test(data11)){
-const err46 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data10 === "string"){
+if(func1(data10) > 36){
+const err46 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -21667,7 +22004,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err47 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -21676,9 +22013,12 @@ vErrors.push(err47);
 }
 errors++;
 }
+}
+if(data.connector_id !== undefined){
+let data11 = data.connector_id;
 if(typeof data11 === "string"){
-if(func1(data11) > 36){
-const err48 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data11)){
+const err48 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -21689,7 +22029,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
+const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -21698,12 +22038,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-if(data.meter_id !== undefined){
-let data12 = data.meter_id;
-if(typeof data12 === "string"){
-if(!pattern16.test(data12)){
-const err50 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data11 === "string"){
+if(func1(data11) > 36){
+const err50 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -21714,7 +22051,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err51 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -21723,9 +22060,12 @@ vErrors.push(err51);
 }
 errors++;
 }
+}
+if(data.meter_id !== undefined){
+let data12 = data.meter_id;
 if(typeof data12 === "string"){
-if(func1(data12) > 255){
-const err52 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+if(!pattern16.test(data12)){
+const err52 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -21736,7 +22076,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -21745,12 +22085,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data13 = data.currency;
-if(typeof data13 === "string"){
-if(!pattern16.test(data13)){
-const err54 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data12 === "string"){
+if(func1(data12) > 255){
+const err54 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -21761,7 +22098,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err55 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -21770,9 +22107,12 @@ vErrors.push(err55);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data13 = data.currency;
 if(typeof data13 === "string"){
-if(func1(data13) > 3){
-const err56 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data13)){
+const err56 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -21783,12 +22123,34 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err57 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err57];
 }
 else {
 vErrors.push(err57);
+}
+errors++;
+}
+if(typeof data13 === "string"){
+if(func1(data13) > 3){
+const err58 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }
@@ -21805,12 +22167,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err60 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err58];
+vErrors = [err60];
 }
 else {
-vErrors.push(err58);
+vErrors.push(err60);
 }
 errors++;
 }
@@ -21824,31 +22186,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data17 = data.status;
 if(typeof data17 !== "string"){
-const err59 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
-const err60 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data18 = data.last_updated;
-if(typeof data18 === "string"){
-if(func1(data18) > 25){
-const err61 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err61 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -21857,8 +22195,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(!pattern7.test(data18)){
-const err62 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
+const err62 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -21868,8 +22206,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-else {
-const err63 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data18 = data.last_updated;
+if(typeof data18 === "string"){
+if(func1(data18) > 25){
+const err63 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -21878,15 +22219,46 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-}
-else {
-const err64 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data18)){
+const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
+}
+errors++;
+}
+if(!(formats0(data18))){
+const err65 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
 }
 errors++;
 }
@@ -22898,9 +23270,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -22910,11 +23281,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func1(data4) > 25){
-const err4 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -22923,8 +23291,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err5 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func1(data4) > 25){
+const err5 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -22933,9 +23305,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -22944,16 +23315,37 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err7 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err7 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err9 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -22967,22 +23359,22 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err8 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
+const err10 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err10];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err10);
 }
 errors++;
 }
 if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err9 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
+const err11 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err11];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -23038,31 +23430,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data16 = data.status;
 if(typeof data16 !== "string"){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data17 = data.last_updated;
-if(typeof data17 === "string"){
-if(func1(data17) > 25){
-const err12 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -23071,8 +23439,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!pattern7.test(data17)){
-const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema544.enum}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -23082,8 +23450,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data17 = data.last_updated;
+if(typeof data17 === "string"){
+if(func1(data17) > 25){
+const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -23092,15 +23463,46 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -23179,9 +23581,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err5 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -23191,10 +23592,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.energy_need !== undefined){
-let data2 = data.energy_need;
-if(!((typeof data2 == "number") && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err6 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -23204,9 +23603,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.discharge_allowed !== undefined){
-if(typeof data.discharge_allowed !== "boolean"){
-const err7 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
+if(data.energy_need !== undefined){
+let data2 = data.energy_need;
+if(!((typeof data2 == "number") && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -23216,14 +23616,26 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.discharge_allowed !== undefined){
+if(typeof data.discharge_allowed !== "boolean"){
+const err8 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -23663,7 +24075,7 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err26 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err26];
@@ -23752,9 +24164,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err32 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -23764,11 +24175,8 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data13 = data.end_date_time;
-if(typeof data13 === "string"){
-if(func1(data13) > 25){
-const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err33 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -23777,8 +24185,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!pattern7.test(data13)){
-const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data13 = data.end_date_time;
+if(typeof data13 === "string"){
+if(func1(data13) > 25){
+const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -23787,14 +24199,34 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data13)){
+const err35 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+if(!(formats0(data13))){
+const err36 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -23809,28 +24241,7 @@ if(data.last_updated !== undefined){
 let data15 = data.last_updated;
 if(typeof data15 === "string"){
 if(func1(data15) > 25){
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(!pattern7.test(data15)){
-const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err38 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -23839,15 +24250,46 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
-else {
-const err39 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data15)){
+const err39 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
@@ -24337,9 +24779,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -24349,11 +24790,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err15 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -24363,8 +24801,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -24373,9 +24814,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 10){
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -24384,8 +24825,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 10){
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -24394,9 +24836,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -24405,11 +24846,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err20 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -24419,10 +24857,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err21 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -24432,10 +24868,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err22 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err22 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -24445,10 +24881,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err23 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err23 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -24458,10 +24894,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err24 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err24 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -24471,10 +24907,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err25 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err25 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -24484,10 +24920,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err26 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err26 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -24497,15 +24933,41 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err27 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err27 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err28 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err29 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -24517,29 +24979,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err28 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -24548,11 +24988,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err31 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema102.enum}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -24561,8 +24998,10 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -24572,14 +25011,37 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -25216,9 +25678,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -25228,14 +25689,25 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
 else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }
@@ -26118,9 +26590,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err50 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -26130,14 +26601,25 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
 else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }
@@ -26949,9 +27431,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err10 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -26961,14 +27442,25 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -27475,9 +27967,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err8 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -27487,14 +27978,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -27574,7 +28076,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -27718,7 +28220,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -27961,7 +28463,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err8 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];

@@ -5,7 +5,7 @@ import { formats, ucs2length } from "../../runtime/generated-runtime.js";
 export const CDR = validate21;
 const schema32 = {"title":"CDR","description":"Final record of a charging session and its costs.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the CPO owning this CDR.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the CPO owning this CDR.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"id":{"description":"Id of the CDR, unique per country_code and party_id; longer to allow credit suffixes.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"start_date_time":{"description":"Start of the session, or of the reservation if there was one.","$ref":"common.json#/$defs/DateTime"},"end_date_time":{"description":"When the session ended (may be later than the end of charging).","$ref":"common.json#/$defs/DateTime"},"session_id":{"description":"Id of the Session this CDR belongs to.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_token":{"description":"Token that started the session.","$ref":"#/$defs/CdrToken"},"auth_method":{"description":"Last authorization method used in the session.","$ref":"#/$defs/AuthMethod"},"authorization_reference":{"description":"Latest authorization reference the eMSP gave for this session.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_location":{"description":"Where the session took place, with only the EVSE and connector used.","$ref":"#/$defs/CdrLocation"},"meter_id":{"description":"Id of the meter in the charge point.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"currency":{"description":"ISO 4217 currency code of the CDR's costs.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"tariffs":{"description":"Tariffs that applied to the session.","type":"array","items":{"$ref":"tariffs.json#/$defs/Tariff"}},"charging_periods":{"description":"Periods that make up the session, one per relevant tariff change.","type":"array","items":{"$ref":"#/$defs/ChargingPeriod"},"minItems":1},"signed_data":{"description":"Signed meter data of the session.","$ref":"#/$defs/SignedData"},"total_cost":{"description":"Total cost of the session.","$ref":"common.json#/$defs/Price"},"total_fixed_cost":{"description":"Fixed costs, such as a start fee, excluding parking and reservation fixed costs.","$ref":"common.json#/$defs/Price"},"total_energy":{"description":"Energy charged, in kWh.","$ref":"common.json#/$defs/number"},"total_energy_cost":{"description":"Cost of the energy charged.","$ref":"common.json#/$defs/Price"},"total_time":{"description":"Whole duration of the session, charging or not, in hours.","$ref":"common.json#/$defs/number"},"total_time_cost":{"description":"Cost of the time spent charging.","$ref":"common.json#/$defs/Price"},"total_parking_time":{"description":"Part of the session without energy transfer, in hours.","$ref":"common.json#/$defs/number"},"total_parking_cost":{"description":"Cost of parking, fixed parts included.","$ref":"common.json#/$defs/Price"},"total_reservation_cost":{"description":"Cost of the reservation, fixed parts included.","$ref":"common.json#/$defs/Price"},"remark":{"description":"Free human-readable note, e.g. why the session stopped.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"invoice_reference_id":{"description":"Reference to the invoice that will cover this CDR.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"credit":{"description":"True for a credit CDR, which then needs credit_reference_id.","type":"boolean"},"credit_reference_id":{"description":"Id of the CDR that this credit CDR cancels.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"home_charging_compensation":{"description":"True when the driver is to be paid back for energy from their home charger.","type":"boolean"},"last_updated":{"description":"When this CDR was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["country_code","party_id","id","start_date_time","end_date_time","cdr_token","auth_method","cdr_location","currency","charging_periods","total_cost","total_energy","total_time","last_updated"],"additionalProperties":false};
 const schema34 = {"title":"CiString","description":"Case-insensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
-const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"};
+const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$","format":"ocpi-date-time"};
 const schema47 = {"title":"AuthMethod","description":"How a session was authorized.","type":"string","enum":["AUTH_REQUEST","COMMAND","WHITELIST"]};
 const schema51 = {"title":"string","description":"Case-sensitive UTF-8 string without control characters. Fields add their own maxLength.","type":"string","pattern":"^[^\\x00-\\x1F\\x7F]*$"};
 const schema81 = {"title":"number","description":"JSON number; four decimals unless a field says otherwise.","type":"number"};
@@ -14,6 +14,7 @@ const func2 = ucs2length;
 const pattern4 = new RegExp("^[ -~]*$", "u");
 const pattern7 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$", "u");
 const pattern16 = new RegExp("^[^\\x00-\\x1F\\x7F]*$", "u");
+const formats0 = formats["ocpi-date-time"];
 const schema40 = {"title":"CdrToken","description":"The Token data that identifies who charged.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the eMSP owning the token.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the eMSP owning the token.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"uid":{"description":"Id of the token as the CPO sees it (e.g. RFID UID).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"type":{"description":"Kind of token.","$ref":"tokens.json#/$defs/TokenType"},"contract_id":{"description":"Id of the driver's contract at the eMSP (eMA ID recommended).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"}},"required":["country_code","party_id","uid","type","contract_id"],"additionalProperties":false};
 const schema45 = {"title":"TokenType","description":"Kind of token; other values than the known ones are allowed.","anyOf":[{"enum":["AD_HOC_USER","APP_USER","EMAID","OTHER","RFID"]},{"type":"string"}]};
 
@@ -1623,11 +1624,12 @@ return errors === 0;
 }
 validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema90 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}},"additionalProperties":false};
+const schema90 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD, a day that exists) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD, a day that exists) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}},"additionalProperties":false};
 const schema103 = {"title":"DayOfWeek","description":"A day of the week.","type":"string","enum":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY","SATURDAY","SUNDAY"]};
 const schema104 = {"title":"ReservationRestrictionType","description":"Marks a tariff element as reservation cost.","type":"string","enum":["RESERVATION","RESERVATION_EXPIRES"]};
 const pattern38 = new RegExp("^([0-1][0-9]|2[0-3]):[0-5][0-9]$", "u");
 const pattern42 = new RegExp("^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "u");
+const formats6 = formats["ocpi-date"];
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1811,9 +1813,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1823,11 +1824,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err16 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1837,8 +1835,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1847,9 +1848,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 10){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1858,8 +1859,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 10){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1868,9 +1870,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1879,11 +1880,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err21 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1893,10 +1891,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err22 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err22 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1906,10 +1902,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err23 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err23 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1919,10 +1915,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err24 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err24 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1932,10 +1928,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err25 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err25 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1945,10 +1941,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err26 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err26 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1958,10 +1954,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err27 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err27 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1971,15 +1967,41 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err28 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err28 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err29 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err30 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -1991,29 +2013,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2022,11 +2022,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err32 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2035,8 +2032,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2046,14 +2045,37 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err35 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -2608,7 +2630,7 @@ return errors === 0;
 }
 validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const formats0 = formats["uri-reference"];
+const formats4 = formats["uri-reference"];
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2949,7 +2971,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err28 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err28];
@@ -3074,9 +3096,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data14))){
+const err37 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3086,11 +3107,8 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data15 = data.end_date_time;
-if(typeof data15 === "string"){
-if(func2(data15) > 25){
-const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err38 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3099,8 +3117,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(!pattern7.test(data15)){
-const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data15 = data.end_date_time;
+if(typeof data15 === "string"){
+if(func2(data15) > 25){
+const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3109,14 +3131,34 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data15)){
+const err40 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
 else {
 vErrors.push(err40);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err41 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
@@ -3131,28 +3173,7 @@ if(data.last_updated !== undefined){
 let data17 = data.last_updated;
 if(typeof data17 === "string"){
 if(func2(data17) > 25){
-const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!pattern7.test(data17)){
-const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3161,15 +3182,46 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-else {
-const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err45 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
 }
 errors++;
 }
@@ -3344,9 +3396,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3356,16 +3407,27 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -3378,21 +3440,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err8 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3402,8 +3450,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3412,9 +3463,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 36){
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3423,9 +3474,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 36){
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3435,14 +3486,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err12 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -4481,9 +4543,8 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4493,11 +4554,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func2(data4) > 25){
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err30 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4506,8 +4564,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func2(data4) > 25){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4516,9 +4578,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4527,12 +4588,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-if(data.session_id !== undefined){
-let data5 = data.session_id;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err33 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(!(formats0(data4))){
+const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4543,7 +4600,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err34 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4552,9 +4609,12 @@ vErrors.push(err34);
 }
 errors++;
 }
+}
+if(data.session_id !== undefined){
+let data5 = data.session_id;
 if(typeof data5 === "string"){
-if(func2(data5) > 36){
-const err35 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data5)){
+const err35 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4565,12 +4625,34 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+const err36 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+if(typeof data5 === "string"){
+if(func2(data5) > 36){
+const err37 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -4584,31 +4666,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err37 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err38 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err39 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4617,9 +4675,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err40 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4628,9 +4685,12 @@ vErrors.push(err40);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func2(data8) > 36){
-const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4641,12 +4701,34 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err42 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err42];
 }
 else {
 vErrors.push(err42);
+}
+errors++;
+}
+if(typeof data8 === "string"){
+if(func2(data8) > 36){
+const err43 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
 }
 errors++;
 }
@@ -4661,29 +4743,7 @@ if(data.meter_id !== undefined){
 let data10 = data.meter_id;
 if(typeof data10 === "string"){
 if(!pattern16.test(data10)){
-const err43 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err44];
-}
-else {
-vErrors.push(err44);
-}
-errors++;
-}
-if(typeof data10 === "string"){
-if(func2(data10) > 255){
-const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4694,7 +4754,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err46 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4703,12 +4763,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data11 = data.currency;
-if(typeof data11 === "string"){
-if(!pattern16.test(data11)){
-const err47 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data10 === "string"){
+if(func2(data10) > 255){
+const err47 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4719,7 +4776,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err48 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4728,9 +4785,12 @@ vErrors.push(err48);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data11 = data.currency;
 if(typeof data11 === "string"){
-if(func2(data11) > 3){
-const err49 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data11)){
+const err49 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4741,12 +4801,34 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err50 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err50];
 }
 else {
 vErrors.push(err50);
+}
+errors++;
+}
+if(typeof data11 === "string"){
+if(func2(data11) > 3){
+const err51 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
 }
 errors++;
 }
@@ -4763,12 +4845,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
+const err53 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err53];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err53);
 }
 errors++;
 }
@@ -4777,12 +4859,12 @@ if(data.charging_periods !== undefined){
 let data14 = data.charging_periods;
 if(Array.isArray(data14)){
 if(data14.length < 1){
-const err52 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
+const err54 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err54];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err54);
 }
 errors++;
 }
@@ -4795,12 +4877,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err55 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err55];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err55);
 }
 errors++;
 }
@@ -4826,12 +4908,12 @@ errors = vErrors.length;
 if(data.total_energy !== undefined){
 let data19 = data.total_energy;
 if(!((typeof data19 == "number") && (isFinite(data19)))){
-const err54 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err56 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err56];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err56);
 }
 errors++;
 }
@@ -4845,12 +4927,12 @@ errors = vErrors.length;
 if(data.total_time !== undefined){
 let data21 = data.total_time;
 if(!((typeof data21 == "number") && (isFinite(data21)))){
-const err55 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err57 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err57];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err57);
 }
 errors++;
 }
@@ -4864,12 +4946,12 @@ errors = vErrors.length;
 if(data.total_parking_time !== undefined){
 let data23 = data.total_parking_time;
 if(!((typeof data23 == "number") && (isFinite(data23)))){
-const err56 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err58 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err56];
+vErrors = [err58];
 }
 else {
-vErrors.push(err56);
+vErrors.push(err58);
 }
 errors++;
 }
@@ -4890,29 +4972,7 @@ if(data.remark !== undefined){
 let data26 = data.remark;
 if(typeof data26 === "string"){
 if(!pattern16.test(data26)){
-const err57 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-if(typeof data26 === "string"){
-if(func2(data26) > 255){
-const err59 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err59 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4923,7 +4983,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
+const err60 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4932,12 +4992,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data.invoice_reference_id !== undefined){
-let data27 = data.invoice_reference_id;
-if(typeof data27 === "string"){
-if(!pattern4.test(data27)){
-const err61 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data26 === "string"){
+if(func2(data26) > 255){
+const err61 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4948,7 +5005,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err62 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4957,9 +5014,12 @@ vErrors.push(err62);
 }
 errors++;
 }
+}
+if(data.invoice_reference_id !== undefined){
+let data27 = data.invoice_reference_id;
 if(typeof data27 === "string"){
-if(func2(data27) > 39){
-const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data27)){
+const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4970,7 +5030,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
+const err64 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4979,10 +5039,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-if(data.credit !== undefined){
-if(typeof data.credit !== "boolean"){
-const err65 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data27 === "string"){
+if(func2(data27) > 39){
+const err65 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4992,11 +5051,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data.credit_reference_id !== undefined){
-let data29 = data.credit_reference_id;
-if(typeof data29 === "string"){
-if(!pattern4.test(data29)){
-const err66 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err66 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -5006,8 +5062,9 @@ vErrors.push(err66);
 errors++;
 }
 }
-else {
-const err67 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.credit !== undefined){
+if(typeof data.credit !== "boolean"){
+const err67 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -5016,9 +5073,12 @@ vErrors.push(err67);
 }
 errors++;
 }
+}
+if(data.credit_reference_id !== undefined){
+let data29 = data.credit_reference_id;
 if(typeof data29 === "string"){
-if(func2(data29) > 39){
-const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data29)){
+const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -5029,7 +5089,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
+const err69 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -5038,10 +5098,9 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-if(data.home_charging_compensation !== undefined){
-if(typeof data.home_charging_compensation !== "boolean"){
-const err70 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data29 === "string"){
+if(func2(data29) > 39){
+const err70 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -5051,11 +5110,8 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data31 = data.last_updated;
-if(typeof data31 === "string"){
-if(func2(data31) > 25){
-const err71 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err71 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -5064,8 +5120,10 @@ vErrors.push(err71);
 }
 errors++;
 }
-if(!pattern7.test(data31)){
-const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.home_charging_compensation !== undefined){
+if(typeof data.home_charging_compensation !== "boolean"){
+const err72 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -5075,8 +5133,11 @@ vErrors.push(err72);
 errors++;
 }
 }
-else {
-const err73 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data31 = data.last_updated;
+if(typeof data31 === "string"){
+if(func2(data31) > 25){
+const err73 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -5085,15 +5146,46 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-}
-else {
-const err74 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data31)){
+const err74 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err74];
 }
 else {
 vErrors.push(err74);
+}
+errors++;
+}
+if(!(formats0(data31))){
+const err75 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+}
+}
+else {
+const err77 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
 }
 errors++;
 }
@@ -6397,9 +6489,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6409,16 +6500,27 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -6431,21 +6533,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err8 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6455,8 +6543,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-else {
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6465,9 +6556,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 36){
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6476,9 +6567,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 36){
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6488,14 +6579,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err12 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -7212,9 +7314,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7224,10 +7325,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7237,10 +7336,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err6 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7249,8 +7348,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -7259,16 +7361,26 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err8 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -7285,24 +7397,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err10 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -7378,14 +7490,24 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -7398,12 +7520,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }
@@ -7706,7 +7828,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -7812,14 +7934,24 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -7832,12 +7964,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err6];
+vErrors = [err7];
 }
 else {
-vErrors.push(err6);
+vErrors.push(err7);
 }
 errors++;
 }
@@ -7941,9 +8073,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7953,10 +8084,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7966,10 +8095,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err6 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7978,8 +8107,11 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -7988,16 +8120,26 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err8 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err9 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -8014,24 +8156,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err10 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err11];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -8260,7 +8402,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -9497,9 +9639,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -9509,14 +9650,25 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err53 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err53];
 }
 else {
 vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
@@ -9612,7 +9764,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err7 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -9663,9 +9815,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -9675,11 +9826,8 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.reservation_id !== undefined){
-let data3 = data.reservation_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err12 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9689,8 +9837,11 @@ vErrors.push(err12);
 errors++;
 }
 }
-else {
-const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.reservation_id !== undefined){
+let data3 = data.reservation_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9699,9 +9850,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 36){
-const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -9710,9 +9861,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 36){
+const err15 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -9722,11 +9873,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.location_id !== undefined){
-let data4 = data.location_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err16 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err16 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -9736,8 +9884,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.location_id !== undefined){
+let data4 = data.location_id;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err17 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9746,9 +9897,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func2(data4) > 36){
-const err18 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err18 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9757,9 +9908,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func2(data4) > 36){
+const err19 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9769,11 +9920,8 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.evse_uid !== undefined){
-let data5 = data.evse_uid;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err20 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9783,8 +9931,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-else {
-const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.evse_uid !== undefined){
+let data5 = data.evse_uid;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -9793,9 +9944,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func2(data5) > 36){
-const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9804,9 +9955,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+if(typeof data5 === "string"){
+if(func2(data5) > 36){
+const err23 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -9816,11 +9967,8 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.authorization_reference !== undefined){
-let data6 = data.authorization_reference;
-if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
-const err24 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err24 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -9830,8 +9978,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.authorization_reference !== undefined){
+let data6 = data.authorization_reference;
+if(typeof data6 === "string"){
+if(!pattern4.test(data6)){
+const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -9840,9 +9991,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(func2(data6) > 36){
-const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -9851,9 +10002,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(typeof data6 === "string"){
+if(func2(data6) > 36){
+const err27 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -9863,14 +10014,25 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err28 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+}
+else {
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -9948,7 +10110,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -10239,7 +10401,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -10403,7 +10565,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -10834,14 +10996,24 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data))){
+const err2 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
 }
 errors++;
 }
@@ -10873,7 +11045,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data))){
+if(!(formats4(data))){
 const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -11463,7 +11635,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -11498,7 +11670,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -11799,7 +11971,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -12170,7 +12342,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err10 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err10];
@@ -12731,9 +12903,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data4))){
+const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -12743,14 +12914,25 @@ vErrors.push(err20);
 errors++;
 }
 }
-}
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err21 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -13508,9 +13690,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -13520,11 +13701,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -13533,8 +13711,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -13543,9 +13725,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -13554,11 +13735,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -13567,8 +13745,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -13578,14 +13757,37 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -13950,7 +14152,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err28 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err28];
@@ -14063,9 +14265,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -14075,14 +14276,25 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -14836,9 +15048,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data22))){
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -14848,14 +15059,25 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
 else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err45 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
 }
 errors++;
 }
@@ -15531,7 +15753,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -15874,9 +16096,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -15886,11 +16107,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -15899,8 +16117,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -15909,9 +16131,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -15920,15 +16141,36 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -17241,9 +17483,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-}
-else {
-const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data34))){
+const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -17253,14 +17494,25 @@ vErrors.push(err72);
 errors++;
 }
 }
-}
 else {
-const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err73 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err73];
 }
 else {
 vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
 }
 errors++;
 }
@@ -18270,7 +18522,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -18408,7 +18660,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -18546,7 +18798,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -19435,9 +19687,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data27))){
+const err9 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -19447,14 +19698,25 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -20087,9 +20349,8 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data22))){
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -20099,14 +20360,25 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
 else {
-const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err45 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
 }
 errors++;
 }
@@ -21124,9 +21396,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data14))){
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -21136,14 +21407,25 @@ vErrors.push(err6);
 errors++;
 }
 }
-}
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -21507,7 +21789,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err28 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err28];
@@ -21620,9 +21902,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -21632,14 +21913,25 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -22066,7 +22358,7 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!(formats0(data8))){
+if(!(formats4(data8))){
 const err13 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err13];
@@ -22117,9 +22409,8 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data10))){
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -22129,14 +22420,25 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err18 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
 else {
 vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -22992,7 +23294,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -24056,9 +24358,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -24068,11 +24369,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -24081,8 +24379,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -24091,9 +24393,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -24102,15 +24403,36 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -24557,7 +24879,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -24592,7 +24914,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err8 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err8];
@@ -25687,9 +26009,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -25699,11 +26020,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func2(data1) > 25){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err6 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -25712,8 +26030,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func2(data1) > 25){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -25722,9 +26044,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -25733,11 +26054,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -25746,8 +26064,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+}
+else {
+const err10 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -25757,14 +26076,37 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -26328,7 +26670,7 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(!(formats0(data10))){
+if(!(formats4(data10))){
 const err40 = {instancePath:instancePath+"/invoice_base_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err40];
@@ -26569,9 +26911,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data17))){
+const err60 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -26581,14 +26922,25 @@ vErrors.push(err60);
 errors++;
 }
 }
-}
 else {
-const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err61 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err61];
 }
 else {
 vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
 }
 errors++;
 }
@@ -27634,7 +27986,7 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!(formats0(data10))){
+if(!(formats4(data10))){
 const err2 = {instancePath:instancePath+"/invoice_base_url",schemaPath:"#/$defs/Terminal/properties/invoice_base_url/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err2];
@@ -27720,9 +28072,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Terminal/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data15))){
+const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Terminal/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -27732,14 +28083,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Terminal/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -28178,9 +28540,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -28190,14 +28551,25 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
 else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err37 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -28601,9 +28973,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -28613,11 +28984,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func2(data4) > 25){
-const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -28626,8 +28994,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func2(data4) > 25){
+const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -28636,9 +29008,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -28647,16 +29018,37 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err32 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err34 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }
@@ -28670,31 +29062,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err33 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err34 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err34];
-}
-else {
-vErrors.push(err34);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err35 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err35 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -28703,9 +29071,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err36 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -28714,9 +29081,12 @@ vErrors.push(err36);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func2(data8) > 36){
-const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -28727,7 +29097,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -28736,12 +29106,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-if(data.location_id !== undefined){
-let data9 = data.location_id;
-if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
-const err39 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data8 === "string"){
+if(func2(data8) > 36){
+const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -28752,7 +29119,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -28761,9 +29128,12 @@ vErrors.push(err40);
 }
 errors++;
 }
+}
+if(data.location_id !== undefined){
+let data9 = data.location_id;
 if(typeof data9 === "string"){
-if(func2(data9) > 36){
-const err41 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data9)){
+const err41 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -28774,7 +29144,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+const err42 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -28783,12 +29153,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data.evse_uid !== undefined){
-let data10 = data.evse_uid;
-if(typeof data10 === "string"){
-if(!pattern4.test(data10)){
-const err43 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data9 === "string"){
+if(func2(data9) > 36){
+const err43 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -28799,7 +29166,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err44 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -28808,9 +29175,12 @@ vErrors.push(err44);
 }
 errors++;
 }
+}
+if(data.evse_uid !== undefined){
+let data10 = data.evse_uid;
 if(typeof data10 === "string"){
-if(func2(data10) > 36){
-const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data10)){
+const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -28821,7 +29191,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+const err46 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -28830,12 +29200,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data.connector_id !== undefined){
-let data11 = data.connector_id;
-if(typeof data11 === "string"){
-if(!pattern4.test(data11)){
-const err47 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data10 === "string"){
+if(func2(data10) > 36){
+const err47 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -28846,7 +29213,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err48 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -28855,9 +29222,12 @@ vErrors.push(err48);
 }
 errors++;
 }
+}
+if(data.connector_id !== undefined){
+let data11 = data.connector_id;
 if(typeof data11 === "string"){
-if(func2(data11) > 36){
-const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data11)){
+const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -28868,7 +29238,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
+const err50 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -28877,12 +29247,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data.meter_id !== undefined){
-let data12 = data.meter_id;
-if(typeof data12 === "string"){
-if(!pattern16.test(data12)){
-const err51 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data11 === "string"){
+if(func2(data11) > 36){
+const err51 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -28893,7 +29260,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err52 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -28902,9 +29269,12 @@ vErrors.push(err52);
 }
 errors++;
 }
+}
+if(data.meter_id !== undefined){
+let data12 = data.meter_id;
 if(typeof data12 === "string"){
-if(func2(data12) > 255){
-const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+if(!pattern16.test(data12)){
+const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -28915,7 +29285,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err54 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -28924,12 +29294,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data13 = data.currency;
-if(typeof data13 === "string"){
-if(!pattern16.test(data13)){
-const err55 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data12 === "string"){
+if(func2(data12) > 255){
+const err55 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -28940,7 +29307,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err56 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -28949,9 +29316,12 @@ vErrors.push(err56);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data13 = data.currency;
 if(typeof data13 === "string"){
-if(func2(data13) > 3){
-const err57 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data13)){
+const err57 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -28962,12 +29332,34 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err58 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err58];
 }
 else {
 vErrors.push(err58);
+}
+errors++;
+}
+if(typeof data13 === "string"){
+if(func2(data13) > 3){
+const err59 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
 }
 errors++;
 }
@@ -28984,12 +29376,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err61 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err59];
+vErrors = [err61];
 }
 else {
-vErrors.push(err59);
+vErrors.push(err61);
 }
 errors++;
 }
@@ -29003,31 +29395,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data17 = data.status;
 if(typeof data17 !== "string"){
-const err60 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
-const err61 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data18 = data.last_updated;
-if(typeof data18 === "string"){
-if(func2(data18) > 25){
-const err62 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err62 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -29036,8 +29404,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(!pattern7.test(data18)){
-const err63 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
+const err63 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -29047,8 +29415,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-else {
-const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data18 = data.last_updated;
+if(typeof data18 === "string"){
+if(func2(data18) > 25){
+const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -29057,15 +29428,46 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-}
-else {
-const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data18)){
+const err65 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
+}
+errors++;
+}
+if(!(formats0(data18))){
+const err66 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
 }
 errors++;
 }
@@ -30151,9 +30553,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -30163,11 +30564,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func2(data4) > 25){
-const err5 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -30176,8 +30574,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func2(data4) > 25){
+const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -30186,9 +30588,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err7 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -30197,16 +30598,37 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err8 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err8 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err10 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -30220,22 +30642,22 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err9 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
+const err11 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err11];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err11);
 }
 errors++;
 }
 if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err10 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
+const err12 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
-vErrors = [err10];
+vErrors = [err12];
 }
 else {
-vErrors.push(err10);
+vErrors.push(err12);
 }
 errors++;
 }
@@ -30291,31 +30713,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data16 = data.status;
 if(typeof data16 !== "string"){
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
-const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data17 = data.last_updated;
-if(typeof data17 === "string"){
-if(func2(data17) > 25){
-const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -30324,8 +30722,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(!pattern7.test(data17)){
-const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
+const err14 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -30335,8 +30733,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data17 = data.last_updated;
+if(typeof data17 === "string"){
+if(func2(data17) > 25){
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -30345,15 +30746,46 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
 else {
 vErrors.push(err16);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
 }
 errors++;
 }
@@ -30444,9 +30876,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err6 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -30456,10 +30887,8 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.energy_need !== undefined){
-let data2 = data.energy_need;
-if(!((typeof data2 == "number") && (isFinite(data2)))){
-const err7 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err7 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -30469,9 +30898,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.discharge_allowed !== undefined){
-if(typeof data.discharge_allowed !== "boolean"){
-const err8 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
+if(data.energy_need !== undefined){
+let data2 = data.energy_need;
+if(!((typeof data2 == "number") && (isFinite(data2)))){
+const err8 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -30481,14 +30911,26 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
-else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.discharge_allowed !== undefined){
+if(typeof data.discharge_allowed !== "boolean"){
+const err9 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -30950,7 +31392,7 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err28 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err28];
@@ -31075,9 +31517,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data14))){
+const err37 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -31087,11 +31528,8 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data15 = data.end_date_time;
-if(typeof data15 === "string"){
-if(func2(data15) > 25){
-const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err38 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -31100,8 +31538,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(!pattern7.test(data15)){
-const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data15 = data.end_date_time;
+if(typeof data15 === "string"){
+if(func2(data15) > 25){
+const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -31110,14 +31552,34 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data15)){
+const err40 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
 else {
 vErrors.push(err40);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err41 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
 }
 errors++;
 }
@@ -31132,28 +31594,7 @@ if(data.last_updated !== undefined){
 let data17 = data.last_updated;
 if(typeof data17 === "string"){
 if(func2(data17) > 25){
-const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-if(!pattern7.test(data17)){
-const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -31162,15 +31603,46 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-else {
-const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err45 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
 }
 errors++;
 }
@@ -31773,9 +32245,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -31785,11 +32256,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err16 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -31799,8 +32267,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -31809,9 +32280,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func2(data3) > 10){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -31820,8 +32291,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func2(data3) > 10){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -31830,9 +32302,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -31841,11 +32312,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err21 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -31855,10 +32323,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err22 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err22 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -31868,10 +32334,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err23 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err23 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -31881,10 +32347,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err24 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err24 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -31894,10 +32360,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err25 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err25 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -31907,10 +32373,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err26 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err26 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -31920,10 +32386,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err27 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err27 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -31933,15 +32399,41 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err28 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err28 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err28];
 }
 else {
 vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err29 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err30 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
 }
 errors++;
 }
@@ -31953,29 +32445,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-}
-}
-else {
-const err31 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -31984,11 +32454,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err32 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -31997,8 +32464,10 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -32008,14 +32477,37 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err35 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
 }
 errors++;
 }
@@ -32730,9 +33222,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -32742,14 +33233,25 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err53 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err53];
 }
 else {
 vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
@@ -33697,9 +34199,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-else {
-const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -33709,14 +34210,25 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err53 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err53];
 }
 else {
 vErrors.push(err53);
+}
+errors++;
+}
+}
+}
+else {
+const err54 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
 }
 errors++;
 }
@@ -34581,9 +35093,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-else {
-const err12 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err12 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -34593,14 +35104,25 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
 else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err13];
 }
 else {
 vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
 }
 errors++;
 }
@@ -35172,9 +35694,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-}
-else {
-const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -35184,14 +35705,25 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -35312,7 +35844,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -35497,7 +36029,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err10 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err10];
@@ -35822,7 +36354,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err10 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err10];

@@ -5,7 +5,7 @@ import { formats, ucs2length } from "../../runtime/generated-runtime.js";
 export const CDR = validate21;
 const schema32 = {"title":"CDR","description":"Final record of a charging session and its costs.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the CPO owning this CDR.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the CPO owning this CDR.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"id":{"description":"Id of the CDR, unique per country_code and party_id; longer to allow credit suffixes.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"start_date_time":{"description":"Start of the session, or of the reservation if there was one.","$ref":"common.json#/$defs/DateTime"},"end_date_time":{"description":"When the session ended (may be later than the end of charging).","$ref":"common.json#/$defs/DateTime"},"session_id":{"description":"Id of the Session this CDR belongs to.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_token":{"description":"Token that started the session.","$ref":"#/$defs/CdrToken"},"auth_method":{"description":"Last authorization method used in the session.","$ref":"#/$defs/AuthMethod"},"authorization_reference":{"description":"Latest authorization reference the eMSP gave for this session.","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"cdr_location":{"description":"Where the session took place, with only the EVSE and connector used.","$ref":"#/$defs/CdrLocation"},"meter_id":{"description":"Id of the meter in the charge point.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"currency":{"description":"ISO 4217 currency code of the CDR's costs.","type":"string","maxLength":3,"$ref":"common.json#/$defs/string"},"tariffs":{"description":"Tariffs that applied to the session.","type":"array","items":{"$ref":"tariffs.json#/$defs/Tariff"}},"charging_periods":{"description":"Periods that make up the session, one per relevant tariff change.","type":"array","items":{"$ref":"#/$defs/ChargingPeriod"},"minItems":1},"signed_data":{"description":"Signed meter data of the session.","$ref":"#/$defs/SignedData"},"total_cost":{"description":"Total cost of the session.","$ref":"common.json#/$defs/Price"},"total_fixed_cost":{"description":"Fixed costs, such as a start fee, excluding parking and reservation fixed costs.","$ref":"common.json#/$defs/Price"},"total_energy":{"description":"Energy charged, in kWh.","$ref":"common.json#/$defs/number"},"total_energy_cost":{"description":"Cost of the energy charged.","$ref":"common.json#/$defs/Price"},"total_time":{"description":"Whole duration of the session, charging or not, in hours.","$ref":"common.json#/$defs/number"},"total_time_cost":{"description":"Cost of the time spent charging.","$ref":"common.json#/$defs/Price"},"total_parking_time":{"description":"Part of the session without energy transfer, in hours.","$ref":"common.json#/$defs/number"},"total_parking_cost":{"description":"Cost of parking, fixed parts included.","$ref":"common.json#/$defs/Price"},"total_reservation_cost":{"description":"Cost of the reservation, fixed parts included.","$ref":"common.json#/$defs/Price"},"remark":{"description":"Free human-readable note, e.g. why the session stopped.","type":"string","maxLength":255,"$ref":"common.json#/$defs/string"},"invoice_reference_id":{"description":"Reference to the invoice that will cover this CDR.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"credit":{"description":"True for a credit CDR, which then needs credit_reference_id.","type":"boolean"},"credit_reference_id":{"description":"Id of the CDR that this credit CDR cancels.","type":"string","maxLength":39,"$ref":"common.json#/$defs/CiString"},"home_charging_compensation":{"description":"True when the driver is to be paid back for energy from their home charger.","type":"boolean"},"last_updated":{"description":"When this CDR was last changed or created.","$ref":"common.json#/$defs/DateTime"}},"required":["country_code","party_id","id","start_date_time","end_date_time","cdr_token","auth_method","cdr_location","currency","charging_periods","total_cost","total_energy","total_time","last_updated"]};
 const schema34 = {"title":"CiString","description":"Case-insensitive string of printable ASCII characters. Fields add their own maxLength.","type":"string","pattern":"^[ -~]*$"};
-const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"};
+const schema37 = {"title":"DateTime","description":"RFC 3339 timestamp in UTC, optional fractional seconds, optional trailing Z (no other offset); the day must exist (no February 30, no year 0000).","type":"string","maxLength":25,"pattern":"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$","format":"ocpi-date-time"};
 const schema47 = {"title":"AuthMethod","description":"How a session was authorized.","type":"string","enum":["AUTH_REQUEST","COMMAND","WHITELIST"]};
 const schema51 = {"title":"string","description":"Case-sensitive UTF-8 string without control characters. Fields add their own maxLength.","type":"string","pattern":"^[^\\x00-\\x1F\\x7F]*$"};
 const schema81 = {"title":"number","description":"JSON number; four decimals unless a field says otherwise.","type":"number"};
@@ -13,6 +13,7 @@ const pattern4 = new RegExp("^[ -~]*$", "u");
 const pattern7 = new RegExp("^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$", "u");
 const pattern16 = new RegExp("^[^\\x00-\\x1F\\x7F]*$", "u");
 const func1 = ucs2length;
+const formats0 = formats["ocpi-date-time"];
 const schema40 = {"title":"CdrToken","description":"The Token data that identifies who charged.","type":"object","properties":{"country_code":{"description":"ISO 3166 alpha-2 country code of the eMSP owning the token.","type":"string","maxLength":2,"$ref":"common.json#/$defs/CiString"},"party_id":{"description":"Party id of the eMSP owning the token.","type":"string","maxLength":3,"$ref":"common.json#/$defs/CiString"},"uid":{"description":"Id of the token as the CPO sees it (e.g. RFID UID).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"},"type":{"description":"Kind of token.","$ref":"tokens.json#/$defs/TokenType"},"contract_id":{"description":"Id of the driver's contract at the eMSP (eMA ID recommended).","type":"string","maxLength":36,"$ref":"common.json#/$defs/CiString"}},"required":["country_code","party_id","uid","type","contract_id"]};
 const schema45 = {"title":"TokenType","description":"Kind of token; other values than the known ones are allowed.","anyOf":[{"enum":["AD_HOC_USER","APP_USER","EMAID","OTHER","RFID"]},{"type":"string"}]};
 
@@ -1550,11 +1551,12 @@ return errors === 0;
 }
 validate39.evaluated = {"props":{"type":true,"price":true,"vat":true,"step_size":true},"dynamicProps":false,"dynamicItems":false};
 
-const schema90 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}}};
+const schema90 = {"title":"TariffRestrictions","description":"Conditions that all must hold for a tariff element to be active.","type":"object","properties":{"start_time":{"description":"Local time of day (HH:MM, 24h) from which the element is active.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"end_time":{"description":"Local time of day (HH:MM, 24h) until which the element is active; wraps past midnight if before start_time.","type":"string","maxLength":5,"pattern":"^([0-1][0-9]|2[0-3]):[0-5][0-9]$","$ref":"common.json#/$defs/string"},"start_date":{"description":"Local date (YYYY-MM-DD, a day that exists) from which the element is active, inclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"end_date":{"description":"Local date (YYYY-MM-DD, a day that exists) until which the element is active, exclusive.","type":"string","maxLength":10,"pattern":"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$","format":"ocpi-date","$ref":"common.json#/$defs/string"},"min_kwh":{"description":"Energy in kWh from which the element is active, inclusive.","$ref":"common.json#/$defs/number"},"max_kwh":{"description":"Energy in kWh up to which the element is active, exclusive.","$ref":"common.json#/$defs/number"},"min_current":{"description":"Summed current over all phases in A at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_current":{"description":"Summed current over all phases in A below which the element is active.","$ref":"common.json#/$defs/number"},"min_power":{"description":"Power in kW at or above which the element is active.","$ref":"common.json#/$defs/number"},"max_power":{"description":"Power in kW below which the element is active.","$ref":"common.json#/$defs/number"},"min_duration":{"description":"Session duration in seconds from which the element is active, inclusive.","$ref":"common.json#/$defs/int"},"max_duration":{"description":"Session duration in seconds up to which the element is active, exclusive.","$ref":"common.json#/$defs/int"},"day_of_week":{"description":"Days of the week on which the element is active.","type":"array","items":{"$ref":"#/$defs/DayOfWeek"}},"reservation":{"description":"When present, the element prices a reservation.","$ref":"#/$defs/ReservationRestrictionType"}}};
 const schema103 = {"title":"DayOfWeek","description":"A day of the week.","type":"string","enum":["MONDAY","TUESDAY","WEDNESDAY","THURSDAY","FRIDAY","SATURDAY","SUNDAY"]};
 const schema104 = {"title":"ReservationRestrictionType","description":"Marks a tariff element as reservation cost.","type":"string","enum":["RESERVATION","RESERVATION_EXPIRES"]};
 const pattern38 = new RegExp("^([0-1][0-9]|2[0-3]):[0-5][0-9]$", "u");
 const pattern42 = new RegExp("^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "u");
+const formats6 = formats["ocpi-date"];
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1726,9 +1728,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1738,11 +1739,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err15 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1752,8 +1750,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1762,9 +1763,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 10){
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1773,8 +1774,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 10){
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1783,9 +1785,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1794,11 +1795,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err20 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1808,10 +1806,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err21 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1821,10 +1817,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err22 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err22 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1834,10 +1830,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err23 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err23 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1847,10 +1843,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err24 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err24 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1860,10 +1856,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err25 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err25 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1873,10 +1869,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err26 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err26 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1886,15 +1882,41 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err27 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err27 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err28 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err29 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -1906,29 +1928,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err28 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1937,11 +1937,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err31 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1950,8 +1947,10 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1961,14 +1960,37 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -2475,7 +2497,7 @@ return errors === 0;
 }
 validate44.evaluated = {"props":{"is_green_energy":true,"energy_sources":true,"environ_impact":true,"supplier_name":true,"energy_product_name":true},"dynamicProps":false,"dynamicItems":false};
 
-const formats0 = formats["uri-reference"];
+const formats4 = formats["uri-reference"];
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2804,7 +2826,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -2929,9 +2951,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data14))){
+const err36 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2941,11 +2962,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data15 = data.end_date_time;
-if(typeof data15 === "string"){
-if(func1(data15) > 25){
-const err37 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err37 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2954,8 +2972,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(!pattern7.test(data15)){
-const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data15 = data.end_date_time;
+if(typeof data15 === "string"){
+if(func1(data15) > 25){
+const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2964,14 +2986,34 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data15)){
+const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err40 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
 }
 errors++;
 }
@@ -2986,28 +3028,7 @@ if(data.last_updated !== undefined){
 let data17 = data.last_updated;
 if(typeof data17 === "string"){
 if(func1(data17) > 25){
-const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-if(!pattern7.test(data17)){
-const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3016,15 +3037,46 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-}
-else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err43];
 }
 else {
 vErrors.push(err43);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
 }
 errors++;
 }
@@ -3175,9 +3227,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3187,16 +3238,27 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err5 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -3209,21 +3271,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err7 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3233,8 +3281,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3243,9 +3294,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 36){
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3254,9 +3305,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 36){
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3266,14 +3317,25 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -4252,9 +4314,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4264,11 +4325,8 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func1(data4) > 25){
-const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err29 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4277,8 +4335,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func1(data4) > 25){
+const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4287,9 +4349,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4298,12 +4359,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data.session_id !== undefined){
-let data5 = data.session_id;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err32 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(!(formats0(data4))){
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4314,7 +4371,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err33 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4323,9 +4380,12 @@ vErrors.push(err33);
 }
 errors++;
 }
+}
+if(data.session_id !== undefined){
+let data5 = data.session_id;
 if(typeof data5 === "string"){
-if(func1(data5) > 36){
-const err34 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data5)){
+const err34 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4336,12 +4396,34 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+const err35 = {instancePath:instancePath+"/session_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+if(typeof data5 === "string"){
+if(func1(data5) > 36){
+const err36 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/session_id",schemaPath:"#/properties/session_id/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -4355,31 +4437,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err36 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err36];
-}
-else {
-vErrors.push(err36);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err37 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err37];
-}
-else {
-vErrors.push(err37);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err38 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4388,9 +4446,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err39 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4399,9 +4456,12 @@ vErrors.push(err39);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func1(data8) > 36){
-const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err40 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4412,12 +4472,34 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err41 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+if(typeof data8 === "string"){
+if(func1(data8) > 36){
+const err42 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -4432,29 +4514,7 @@ if(data.meter_id !== undefined){
 let data10 = data.meter_id;
 if(typeof data10 === "string"){
 if(!pattern16.test(data10)){
-const err42 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err42];
-}
-else {
-vErrors.push(err42);
-}
-errors++;
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err43];
-}
-else {
-vErrors.push(err43);
-}
-errors++;
-}
-if(typeof data10 === "string"){
-if(func1(data10) > 255){
-const err44 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err44 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -4465,7 +4525,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err45 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -4474,12 +4534,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data11 = data.currency;
-if(typeof data11 === "string"){
-if(!pattern16.test(data11)){
-const err46 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data10 === "string"){
+if(func1(data10) > 255){
+const err46 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -4490,7 +4547,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err47 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -4499,9 +4556,12 @@ vErrors.push(err47);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data11 = data.currency;
 if(typeof data11 === "string"){
-if(func1(data11) > 3){
-const err48 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data11)){
+const err48 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4512,12 +4572,34 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err49 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+if(typeof data11 === "string"){
+if(func1(data11) > 3){
+const err50 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
 }
 errors++;
 }
@@ -4534,12 +4616,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
+const err52 = {instancePath:instancePath+"/tariffs",schemaPath:"#/properties/tariffs/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err50];
+vErrors = [err52];
 }
 else {
-vErrors.push(err50);
+vErrors.push(err52);
 }
 errors++;
 }
@@ -4548,12 +4630,12 @@ if(data.charging_periods !== undefined){
 let data14 = data.charging_periods;
 if(Array.isArray(data14)){
 if(data14.length < 1){
-const err51 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
+const err53 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/minItems",keyword:"minItems",params:{limit: 1}};
 if(vErrors === null){
-vErrors = [err51];
+vErrors = [err53];
 }
 else {
-vErrors.push(err51);
+vErrors.push(err53);
 }
 errors++;
 }
@@ -4566,12 +4648,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err54 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err52];
+vErrors = [err54];
 }
 else {
-vErrors.push(err52);
+vErrors.push(err54);
 }
 errors++;
 }
@@ -4597,12 +4679,12 @@ errors = vErrors.length;
 if(data.total_energy !== undefined){
 let data19 = data.total_energy;
 if(!((typeof data19 == "number") && (isFinite(data19)))){
-const err53 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err55 = {instancePath:instancePath+"/total_energy",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err53];
+vErrors = [err55];
 }
 else {
-vErrors.push(err53);
+vErrors.push(err55);
 }
 errors++;
 }
@@ -4616,12 +4698,12 @@ errors = vErrors.length;
 if(data.total_time !== undefined){
 let data21 = data.total_time;
 if(!((typeof data21 == "number") && (isFinite(data21)))){
-const err54 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err56 = {instancePath:instancePath+"/total_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err54];
+vErrors = [err56];
 }
 else {
-vErrors.push(err54);
+vErrors.push(err56);
 }
 errors++;
 }
@@ -4635,12 +4717,12 @@ errors = vErrors.length;
 if(data.total_parking_time !== undefined){
 let data23 = data.total_parking_time;
 if(!((typeof data23 == "number") && (isFinite(data23)))){
-const err55 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+const err57 = {instancePath:instancePath+"/total_parking_time",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
-vErrors = [err55];
+vErrors = [err57];
 }
 else {
-vErrors.push(err55);
+vErrors.push(err57);
 }
 errors++;
 }
@@ -4661,29 +4743,7 @@ if(data.remark !== undefined){
 let data26 = data.remark;
 if(typeof data26 === "string"){
 if(!pattern16.test(data26)){
-const err56 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if(typeof data26 === "string"){
-if(func1(data26) > 255){
-const err58 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
+const err58 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4694,7 +4754,7 @@ errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
+const err59 = {instancePath:instancePath+"/remark",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4703,12 +4763,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data.invoice_reference_id !== undefined){
-let data27 = data.invoice_reference_id;
-if(typeof data27 === "string"){
-if(!pattern4.test(data27)){
-const err60 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data26 === "string"){
+if(func1(data26) > 255){
+const err60 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4719,7 +4776,7 @@ errors++;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err61 = {instancePath:instancePath+"/remark",schemaPath:"#/properties/remark/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4728,9 +4785,12 @@ vErrors.push(err61);
 }
 errors++;
 }
+}
+if(data.invoice_reference_id !== undefined){
+let data27 = data.invoice_reference_id;
 if(typeof data27 === "string"){
-if(func1(data27) > 39){
-const err62 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data27)){
+const err62 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4741,7 +4801,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
+const err63 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4750,10 +4810,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-if(data.credit !== undefined){
-if(typeof data.credit !== "boolean"){
-const err64 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data27 === "string"){
+if(func1(data27) > 39){
+const err64 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4763,11 +4822,8 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data.credit_reference_id !== undefined){
-let data29 = data.credit_reference_id;
-if(typeof data29 === "string"){
-if(!pattern4.test(data29)){
-const err65 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err65 = {instancePath:instancePath+"/invoice_reference_id",schemaPath:"#/properties/invoice_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4777,8 +4833,9 @@ vErrors.push(err65);
 errors++;
 }
 }
-else {
-const err66 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.credit !== undefined){
+if(typeof data.credit !== "boolean"){
+const err66 = {instancePath:instancePath+"/credit",schemaPath:"#/properties/credit/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4787,9 +4844,12 @@ vErrors.push(err66);
 }
 errors++;
 }
+}
+if(data.credit_reference_id !== undefined){
+let data29 = data.credit_reference_id;
 if(typeof data29 === "string"){
-if(func1(data29) > 39){
-const err67 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
+if(!pattern4.test(data29)){
+const err67 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4800,7 +4860,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
+const err68 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4809,10 +4869,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-if(data.home_charging_compensation !== undefined){
-if(typeof data.home_charging_compensation !== "boolean"){
-const err69 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
+if(typeof data29 === "string"){
+if(func1(data29) > 39){
+const err69 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/maxLength",keyword:"maxLength",params:{limit: 39}};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -4822,11 +4881,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data.last_updated !== undefined){
-let data31 = data.last_updated;
-if(typeof data31 === "string"){
-if(func1(data31) > 25){
-const err70 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err70 = {instancePath:instancePath+"/credit_reference_id",schemaPath:"#/properties/credit_reference_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -4835,8 +4891,10 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(!pattern7.test(data31)){
-const err71 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.home_charging_compensation !== undefined){
+if(typeof data.home_charging_compensation !== "boolean"){
+const err71 = {instancePath:instancePath+"/home_charging_compensation",schemaPath:"#/properties/home_charging_compensation/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -4846,8 +4904,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-else {
-const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data31 = data.last_updated;
+if(typeof data31 === "string"){
+if(func1(data31) > 25){
+const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4856,15 +4917,46 @@ vErrors.push(err72);
 }
 errors++;
 }
-}
-}
-else {
-const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data31)){
+const err73 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err73];
 }
 else {
 vErrors.push(err73);
+}
+errors++;
+}
+if(!(formats0(data31))){
+const err74 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
 }
 errors++;
 }
@@ -6120,9 +6212,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6132,16 +6223,27 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.dimensions !== undefined){
-let data1 = data.dimensions;
-if(Array.isArray(data1)){
-if(data1.length < 1){
-const err5 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.dimensions !== undefined){
+let data1 = data.dimensions;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/minItems",keyword:"minItems",params:{limit: 1}};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
 }
 errors++;
 }
@@ -6154,21 +6256,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.tariff_id !== undefined){
-let data3 = data.tariff_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err7 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err7 = {instancePath:instancePath+"/dimensions",schemaPath:"#/properties/dimensions/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6178,8 +6266,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.tariff_id !== undefined){
+let data3 = data.tariff_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err8 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6188,9 +6279,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 36){
-const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err9 = {instancePath:instancePath+"/tariff_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6199,9 +6290,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 36){
+const err10 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6211,14 +6302,25 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err11 = {instancePath:instancePath+"/tariff_id",schemaPath:"#/properties/tariff_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -6875,9 +6977,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6887,10 +6988,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6900,10 +6999,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6912,8 +7011,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6922,16 +7024,26 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -6948,24 +7060,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err9];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err9);
 }
 errors++;
 }
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -7029,14 +7141,24 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -7049,12 +7171,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err6];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err6);
 }
 errors++;
 }
@@ -7309,7 +7431,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
@@ -7403,14 +7525,24 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
 else {
 vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
 }
 errors++;
 }
@@ -7423,12 +7555,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err5];
+vErrors = [err6];
 }
 else {
-vErrors.push(err5);
+vErrors.push(err6);
 }
 errors++;
 }
@@ -7520,9 +7652,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -7532,10 +7663,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.duration !== undefined){
-let data1 = data.duration;
-if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+else {
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7545,10 +7674,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.charging_rate_unit !== undefined){
-let data2 = data.charging_rate_unit;
-if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
+if(data.duration !== undefined){
+let data1 = data.duration;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err5 = {instancePath:instancePath+"/duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -7557,8 +7686,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!((data2 === "W") || (data2 === "A"))){
-const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
+}
+if(data.charging_rate_unit !== undefined){
+let data2 = data.charging_rate_unit;
+if(typeof data2 !== "string"){
+const err6 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -7567,16 +7699,26 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.min_charging_rate !== undefined){
-let data3 = data.min_charging_rate;
-if(!((typeof data3 == "number") && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!((data2 === "W") || (data2 === "A"))){
+const err7 = {instancePath:instancePath+"/charging_rate_unit",schemaPath:"#/$defs/ChargingRateUnit/enum",keyword:"enum",params:{allowedValues: schema195.enum}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.min_charging_rate !== undefined){
+let data3 = data.min_charging_rate;
+if(!((typeof data3 == "number") && (isFinite(data3)))){
+const err8 = {instancePath:instancePath+"/min_charging_rate",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
 }
 errors++;
 }
@@ -7593,24 +7735,24 @@ errors = vErrors.length;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
+const err9 = {instancePath:instancePath+"/charging_profile_period",schemaPath:"#/properties/charging_profile_period/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err9];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err9);
 }
 errors++;
 }
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err10];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err10);
 }
 errors++;
 }
@@ -7815,7 +7957,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
@@ -8992,9 +9134,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -9004,14 +9145,25 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -9095,7 +9247,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err6 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -9146,9 +9298,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-else {
-const err10 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err10 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -9158,11 +9309,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.reservation_id !== undefined){
-let data3 = data.reservation_id;
-if(typeof data3 === "string"){
-if(!pattern4.test(data3)){
-const err11 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err11 = {instancePath:instancePath+"/expiry_date",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -9172,8 +9320,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-else {
-const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.reservation_id !== undefined){
+let data3 = data.reservation_id;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err12 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -9182,9 +9333,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 36){
-const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err13 = {instancePath:instancePath+"/reservation_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -9193,9 +9344,9 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 36){
+const err14 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -9205,11 +9356,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.location_id !== undefined){
-let data4 = data.location_id;
-if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
-const err15 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err15 = {instancePath:instancePath+"/reservation_id",schemaPath:"#/properties/reservation_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -9219,8 +9367,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.location_id !== undefined){
+let data4 = data.location_id;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err16 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -9229,9 +9380,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(typeof data4 === "string"){
-if(func1(data4) > 36){
-const err17 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err17 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -9240,9 +9391,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+if(typeof data4 === "string"){
+if(func1(data4) > 36){
+const err18 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -9252,11 +9403,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.evse_uid !== undefined){
-let data5 = data.evse_uid;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err19 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err19 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -9266,8 +9414,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.evse_uid !== undefined){
+let data5 = data.evse_uid;
+if(typeof data5 === "string"){
+if(!pattern4.test(data5)){
+const err20 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -9276,9 +9427,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data5 === "string"){
-if(func1(data5) > 36){
-const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err21 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -9287,9 +9438,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+if(typeof data5 === "string"){
+if(func1(data5) > 36){
+const err22 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -9299,11 +9450,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.authorization_reference !== undefined){
-let data6 = data.authorization_reference;
-if(typeof data6 === "string"){
-if(!pattern4.test(data6)){
-const err23 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+else {
+const err23 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -9313,8 +9461,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-else {
-const err24 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(data.authorization_reference !== undefined){
+let data6 = data.authorization_reference;
+if(typeof data6 === "string"){
+if(!pattern4.test(data6)){
+const err24 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -9323,9 +9474,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(typeof data6 === "string"){
-if(func1(data6) > 36){
-const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+}
+else {
+const err25 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -9334,9 +9485,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+if(typeof data6 === "string"){
+if(func1(data6) > 36){
+const err26 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -9346,14 +9497,25 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err27 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -9419,7 +9581,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -9698,7 +9860,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err3 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err3];
@@ -9850,7 +10012,7 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err5 = {instancePath:instancePath+"/response_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err5];
@@ -10281,14 +10443,24 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data))){
+const err2 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err2];
 }
 else {
 vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
 }
 errors++;
 }
@@ -10320,7 +10492,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data))){
+if(!(formats4(data))){
 const err1 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -10862,7 +11034,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -10897,7 +11069,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -11186,7 +11358,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -11533,7 +11705,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
@@ -12070,9 +12242,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data4))){
+const err19 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -12082,14 +12253,25 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err20 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err20];
 }
 else {
 vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
 }
 errors++;
 }
@@ -12799,9 +12981,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -12811,11 +12992,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -12824,8 +13002,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -12834,9 +13016,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -12845,11 +13026,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -12858,8 +13036,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -12869,14 +13048,37 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -13229,7 +13431,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -13342,9 +13544,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -13354,14 +13555,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -14091,9 +14303,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data22))){
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -14103,14 +14314,25 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
 else {
-const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
 }
 errors++;
 }
@@ -14762,7 +14984,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -15081,9 +15303,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -15093,11 +15314,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -15106,8 +15324,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -15116,9 +15338,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -15127,15 +15348,36 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -16412,9 +16654,8 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-else {
-const err71 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data34))){
+const err71 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -16424,14 +16665,25 @@ vErrors.push(err71);
 errors++;
 }
 }
-}
 else {
-const err72 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err72 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
 }
 errors++;
 }
@@ -17417,7 +17669,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -17543,7 +17795,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -17669,7 +17921,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -18522,9 +18774,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data27))){
+const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -18534,14 +18785,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Location/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -19162,9 +19424,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data22))){
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -19174,14 +19435,25 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
 else {
-const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
 }
 errors++;
 }
@@ -20175,9 +20447,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data14))){
+const err5 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -20187,14 +20458,25 @@ vErrors.push(err5);
 errors++;
 }
 }
-}
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err6 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/EVSE/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
 else {
 vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
 }
 errors++;
 }
@@ -20546,7 +20828,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data9))){
+if(!(formats4(data9))){
 const err27 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -20659,9 +20941,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data12))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -20671,14 +20952,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -21093,7 +21385,7 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(!(formats0(data8))){
+if(!(formats4(data8))){
 const err12 = {instancePath:instancePath+"/terms_and_conditions",schemaPath:"#/$defs/Connector/properties/terms_and_conditions/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err12];
@@ -21144,9 +21436,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data10))){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -21156,14 +21447,25 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Connector/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
 else {
 vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -21983,7 +22285,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/website",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -22987,9 +23289,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -22999,11 +23300,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -23012,8 +23310,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -23022,9 +23324,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -23033,15 +23334,36 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -23452,7 +23774,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!(formats0(data0))){
+if(!(formats4(data0))){
 const err4 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err4];
@@ -23487,7 +23809,7 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err7 = {instancePath:instancePath+"/thumbnail",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err7];
@@ -24546,9 +24868,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data0))){
+const err4 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -24558,11 +24879,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.period_end !== undefined){
-let data1 = data.period_end;
-if(typeof data1 === "string"){
-if(func1(data1) > 25){
-const err5 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err5 = {instancePath:instancePath+"/period_begin",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -24571,8 +24889,12 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern7.test(data1)){
-const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.period_end !== undefined){
+let data1 = data.period_end;
+if(typeof data1 === "string"){
+if(func1(data1) > 25){
+const err6 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -24581,9 +24903,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data1)){
+const err7 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -24592,11 +24913,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data2 = data.status;
-if(typeof data2 !== "string"){
-const err8 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err8 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -24605,8 +24923,9 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
-const err9 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+}
+else {
+const err9 = {instancePath:instancePath+"/period_end",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -24616,14 +24935,37 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.status !== undefined){
+let data2 = data.status;
+if(typeof data2 !== "string"){
+const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+if(!(((((((((data2 === "AVAILABLE") || (data2 === "BLOCKED")) || (data2 === "CHARGING")) || (data2 === "INOPERATIVE")) || (data2 === "OUTOFORDER")) || (data2 === "PLANNED")) || (data2 === "REMOVED")) || (data2 === "RESERVED")) || (data2 === "UNKNOWN"))){
+const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Status/enum",keyword:"enum",params:{allowedValues: schema346.enum}};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -25175,7 +25517,7 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(!(formats0(data10))){
+if(!(formats4(data10))){
 const err39 = {instancePath:instancePath+"/invoice_base_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err39];
@@ -25416,9 +25758,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data17))){
+const err59 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -25428,14 +25769,25 @@ vErrors.push(err59);
 errors++;
 }
 }
-}
 else {
-const err60 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err60 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err60];
 }
 else {
 vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
 }
 errors++;
 }
@@ -26457,7 +26809,7 @@ vErrors.push(err0);
 }
 errors++;
 }
-if(!(formats0(data10))){
+if(!(formats4(data10))){
 const err1 = {instancePath:instancePath+"/invoice_base_url",schemaPath:"#/$defs/Terminal/properties/invoice_base_url/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err1];
@@ -26543,9 +26895,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Terminal/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data15))){
+const err7 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Terminal/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -26555,14 +26906,25 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err8 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Terminal/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -26989,9 +27351,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data8))){
+const err35 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -27001,14 +27362,25 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err36 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err36];
 }
 else {
 vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }
@@ -27400,9 +27772,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err27 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -27412,11 +27783,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func1(data4) > 25){
-const err28 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err28 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -27425,8 +27793,12 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func1(data4) > 25){
+const err29 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -27435,9 +27807,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err30 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -27446,16 +27817,37 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err31 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err31 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err33 = {instancePath:instancePath+"/kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -27469,31 +27861,7 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err32 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err33 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-}
-if(data.authorization_reference !== undefined){
-let data8 = data.authorization_reference;
-if(typeof data8 === "string"){
-if(!pattern4.test(data8)){
-const err34 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+const err34 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -27502,9 +27870,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
+const err35 = {instancePath:instancePath+"/auth_method",schemaPath:"cdrs.json#/$defs/AuthMethod/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -27513,9 +27880,12 @@ vErrors.push(err35);
 }
 errors++;
 }
+}
+if(data.authorization_reference !== undefined){
+let data8 = data.authorization_reference;
 if(typeof data8 === "string"){
-if(func1(data8) > 36){
-const err36 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data8)){
+const err36 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -27526,7 +27896,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
+const err37 = {instancePath:instancePath+"/authorization_reference",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -27535,12 +27905,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data.location_id !== undefined){
-let data9 = data.location_id;
-if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
-const err38 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data8 === "string"){
+if(func1(data8) > 36){
+const err38 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -27551,7 +27918,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err39 = {instancePath:instancePath+"/authorization_reference",schemaPath:"#/properties/authorization_reference/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -27560,9 +27927,12 @@ vErrors.push(err39);
 }
 errors++;
 }
+}
+if(data.location_id !== undefined){
+let data9 = data.location_id;
 if(typeof data9 === "string"){
-if(func1(data9) > 36){
-const err40 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data9)){
+const err40 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -27573,7 +27943,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
+const err41 = {instancePath:instancePath+"/location_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -27582,12 +27952,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-if(data.evse_uid !== undefined){
-let data10 = data.evse_uid;
-if(typeof data10 === "string"){
-if(!pattern4.test(data10)){
-const err42 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data9 === "string"){
+if(func1(data9) > 36){
+const err42 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -27598,7 +27965,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err43 = {instancePath:instancePath+"/location_id",schemaPath:"#/properties/location_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -27607,9 +27974,12 @@ vErrors.push(err43);
 }
 errors++;
 }
+}
+if(data.evse_uid !== undefined){
+let data10 = data.evse_uid;
 if(typeof data10 === "string"){
-if(func1(data10) > 36){
-const err44 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data10)){
+const err44 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -27620,7 +27990,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
+const err45 = {instancePath:instancePath+"/evse_uid",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -27629,12 +27999,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data.connector_id !== undefined){
-let data11 = data.connector_id;
-if(typeof data11 === "string"){
-if(!pattern4.test(data11)){
-const err46 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
+if(typeof data10 === "string"){
+if(func1(data10) > 36){
+const err46 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -27645,7 +28012,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
+const err47 = {instancePath:instancePath+"/evse_uid",schemaPath:"#/properties/evse_uid/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -27654,9 +28021,12 @@ vErrors.push(err47);
 }
 errors++;
 }
+}
+if(data.connector_id !== undefined){
+let data11 = data.connector_id;
 if(typeof data11 === "string"){
-if(func1(data11) > 36){
-const err48 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
+if(!pattern4.test(data11)){
+const err48 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/pattern",keyword:"pattern",params:{pattern: "^[ -~]*$"}};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -27667,7 +28037,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
+const err49 = {instancePath:instancePath+"/connector_id",schemaPath:"common.json#/$defs/CiString/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -27676,12 +28046,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-if(data.meter_id !== undefined){
-let data12 = data.meter_id;
-if(typeof data12 === "string"){
-if(!pattern16.test(data12)){
-const err50 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data11 === "string"){
+if(func1(data11) > 36){
+const err50 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/maxLength",keyword:"maxLength",params:{limit: 36}};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -27692,7 +28059,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err51 = {instancePath:instancePath+"/connector_id",schemaPath:"#/properties/connector_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -27701,9 +28068,12 @@ vErrors.push(err51);
 }
 errors++;
 }
+}
+if(data.meter_id !== undefined){
+let data12 = data.meter_id;
 if(typeof data12 === "string"){
-if(func1(data12) > 255){
-const err52 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
+if(!pattern16.test(data12)){
+const err52 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -27714,7 +28084,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
+const err53 = {instancePath:instancePath+"/meter_id",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -27723,12 +28093,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-if(data.currency !== undefined){
-let data13 = data.currency;
-if(typeof data13 === "string"){
-if(!pattern16.test(data13)){
-const err54 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+if(typeof data12 === "string"){
+if(func1(data12) > 255){
+const err54 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/maxLength",keyword:"maxLength",params:{limit: 255}};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -27739,7 +28106,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+const err55 = {instancePath:instancePath+"/meter_id",schemaPath:"#/properties/meter_id/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -27748,9 +28115,12 @@ vErrors.push(err55);
 }
 errors++;
 }
+}
+if(data.currency !== undefined){
+let data13 = data.currency;
 if(typeof data13 === "string"){
-if(func1(data13) > 3){
-const err56 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(!pattern16.test(data13)){
+const err56 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -27761,12 +28131,34 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+const err57 = {instancePath:instancePath+"/currency",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err57];
 }
 else {
 vErrors.push(err57);
+}
+errors++;
+}
+if(typeof data13 === "string"){
+if(func1(data13) > 3){
+const err58 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/maxLength",keyword:"maxLength",params:{limit: 3}};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
 }
 errors++;
 }
@@ -27783,12 +28175,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
+const err60 = {instancePath:instancePath+"/charging_periods",schemaPath:"#/properties/charging_periods/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
-vErrors = [err58];
+vErrors = [err60];
 }
 else {
-vErrors.push(err58);
+vErrors.push(err60);
 }
 errors++;
 }
@@ -27802,31 +28194,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data17 = data.status;
 if(typeof data17 !== "string"){
-const err59 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
-const err60 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data18 = data.last_updated;
-if(typeof data18 === "string"){
-if(func1(data18) > 25){
-const err61 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err61 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -27835,8 +28203,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(!pattern7.test(data18)){
-const err62 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data17 === "ACTIVE") || (data17 === "COMPLETED")) || (data17 === "INVALID")) || (data17 === "PENDING")) || (data17 === "RESERVATION"))){
+const err62 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/SessionStatus/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -27846,8 +28214,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-else {
-const err63 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data18 = data.last_updated;
+if(typeof data18 === "string"){
+if(func1(data18) > 25){
+const err63 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -27856,15 +28227,46 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-}
-else {
-const err64 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data18)){
+const err64 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
+}
+errors++;
+}
+if(!(formats0(data18))){
+const err65 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
 }
 errors++;
 }
@@ -28914,9 +29316,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data3))){
+const err3 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -28926,11 +29327,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data4 = data.end_date_time;
-if(typeof data4 === "string"){
-if(func1(data4) > 25){
-const err4 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err4 = {instancePath:instancePath+"/start_date_time",schemaPath:"#/$defs/Session/properties/start_date_time/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -28939,8 +29337,12 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(!pattern7.test(data4)){
-const err5 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data4 = data.end_date_time;
+if(typeof data4 === "string"){
+if(func1(data4) > 25){
+const err5 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -28949,9 +29351,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-else {
-const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data4)){
+const err6 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -28960,16 +29361,37 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-if(data.kwh !== undefined){
-let data5 = data.kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err7 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(!(formats0(data4))){
+const err7 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/end_date_time",schemaPath:"#/$defs/Session/properties/end_date_time/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.kwh !== undefined){
+let data5 = data.kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err9 = {instancePath:instancePath+"/kwh",schemaPath:"#/$defs/Session/properties/kwh/type",keyword:"type",params:{type: "number"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -28983,22 +29405,22 @@ errors = vErrors.length;
 if(data.auth_method !== undefined){
 let data7 = data.auth_method;
 if(typeof data7 !== "string"){
-const err8 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
+const err10 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err10];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err10);
 }
 errors++;
 }
 if(!(((data7 === "AUTH_REQUEST") || (data7 === "COMMAND")) || (data7 === "WHITELIST"))){
-const err9 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
+const err11 = {instancePath:instancePath+"/auth_method",schemaPath:"#/$defs/Session/properties/auth_method/enum",keyword:"enum",params:{allowedValues: schema47.enum}};
 if(vErrors === null){
-vErrors = [err9];
+vErrors = [err11];
 }
 else {
-vErrors.push(err9);
+vErrors.push(err11);
 }
 errors++;
 }
@@ -29054,31 +29476,7 @@ errors = vErrors.length;
 if(data.status !== undefined){
 let data16 = data.status;
 if(typeof data16 !== "string"){
-const err10 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
-const err11 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-if(data.last_updated !== undefined){
-let data17 = data.last_updated;
-if(typeof data17 === "string"){
-if(func1(data17) > 25){
-const err12 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
+const err12 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -29087,8 +29485,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!pattern7.test(data17)){
-const err13 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+if(!(((((data16 === "ACTIVE") || (data16 === "COMPLETED")) || (data16 === "INVALID")) || (data16 === "PENDING")) || (data16 === "RESERVATION"))){
+const err13 = {instancePath:instancePath+"/status",schemaPath:"#/$defs/Session/properties/status/enum",keyword:"enum",params:{allowedValues: schema664.enum}};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -29098,8 +29496,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(data.last_updated !== undefined){
+let data17 = data.last_updated;
+if(typeof data17 === "string"){
+if(func1(data17) > 25){
+const err14 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -29108,15 +29509,46 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err15 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err15];
 }
 else {
 vErrors.push(err15);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err16 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Session/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -29195,9 +29627,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-else {
-const err5 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data1))){
+const err5 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -29207,10 +29638,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.energy_need !== undefined){
-let data2 = data.energy_need;
-if(!((typeof data2 == "number") && (isFinite(data2)))){
-const err6 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err6 = {instancePath:instancePath+"/departure_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -29220,9 +29649,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.discharge_allowed !== undefined){
-if(typeof data.discharge_allowed !== "boolean"){
-const err7 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
+if(data.energy_need !== undefined){
+let data2 = data.energy_need;
+if(!((typeof data2 == "number") && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/energy_need",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -29232,14 +29662,26 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.discharge_allowed !== undefined){
+if(typeof data.discharge_allowed !== "boolean"){
+const err8 = {instancePath:instancePath+"/discharge_allowed",schemaPath:"#/properties/discharge_allowed/type",keyword:"type",params:{type: "boolean"}};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -29689,7 +30131,7 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!(formats0(data7))){
+if(!(formats4(data7))){
 const err27 = {instancePath:instancePath+"/tariff_alt_url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err27];
@@ -29814,9 +30256,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data14))){
+const err36 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -29826,11 +30267,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.end_date_time !== undefined){
-let data15 = data.end_date_time;
-if(typeof data15 === "string"){
-if(func1(data15) > 25){
-const err37 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
+else {
+const err37 = {instancePath:instancePath+"/start_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -29839,8 +30277,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(!pattern7.test(data15)){
-const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
+}
+if(data.end_date_time !== undefined){
+let data15 = data.end_date_time;
+if(typeof data15 === "string"){
+if(func1(data15) > 25){
+const err38 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -29849,14 +30291,34 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-else {
-const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!pattern7.test(data15)){
+const err39 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err39];
 }
 else {
 vErrors.push(err39);
+}
+errors++;
+}
+if(!(formats0(data15))){
+const err40 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/end_date_time",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
 }
 errors++;
 }
@@ -29871,28 +30333,7 @@ if(data.last_updated !== undefined){
 let data17 = data.last_updated;
 if(typeof data17 === "string"){
 if(func1(data17) > 25){
-const err40 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-if(!pattern7.test(data17)){
-const err41 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
-if(vErrors === null){
-vErrors = [err41];
-}
-else {
-vErrors.push(err41);
-}
-errors++;
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+const err42 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/maxLength",keyword:"maxLength",params:{limit: 25}};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -29901,15 +30342,46 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-}
-else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(!pattern7.test(data17)){
+const err43 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/pattern",keyword:"pattern",params:{pattern: "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?Z?$"}};
 if(vErrors === null){
 vErrors = [err43];
 }
 else {
 vErrors.push(err43);
+}
+errors++;
+}
+if(!(formats0(data17))){
+const err44 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
 }
 errors++;
 }
@@ -30464,9 +30936,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-else {
-const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
+if(!(formats6(data2))){
+const err14 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -30476,11 +30947,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.end_date !== undefined){
-let data3 = data.end_date;
-if(typeof data3 === "string"){
-if(!pattern16.test(data3)){
-const err15 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
+else {
+const err15 = {instancePath:instancePath+"/start_date",schemaPath:"#/properties/start_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -30490,8 +30958,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
+if(data.end_date !== undefined){
+let data3 = data.end_date;
+if(typeof data3 === "string"){
+if(!pattern16.test(data3)){
+const err16 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1F\\x7F]*$"}};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -30500,9 +30971,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(typeof data3 === "string"){
-if(func1(data3) > 10){
-const err17 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
+}
+else {
+const err17 = {instancePath:instancePath+"/end_date",schemaPath:"common.json#/$defs/string/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -30511,8 +30982,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!pattern42.test(data3)){
-const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
+if(typeof data3 === "string"){
+if(func1(data3) > 10){
+const err18 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/maxLength",keyword:"maxLength",params:{limit: 10}};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -30521,9 +30993,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
+if(!pattern42.test(data3)){
+const err19 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/pattern",keyword:"pattern",params:{pattern: "^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"}};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -30532,11 +31003,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data.min_kwh !== undefined){
-let data4 = data.min_kwh;
-if(!((typeof data4 == "number") && (isFinite(data4)))){
-const err20 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(!(formats6(data3))){
+const err20 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/format",keyword:"format",params:{format: "ocpi-date"}};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -30546,10 +31014,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.max_kwh !== undefined){
-let data5 = data.max_kwh;
-if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err21 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+else {
+const err21 = {instancePath:instancePath+"/end_date",schemaPath:"#/properties/end_date/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -30559,10 +31025,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.min_current !== undefined){
-let data6 = data.min_current;
-if(!((typeof data6 == "number") && (isFinite(data6)))){
-const err22 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_kwh !== undefined){
+let data4 = data.min_kwh;
+if(!((typeof data4 == "number") && (isFinite(data4)))){
+const err22 = {instancePath:instancePath+"/min_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -30572,10 +31038,10 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.max_current !== undefined){
-let data7 = data.max_current;
-if(!((typeof data7 == "number") && (isFinite(data7)))){
-const err23 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_kwh !== undefined){
+let data5 = data.max_kwh;
+if(!((typeof data5 == "number") && (isFinite(data5)))){
+const err23 = {instancePath:instancePath+"/max_kwh",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -30585,10 +31051,10 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data.min_power !== undefined){
-let data8 = data.min_power;
-if(!((typeof data8 == "number") && (isFinite(data8)))){
-const err24 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.min_current !== undefined){
+let data6 = data.min_current;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err24 = {instancePath:instancePath+"/min_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -30598,10 +31064,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.max_power !== undefined){
-let data9 = data.max_power;
-if(!((typeof data9 == "number") && (isFinite(data9)))){
-const err25 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
+if(data.max_current !== undefined){
+let data7 = data.max_current;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err25 = {instancePath:instancePath+"/max_current",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -30611,10 +31077,10 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data.min_duration !== undefined){
-let data10 = data.min_duration;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err26 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.min_power !== undefined){
+let data8 = data.min_power;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err26 = {instancePath:instancePath+"/min_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -30624,15 +31090,41 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.max_duration !== undefined){
-let data11 = data.max_duration;
-if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err27 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(data.max_power !== undefined){
+let data9 = data.max_power;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err27 = {instancePath:instancePath+"/max_power",schemaPath:"common.json#/$defs/number/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.min_duration !== undefined){
+let data10 = data.min_duration;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err28 = {instancePath:instancePath+"/min_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data.max_duration !== undefined){
+let data11 = data.max_duration;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err29 = {instancePath:instancePath+"/max_duration",schemaPath:"common.json#/$defs/int/type",keyword:"type",params:{type: "integer"}};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
 }
 errors++;
 }
@@ -30644,29 +31136,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 !== "string"){
-const err28 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
-const err29 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
+const err30 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -30675,11 +31145,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data.reservation !== undefined){
-let data14 = data.reservation;
-if(typeof data14 !== "string"){
-const err31 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
+if(!(((((((data13 === "MONDAY") || (data13 === "TUESDAY")) || (data13 === "WEDNESDAY")) || (data13 === "THURSDAY")) || (data13 === "FRIDAY")) || (data13 === "SATURDAY")) || (data13 === "SUNDAY"))){
+const err31 = {instancePath:instancePath+"/day_of_week/" + i0,schemaPath:"#/$defs/DayOfWeek/enum",keyword:"enum",params:{allowedValues: schema103.enum}};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -30688,8 +31155,10 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
-const err32 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/day_of_week",schemaPath:"#/properties/day_of_week/type",keyword:"type",params:{type: "array"}};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -30699,14 +31168,37 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(data.reservation !== undefined){
+let data14 = data.reservation;
+if(typeof data14 !== "string"){
+const err33 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+if(!((data14 === "RESERVATION") || (data14 === "RESERVATION_EXPIRES"))){
+const err34 = {instancePath:instancePath+"/reservation",schemaPath:"#/$defs/ReservationRestrictionType/enum",keyword:"enum",params:{allowedValues: schema104.enum}};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }
@@ -31409,9 +31901,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -31421,14 +31912,25 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -32340,9 +32842,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err51 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -32352,14 +32853,25 @@ vErrors.push(err51);
 errors++;
 }
 }
-}
 else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err52 = {instancePath:instancePath+"/last_updated",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err52];
 }
 else {
 vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
 }
 errors++;
 }
@@ -33200,9 +33712,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data13))){
+const err11 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -33212,14 +33723,25 @@ vErrors.push(err11);
 errors++;
 }
 }
-}
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err12 = {instancePath:instancePath+"/last_updated",schemaPath:"#/$defs/Token/properties/last_updated/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err12];
 }
 else {
 vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -33755,9 +34277,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
+if(!(formats0(data2))){
+const err8 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/format",keyword:"format",params:{format: "ocpi-date-time"}};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -33767,14 +34288,25 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+const err9 = {instancePath:instancePath+"/timestamp",schemaPath:"common.json#/$defs/DateTime/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err9];
 }
 else {
 vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
 }
 errors++;
 }
@@ -33883,7 +34415,7 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!(formats0(data1))){
+if(!(formats4(data1))){
 const err6 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err6];
@@ -34056,7 +34588,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
@@ -34357,7 +34889,7 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(!(formats0(data2))){
+if(!(formats4(data2))){
 const err9 = {instancePath:instancePath+"/url",schemaPath:"common.json#/$defs/URL/format",keyword:"format",params:{format: "uri-reference"}};
 if(vErrors === null){
 vErrors = [err9];
