@@ -9,3 +9,7 @@ export { formatNextLink, parseCountHeader, parseNextLink } from "./pagination.js
 export type { PageQuery } from "./pagination.js";
 export { repairDateTime, repairTimestamps } from "./lenient.js";
 export { compareVersions } from "./versions.js";
+export { canonicalCiString, sameCiString } from "./keys.js";
+export { DEFAULT_MAX_JSON_DEPTH, hasForbiddenKey, jsonDepthExceeded } from "./limits.js";
+export { checkAddress, checkUrl, ipLiteral, isAllowedHost, UnsafeUrlError } from "./url-policy.js";
+export type { UnsafeUrlReason, UrlPolicy } from "./url-policy.js";
