@@ -44,6 +44,10 @@ const byCodePoint = (a: string, b: string): number => {
   return x.length - y.length;
 };
 
+// The canonical form of a CiString key, written here from the spec's rule (a-z upper case, nothing else), not taken
+// from the implementation.
+const canon = (value: string): string => value.replace(/[a-z]/g, (c) => c.toUpperCase());
+
 const keyText = (o: ObjectKey): string => JSON.stringify([o.module, o.country_code, o.party_id, o.id]);
 const ids = (page: ObjectPage): string[] => page.items.map((o) => o.id);
 
@@ -192,13 +196,15 @@ export function storeContract(
           await store.putObject(objectOf(id, "2024-01-01T00:00:00Z", { name: `名前 ${id} 🚗 \u2028 "quoted"` }, party, "módulo"));
         }
         for (const id of odd) {
-          expect(await store.getObject(keyOf(id, party, "módulo"))).toEqual(
-            objectOf(id, "2024-01-01T00:00:00Z", { name: `名前 ${id} 🚗 \u2028 "quoted"` }, party, "módulo"),
-          );
+          // The key comes back canonical (ASCII letters upper case, the rest as it was); the data as given.
+          expect(await store.getObject(keyOf(id, party, "módulo"))).toEqual({
+            ...objectOf(id, "2024-01-01T00:00:00Z", { name: `名前 ${id} 🚗 \u2028 "quoted"` }, party, "módulo"),
+            id: canon(id),
+          });
         }
         const page = await store.listObjects({ module: "módulo", ...party, offset: 0, limit: 100 });
         expect(page.total).toBe(odd.length);
-        expect(ids(page)).toEqual([...odd].sort(byCodePoint));
+        expect(ids(page)).toEqual(odd.map(canon).sort(byCodePoint));
         expect(await store.deleteObject(keyOf("a/b", party, "módulo"))).toBe(true);
         expect(await store.getObject(keyOf("a%2Fb", party, "módulo"))).toBeDefined();
       });
@@ -224,44 +230,46 @@ export function storeContract(
 
       it("orders by last_updated, then country_code, party_id and id", async () => {
         const objects = [
-          objectOf("b", "2024-01-01T00:00:01Z"),
-          objectOf("a", "2024-01-01T00:00:01Z", undefined, { country_code: "NL", party_id: "ZZZ" }),
-          objectOf("z", "2024-01-01T00:00:01Z", undefined, DE),
-          objectOf("a", "2024-01-01T00:00:01Z"),
-          objectOf("late", "2024-01-03T00:00:00Z", undefined, DE),
-          objectOf("early", "2023-12-31T23:59:59.999Z"),
-          objectOf("c", "2024-01-01T00:00:01Z", undefined, { country_code: "NL", party_id: "AAA" }),
+          objectOf("B", "2024-01-01T00:00:01Z"),
+          objectOf("A", "2024-01-01T00:00:01Z", undefined, { country_code: "NL", party_id: "ZZZ" }),
+          objectOf("Z", "2024-01-01T00:00:01Z", undefined, DE),
+          objectOf("A", "2024-01-01T00:00:01Z"),
+          objectOf("LATE", "2024-01-03T00:00:00Z", undefined, DE),
+          objectOf("EARLY", "2023-12-31T23:59:59.999Z"),
+          objectOf("C", "2024-01-01T00:00:01Z", undefined, { country_code: "NL", party_id: "AAA" }),
         ];
         await putAll(store, objects);
         const page = await list();
         expect(page.items.map((o) => `${o.country_code}/${o.party_id}/${o.id}`)).toEqual([
-          "NL/EXM/early",
-          "DE/ABC/z",
-          "NL/AAA/c",
-          "NL/EXM/a",
-          "NL/EXM/b",
-          "NL/ZZZ/a",
-          "DE/ABC/late",
+          "NL/EXM/EARLY",
+          "DE/ABC/Z",
+          "NL/AAA/C",
+          "NL/EXM/A",
+          "NL/EXM/B",
+          "NL/ZZZ/A",
+          "DE/ABC/LATE",
         ]);
         expect(page.total).toBe(7);
       });
 
       it("orders by instant, not by the text of last_updated", async () => {
-        await store.putObject(objectOf("noon-in-berlin", "2024-01-01T12:00:00+01:00"));
-        await store.putObject(objectOf("noon-utc", "2024-01-01T12:00:00Z"));
-        await store.putObject(objectOf("morning-no-zone", "2024-01-01T11:30:00"));
-        await store.putObject(objectOf("fraction", "2024-01-01T11:00:00.5"));
-        await store.putObject(objectOf("micro", "2024-01-01T11:00:00.000001Z"));
-        await store.putObject(objectOf("plain", "2024-01-01T11:00:00Z"));
-        // "noon-in-berlin" is the same instant as "plain": the id breaks the tie.
-        expect(ids(await list())).toEqual(["noon-in-berlin", "plain", "micro", "fraction", "morning-no-zone", "noon-utc"]);
+        await store.putObject(objectOf("NOON-IN-BERLIN", "2024-01-01T12:00:00+01:00"));
+        await store.putObject(objectOf("NOON-UTC", "2024-01-01T12:00:00Z"));
+        await store.putObject(objectOf("MORNING-NO-ZONE", "2024-01-01T11:30:00"));
+        await store.putObject(objectOf("FRACTION", "2024-01-01T11:00:00.5"));
+        await store.putObject(objectOf("MICRO", "2024-01-01T11:00:00.000001Z"));
+        await store.putObject(objectOf("PLAIN", "2024-01-01T11:00:00Z"));
+        // "NOON-IN-BERLIN" is the same instant as "PLAIN": the id breaks the tie.
+        expect(ids(await list())).toEqual(["NOON-IN-BERLIN", "PLAIN", "MICRO", "FRACTION", "MORNING-NO-ZONE", "NOON-UTC"]);
       });
 
-      it("orders ids by Unicode code point", async () => {
-        const odd = ["b", "B", "a", "é", "\uFFFD", "🚗", "a b", "~", "Z", "ab", "a"];
-        const unique = [...new Set(odd)];
-        for (const id of unique) await store.putObject(objectOf(id, "2024-01-01T00:00:00Z"));
-        expect(ids(await list())).toEqual([...unique].sort(byCodePoint));
+      it("orders canonical ids by Unicode code point", async () => {
+        const odd = ["b", "B", "a", "é", "É", "\uFFFD", "🚗", "a b", "~", "Z", "ab", "a", "_", "`", "[", "{"];
+        for (const id of odd) await store.putObject(objectOf(id, "2024-01-01T00:00:00Z"));
+        // "b" and "B" are one key; "é" and "É" are not (only ASCII letters fold).
+        const unique = [...new Set(odd.map(canon))];
+        expect(ids(await list())).toEqual(unique.sort(byCodePoint));
+        expect((await list()).total).toBe(unique.length);
       });
 
       it("scopes to one party when both country_code and party_id are given", async () => {
@@ -302,40 +310,40 @@ export function storeContract(
       });
 
       it("compares dates as instants: fractions, with or without Z, offsets", async () => {
-        await store.putObject(objectOf("half", "2024-01-01T10:00:00.5Z"));
-        await store.putObject(objectOf("no-zone", "2024-01-01T11:00:00"));
-        await store.putObject(objectOf("offset", "2024-01-01T13:00:00+01:00"));
-        await store.putObject(objectOf("long-fraction", "2024-01-01T13:00:00.250000"));
+        await store.putObject(objectOf("HALF", "2024-01-01T10:00:00.5Z"));
+        await store.putObject(objectOf("NO-ZONE", "2024-01-01T11:00:00"));
+        await store.putObject(objectOf("OFFSET", "2024-01-01T13:00:00+01:00"));
+        await store.putObject(objectOf("LONG-FRACTION", "2024-01-01T13:00:00.250000"));
 
         // The same instant written differently is inside date_from and outside date_to.
         for (const from of ["2024-01-01T10:00:00.5Z", "2024-01-01T10:00:00.500", "2024-01-01T10:00:00.500000Z", "2024-01-01T11:00:00.5+01:00"]) {
-          expect(ids(await list({ date_from: from }))).toEqual(["half", "no-zone", "offset", "long-fraction"]);
+          expect(ids(await list({ date_from: from }))).toEqual(["HALF", "NO-ZONE", "OFFSET", "LONG-FRACTION"]);
           expect(ids(await list({ date_to: from }))).toEqual([]);
         }
-        expect(ids(await list({ date_from: "2024-01-01T10:00:00.501Z" }))).toEqual(["no-zone", "offset", "long-fraction"]);
-        expect(ids(await list({ date_from: "2024-01-01T11:00:00Z", date_to: "2024-01-01T12:00:00" }))).toEqual(["no-zone"]);
-        expect(ids(await list({ date_from: "2024-01-01T12:00:00+01:00", date_to: "2024-01-01T12:00:00.000001" }))).toEqual(["no-zone", "offset"]);
+        expect(ids(await list({ date_from: "2024-01-01T10:00:00.501Z" }))).toEqual(["NO-ZONE", "OFFSET", "LONG-FRACTION"]);
+        expect(ids(await list({ date_from: "2024-01-01T11:00:00Z", date_to: "2024-01-01T12:00:00" }))).toEqual(["NO-ZONE"]);
+        expect(ids(await list({ date_from: "2024-01-01T12:00:00+01:00", date_to: "2024-01-01T12:00:00.000001" }))).toEqual(["NO-ZONE", "OFFSET"]);
         expect(ids(await list({ date_from: "2024-01-01T12:00:00.001", date_to: "2024-01-01T13:00:00.25Z" }))).toEqual([]);
-        expect(ids(await list({ date_from: "2024-01-01T13:00:00.25Z" }))).toEqual(["long-fraction"]);
+        expect(ids(await list({ date_from: "2024-01-01T13:00:00.25Z" }))).toEqual(["LONG-FRACTION"]);
       });
 
       it("pages with offset and limit, counting every match in total", async () => {
-        await putAll(store, Array.from({ length: 10 }, (_, i) => objectOf(`id${i}`, `2024-01-01T00:00:0${i}Z`)));
+        await putAll(store, Array.from({ length: 10 }, (_, i) => objectOf(`ID${i}`, `2024-01-01T00:00:0${i}Z`)));
         const page = await list({ offset: 3, limit: 4 });
-        expect(ids(page)).toEqual(["id3", "id4", "id5", "id6"]);
+        expect(ids(page)).toEqual(["ID3", "ID4", "ID5", "ID6"]);
         expect(page.total).toBe(10);
         expect(await list({ offset: 8, limit: 4 })).toMatchObject({ total: 10 });
-        expect(ids(await list({ offset: 8, limit: 4 }))).toEqual(["id8", "id9"]);
+        expect(ids(await list({ offset: 8, limit: 4 }))).toEqual(["ID8", "ID9"]);
         expect(await list({ offset: 10, limit: 4 })).toEqual({ items: [], total: 10 });
         expect(await list({ offset: 50, limit: 4 })).toEqual({ items: [], total: 10 });
         expect(await list({ offset: 0, limit: 0 })).toEqual({ items: [], total: 10 });
         const windowed = await list({ date_from: "2024-01-01T00:00:02Z", date_to: "2024-01-01T00:00:08Z", offset: 1, limit: 2 });
-        expect(ids(windowed)).toEqual(["id3", "id4"]);
+        expect(ids(windowed)).toEqual(["ID3", "ID4"]);
         expect(windowed.total).toBe(6);
       });
 
       it("pages stably through objects that share one last_updated", async () => {
-        const all = Array.from({ length: 25 }, (_, i) => objectOf(`id${String(i).padStart(2, "0")}`, "2024-01-01T00:00:00Z"));
+        const all = Array.from({ length: 25 }, (_, i) => objectOf(`ID${String(i).padStart(2, "0")}`, "2024-01-01T00:00:00Z"));
         await putAll(store, [...all].reverse());
         const { items, totals } = await pageThrough(store, { module: "locations" }, 4);
         expect(items.map((o) => o.id)).toEqual(all.map((o) => o.id));
@@ -371,7 +379,7 @@ export function storeContract(
         // 2,000 distinct instants over 10,000 objects: many ties that only country_code, party_id and id break.
         const instant = (i: number) => new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % 2000) * 1500).toISOString();
         const objects = Array.from({ length: 10_000 }, (_, i) =>
-          objectOf(`obj-${i}`, instant(i), { n: i }, parties[i % parties.length]),
+          objectOf(`OBJ-${i}`, instant(i), { n: i }, parties[i % parties.length]),
         );
         await putAll(store, objects);
 
@@ -398,26 +406,26 @@ export function storeContract(
     });
 
     describe("updateObject", () => {
-      const counter = (value: number) => objectOf("counter", "2024-01-01T00:00:00Z", { value });
+      const counter = (value: number) => objectOf("COUNTER", "2024-01-01T00:00:00Z", { value });
       const increment = (current: StoredObject<{ value: number }> | undefined) =>
         counter((current?.data.value ?? 0) + 1);
 
       it("creates an object when there is none", async () => {
         const seen: unknown[] = [];
-        const result = await store.updateObject<{ value: number }>(keyOf("counter"), (current) => {
+        const result = await store.updateObject<{ value: number }>(keyOf("COUNTER"), (current) => {
           seen.push(current);
           return increment(current);
         });
         expect(seen).toEqual([undefined]);
         expect(result).toEqual(counter(1));
-        expect(await store.getObject(keyOf("counter"))).toEqual(counter(1));
+        expect(await store.getObject(keyOf("COUNTER"))).toEqual(counter(1));
       });
 
       it("changes an existing object and returns what is stored", async () => {
         await store.putObject(counter(41));
-        const result = await store.updateObject(keyOf("counter"), increment);
+        const result = await store.updateObject(keyOf("COUNTER"), increment);
         expect(result).toEqual(counter(42));
-        expect(await store.getObject(keyOf("counter"))).toEqual(counter(42));
+        expect(await store.getObject(keyOf("COUNTER"))).toEqual(counter(42));
       });
 
       it("leaves the store unchanged when change returns undefined", async () => {
@@ -426,19 +434,19 @@ export function storeContract(
         expect((await list()).total).toBe(0);
 
         await store.putObject(counter(7));
-        const result = await store.updateObject<{ value: number }>(keyOf("counter"), (current) => {
+        const result = await store.updateObject<{ value: number }>(keyOf("COUNTER"), (current) => {
           current!.data.value = 1000;
           return undefined;
         });
         expect(result).toEqual(counter(7));
-        expect(await store.getObject(keyOf("counter"))).toEqual(counter(7));
+        expect(await store.getObject(keyOf("COUNTER"))).toEqual(counter(7));
         expect((await list()).total).toBe(1);
       });
 
       it("leaves the store unchanged when change throws", async () => {
         await store.putObject(counter(7));
         await expect(
-          store.updateObject(keyOf("counter"), () => {
+          store.updateObject(keyOf("COUNTER"), () => {
             throw new Error("no");
           }),
         ).rejects.toThrow("no");
@@ -447,41 +455,167 @@ export function storeContract(
             throw new Error("no");
           }),
         ).rejects.toThrow("no");
-        expect(await store.getObject(keyOf("counter"))).toEqual(counter(7));
+        expect(await store.getObject(keyOf("COUNTER"))).toEqual(counter(7));
         expect(await store.getObject(keyOf("new"))).toBeUndefined();
         expect((await list()).total).toBe(1);
       });
 
       it("rejects a change to another key or to an invalid object, leaving the store unchanged", async () => {
         await store.putObject(counter(7));
-        await expect(store.updateObject(keyOf("counter"), (c) => c && { ...c, id: "other" })).rejects.toThrow();
-        await expect(store.updateObject(keyOf("counter"), (c) => c && { ...c, last_updated: "soon" })).rejects.toThrow();
+        await expect(store.updateObject(keyOf("COUNTER"), (c) => c && { ...c, id: "other" })).rejects.toThrow();
+        await expect(store.updateObject(keyOf("COUNTER"), (c) => c && { ...c, last_updated: "soon" })).rejects.toThrow();
         await expect(store.updateObject(keyOf("fresh"), () => objectOf("other", "2024-01-01T00:00:00Z"))).rejects.toThrow();
-        expect(await store.getObject(keyOf("counter"))).toEqual(counter(7));
-        expect(ids(await list())).toEqual(["counter"]);
+        expect(await store.getObject(keyOf("COUNTER"))).toEqual(counter(7));
+        expect(ids(await list())).toEqual(["COUNTER"]);
       });
 
       it("loses no update when 50 increments of one object run at once", { timeout: 60_000 }, async () => {
         await store.putObject(counter(0));
-        const results = await Promise.all(Array.from({ length: 50 }, () => store.updateObject(keyOf("counter"), increment)));
-        expect(await store.getObject(keyOf("counter"))).toEqual(counter(50));
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.updateObject(keyOf("COUNTER"), increment)));
+        expect(await store.getObject(keyOf("COUNTER"))).toEqual(counter(50));
         expect(results.map((r) => r?.data.value).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
       });
 
       it("loses no update when 50 increments of a missing object run at once", { timeout: 60_000 }, async () => {
-        await Promise.all(Array.from({ length: 50 }, () => store.updateObject(keyOf("counter"), increment)));
-        expect(await store.getObject(keyOf("counter"))).toEqual(counter(50));
+        await Promise.all(Array.from({ length: 50 }, () => store.updateObject(keyOf("COUNTER"), increment)));
+        expect(await store.getObject(keyOf("COUNTER"))).toEqual(counter(50));
         expect((await list()).total).toBe(1);
       });
 
       it("serializes updates with puts and deletes of the same key", { timeout: 60_000 }, async () => {
         await store.putObject(counter(0));
         await Promise.all([
-          ...Array.from({ length: 20 }, () => store.updateObject(keyOf("counter"), increment)),
+          ...Array.from({ length: 20 }, () => store.updateObject(keyOf("COUNTER"), increment)),
           store.putObject(objectOf("other", "2024-01-01T00:00:00Z")),
           store.deleteObject(keyOf("other")),
         ]);
-        expect((await store.getObject<{ value: number }>(keyOf("counter")))?.data.value).toBe(20);
+        expect((await store.getObject<{ value: number }>(keyOf("COUNTER")))?.data.value).toBe(20);
+      });
+    });
+
+    describe("CiString keys", () => {
+      // Each case writes with one spelling of a key and reads, updates, deletes and lists with another.
+      const cases = [
+        { name: "lower, then upper", written: ["nl", "aaa", "loc-x"], other: ["NL", "AAA", "LOC-X"] },
+        { name: "upper, then lower", written: ["NL", "AAA", "LOC-X"], other: ["nl", "aaa", "loc-x"] },
+        { name: "mixed, then mixed", written: ["Nl", "aAa", "Loc-x"], other: ["nL", "AaA", "lOC-X"] },
+        { name: "lower, then lower", written: ["nl", "aaa", "loc-x"], other: ["nl", "aaa", "loc-x"] },
+      ] as const;
+      const canonical = { module: "locations", country_code: "NL", party_id: "AAA", id: "LOC-X" };
+      const key = ([country_code, party_id, id]: readonly string[], module = "locations"): ObjectKey => ({
+        module,
+        country_code: country_code!,
+        party_id: party_id!,
+        id: id!,
+      });
+      // The OCPI object as its sender wrote it: its own keys in the sender's case.
+      const sent = (parts: readonly string[], last_updated = "2024-01-01T00:00:00Z", extra: object = {}): StoredObject => {
+        const [country_code, party_id, id] = parts;
+        return { ...key(parts), last_updated, data: { country_code, party_id, id, last_updated, ...extra } };
+      };
+
+      describe.each(cases)("$name", ({ written, other }) => {
+        it("finds an object under its key in another case, giving back the canonical key and the data as sent", async () => {
+          const object = sent(written);
+          await store.putObject(object);
+          expect(await store.getObject(key(other))).toEqual({ ...canonical, last_updated: object.last_updated, data: object.data });
+          expect(await store.getObject(key(written))).toEqual({ ...canonical, last_updated: object.last_updated, data: object.data });
+        });
+
+        it("keeps one object when the key is put in two cases; the later put replaces the first", async () => {
+          await store.putObject(sent(written, "2024-01-01T00:00:00Z", { name: "first" }));
+          const second = sent(other, "2024-01-02T00:00:00Z", { name: "second" });
+          await store.putObject(second);
+          expect(await list()).toEqual({ items: [{ ...canonical, last_updated: second.last_updated, data: second.data }], total: 1 });
+          expect((await store.getObject<{ name: string; id: string }>(key(written)))?.data).toEqual(second.data);
+        });
+
+        it("updates the object under its key in another case, accepting a result with the key in any case", async () => {
+          await store.putObject(sent(written, "2024-01-01T00:00:00Z", { n: 1 }));
+          const seen: unknown[] = [];
+          const result = await store.updateObject<{ n: number }>(key(other), (current) => {
+            seen.push(current && { ...current, data: undefined });
+            // The result has the key as the sender wrote it.
+            return current && (sent(written, "2024-01-02T00:00:00Z", { n: current.data.n + 1 }) as StoredObject<{ n: number }>);
+          });
+          expect(seen).toEqual([{ ...canonical, last_updated: "2024-01-01T00:00:00Z", data: undefined }]);
+          const expected = sent(written, "2024-01-02T00:00:00Z", { n: 2 });
+          expect(result).toEqual({ ...canonical, last_updated: expected.last_updated, data: expected.data });
+          expect(await store.getObject(canonical)).toEqual(result);
+          expect((await list()).total).toBe(1);
+          // Another id is still another key.
+          await expect(store.updateObject(key(other), (c) => c && { ...c, id: "LOC-Y" })).rejects.toThrow();
+        });
+
+        it("creates an object through updateObject under the canonical key", async () => {
+          const created = await store.updateObject(key(written), () => sent(other));
+          expect(created).toMatchObject(canonical);
+          expect(await store.getObject(key(other))).toEqual(created);
+          expect((await list()).total).toBe(1);
+        });
+
+        it("deletes the object under its key in another case", async () => {
+          await store.putObject(sent(written));
+          expect(await store.deleteObject(key(other))).toBe(true);
+          expect(await store.getObject(key(written))).toBeUndefined();
+          expect(await store.deleteObject(key(written))).toBe(false);
+          expect((await list()).total).toBe(0);
+        });
+
+        it("lists the party's objects with country_code and party_id in another case", async () => {
+          await putAll(store, [
+            sent(written),
+            { ...sent(written), id: "loc-y" },
+            objectOf("elsewhere", "2024-01-01T00:00:00Z", undefined, { country_code: "NL", party_id: "AAB" }),
+          ]);
+          const query = { module: "locations", country_code: other[0], party_id: other[1], offset: 0, limit: 10 };
+          const page = await store.listObjects(query);
+          expect(page.total).toBe(2);
+          expect(page.items.map(keyText)).toEqual([keyText(canonical), keyText({ ...canonical, id: "LOC-Y" })]);
+          expect(page.items.map((o) => o.data)).toEqual([sent(written).data, sent(written).data]);
+          if (store.listObjectsJson) {
+            const json = await store.listObjectsJson(query);
+            expect(json.items.map(({ json: text, ...rest }) => ({ ...rest, data: JSON.parse(text) as unknown }))).toEqual(page.items);
+          }
+        });
+      });
+
+      it("keeps module names case-sensitive", async () => {
+        await store.putObject(sent(["nl", "aaa", "loc-x"]));
+        expect(await store.getObject({ ...canonical, module: "Locations" })).toBeUndefined();
+        expect(await store.deleteObject({ ...canonical, module: "LOCATIONS" })).toBe(false);
+        await store.putObject({ ...sent(["NL", "AAA", "LOC-X"]), module: "Locations" });
+        expect((await list()).total).toBe(1);
+        expect((await list({ module: "Locations" })).total).toBe(1);
+      });
+
+      it.each([
+        ["é", "É"],
+        ["straße", "STRASSE"],
+        ["loc-x", "loc_x"],
+        ["loc-x", "loc-x "],
+      ])("keeps %j and %j apart (only ASCII letters fold)", async (a, b) => {
+        await store.putObject(objectOf(a, "2024-01-01T00:00:00Z", { name: a }));
+        await store.putObject(objectOf(b, "2024-01-01T00:00:00Z", { name: b }));
+        expect((await list()).total).toBe(2);
+        expect((await store.getObject<{ name: string }>(keyOf(b)))?.data.name).toBe(b);
+        expect((await store.getObject<{ name: string }>(keyOf(canon(a))))?.data.name).toBe(a);
+      });
+
+      it("loses no update when 50 increments of one key in several cases run at once", { timeout: 60_000 }, async () => {
+        const spellings = [["nl", "aaa", "loc-x"], ["NL", "AAA", "LOC-X"], ["Nl", "aAa", "Loc-X"]] as const;
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            store.updateObject<{ n: number }>(key(spellings[i % 3]!), (current) => ({
+              ...key(spellings[(i + 1) % 3]!),
+              last_updated: "2024-01-01T00:00:00Z",
+              data: { n: (current?.data.n ?? 0) + 1 },
+            })),
+          ),
+        );
+        expect(await store.getObject(canonical)).toEqual({ ...canonical, last_updated: "2024-01-01T00:00:00Z", data: { n: 50 } });
+        expect(results.map((r) => r?.data.n).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+        expect((await list()).total).toBe(1);
       });
     });
 

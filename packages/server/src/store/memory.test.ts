@@ -84,17 +84,17 @@ describe("MemoryStore file", () => {
   it("writes bursts of concurrent changes in order and leaves no temporary file", async () => {
     const file = freshFile();
     const store = await MemoryStore.open({ file });
-    const key = object("counter", "");
+    const key = object("COUNTER", "");
     await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         i % 2 === 0
-          ? store.putObject(object(`o${i}`, "2024-01-01T00:00:00Z"))
-          : store.updateObject(key, (c) => object("counter", "2024-01-01T00:00:00Z", { n: ((c?.data as { n: number })?.n ?? 0) + 1 })),
+          ? store.putObject(object(`O${i}`, "2024-01-01T00:00:00Z"))
+          : store.updateObject(key, (c) => object("COUNTER", "2024-01-01T00:00:00Z", { n: ((c?.data as { n: number })?.n ?? 0) + 1 })),
       ),
     );
     const onDisk = JSON.parse(readFileSync(file, "utf8")) as { objects: StoredObject[] };
     expect(onDisk.objects).toHaveLength(51);
-    expect(onDisk.objects.find((o) => o.id === "counter")?.data).toEqual({ n: 50 });
+    expect(onDisk.objects.find((o) => o.id === "COUNTER")?.data).toEqual({ n: 50 });
     expect(readdirSync(path.dirname(file)).filter((f) => f.startsWith(path.basename(file)))).toEqual([path.basename(file)]);
     await store.close();
   });
@@ -133,6 +133,50 @@ describe("MemoryStore file", () => {
     expect(error.message).toContain(file);
     expect(error.message).toMatch(problem);
     expect(readFileSync(file, "utf8")).toBe(content);
+  });
+
+  it("opens a snapshot written with keys in any case: canonical keys, the newest of each key kept", async () => {
+    const file = freshFile();
+    const raw = (country_code: string, party_id: string, id: string, last_updated: string, name: string, module = "locations") => ({
+      module,
+      country_code,
+      party_id,
+      id,
+      last_updated,
+      data: { country_code, party_id, id, name },
+    });
+    const objects = [
+      raw("Nl", "Exm", "Loc-1", "2023-12-31T00:00:00Z", "oldest"),
+      raw("NL", "EXM", "LOC-1", "2024-01-02T00:00:00Z", "newest"),
+      raw("nl", "exm", "loc-1", "2024-01-01T00:00:00Z", "middle"),
+      // A tie: the later one in the snapshot (in list order, the one whose key sorts last) is kept.
+      raw("NL", "EXM", "LOC-2", "2024-01-01T00:00:00Z", "tie, first"),
+      raw("nl", "exm", "loc-2", "2024-01-01T01:00:00+01:00", "tie, later"),
+      raw("de", "abc", "x", "2024-01-01T00:00:00Z", "alone"),
+      raw("nl", "exm", "loc-1", "2024-01-01T00:00:00Z", "another module", "tariffs"),
+    ];
+    const text = JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects, parties: [] });
+    writeFileSync(file, text);
+    const store = await MemoryStore.open({ file });
+    const locations = await store.listObjects({ module: "locations", offset: 0, limit: 10 });
+    expect(locations.items.map((o) => [o.country_code, o.party_id, o.id, (o.data as { name: string }).name])).toEqual([
+      ["DE", "ABC", "X", "alone"],
+      ["NL", "EXM", "LOC-2", "tie, later"],
+      ["NL", "EXM", "LOC-1", "newest"],
+    ]);
+    expect(locations.total).toBe(3);
+    // The data is as it was stored; the key is found in any case.
+    expect(await store.getObject({ module: "locations", country_code: "nl", party_id: "Exm", id: "loc-2" })).toEqual({
+      ...raw("NL", "EXM", "LOC-2", "2024-01-01T01:00:00+01:00", "tie, later"),
+      data: objects[4]!.data,
+    });
+    expect((await store.getObject({ module: "tariffs", country_code: "NL", party_id: "EXM", id: "LOC-1" }))?.data).toEqual(objects[6]!.data);
+    expect(readFileSync(file, "utf8")).toBe(text);
+    // The next change rewrites the snapshot with canonical keys.
+    await store.putObject(object("2", "2024-01-03T00:00:00Z"));
+    await store.close();
+    const keys = (JSON.parse(readFileSync(file, "utf8")) as { objects: StoredObject[] }).objects.map((o) => `${o.module}/${o.country_code}/${o.party_id}/${o.id}`);
+    expect(keys.sort()).toEqual(["locations/DE/ABC/X", "locations/NL/EXM/2", "locations/NL/EXM/LOC-1", "locations/NL/EXM/LOC-2", "tariffs/NL/EXM/LOC-1"]);
   });
 
   it("refuses use before open() when it has a file, and any use after close()", async () => {
@@ -180,12 +224,12 @@ describe("MemoryStore file", () => {
 describe("MemoryStore lists", () => {
   it("copies only the page it returns", async () => {
     const store = new MemoryStore();
-    for (let i = 0; i < 10_000; i++) await store.putObject(object(`o${i}`, new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString()));
+    for (let i = 0; i < 10_000; i++) await store.putObject(object(`O${i}`, new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString()));
     const clone = vi.spyOn(globalThis, "structuredClone");
     try {
       const page = await store.listObjects({ module: "locations", date_from: "2024-01-01T01:00:00Z", offset: 100, limit: 10 });
       expect(page.total).toBe(10_000 - 3600);
-      expect(page.items.map((o) => o.id)).toEqual(Array.from({ length: 10 }, (_, i) => `o${3700 + i}`));
+      expect(page.items.map((o) => o.id)).toEqual(Array.from({ length: 10 }, (_, i) => `O${3700 + i}`));
       expect(clone).toHaveBeenCalledTimes(10);
     } finally {
       clone.mockRestore();

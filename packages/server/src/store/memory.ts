@@ -2,9 +2,10 @@
  * A Store in process memory, optionally persisted to a JSON snapshot. Runs in any JavaScript runtime: the only
  * Node-specific part (files) lives in ./file.ts and is loaded only when a file is given.
  *
- * This module also exports the input rules both stores share (DateTime instants, key and paging checks, text order),
- * so MemoryStore and PostgresStore accept, reject and order exactly the same things.
+ * This module also exports the input rules both stores share (DateTime instants, key and paging checks, canonical
+ * CiString keys, text order), so MemoryStore and PostgresStore accept, reject, find and order exactly the same things.
  */
+import { canonicalCiString, sameCiString } from "@ocpi-sdk/protocol";
 import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredJson, StoredObject } from "./store.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -66,9 +67,29 @@ export function checkKey(key: ObjectKey): void {
   }
 }
 
+/**
+ * Checks a key and gives it back in canonical form: country_code, party_id and id are CiStrings (case-insensitive),
+ * so every store keeps, looks up and returns them as canonicalCiString gives them. `module` is the store's own name
+ * for a collection, not an OCPI key, and stays exactly as given.
+ */
+export function canonicalKey(key: ObjectKey): ObjectKey {
+  checkKey(key);
+  return {
+    module: key.module,
+    country_code: canonicalCiString(key.country_code),
+    party_id: canonicalCiString(key.party_id),
+    id: canonicalCiString(key.id),
+  };
+}
+
 /** Throws unless the query has a module and offset/limit are non-negative integers; returns its instants. */
 export function checkQuery(query: ObjectQuery): { from?: string; to?: string } {
   if (typeof query?.module !== "string") throw new TypeError("object query: module must be a string");
+  for (const part of ["country_code", "party_id"] as const) {
+    if (query[part] !== undefined && typeof query[part] !== "string") {
+      throw new TypeError(`object query: ${part} must be a string`);
+    }
+  }
   for (const part of ["offset", "limit"] as const) {
     const n = query[part];
     if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`object query: ${part} must be a non-negative integer`);
@@ -79,10 +100,10 @@ export function checkQuery(query: ObjectQuery): { from?: string; to?: string } {
   };
 }
 
-/** Whether a query is scoped to one party (only when both parts are given). */
+/** Whether a query is scoped to one party (only when both parts are given); the party in canonical form. */
 export const partyScope = (query: ObjectQuery): { country_code: string; party_id: string } | undefined =>
   query.country_code !== undefined && query.party_id !== undefined
-    ? { country_code: query.country_code, party_id: query.party_id }
+    ? { country_code: canonicalCiString(query.country_code), party_id: canonicalCiString(query.party_id) }
     : undefined;
 
 /** The value as JSON text; throws a TypeError for what JSON cannot hold (undefined, functions, BigInt, cycles). */
@@ -97,14 +118,16 @@ export function jsonText(value: unknown, what: string): string {
   return text;
 }
 
-/** Checks an object to store and gives back exactly the fields a store keeps. Returns the object's instant too. */
+/**
+ * Checks an object to store and gives back exactly the fields a store keeps, its key in canonical form (the data
+ * unchanged: it keeps the case its sender used). Returns the object's instant too.
+ */
 export function normalizeObject<T>(object: StoredObject<T>): { object: StoredObject<T>; instant: string; json: string } {
-  checkKey(object);
+  const key = canonicalKey(object);
   if (typeof object.last_updated !== "string") throw new TypeError("object: last_updated must be a string");
   const instant = instantOf(object.last_updated);
   const json = jsonText(object.data, "object data");
-  const { module, country_code, party_id, id, last_updated } = object;
-  return { object: { module, country_code, party_id, id, last_updated, data: JSON.parse(json) as T }, instant, json };
+  return { object: { ...key, last_updated: object.last_updated, data: JSON.parse(json) as T }, instant, json };
 }
 
 /** Checks a party to store; returns a deep copy that holds only JSON. */
@@ -114,9 +137,12 @@ export function normalizeParty(party: PartyRecord): PartyRecord {
   return JSON.parse(jsonText(party, "party")) as PartyRecord;
 }
 
-/** Whether an object changed by updateObject still has the key it was asked for. */
+/** Whether an object changed by updateObject still has the key it was asked for (CiString parts in any case). */
 export const sameKey = (a: ObjectKey, b: ObjectKey): boolean =>
-  a.module === b.module && a.country_code === b.country_code && a.party_id === b.party_id && a.id === b.id;
+  a.module === b.module &&
+  (["country_code", "party_id", "id"] as const).every(
+    (part) => typeof a[part] === "string" && typeof b[part] === "string" && sameCiString(a[part], b[part]),
+  );
 
 export const keyMismatch = (): Error => new Error("updateObject: change must return an object with the same key");
 
@@ -374,7 +400,15 @@ export class MemoryStore implements Store {
 
   private restore(snapshot: Snapshot, description: string): void {
     try {
-      for (const object of snapshot.objects) this.setObject(normalizeObject(object));
+      for (const object of snapshot.objects) {
+        // Snapshots from before keys were canonical may hold one object under several cases of its key: keep the
+        // newest (on a tie the later one, which in a snapshot this store wrote is the one whose key sorts last, as
+        // PostgresStore's migration 2 chooses). The snapshot is rewritten with canonical keys at the next change.
+        const normalized = normalizeObject(object);
+        const current = this.modules.get(normalized.object.module)?.get(normalized.object);
+        if (current && current.instant > normalized.instant) continue;
+        this.setObject(normalized);
+      }
       for (const party of snapshot.parties) this.setParty(normalizeParty(party));
     } catch (error) {
       this.modules.clear();
@@ -405,9 +439,9 @@ export class MemoryStore implements Store {
     await this.writer?.write();
   }
 
-  async getObject<T = unknown>(key: ObjectKey): Promise<StoredObject<T> | undefined> {
+  async getObject<T = unknown>(given: ObjectKey): Promise<StoredObject<T> | undefined> {
     this.ready();
-    checkKey(key);
+    const key = canonicalKey(given);
     const entry = this.modules.get(key.module)?.get(key);
     return entry && (structuredClone(entry.object) as StoredObject<T>);
   }
@@ -432,11 +466,11 @@ export class MemoryStore implements Store {
   }
 
   async updateObject<T = unknown>(
-    key: ObjectKey,
+    given: ObjectKey,
     change: (current: StoredObject<T> | undefined) => StoredObject<T> | undefined,
   ): Promise<StoredObject<T> | undefined> {
     this.ready();
-    checkKey(key);
+    const key = canonicalKey(given);
     // Read, change and write happen in one synchronous step, so no other call can interleave.
     const entry = this.modules.get(key.module)?.get(key);
     const copy = () => entry && (structuredClone(entry.object) as StoredObject<T>);
@@ -449,9 +483,9 @@ export class MemoryStore implements Store {
     return structuredClone(normalized.object);
   }
 
-  async deleteObject(key: ObjectKey): Promise<boolean> {
+  async deleteObject(given: ObjectKey): Promise<boolean> {
     this.ready();
-    checkKey(key);
+    const key = canonicalKey(given);
     const module = this.modules.get(key.module);
     if (!module?.delete(key)) return false;
     this.revision++;

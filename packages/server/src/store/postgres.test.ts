@@ -98,6 +98,61 @@ describe("PostgresStore migrations", () => {
     },
   );
 
+  it("puts keys of rows written before migration 2 in canonical form, keeping the newest of each key", async () => {
+    const schema = freshSchema("canonical");
+    const v1 = migrations.find((m) => m.version === 1)!;
+    await sql.transaction(async (tx) => {
+      await tx.query(`CREATE SCHEMA "${schema}"`);
+      await tx.query(`SET LOCAL search_path TO "${schema}"`);
+      await tx.query(
+        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+      );
+      for (const statement of v1.statements) await tx.query(statement);
+      await tx.query("INSERT INTO schema_migrations (version, name) VALUES (1, $1)", [v1.name]);
+    });
+    const rows: [string, string, string, string, string, string][] = [
+      ["locations", "Nl", "Exm", "Loc-1", "2023-12-31T00:00:00Z", "oldest"],
+      ["locations", "NL", "EXM", "LOC-1", "2024-01-02T00:00:00Z", "newest"],
+      ["locations", "nl", "exm", "loc-1", "2024-01-01T00:00:00Z", "middle"],
+      // A tie: the one whose key sorts last (by code point) is kept, as MemoryStore keeps the later one of its snapshot.
+      ["locations", "NL", "EXM", "LOC-2", "2024-01-01T00:00:00Z", "tie, first"],
+      ["locations", "nl", "exm", "loc-2", "2024-01-01T01:00:00+01:00", "tie, later"],
+      ["locations", "de", "abc", "x", "2024-01-01T00:00:00Z", "alone"],
+      ["locations", "ÄÖ", "straße", "é", "2024-01-01T00:00:00Z", "not ASCII"],
+      ["tariffs", "nl", "exm", "loc-1", "2024-01-01T00:00:00Z", "another module"],
+    ];
+    for (const [module, country_code, party_id, id, last_updated, name] of rows) {
+      await sql.query(
+        `INSERT INTO "${schema}".ocpi_objects (module, country_code, party_id, id, last_updated, last_updated_text, data)
+         VALUES ($1, $2, $3, $4, $5::timestamptz, $6::text, $7::jsonb)`,
+        [module, country_code, party_id, id, last_updated, last_updated, JSON.stringify({ country_code, party_id, id, name })],
+      );
+    }
+    const store = await PostgresStore.open(sql, { schema });
+    expect(await versions(sql, schema)).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+    const { rows: stored } = await sql.query<{ key: string; name: string }>(
+      `SELECT module || '/' || country_code || '/' || party_id || '/' || id AS key, data->>'name' AS name
+       FROM "${schema}".ocpi_objects`,
+    );
+    expect(stored.sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual([
+      { key: "locations/DE/ABC/X", name: "alone" },
+      { key: "locations/NL/EXM/LOC-1", name: "newest" },
+      { key: "locations/NL/EXM/LOC-2", name: "tie, later" },
+      { key: "locations/ÄÖ/STRAßE/é", name: "not ASCII" },
+      { key: "tariffs/NL/EXM/LOC-1", name: "another module" },
+    ]);
+    // The data is as it was stored; the key is found in any case.
+    expect(await store.getObject({ module: "locations", country_code: "nl", party_id: "Exm", id: "loc-2" })).toEqual({
+      module: "locations",
+      country_code: "NL",
+      party_id: "EXM",
+      id: "LOC-2",
+      last_updated: "2024-01-01T01:00:00+01:00",
+      data: { country_code: "nl", party_id: "exm", id: "loc-2", name: "tie, later" },
+    });
+    expect((await store.listObjects({ module: "locations", country_code: "de", party_id: "ABC", offset: 0, limit: 10 })).total).toBe(1);
+  });
+
   it("uses the search_path without a schema", async () => {
     const store = await PostgresStore.open(sql);
     await store.putObject(object);
@@ -114,18 +169,18 @@ describe("PostgresStore columns", () => {
     const store = await PostgresStore.open(sql, { schema });
     await sql.query("SET TIME ZONE 'America/New_York'");
     try {
-      await store.putObject({ ...object, id: "no-zone", last_updated: "2024-07-01T12:00:00.1234567" });
-      await store.putObject({ ...object, id: "offset", last_updated: "2024-07-01T14:00:00+02:00" });
+      await store.putObject({ ...object, id: "NO-ZONE", last_updated: "2024-07-01T12:00:00.1234567" });
+      await store.putObject({ ...object, id: "OFFSET", last_updated: "2024-07-01T14:00:00+02:00" });
       const { rows } = await sql.query<{ id: string; utc: string; last_updated_text: string }>(
         `SELECT id, to_char(last_updated AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS utc, last_updated_text
          FROM "${schema}".ocpi_objects ORDER BY id`,
       );
       expect(rows).toEqual([
-        { id: "no-zone", utc: "2024-07-01T12:00:00.123457", last_updated_text: "2024-07-01T12:00:00.1234567" },
-        { id: "offset", utc: "2024-07-01T12:00:00.000000", last_updated_text: "2024-07-01T14:00:00+02:00" },
+        { id: "NO-ZONE", utc: "2024-07-01T12:00:00.123457", last_updated_text: "2024-07-01T12:00:00.1234567" },
+        { id: "OFFSET", utc: "2024-07-01T12:00:00.000000", last_updated_text: "2024-07-01T14:00:00+02:00" },
       ]);
       const page = await store.listObjects({ module: "locations", date_from: "2024-07-01T12:00:00", offset: 0, limit: 10 });
-      expect(page.items.map((o) => o.id)).toEqual(["offset", "no-zone"]);
+      expect(page.items.map((o) => o.id)).toEqual(["OFFSET", "NO-ZONE"]);
     } finally {
       await sql.query("SET TIME ZONE 'UTC'");
     }

@@ -3,7 +3,7 @@
  * numbered migrations applied by PostgresStore.open().
  */
 import {
-  checkKey,
+  canonicalKey,
   checkQuery,
   keyMismatch,
   normalizeObject,
@@ -27,6 +27,7 @@ export interface Migration {
  *
  * Text key columns use the "C" collation so lists sort by code point, as MemoryStore does, whatever the database
  * locale. `last_updated` is the instant (filters, order); `last_updated_text` is the DateTime exactly as given.
+ * country_code, party_id and id hold CiStrings in canonical form (see canonicalKey).
  */
 export const migrations: readonly Migration[] = [
   {
@@ -55,7 +56,34 @@ export const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "canonical CiString keys",
+    statements: [
+      // Rows written before keys were canonical may hold one object under several cases of its key: keep the newest
+      // (on a tie, the one whose key sorts last, as MemoryStore keeps the later one of its snapshot) ...
+      `DELETE FROM ocpi_objects AS o USING ocpi_objects AS n
+       WHERE n.module = o.module
+         AND ${canonicalSql("n.country_code")} = ${canonicalSql("o.country_code")}
+         AND ${canonicalSql("n.party_id")} = ${canonicalSql("o.party_id")}
+         AND ${canonicalSql("n.id")} = ${canonicalSql("o.id")}
+         AND (n.last_updated, n.country_code, n.party_id, n.id) > (o.last_updated, o.country_code, o.party_id, o.id)`,
+      // ... then put every key in canonical form. No two rows are left with one canonical key, so no row's new key
+      // is another row's current one and the primary key holds at every row.
+      `UPDATE ocpi_objects
+       SET country_code = ${canonicalSql("country_code")}, party_id = ${canonicalSql("party_id")}, id = ${canonicalSql("id")}
+       WHERE country_code <> ${canonicalSql("country_code")} OR party_id <> ${canonicalSql("party_id")} OR id <> ${canonicalSql("id")}`,
+    ],
+  },
 ];
+
+/**
+ * canonicalCiString in SQL: ASCII a-z to A-Z, nothing else. `translate` rather than `upper`, whose result outside
+ * ASCII depends on the database's locale.
+ */
+function canonicalSql(column: string): string {
+  return `translate(${column}, 'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')`;
+}
 
 export interface PostgresStoreOptions {
   /** A PostgreSQL schema for the tables (created if missing); default: the connection's search_path. */
@@ -185,9 +213,9 @@ export class PostgresStore implements Store {
     return this.sql;
   }
 
-  async getObject<T = unknown>(key: ObjectKey): Promise<StoredObject<T> | undefined> {
+  async getObject<T = unknown>(given: ObjectKey): Promise<StoredObject<T> | undefined> {
     const db = this.db();
-    checkKey(key);
+    const key = canonicalKey(given);
     const { rows } = await db.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM ${this.objects} WHERE ${KEY_MATCH}`, keyParams(key));
     return rows[0] && toObject<T>(key.module, rows[0]);
   }
@@ -209,11 +237,11 @@ export class PostgresStore implements Store {
   }
 
   async updateObject<T = unknown>(
-    key: ObjectKey,
+    given: ObjectKey,
     change: (current: StoredObject<T> | undefined) => StoredObject<T> | undefined,
   ): Promise<StoredObject<T> | undefined> {
     const db = this.db();
-    checkKey(key);
+    const key = canonicalKey(given);
     return db.transaction(async (tx) => {
       const { row, placeholder } = await this.lock(tx, key);
       // `change` may mutate what it gets: give it its own copy of the data.
@@ -250,9 +278,9 @@ export class PostgresStore implements Store {
     throw new Error("PostgresStore: updateObject could not lock its row (it keeps being created and deleted)");
   }
 
-  async deleteObject(key: ObjectKey): Promise<boolean> {
+  async deleteObject(given: ObjectKey): Promise<boolean> {
     const db = this.db();
-    checkKey(key);
+    const key = canonicalKey(given);
     const { rows } = await db.query(`DELETE FROM ${this.objects} WHERE ${KEY_MATCH} RETURNING id`, keyParams(key));
     return rows.length > 0;
   }

@@ -3,20 +3,29 @@
  * PostgresStore), all held to the same contract test suite.
  */
 
-/** Identifies one OCPI object: the module it belongs to, the party that owns it, and its id within that party. */
+/**
+ * Identifies one OCPI object: the module it belongs to, the party that owns it, and its id within that party.
+ *
+ * country_code, party_id and id are CiStrings: every Store compares them case-insensitively (`nl`/`aaa`/`loc-x`
+ * names the same object as `NL`/`AAA`/`LOC-X`), keeps one object per key whatever case it was written in, and
+ * returns keys in canonical form (`canonicalCiString` of @ocpi-sdk/protocol: a-z in upper case). `module` is
+ * compared exactly.
+ */
 export interface ObjectKey {
-  /** ModuleID (`locations`, `sessions`, `cdrs`, `tariffs`, `tokens`, ...) or another collection name. */
+  /** ModuleID (`locations`, `sessions`, `cdrs`, `tariffs`, `tokens`, ...) or another collection name. Case-sensitive. */
   module: string;
+  /** CiString(2); returned in canonical form. */
   country_code: string;
+  /** CiString(3); returned in canonical form. */
   party_id: string;
-  /** The object's id (Location.id, Session.id, CDR.id, Tariff.id, Token.uid, ...). */
+  /** The object's id (Location.id, Session.id, CDR.id, Tariff.id, Token.uid, ...): a CiString, returned in canonical form. */
   id: string;
 }
 
 export interface StoredObject<T = unknown> extends ObjectKey {
   /** The object's last_updated DateTime; lists filter and sort on it. */
   last_updated: string;
-  /** The OCPI object, as JSON. */
+  /** The OCPI object, as JSON, exactly as given: a store never changes it (its keys keep the case the sender used). */
   data: T;
 }
 
@@ -29,7 +38,7 @@ export interface StoredJson extends ObjectKey {
 
 export interface ObjectQuery {
   module: string;
-  /** Only objects of this owner (both must be given to scope by party). */
+  /** Only objects of this owner (both must be given to scope by party); compared case-insensitively. */
   country_code?: string;
   party_id?: string;
   /** Only objects with last_updated >= date_from (inclusive). */
@@ -41,7 +50,7 @@ export interface ObjectQuery {
 }
 
 export interface ObjectPage<T = unknown> {
-  /** Ordered by last_updated, then country_code, party_id, id. */
+  /** Ordered by last_updated, then the canonical country_code, party_id, id (by code point). */
   items: StoredObject<T>[];
   /** How many objects match the query without offset and limit. */
   total: number;
@@ -61,6 +70,13 @@ export interface PeerRole {
   country_code: string;
   party_id: string;
   business_details: { name: string; website?: string; logo?: unknown };
+}
+
+/** One identity a peer may take: a role of one party. */
+export interface PartyIdentity {
+  role: string;
+  country_code: string;
+  party_id: string;
 }
 
 /** A platform we exchange OCPI with. */
@@ -84,19 +100,33 @@ export interface PartyRecord {
   /** The peer's roles (empty until it registered). */
   roles: PeerRole[];
   status: "pending" | "registered" | "unregistered";
+  /**
+   * The identities the application granted this peer's token (see createRegistrationToken): its Credentials may
+   * claim only these. Absent: any identity no other party holds, except HUB.
+   */
+  allowedRoles?: PartyIdentity[];
+  /** Registration attempts with this Token A that failed; the token is retired after a few. */
+  failedAttempts?: number;
   /** ISO timestamps. */
   createdAt: string;
   updatedAt: string;
 }
 
+/**
+ * Keys (see ObjectKey) are CiStrings: every operation finds them in any case, and every object returned carries its
+ * key in canonical form. Data opened from before this rule (a snapshot file, a PostgreSQL table) is put in canonical
+ * form when opened, keeping the newest object where several cases of one key were stored.
+ */
 export interface Store {
+  /** The object under this key, in any case. */
   getObject<T = unknown>(key: ObjectKey): Promise<StoredObject<T> | undefined>;
-  /** Creates or replaces an object. */
+  /** Creates or replaces the object under its key (in any case: one object per canonical key). */
   putObject<T = unknown>(object: StoredObject<T>): Promise<void>;
   /**
    * Atomically reads an object, lets `change` compute its new version, and stores it. `change` gets the current
    * object (or undefined) and returns the new one, or undefined to leave the store unchanged. Returns what is
-   * stored afterwards. Concurrent updates of one key never lose a change.
+   * stored afterwards. Concurrent updates of one key never lose a change. The object `change` returns must have the
+   * same key, in any case.
    */
   updateObject<T = unknown>(
     key: ObjectKey,
