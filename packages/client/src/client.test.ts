@@ -9,6 +9,9 @@ import { makeLocations, sample } from "./testing/fixtures.js";
 import { errorOf } from "./testing/errors.js";
 import { startPeer, type Peer, type PeerOptions } from "./testing/peer.js";
 
+/** The test peers listen on 127.0.0.1, which the default URL policy refuses. */
+const loopback = { urlPolicy: { allowLoopback: true } } as const;
+
 const peers: Peer[] = [];
 afterEach(async () => {
   await Promise.all(peers.splice(0).map((p) => p.close()));
@@ -24,6 +27,7 @@ async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiC
     token: "token-c",
     party: { country_code: "NL", party_id: "EXM" },
     retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    ...loopback,
     ...clientOptions,
   });
   return { peer, client };
@@ -34,7 +38,7 @@ describe("discovery", () => {
   it("picks the highest mutual version and maps the endpoints", async () => {
     const peer = await startPeer({ versions: ["2.1.1", "2.2.1", "2.3.0"] });
     peers.push(peer);
-    const client = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.1.1", "2.2.1"] });
+    const client = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.1.1", "2.2.1"], ...loopback });
     expect(client.version).toBe("2.2.1");
     expect(client.versions.map((v) => v.version)).toEqual(["2.1.1", "2.2.1", "2.3.0"]);
     expect(client.endpoints).toContainEqual({ identifier: "locations", role: "SENDER", url: `${peer.base}/2.2.1/locations/sender` });
@@ -44,7 +48,7 @@ describe("discovery", () => {
   it("fails clearly without a mutual version", async () => {
     const peer = await startPeer({ versions: ["2.1.1"] });
     peers.push(peer);
-    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.2.1", "2.3.0"] }));
+    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.2.1", "2.3.0"], ...loopback }));
     expect(error.kind).toBe("no-mutual-version");
     expect(error.message).toBe("no mutual OCPI version: the peer offers 2.1.1, we support 2.3.0, 2.2.1");
   });
@@ -78,7 +82,7 @@ describe("Authorization: Token", () => {
   it("maps an unknown token to an OcpiError with HTTP 401", async () => {
     const peer = await startPeer();
     peers.push(peer);
-    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "wrong", tokenEncoding: "base64", versions: ["2.2.1"] }));
+    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "wrong", tokenEncoding: "base64", versions: ["2.2.1"], ...loopback }));
     expect(error).toMatchObject({ kind: "http", httpStatus: 401, statusCode: 2000, statusMessage: "unknown token" });
   });
 });

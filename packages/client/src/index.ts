@@ -3,8 +3,9 @@ export type { ClientVersion, CredentialsOf, DiscoveryOf, ModulesOf, OcpiClientCo
 export { OcpiError } from "./runtime/errors.js";
 export type { OcpiErrorKind, OcpiErrorDetails } from "./runtime/errors.js";
 export { OcpiPager } from "./runtime/operations.js";
-export type { OcpiResult, OcpiPage, OperationInfo, OperationShape, RequestOf, DataOf } from "./runtime/operations.js";
-export type { CallOptions, OcpiClientOptions, RetryPolicy, ValidationMode, ValidationReport } from "./runtime/options.js";
+export type { OcpiResult, OcpiPage, OperationInfo, OperationShape, PagerOptions, RequestOf, DataOf } from "./runtime/operations.js";
+export type { CallOptions, FetchLike, Lookup, OcpiClientOptions, PaginationLimits, RetryPolicy, ValidationMode, ValidationReport } from "./runtime/options.js";
+export type { UrlPolicy } from "@ocpi-sdk/protocol";
 export { chooseVersion, findEndpoint } from "./runtime/discovery.js";
 export type { EndpointEntry, VersionEntry } from "./runtime/discovery.js";
 export type { ViewConversion, ViewOptions } from "./runtime/view.js";

@@ -21,7 +21,7 @@ describe("built @ocpi-sdk/client under plain Node", () => {
         return res.end(env([]));
       });
       server.listen(0, "127.0.0.1", async () => {
-        const client = await OcpiClient.connect({ versionsUrl: "http://127.0.0.1:" + server.address().port + "/versions", token: "t" });
+        const client = await OcpiClient.connect({ versionsUrl: "http://127.0.0.1:" + server.address().port + "/versions", token: "t", urlPolicy: { allowLoopback: true } });
         const page = await client.locations.sender.list();
         console.log(JSON.stringify({ version: client.version, count: page.data.length, total: page.totalCount }));
         server.close();

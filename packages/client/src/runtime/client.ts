@@ -7,7 +7,8 @@ import * as v2_2_1 from "../generated/2.2.1/index.gen.js";
 import * as v2_3_0 from "../generated/2.3.0/index.gen.js";
 import { chooseVersion, findEndpoint, type EndpointEntry, type VersionEntry } from "./discovery.js";
 import { OcpiError } from "./errors.js";
-import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
+import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
+import { DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, safeFetch } from "./safe-fetch.js";
 import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
 import type { CallOptions, OcpiClientOptions, RetryPolicy } from "./options.js";
 import { ConvertingCaller, type ViewOptions } from "./view.js";
@@ -77,12 +78,23 @@ export class OcpiClientCore<V extends ClientVersion> {
     this.options = options;
     this.token = options.token;
     this.encoding = options.tokenEncoding ?? "auto";
-    const baseFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+    const userFetch = options.fetch;
+    const baseFetch = userFetch ? (request: Request) => userFetch(request) : (request: Request) => globalThis.fetch(request);
+    // Every request, first attempt, retry or redirect hop, goes through the URL policy and the size cap.
+    const guarded = safeFetch(baseFetch, {
+      policy: options.urlPolicy ?? {},
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+      maxRedirects: options.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    });
     const retry: RetryPolicy | false = options.retry === false ? false : { ...DEFAULT_RETRY, ...options.retry };
     const ctx: RunnerContext = {
-      http: createClient({ fetch: baseFetch }),
-      transport: (request, call) => fetchWithPolicy(request, baseFetch, retry, call),
+      http: createClient({ fetch: guarded }),
+      transport: (request, call) => fetchWithPolicy(request, guarded, retry, call),
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.pagination ? { pagination: options.pagination } : {}),
       version: () => this.chosen,
       token: () => this.token,
       tokenEncoding: () => this.encoding,

@@ -17,7 +17,13 @@ export type OcpiErrorKind =
   /** The peer offers no endpoint for this module and interface. */
   | "no-endpoint"
   /** The peer and we share no OCPI version. */
-  | "no-mutual-version";
+  | "no-mutual-version"
+  /** The URL policy refused where the call would go (a loopback, private or link-local address, a non-http URL, ...). */
+  | "unsafe-url"
+  /** The response was larger than `maxResponseBytes`. */
+  | "too-large"
+  /** A cap of the client was reached: `pagination.maxPages`, `maxItems`, `maxDurationMs`, or `maxRedirects`. */
+  | "limit";
 
 export interface OcpiErrorDetails {
   httpStatus?: number;

@@ -1,8 +1,10 @@
 import { newRequestId, OcpiHeaders } from "@ocpi-sdk/protocol";
 import type { RetryPolicy } from "./options.js";
+import { isPolicyError } from "./safe-fetch.js";
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 200, maxDelayMs: 5000 };
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_DEADLINE_MS = 60_000;
 
 /** Marks an attempt that ran out of time, as opposed to one the caller aborted. */
 export class TimeoutError extends Error {
@@ -34,7 +36,7 @@ export interface AttemptOptions {
    * attempt can go out as it is, without building a second Request.
    */
   firstTimeout?: AbortSignal;
-  /** The caller's own cancellation. */
+  /** The caller's own cancellation (with the call's deadline and the client's signal). */
   signal?: AbortSignal;
   /** Sees each attempt's request (its X-Request-ID). */
   onAttempt?: (request: Request) => void;
@@ -42,7 +44,8 @@ export interface AttemptOptions {
 
 /**
  * One request, with a timeout per attempt and, for GET, retries on network errors, timeouts and 5xx. Each attempt
- * gets its own X-Request-ID; the X-Correlation-ID stays. The caller's own abort is never retried.
+ * gets its own X-Request-ID; the X-Correlation-ID stays. The caller's own abort and a refusal of the URL policy or
+ * the size cap are never retried.
  */
 export async function fetchWithPolicy(
   request: Request,
@@ -72,7 +75,7 @@ export async function fetchWithPolicy(
       if (!retryableStatus(response.status) || attempt >= retries) return response;
       await response.body?.cancel();
     } catch (error) {
-      if (callerSignal?.aborted) throw error;
+      if (callerSignal?.aborted || isPolicyError(error)) throw error;
       failure = timeout.aborted ? new TimeoutError(`no response within ${timeoutMs} ms`, { cause: error }) : error;
       if (attempt >= retries) throw failure;
     }

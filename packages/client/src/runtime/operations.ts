@@ -17,7 +17,7 @@ import {
 } from "@ocpi-sdk/protocol";
 import { formatIssues, type ValidationIssue, type Validator } from "@ocpi-sdk/validators";
 import { OcpiError } from "./errors.js";
-import type { CallOptions, ValidationMode, ValidationReport } from "./options.js";
+import type { CallOptions, PaginationLimits, ValidationMode, ValidationReport } from "./options.js";
 
 export type HttpMethodKey = "get" | "put" | "post" | "delete" | "patch";
 
@@ -137,6 +137,12 @@ export interface RunnerContext {
   ): Promise<Response>;
   /** The client's timeout per request, in ms. */
   timeoutMs: number;
+  /** The client's deadline per call (all attempts), in ms. */
+  deadlineMs: number;
+  /** Aborts every call of the client. */
+  signal?: AbortSignal;
+  /** The client's caps of paginated walks. */
+  pagination?: PaginationLimits;
   /** OCPI version for token encoding; undefined before discovery. */
   version(): string | undefined;
   token(info: OperationInfo): string;
@@ -152,7 +158,30 @@ export type RequestArg = Record<string, unknown> & { body?: unknown };
 
 const encodeSegment = (value: unknown) => encodeURIComponent(String(value));
 
-/** Follows `Link: rel="next"` one page at a time; stops on a missing link, a link seen before or an empty page. */
+export const DEFAULT_PAGINATION = { maxPages: 10_000, maxItems: 1_000_000 } as const;
+
+/** The caps of one walk, and the operation named in its errors. */
+export interface PagerOptions extends PaginationLimits {
+  operationId?: string;
+}
+
+/**
+ * The URL the pager fetches for a page's `Link: rel="next"`: the link itself while it stays on the origin of the
+ * endpoint the call belongs to (the token is that origin's); another origin is refused, as the token would go there.
+ */
+export function nextPageUrl(endpoint: string, next: string, operationId = "pagination"): string {
+  const origin = new URL(endpoint).origin;
+  if (new URL(next).origin === origin) return next;
+  throw new OcpiError("unsafe-url", `${operationId}: refused the next-page Link ${next}: it leaves the endpoint's origin ${origin}, which the token belongs to`, {
+    url: next,
+  });
+}
+
+/**
+ * Follows `Link: rel="next"` one page at a time; stops on a missing link, a link seen before or an empty page, and
+ * fails (kind `limit`) past `maxPages`, `maxItems` or `maxDurationMs`, or (kind `unsafe-url`) on a link to another
+ * origin.
+ */
 export class OcpiPager<T> implements AsyncIterable<T> {
   /** X-Total-Count of the latest page. */
   totalCount?: number;
@@ -161,14 +190,36 @@ export class OcpiPager<T> implements AsyncIterable<T> {
   /** Why iteration ended early, when it did: the peer's Link looped back or led to an empty page. */
   stoppedBecause?: "looping-link" | "empty-page";
 
-  constructor(private readonly fetchPage: (next?: string) => Promise<OcpiPage<T>>) {}
+  constructor(
+    private readonly fetchPage: (next?: string) => Promise<OcpiPage<T>>,
+    private readonly options: PagerOptions = {},
+  ) {}
+
+  private limitError(page: OcpiPage<T>, message: string): OcpiError {
+    return new OcpiError("limit", `${this.options.operationId ?? "pagination"}: ${message}`, {
+      url: page.url,
+      requestId: page.requestId,
+      correlationId: page.correlationId,
+    });
+  }
 
   /** The pages, one at a time. */
   async *pages(): AsyncGenerator<OcpiPage<T>> {
+    const maxPages = this.options.maxPages ?? DEFAULT_PAGINATION.maxPages;
+    const maxItems = this.options.maxItems ?? DEFAULT_PAGINATION.maxItems;
+    const { maxDurationMs, operationId } = this.options;
+    const started = Date.now();
     const seen = new Set<string>();
     let next: string | undefined;
+    let endpoint: string | undefined;
+    let pages = 0;
+    let items = 0;
     for (let first = true; first || next !== undefined; first = false) {
       const page = await this.fetchPage(next);
+      endpoint ??= page.url;
+      pages++;
+      items += page.data.length;
+      if (items > maxItems) throw this.limitError(page, `more than ${maxItems} objects (pagination.maxItems)`);
       this.totalCount = page.totalCount;
       this.limit = page.limit;
       yield page;
@@ -181,8 +232,12 @@ export class OcpiPager<T> implements AsyncIterable<T> {
         this.stoppedBecause = "empty-page";
         return;
       }
+      if (pages >= maxPages) throw this.limitError(page, `the peer links on past ${maxPages} pages (pagination.maxPages)`);
+      if (maxDurationMs !== undefined && Date.now() - started > maxDurationMs) {
+        throw this.limitError(page, `the walk took longer than ${maxDurationMs} ms (pagination.maxDurationMs)`);
+      }
       seen.add(page.next);
-      next = page.next;
+      next = nextPageUrl(endpoint, page.next, operationId);
     }
   }
 
@@ -203,6 +258,11 @@ export class OcpiPager<T> implements AsyncIterable<T> {
  * list (the pager follows the pages, sharing one correlation id).
  */
 export abstract class BindingCaller implements OperationCaller<unknown> {
+  /** The client's caps of paginated walks (a call's own `pagination` goes over them). */
+  paginationLimits(): PaginationLimits {
+    return {};
+  }
+
   abstract send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string): Promise<OcpiResult<unknown>>;
   abstract sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>>;
 
@@ -222,7 +282,8 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
   all(info: OperationInfo) {
     return ((request?: RequestArg, options?: CallOptions) => {
       const correlationId = options?.correlationId ?? newRequestId();
-      return new OcpiPager((next) => this.sendPage(info, request ?? {}, { ...options, correlationId }, next));
+      const limits = { ...this.paginationLimits(), ...options?.pagination, operationId: info.operationId };
+      return new OcpiPager((next) => this.sendPage(info, request ?? {}, { ...options, correlationId }, next), limits);
     }) as never;
   }
 }
@@ -232,6 +293,10 @@ export class OperationRunner extends BindingCaller {
 
   constructor(private readonly ctx: RunnerContext) {
     super();
+  }
+
+  override paginationLimits(): PaginationLimits {
+    return this.ctx.pagination ?? {};
   }
 
   /** The Authorization header, remembered while token, encoding and version stay the same. */
@@ -260,7 +325,16 @@ export class OperationRunner extends BindingCaller {
     const nextLink = parseNextLink(result.headers.get(OcpiHeaders.Link));
     if (total !== undefined) page.totalCount = total;
     if (limit !== undefined) page.limit = limit;
-    if (nextLink !== undefined) page.next = new URL(nextLink, result.url).href;
+    if (nextLink !== undefined) {
+      if (!URL.canParse(nextLink, result.url)) {
+        throw new OcpiError("invalid-response", `${info.operationId}: the next-page Link ${nextLink} is not a URL`, {
+          url: result.url,
+          requestId: result.requestId,
+          correlationId: result.correlationId,
+        });
+      }
+      page.next = new URL(nextLink, result.url).href;
+    }
     return page;
   }
 
@@ -321,16 +395,22 @@ export class OperationRunner extends BindingCaller {
     let response: Response;
     let parsed: unknown;
     let requestUrl = baseUrl;
-    // The first attempt's signal goes into the Request openapi-fetch builds; retries build their own.
+    // The first attempt's signal goes into the Request openapi-fetch builds; retries build their own. The caller's
+    // signal, the client's and the call's deadline end every attempt and the backoff between them.
     const timeoutMs = options.timeoutMs ?? ctx.timeoutMs;
+    const deadlineMs = options.deadlineMs ?? ctx.deadlineMs;
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(new DOMException(`deadline of ${deadlineMs} ms passed`, "TimeoutError")), deadlineMs);
+    const stops = [deadline.signal, ...(options.signal ? [options.signal] : []), ...(ctx.signal ? [ctx.signal] : [])];
+    const callSignal = AbortSignal.any(stops);
     const firstTimeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, firstTimeout]) : firstTimeout;
+    const signal = AbortSignal.any([callSignal, firstTimeout]);
     const send = (req: Request) => {
       requestUrl = req.url;
       return ctx.transport(req, {
         timeoutMs,
         firstTimeout,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: callSignal,
         onAttempt: (attempt) => {
           requestId = attempt.headers.get(OcpiHeaders.RequestId) ?? requestId;
         },
@@ -351,7 +431,14 @@ export class OperationRunner extends BindingCaller {
       const raw: unknown = result.data ?? result.error;
       parsed = typeof raw === "string" ? parseJson(raw) : raw;
     } catch (error) {
-      throw toTransportError(error, info, { method, requestId, correlationId, url: requestUrl });
+      const where = { method, requestId, correlationId, url: requestUrl };
+      if (options.signal?.aborted || ctx.signal?.aborted) throw new OcpiError("network", `${info.operationId}: aborted`, { ...where, cause: error });
+      if (deadline.signal.aborted) {
+        throw new OcpiError("timeout", `${info.operationId}: no complete answer within the deadline of ${deadlineMs} ms (deadlineMs)`, { ...where, cause: error });
+      }
+      throw toTransportError(error, info, where);
+    } finally {
+      clearTimeout(deadlineTimer);
     }
     const url = requestUrl;
     const details = { method, requestId, correlationId, url, httpStatus: response.status };
@@ -422,8 +509,27 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
+/** The error itself or the first of its causes named `name` (runtimes wrap stream errors in their own). */
+function findError(error: unknown, name: string): (Error & Record<string, unknown>) | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.name === name) return e as Error & Record<string, unknown>;
+  }
+  return undefined;
+}
+
 function toTransportError(error: unknown, info: OperationInfo, details: { method: string; requestId: string; correlationId: string; url: string }): OcpiError {
   if (error instanceof OcpiError) return error;
+  const unsafe = findError(error, "UnsafeUrlError");
+  if (unsafe) return new OcpiError("unsafe-url", `${info.operationId}: ${unsafe.message}`, { ...details, url: String(unsafe.url), cause: error });
+  const large = findError(error, "ResponseTooLargeError");
+  if (large) {
+    return new OcpiError("too-large", `${info.operationId}: the response is larger than maxResponseBytes (${String(large.limit)} bytes); not read further`, {
+      ...details,
+      cause: error,
+    });
+  }
+  const redirects = findError(error, "TooManyRedirectsError");
+  if (redirects) return new OcpiError("limit", `${info.operationId}: more than ${String(redirects.limit)} redirects (maxRedirects)`, { ...details, cause: error });
   const name = (error as Error | undefined)?.name;
   if (name === "TimeoutError") return new OcpiError("timeout", `${info.operationId}: ${(error as Error).message}`, { ...details, cause: error });
   if (name === "AbortError") return new OcpiError("network", `${info.operationId}: aborted`, { ...details, cause: error });

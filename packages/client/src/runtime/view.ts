@@ -51,6 +51,10 @@ export class ConvertingCaller extends BindingCaller {
     super();
   }
 
+  override paginationLimits() {
+    return this.client.runner.paginationLimits();
+  }
+
   /** The peer's version, and its operation doing what `info` does (same module, interface and name). */
   private peerOf(info: OperationInfo, name = info.name): { peer: Version; peerInfo: OperationInfo } {
     const peer = this.client.version;
