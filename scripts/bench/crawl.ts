@@ -60,10 +60,10 @@ export async function benchCrawl(rounds = 5, warmUp = 2): Promise<void> {
   console.log(`\n## Crawl of ${fmt(TOTAL)} locations over loopback, ${PAGE} per page\n`);
   const peer = await startPeerProcess();
   try {
-    const client = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.2.1"] });
+    const client = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", urlPolicy: { allowLoopback: true }, versions: ["2.2.1"] });
     const endpoint = client.endpoints.find((e) => e.identifier === "locations" && e.role === "SENDER")!.url;
     const results: Record<string, Crawl[]> = { "plain fetch loop": [], "OcpiClient (lenient validation)": [], "OcpiClient (validation off)": [] };
-    const noValidation = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", versions: ["2.2.1"], validation: "off" });
+    const noValidation = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", urlPolicy: { allowLoopback: true }, versions: ["2.2.1"], validation: "off" });
     // Warm every contender up (JIT, connection pool), then alternate them so none profits from a quieter moment.
     for (let round = 0; round < warmUp + rounds; round++) {
       const keep = round >= warmUp;

@@ -55,6 +55,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       publicUrl,
       roles: [CPO],
       store: cpoStore,
+      // Both parties of the demo run on this machine: outgoing calls may reach loopback (denied by default).
+      urlPolicy: { allowLoopback: true },
       // Handlers written against 2.2.1, served in every version: 2.1.1 and 2.3.0 peers go through the converters.
       versions: ["2.1.1", "2.2.1", "2.3.0"],
       docs: { document: openapi.documents.cpo },
@@ -81,6 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       publicUrl,
       roles: [EMSP],
       store: emspStore,
+      urlPolicy: { allowLoopback: true },
       docs: { document: openapi.documents.emsp },
       handlers: storeHandlers(emspStore, { roles: [EMSP], onCommandResult: (result) => resolveResult(result) }),
     }),
@@ -106,8 +109,9 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     party = await emsp.server.credentials.rotate(known);
     log(`      already registered: both tokens rotated with PUT /credentials`);
   } else {
-    const { token } = await cpo.server.credentials.createRegistrationToken();
-    log(`      the CPO hands the eMSP a registration token (Token A) out of band`);
+    // The token may register only as the eMSP it is handed to: identity comes from the CPO, not from the request.
+    const { token } = await cpo.server.credentials.createRegistrationToken({ allowedRoles: [{ role: "EMSP", country_code: EMSP.country_code, party_id: EMSP.party_id }] });
+    log(`      the CPO hands the eMSP a registration token (Token A) out of band, good for EMSP ${EMSP.country_code}/${EMSP.party_id} only`);
     party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     log(`      eMSP -> CPO  POST /credentials with Token A; the CPO fetched the eMSP's versions, then answered with Token C`);
   }
@@ -177,7 +181,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
 
   // -- Command ---------------------------------------------------------------------------------------------------
   step(6, "The eMSP starts a session remotely");
-  const responseUrl = emsp.server.responseUrl("commandsSenderPostResult");
+  const responseUrl = await emsp.server.responseUrl("commandsSenderPostResult", { party });
   const { data: response } = await cpoApi.commands.receiver.startSession({ body: { response_url: responseUrl, token, location_id: "LOC0002", evse_uid: "LOC0002-E1" } });
   log(`      eMSP -> CPO  POST commands/START_SESSION: immediate CommandResponse ${response.result} (timeout ${response.timeout}s)`);
   const result = await commandResult;
@@ -193,6 +197,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       publicUrl,
       roles: [legacyRole],
       store: legacyStore,
+      urlPolicy: { allowLoopback: true },
       versions: ["2.1.1"],
       handlers: storeHandlers(legacyStore, { roles: [legacyRole] }),
       fetch: (request) => {

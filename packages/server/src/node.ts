@@ -34,6 +34,8 @@ export async function listen<S extends OcpiServer<ServedVersion>>(
     url,
     port: address.port,
     close: async () => {
+      // Outgoing calls are aborted, not waited for: a slow peer never holds up a shutdown.
+      server.close();
       await server.idle();
       await new Promise<void>((resolve, reject) => http.close((e) => (e ? reject(e) : resolve())));
     },

@@ -122,7 +122,7 @@ describe("validation", () => {
     ["a wrong type", (l: any) => JSON.stringify({ ...l, publish: "yes" }), "/publish: must be true or false"],
     ["a body that is not JSON", () => "{not json", "/body: is not valid JSON"],
     ["no body", () => "", "/body: is required"],
-    ["an id that differs from the path", (l: any) => JSON.stringify({ ...l, id: "OTHER" }), "/id: must equal the path's LOC1"],
+    ["an id that differs from the path", (l: any) => JSON.stringify({ ...l, id: "OTHER" }), "/id: must equal the path's location_id LOC1"],
   ])("rejects %s with 2001 and the field's pointer", async (_, mutate, message) => {
     const { emsp } = await pair();
     const party = (await emsp.store.listParties()).find((p) => p.status === "registered")!;
@@ -227,7 +227,7 @@ describe("every route answers", () => {
   const moduleRoutes = (routes as readonly RouteInfo[]).filter((r) => r.interface && r.module !== "credentials" && r.url === "endpoint" && r.operationId !== "hubclientinfoSenderList");
 
   it.each(moduleRoutes.map((r) => [r.operationId, r] as const))("%s", async (_, route) => {
-    const { cpo, emsp, emspClient, cpoClient } = await pair();
+    const { cpo, emsp, emspClient, cpoClient, cpoParty } = await pair();
     // Who serves it: the CPO serves what a CPO implements, the eMSP the rest.
     const cpoServes = cpo.server.servedRoutes().some((r) => r.operationId === route.operationId);
     const client = cpoServes ? emspClient : cpoClient;
@@ -249,7 +249,7 @@ describe("every route answers", () => {
 
     const params: Record<string, unknown> = {};
     for (const p of route.pathParams) params[p.name] = p.name === "country_code" ? owner.country_code : p.name === "party_id" ? owner.party_id : ids[p.name as keyof typeof ids];
-    for (const q of route.query) if (q.required) params[q.name] = q.name === "date_from" ? "2020-01-01T00:00:00Z" : q.name === "duration" ? 600 : q.name === "response_url" ? emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult") : undefined;
+    for (const q of route.query) if (q.required) params[q.name] = q.name === "date_from" ? "2020-01-01T00:00:00Z" : q.name === "duration" ? 600 : q.name === "response_url" ? await emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", { party: cpoParty }) : undefined;
     let body: unknown = route.request ? sample("2.2.1", route.request.validator.name) : undefined;
     if (body && typeof body === "object" && "country_code" in (body as object)) body = { ...(body as object), country_code: owner.country_code, party_id: owner.party_id };
     if (route.method === "PUT" && body && typeof body === "object" && route.pathParams.length === 3) {
@@ -285,9 +285,9 @@ describe("charging profiles", () => {
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     const client = emsp.server.credentials.clientFor(party, "2.2.1");
-    const get = await client.chargingprofiles.receiver.getActiveProfile({ session_id: "S1", duration: 900, response_url: emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", "p1") });
-    const set = await client.chargingprofiles.receiver.setProfile({ session_id: "S1", body: { charging_profile: { charging_rate_unit: "A" }, response_url: emsp.server.responseUrl("chargingprofilesSenderPostSetProfileResult", "p2") } });
-    const clear = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", "p3") });
+    const get = await client.chargingprofiles.receiver.getActiveProfile({ session_id: "S1", duration: 900, response_url: await emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", { party, responseId: "p1" }) });
+    const set = await client.chargingprofiles.receiver.setProfile({ session_id: "S1", body: { charging_profile: { charging_rate_unit: "A" }, response_url: await emsp.server.responseUrl("chargingprofilesSenderPostSetProfileResult", { party, responseId: "p2" }) } });
+    const clear = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: await emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", { party, responseId: "p3" }) });
     expect([get.data, set.data, clear.data]).toEqual([{ result: "ACCEPTED", timeout: 30 }, { result: "ACCEPTED", timeout: 30 }, { result: "ACCEPTED", timeout: 30 }]);
     await cpo.server.idle();
     expect(received.sort()).toEqual(["active p1 ACCEPTED", "clear p3 ACCEPTED", "set p2 ACCEPTED"]);
@@ -296,8 +296,8 @@ describe("charging profiles", () => {
 
 describe("commands", () => {
   it("answers START_SESSION at once and delivers the CommandResult to the response_url", async () => {
-    const { emsp, emspClient } = await pair();
-    const responseUrl = emsp.server.responseUrl("commandsSenderPostResult", "cmd-1");
+    const { emsp, emspClient, cpoParty } = await pair();
+    const responseUrl = await emsp.server.responseUrl("commandsSenderPostResult", { party: cpoParty, responseId: "cmd-1" });
     const token = { ...sample<T.Token>("2.2.1", "Token"), country_code: "NL", party_id: "MSP" };
     const { data } = await emspClient.commands.receiver.startSession({ body: { response_url: responseUrl, token, location_id: "LOC1" } });
     expect(data).toEqual({ result: "ACCEPTED", timeout: 30 });
@@ -324,7 +324,7 @@ describe("commands", () => {
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emspBase.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     const client = emspBase.server.credentials.clientFor(party, "2.2.1");
-    await client.commands.receiver.stopSession({ body: { response_url: emspBase.server.responseUrl("commandsSenderPostResult", "r"), session_id: "S1" } });
+    await client.commands.receiver.stopSession({ body: { response_url: await emspBase.server.responseUrl("commandsSenderPostResult", { party, responseId: "r" }), session_id: "S1" } });
     await cpo.server.idle();
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "result-sent", attempts: 3 }));
     expect(await emspBase.store.getObject({ module: "commandresults", country_code: "NL", party_id: "CPO", id: "r" })).toBeDefined();

@@ -21,6 +21,8 @@ import type { ServedVersion } from "./runtime/versions.js";
 import { CPO_ROLE, EMSP_ROLE, startNode, type TestNode } from "./testing/nodes.js";
 
 const ALL: ServedVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
+/** Every party of these tests runs on 127.0.0.1: loopback is opened explicitly (refused by default). */
+const LOOPBACK = { allowLoopback: true };
 const nodes: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
@@ -111,7 +113,7 @@ describe("versions and version details", () => {
   ] as const)("a client allowed %j picks %s", async (versions, expected) => {
     const cpo = await node(CPO_ROLE, ALL);
     const { token } = await cpo.server.credentials.createRegistrationToken();
-    const client = await OcpiClient.connect({ versionsUrl: cpo.server.versionsUrl, token, ...(versions ? { versions: [...versions] as ClientVersion[] } : {}) });
+    const client = await OcpiClient.connect({ versionsUrl: cpo.server.versionsUrl, token, urlPolicy: LOOPBACK, ...(versions ? { versions: [...versions] as ClientVersion[] } : {}) });
     expect(client.version).toBe(expected);
     expect(client.endpoints.length).toBeGreaterThan(0);
   });
@@ -255,9 +257,9 @@ describe("a 2.1.1 eMSP", () => {
   });
 
   it("sends a command in 2.1.1; the CPO's 2.2.1 result comes back as a 2.1.1 CommandResponse, kept as a 2.2.1 CommandResult", async () => {
-    const { cpo, emsp, emspClient } = await pair("2.1.1");
+    const { cpo, emsp, emspClient, cpoParty } = await pair("2.1.1");
     const client = emspClient;
-    const responseUrl = emsp.server.responseUrl("commandsSenderPostResult", "cmd-211", "2.1.1");
+    const responseUrl = await emsp.server.responseUrl("commandsSenderPostResult", { party: cpoParty, responseId: "cmd-211", version: "2.1.1" });
     expect(responseUrl).toBe(`${emsp.url}/ocpi/2.1.1/commands/sender/postResult/cmd-211`);
     const token = { ...sample<V211.Token>("2.1.1", "Token"), uid: "TOKEN1" };
     const { data } = await client.commands.receiver.startSession({ body: { response_url: responseUrl, token, location_id: "LOC1" } }, { validation: "strict" });
@@ -336,14 +338,14 @@ describe("a 2.3.0 eMSP", () => {
     await client.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "T230", body: token as never });
     expect(await cpo.store.getObject({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "T230" })).toBeDefined();
 
-    const responseUrl = emsp.server.responseUrl("commandsSenderPostResult", "cmd-230", "2.3.0");
+    const responseUrl = await emsp.server.responseUrl("commandsSenderPostResult", { party: cpoParty, responseId: "cmd-230", version: "2.3.0" });
     const { data } = await client.commands.receiver.stopSession({ body: { response_url: responseUrl, session_id: "S1" } });
     expect(data.result).toBe("ACCEPTED");
     await cpo.server.idle();
     expect(emsp.commandResults).toEqual([{ result: { result: "ACCEPTED" }, responseId: "cmd-230" }]);
 
     // Charging profiles are the same objects in 2.2.1 and 2.3.0: passed through.
-    const profile = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", "p", "2.3.0") });
+    const profile = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: await emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", { party: cpoParty, responseId: "p", version: "2.3.0" }) });
     expect(profile.data.result).toBe("ACCEPTED");
   });
 });
@@ -429,12 +431,12 @@ describe("handlers of another version, and native handlers of one version", () =
   it("serves 2.3.0 handlers as 2.1.1 and 2.2.1 too, and 2.3.0-only modules in 2.3.0 only", async () => {
     const { server } = await serve({ handlersVersion: "2.3.0", handlers: handlers230() });
     for (const version of ["2.1.1", "2.2.1", "2.3.0"] as const) {
-      const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, token: "token-c", versions: [version] });
+      const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, urlPolicy: LOOPBACK, token: "token-c", versions: [version] });
       const [location] = await client.callOperation("locationsSenderList", {}, { validation: "strict" }).then((r) => r.data as { id: string }[]);
       expect(location?.id, version).toBe("LOC230");
       expect(client.endpoints.some((e) => e.identifier === "payments"), version).toBe(version === "2.3.0");
     }
-    const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, token: "token-c", versions: ["2.3.0"] });
+    const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, urlPolicy: LOOPBACK, token: "token-c", versions: ["2.3.0"] });
     const terminals = await client.payments.sender.listTerminals({}, { validation: "strict" });
     expect(terminals.data.map((t) => t.terminal_id)).toEqual(["TERM1"]);
   });
@@ -445,7 +447,7 @@ describe("handlers of another version, and native handlers of one version", () =
     const routes = server.servedRoutes().map((r) => r.operationId + "@" + r.layoutPath.split("/")[1]);
     expect(routes).toContain("paymentsSenderListTerminals@2.3.0");
     expect(routes).toContain("locationsSenderList@2.1.1");
-    const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, token: "token-c" });
+    const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, urlPolicy: LOOPBACK, token: "token-c" });
     expect(client.version).toBe("2.3.0");
     if (client.version !== "2.3.0") return;
     expect((await client.payments.sender.getTerminal({ terminal_id: "TERM1" })).data.terminal_id).toBe("TERM1");

@@ -4,7 +4,7 @@
  * Sessions and CDRs we send are kept under the party they are meant for (the token's owner), so that a peer's
  * list holds only its own.
  */
-import { newRequestId, OcpiStatus } from "@ocpi-sdk/protocol";
+import { newRequestId, OcpiStatus, sameCiString } from "@ocpi-sdk/protocol";
 import type * as T from "@ocpi-sdk/types/2.2.1";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type {
@@ -25,7 +25,9 @@ import type {
 import { validators } from "@ocpi-sdk/validators/2.2.1";
 import type { Validator } from "@ocpi-sdk/validators";
 import { OcpiHttpError } from "../runtime/errors.js";
-import { RawJsonList, type Caller, type Page } from "../runtime/routes.js";
+import { OcpiReply, RawJsonList, type Caller, type Page } from "../runtime/routes.js";
+import { actsFor } from "../runtime/scope.js";
+import { instantOf } from "../store/memory.js";
 import type { ObjectKey, Store, StoredObject } from "../store/store.js";
 
 export const received = (module: string) => `${module}.received`;
@@ -109,35 +111,112 @@ async function findOwn<D>(store: Store, module: string, roles: CredentialsRole[]
 
 const later = (a: string, b: string) => (Date.parse(a.endsWith("Z") ? a : `${a}Z`) >= Date.parse(b.endsWith("Z") ? b : `${b}Z`) ? a : b);
 
+/**
+ * What to do with a PUT or PATCH whose last_updated is older than the object kept: `ignore` (the default) keeps the
+ * newer object and answers success with a status_message saying so; `reject` answers 409 (OCPI 2000); `apply`
+ * writes it anyway.
+ */
+export type StaleWritePolicy = "ignore" | "reject" | "apply";
+
+/** Thrown inside an update to leave the store unchanged and answer by the policy. */
+class StaleWrite {
+  constructor(
+    readonly received: string,
+    readonly stored: string,
+  ) {}
+}
+
+/** Whether `received` is older than `stored` (both DateTimes; unreadable ones never count as stale). */
+function isStale(received: string | undefined, stored: string | undefined): boolean {
+  if (received === undefined || stored === undefined) return false;
+  try {
+    return instantOf(received) < instantOf(stored);
+  } catch {
+    return false;
+  }
+}
+
+const sameId = (a: string, b: string) => sameCiString(a, b);
+
 function evseOf(location: T.Location, uid: string): T.EVSE {
-  const evse = location.evses?.find((e) => e.uid === uid);
+  const evse = location.evses?.find((e) => sameId(e.uid, uid));
   if (!evse) throw OcpiHttpError.notFound(`unknown EVSE ${location.id}/${uid}`, OcpiStatus.UnknownLocation);
   return evse;
 }
 
 function connectorOf(evse: T.EVSE, id: string): T.Connector {
-  const connector = evse.connectors.find((c) => c.id === id);
+  const connector = evse.connectors.find((c) => sameId(c.id, id));
   if (!connector) throw OcpiHttpError.notFound(`unknown Connector ${evse.uid}/${id}`, OcpiStatus.UnknownLocation);
   return connector;
 }
 
 /**
- * Changes a received Location atomically: `change` edits a copy; the Location's last_updated follows its newest part.
- * An unknown Location is a 404 (2003).
+ * Writes an object atomically: `change` gets what is kept (or undefined) and returns the new object, or throws
+ * StaleWrite to keep it. The answer follows the policy: a stale write is not applied and is reported.
  */
-async function changeLocation(store: Store, key: ObjectKey, change: (location: T.Location) => string): Promise<void> {
+async function write<D>(
+  store: Store,
+  key: ObjectKey,
+  policy: StaleWritePolicy,
+  change: (current: StoredObject<D> | undefined, stale: (received: string | undefined, stored: string | undefined) => void) => StoredObject<D> | undefined,
+): Promise<OcpiReply<undefined> | undefined> {
+  const stale = (received: string | undefined, stored: string | undefined) => {
+    if (policy !== "apply" && isStale(received, stored)) throw new StaleWrite(received!, stored!);
+  };
+  try {
+    await store.updateObject<D>(key, (current) => change(current, stale));
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof StaleWrite)) throw error;
+    const message = `not applied: the object kept is newer (last_updated ${error.stored}) than this one (${error.received})`;
+    if (policy === "reject") throw new OcpiHttpError(409, OcpiStatus.ClientError, message);
+    return new OcpiReply(undefined, message, { type: "stale-write", key, received: error.received, stored: error.stored });
+  }
+}
+
+/**
+ * Changes a received Location atomically: `change` edits a copy (calling `stale` with the part's kept and new
+ * last_updated); the Location's last_updated follows its newest part. An unknown Location is a 404 (2003).
+ */
+async function changeLocation(
+  store: Store,
+  key: ObjectKey,
+  policy: StaleWritePolicy,
+  change: (location: T.Location, stale: (received: string | undefined, stored: string | undefined) => void) => string,
+): Promise<OcpiReply<undefined> | undefined> {
   let missing = false;
-  await store.updateObject<T.Location>(key, (current) => {
+  const reply = await write<T.Location>(store, key, policy, (current, stale) => {
     if (!current) {
       missing = true;
       return undefined;
     }
     const location = structuredClone(current.data);
-    const stamp = change(location);
+    const stamp = change(location, stale);
     location.last_updated = later(stamp, location.last_updated);
     return { ...current, last_updated: location.last_updated, data: location };
   });
   if (missing) throw OcpiHttpError.notFound(`unknown Location ${key.country_code}/${key.party_id}/${key.id}`, OcpiStatus.UnknownLocation);
+  return reply;
+}
+
+/** A PUT of a whole object: stale against the object kept. */
+const putWhole = <D extends { last_updated: string }>(store: Store, key: ObjectKey, policy: StaleWritePolicy, body: D) =>
+  write<D>(store, key, policy, (current, stale) => {
+    stale(body.last_updated, current?.last_updated);
+    return { ...key, last_updated: body.last_updated, data: body };
+  });
+
+/** A PATCH merged into the object kept; `missing` is called when there is none. */
+async function patchWhole<D>(store: Store, key: ObjectKey, policy: StaleWritePolicy, body: Partial<D> & { last_updated?: string }, notFound: () => OcpiHttpError) {
+  let missing = false;
+  const reply = await write<D>(store, key, policy, (current, stale) => {
+    if (!current) return void (missing = true);
+    stale(body.last_updated, current.last_updated);
+    const data = { ...current.data, ...body } as D & { last_updated: string };
+    return { ...current, last_updated: data.last_updated, data };
+  });
+  if (missing) throw notFound();
+  return reply;
 }
 
 export interface StoreHandlersOptions {
@@ -145,11 +224,15 @@ export interface StoreHandlersOptions {
   roles: CredentialsRole[];
   /** Called with each CommandResult that arrives at one of our response_urls. */
   onCommandResult?: (result: T.CommandResult, responseId: string, caller: Caller) => void;
+  /** PUTs and PATCHes older than the object kept: one policy, or one per module (default `ignore`). */
+  staleWrites?: StaleWritePolicy | Partial<Record<"locations" | "sessions" | "tariffs" | "tokens" | "hubclientinfo", StaleWritePolicy>>;
 }
 
 export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const { roles } = options;
   const cache = new PageCache();
+  const policy = (module: string): StaleWritePolicy =>
+    typeof options.staleWrites === "string" ? options.staleWrites : ((options.staleWrites as Record<string, StaleWritePolicy> | undefined)?.[module] ?? "ignore");
   const locationsSender: LocationsSenderHandlers = {
     list: ({ page }) => listPage(store, cache, "locations", page),
     get: async ({ params }) => (await findOwn<T.Location>(store, "locations", roles, params.location_id, "Location", OcpiStatus.UnknownLocation)).data,
@@ -162,35 +245,49 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     get: async ({ params }) => (await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data,
     getEvse: async ({ params }) => evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
     getConnector: async ({ params }) => connectorOf(evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid), params.connector_id),
-    put: async ({ params, body }) => {
-      await store.putObject({ ...locationKey(params), last_updated: body.last_updated, data: body });
-    },
+    put: ({ params, body }) => putWhole(store, locationKey(params), policy("locations"), body) as never,
     putEvse: ({ params, body }) =>
-      changeLocation(store, locationKey(params), (location) => {
+      changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evses = (location.evses ??= []);
-        const at = evses.findIndex((e) => e.uid === params.evse_uid);
+        const at = evses.findIndex((e) => sameId(e.uid, params.evse_uid));
+        stale(body.last_updated, evses[at]?.last_updated);
         if (at >= 0) evses[at] = body;
         else evses.push(body);
         return body.last_updated;
-      }),
+      }) as never,
     putConnector: ({ params, body }) =>
-      changeLocation(store, locationKey(params), (location) => {
+      changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evse = evseOf(location, params.evse_uid);
-        const at = evse.connectors.findIndex((c) => c.id === params.connector_id);
+        const at = evse.connectors.findIndex((c) => sameId(c.id, params.connector_id));
+        stale(body.last_updated, evse.connectors[at]?.last_updated);
         if (at >= 0) evse.connectors[at] = body;
         else evse.connectors.push(body);
         evse.last_updated = later(body.last_updated, evse.last_updated);
         return body.last_updated;
-      }),
-    patch: ({ params, body }) => changeLocation(store, locationKey(params), (location) => (Object.assign(location, body), body.last_updated)),
-    patchEvse: ({ params, body }) => changeLocation(store, locationKey(params), (location) => (Object.assign(evseOf(location, params.evse_uid), body), body.last_updated)),
-    patchConnector: ({ params, body }) =>
-      changeLocation(store, locationKey(params), (location) => {
+      }) as never,
+    // Spreading, not Object.assign: a body's own keys are copied as data, never through a setter.
+    patch: ({ params, body }) =>
+      changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
+        stale(body.last_updated, location.last_updated);
+        Object.defineProperties(location, Object.getOwnPropertyDescriptors({ ...body }));
+        return body.last_updated;
+      }) as never,
+    patchEvse: ({ params, body }) =>
+      changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evse = evseOf(location, params.evse_uid);
-        Object.assign(connectorOf(evse, params.connector_id), body);
+        stale(body.last_updated, evse.last_updated);
+        Object.defineProperties(evse, Object.getOwnPropertyDescriptors({ ...body }));
+        return body.last_updated;
+      }) as never,
+    patchConnector: ({ params, body }) =>
+      changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
+        const evse = evseOf(location, params.evse_uid);
+        const connector = connectorOf(evse, params.connector_id);
+        stale(body.last_updated, connector.last_updated);
+        Object.defineProperties(connector, Object.getOwnPropertyDescriptors({ ...body }));
         evse.last_updated = later(body.last_updated, evse.last_updated);
         return body.last_updated;
-      }),
+      }) as never,
   };
 
   const sessionsSender: SessionsSenderHandlers = {
@@ -206,18 +303,9 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const sessionKey = (p: { country_code: string; party_id: string; session_id: string }): ObjectKey => ({ module: received("sessions"), country_code: p.country_code, party_id: p.party_id, id: p.session_id });
   const sessionsReceiver: SessionsReceiverHandlers = {
     get: async ({ params }) => (await mustGet<T.Session>(store, sessionKey(params), "Session")).data,
-    put: async ({ params, body }) => {
-      await store.putObject({ ...sessionKey(params), last_updated: body.last_updated, data: body });
-    },
-    patch: async ({ params, body }) => {
-      let missing = false;
-      await store.updateObject<T.Session>(sessionKey(params), (current) => {
-        if (!current) return void (missing = true);
-        const session = { ...current.data, ...body } as T.Session;
-        return { ...current, last_updated: session.last_updated, data: session };
-      });
-      if (missing) throw OcpiHttpError.notFound(`unknown Session ${params.country_code}/${params.party_id}/${params.session_id}`);
-    },
+    put: ({ params, body }) => putWhole(store, sessionKey(params), policy("sessions"), body) as never,
+    patch: ({ params, body }) =>
+      patchWhole<T.Session>(store, sessionKey(params), policy("sessions"), body, () => OcpiHttpError.notFound(`unknown Session ${params.country_code}/${params.party_id}/${params.session_id}`)) as never,
   };
 
   const cdrsSender: CdrsSenderHandlers = { list: ({ page, caller }) => listPage(store, cache, "cdrs", page, audience(caller)) };
@@ -230,7 +318,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
       throw OcpiHttpError.notFound(`unknown CDR ${params.cdr_id}`);
     },
     post: async ({ body, caller }) => {
-      const own = caller.isHub || caller.roles.some((r) => r.country_code === body.country_code && r.party_id === body.party_id);
+      const own = actsFor(caller, body.country_code, body.party_id);
       if (!own) throw OcpiHttpError.forbidden(`CDRs of ${body.country_code}/${body.party_id} belong to another party`);
       const key = { module: received("cdrs"), country_code: body.country_code, party_id: body.party_id, id: body.id };
       // CDRs are final: a second POST of the same id must not replace the first.
@@ -243,9 +331,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const tariffKey = (p: { country_code: string; party_id: string; tariff_id: string }): ObjectKey => ({ module: received("tariffs"), country_code: p.country_code, party_id: p.party_id, id: p.tariff_id });
   const tariffsReceiver: TariffsReceiverHandlers = {
     get: async ({ params }) => (await mustGet<T.Tariff>(store, tariffKey(params), "Tariff")).data,
-    put: async ({ params, body }) => {
-      await store.putObject({ ...tariffKey(params), last_updated: body.last_updated, data: body });
-    },
+    put: ({ params, body }) => putWhole(store, tariffKey(params), policy("tariffs"), body) as never,
     delete: async ({ params }) => {
       if (!(await store.deleteObject(tariffKey(params)))) throw OcpiHttpError.notFound(`unknown Tariff ${params.tariff_id}`);
     },
@@ -271,18 +357,9 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
       if (token.type !== (query.type ?? "RFID")) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${query.type ?? "RFID"}`, OcpiStatus.UnknownToken);
       return token;
     },
-    put: async ({ params, body }) => {
-      await store.putObject({ ...tokenKey(params), last_updated: body.last_updated, data: body });
-    },
-    patch: async ({ params, body }) => {
-      let missing = false;
-      await store.updateObject<T.Token>(tokenKey(params), (current) => {
-        if (!current) return void (missing = true);
-        const token = { ...current.data, ...body } as T.Token;
-        return { ...current, last_updated: token.last_updated, data: token };
-      });
-      if (missing) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid}`, OcpiStatus.UnknownToken);
-    },
+    put: ({ params, body }) => putWhole(store, tokenKey(params), policy("tokens"), body) as never,
+    patch: ({ params, body }) =>
+      patchWhole<T.Token>(store, tokenKey(params), policy("tokens"), body, () => OcpiHttpError.notFound(`unknown Token ${params.token_uid}`, OcpiStatus.UnknownToken)) as never,
   };
 
   const commandsSender: CommandsSenderHandlers = {
@@ -295,9 +372,8 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
 
   const clientInfoReceiver: HubclientinfoReceiverHandlers = {
     get: async ({ params }) => (await mustGet<T.ClientInfo>(store, { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` }, "ClientInfo")).data,
-    put: async ({ params, body }) => {
-      await store.putObject({ module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}`, last_updated: body.last_updated, data: body });
-    },
+    put: ({ params, body }) =>
+      putWhole(store, { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` }, policy("hubclientinfo"), body) as never,
   };
 
   const handlers = {

@@ -3,15 +3,19 @@
  * unregistration (DELETE), and starting a registration or a token rotation towards a peer. Every served version
  * is answered in its own Credentials object; peers' roles are kept as 2.2.1 roles.
  */
-import { OcpiClient, OcpiError, type ClientVersion, type CredentialsOf } from "@ocpi-sdk/client";
+import { OcpiClient, OcpiError, type ClientVersion, type CredentialsOf, type OcpiClientOptions } from "@ocpi-sdk/client";
 import { convertObject } from "@ocpi-sdk/converters";
 import { newRequestId, OcpiStatus } from "@ocpi-sdk/protocol";
 import type { Credentials, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
-import type { PartyRecord, Store } from "../store/store.js";
+import type { PartyIdentity, PartyRecord, Store } from "../store/store.js";
 import { OcpiHttpError } from "./errors.js";
+import { checkIdentity, IdentityError, type AuthorizeRegistration } from "./identity.js";
 import type { Caller } from "./routes.js";
 import type { ServerEvent } from "./server.js";
 import type { ServedVersion } from "./versions.js";
+
+/** How the server's own calls to peers are made: the client options that are not per peer. */
+export type OutgoingOptions = Omit<OcpiClientOptions, "versionsUrl" | "token" | "party" | "versions">;
 
 export interface CredentialsOptions {
   store: Store;
@@ -19,9 +23,17 @@ export interface CredentialsOptions {
   versionsUrl: string;
   /** The versions we serve: those a registration we start may choose from (default 2.2.1). */
   versions?: ServedVersion[];
-  fetch?: (request: Request) => Promise<Response>;
+  /** Options of every client the service creates (fetch, URL policy, timeouts, size caps). */
+  outgoing?: OutgoingOptions;
+  /** Decides which identities a registering or updating peer may take (see checkIdentity for the defaults). */
+  authorizeRegistration?: AuthorizeRegistration;
+  /** Failed registrations with one Token A before it is retired (default 5). */
+  maxRegistrationFailures?: number;
   log?: (event: ServerEvent) => void;
 }
+
+/** What every failed registration is answered with, whatever failed: a failure says nothing about the network. */
+const NEUTRAL_FAILURE = "unable to use your API: check the versions URL and the token in your credentials";
 
 /** A new credentials token: unguessable, ASCII, well under string(64). */
 const newToken = () => newRequestId();
@@ -44,10 +56,23 @@ export class CredentialsService {
     return convertObject("Credentials", version, "2.2.1", theirs, { role }).value as Credentials;
   }
 
-  /** A registration token (Token A) to hand to a new peer out of band. */
-  async createRegistrationToken(): Promise<{ partyId: string; token: string }> {
+  /**
+   * A registration token (Token A) to hand to a new peer out of band. `allowedRoles` are the identities the peer
+   * may register as (HUB only when listed); without them, any identity no other party holds except HUB.
+   */
+  async createRegistrationToken(options: { allowedRoles?: PartyIdentity[] } = {}): Promise<{ partyId: string; token: string }> {
     const now = new Date().toISOString();
-    const party: PartyRecord = { id: newRequestId(), incomingToken: newToken(), incomingTokenKind: "A", endpoints: [], roles: [], status: "pending", createdAt: now, updatedAt: now };
+    const party: PartyRecord = {
+      id: newRequestId(),
+      incomingToken: newToken(),
+      incomingTokenKind: "A",
+      endpoints: [],
+      roles: [],
+      status: "pending",
+      createdAt: now,
+      updatedAt: now,
+      ...(options.allowedRoles ? { allowedRoles: options.allowedRoles.map(({ role, country_code, party_id }) => ({ role, country_code, party_id })) } : {}),
+    };
     await this.options.store.putParty(party);
     return { partyId: party.id, token: party.incomingToken };
   }
@@ -67,7 +92,7 @@ export class CredentialsService {
         versionsUrl: party.versionsUrl,
         token: party.outgoingToken,
         ...(us ? { party: { country_code: us.country_code, party_id: us.party_id } } : {}),
-        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+        ...this.options.outgoing,
       },
       { version: party.version as V, endpoints: party.endpoints },
     ) as OcpiClient<V>;
@@ -97,12 +122,22 @@ export class CredentialsService {
   }
 
   /**
-   * Reads the peer's versions and endpoints with the token it sent, then issues our new token for it. The peer
-   * talks the version whose credentials endpoint it called.
+   * Checks the identities the peer claims, reads its versions and endpoints with the token it sent, then issues our
+   * new token for it. The peer talks the version whose credentials endpoint it called. A failure of a registration
+   * with Token A counts against that token, which is retired after a few.
    */
   private async accept(party: PartyRecord, version: ServedVersion, received: CredentialsOf<ServedVersion>): Promise<CredentialsOf<ServedVersion>> {
     const theirs = this.asV221(version, received);
-    const client = await this.connect(theirs.url, theirs.token, version);
+    const kind = party.status === "registered" ? "update" : "register";
+    let client: OcpiClient;
+    try {
+      await this.checkIdentity(party, theirs.roles, kind);
+      client = await this.connect(theirs.url, theirs.token, version);
+    } catch (error) {
+      if (kind === "register") await this.countFailure(party, error);
+      else this.options.log?.({ type: "registration-failed", partyId: party.id, direction: "incoming", error });
+      throw error;
+    }
     const token = newToken();
     await this.options.store.putParty({
       ...party,
@@ -114,20 +149,52 @@ export class CredentialsService {
       endpoints: client.endpoints,
       roles: theirs.roles,
       status: "registered",
+      failedAttempts: 0,
       updatedAt: new Date().toISOString(),
     });
     this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "incoming", version });
     return this.ours(token, version);
   }
 
+  /** Refuses (403, 2001) identities the rules or the application do not grant. */
+  private async checkIdentity(party: PartyRecord, requested: PartyRecord["roles"], kind: "register" | "update"): Promise<void> {
+    try {
+      await checkIdentity(
+        { party, requested, kind },
+        { ours: this.options.roles, parties: await this.options.store.listParties(), ...(this.options.authorizeRegistration ? { authorize: this.options.authorizeRegistration } : {}) },
+      );
+    } catch (error) {
+      if (error instanceof IdentityError) throw new OcpiHttpError(403, OcpiStatus.InvalidOrMissingParameters, error.message);
+      throw error;
+    }
+  }
+
+  /** Counts a failed registration; the Token A is retired once the failures reach the limit. */
+  private async countFailure(party: PartyRecord, error: unknown): Promise<void> {
+    const failedAttempts = (party.failedAttempts ?? 0) + 1;
+    const retired = failedAttempts >= (this.options.maxRegistrationFailures ?? 5);
+    const current = await this.options.store.getParty(party.id);
+    if (current && current.incomingToken === party.incomingToken) {
+      await this.options.store.putParty({
+        ...current,
+        failedAttempts,
+        ...(retired ? { status: "unregistered" as const, incomingToken: `retired:${newToken()}` } : {}),
+        updatedAt: new Date().toISOString(),
+      });
+    }
+    this.options.log?.({ type: "registration-failed", partyId: party.id, direction: "incoming", error, failedAttempts, retired });
+  }
+
   private async connect(versionsUrl: string, token: string, version: ServedVersion): Promise<OcpiClient> {
     try {
-      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...(this.options.fetch ? { fetch: this.options.fetch } : {}) });
+      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...this.options.outgoing });
     } catch (error) {
       if (error instanceof OcpiError && error.kind === "no-mutual-version") {
         throw new OcpiHttpError(400, OcpiStatus.UnsupportedVersion, `no mutual OCPI version: ${error.message}`);
       }
-      throw new OcpiHttpError(400, OcpiStatus.UnableToUseClientApi, `unable to use your API at ${versionsUrl}: ${(error as Error).message}`);
+      // One message for every failure (refused, unreachable, not OCPI, too slow, too large, not allowed): the
+      // answer must not tell a registering peer what our network can reach. The event has the cause.
+      throw new OcpiHttpError(400, OcpiStatus.UnableToUseClientApi, NEUTRAL_FAILURE, { cause: error });
     }
   }
 
@@ -135,7 +202,7 @@ export class CredentialsService {
    * Registers with a peer that gave us a registration token: creates the token the peer will call us with, POSTs our
    * credentials, and keeps the peer's token, version and endpoints.
    */
-  async registerWith(peer: { versionsUrl: string; token: string }): Promise<PartyRecord> {
+  async registerWith(peer: { versionsUrl: string; token: string; allowedRoles?: PartyIdentity[] }): Promise<PartyRecord> {
     const now = new Date().toISOString();
     // The peer calls our versions endpoint with this token while it handles our POST: it must work before the POST.
     const pending: PartyRecord = { id: newRequestId(), incomingToken: newToken(), incomingTokenKind: "C", endpoints: [], roles: [], status: "pending", createdAt: now, updatedAt: now };
@@ -145,10 +212,12 @@ export class CredentialsService {
         versionsUrl: peer.versionsUrl,
         token: peer.token,
         versions: this.options.versions ?? ["2.2.1"],
-        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+        ...this.options.outgoing,
       });
       const version = client.version!;
       const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register(this.ours(pending.incomingToken, version) as never));
+      // The peer's answer is checked like a registration we receive: no identity another party holds, HUB only granted.
+      await this.checkIdentityOf({ ...pending, ...(peer.allowedRoles ? { allowedRoles: peer.allowedRoles } : {}) }, theirs.roles, client);
       const party: PartyRecord = {
         ...pending,
         outgoingToken: theirs.token,
@@ -157,6 +226,7 @@ export class CredentialsService {
         endpoints: client.endpoints,
         roles: theirs.roles,
         status: "registered",
+        ...(peer.allowedRoles ? { allowedRoles: peer.allowedRoles } : {}),
         updatedAt: new Date().toISOString(),
       };
       await this.options.store.putParty(party);
@@ -164,6 +234,19 @@ export class CredentialsService {
       return party;
     } catch (error) {
       await this.options.store.deleteParty(pending.id);
+      throw error;
+    }
+  }
+
+  /** The identity check of a registration we started; on refusal the peer is told we are gone (best effort). */
+  private async checkIdentityOf(party: PartyRecord, requested: PartyRecord["roles"], client: OcpiClient): Promise<void> {
+    try {
+      await checkIdentity(
+        { party, requested, kind: "register" },
+        { ours: this.options.roles, parties: await this.options.store.listParties(), ...(this.options.authorizeRegistration ? { authorize: this.options.authorizeRegistration } : {}) },
+      );
+    } catch (error) {
+      await client.unregister().catch(() => undefined);
       throw error;
     }
   }
@@ -178,7 +261,19 @@ export class CredentialsService {
     try {
       const version = client.version!;
       const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).updateCredentials(this.ours(next.incomingToken, version) as never));
-      const updated = { ...next, outgoingToken: theirs.token, roles: theirs.roles, updatedAt: new Date().toISOString() };
+      // Roles the peer now claims are taken only where the identity rules allow them; otherwise the old ones stay.
+      let roles: PartyRecord["roles"] = theirs.roles;
+      try {
+        await checkIdentity(
+          { party, requested: theirs.roles, kind: "update" },
+          { ours: this.options.roles, parties: await this.options.store.listParties(), ...(this.options.authorizeRegistration ? { authorize: this.options.authorizeRegistration } : {}) },
+        );
+      } catch (error) {
+        if (!(error instanceof IdentityError)) throw error;
+        roles = party.roles;
+        this.options.log?.({ type: "registration-failed", partyId: party.id, direction: "outgoing", error });
+      }
+      const updated = { ...next, outgoingToken: theirs.token, roles, updatedAt: new Date().toISOString() };
       await this.options.store.putParty(updated);
       return updated;
     } catch (error) {

@@ -8,8 +8,9 @@ export class OcpiHttpError extends Error {
     readonly httpStatus: number,
     readonly statusCode: number,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 
   /** 400 / 2001: bad input, each field named by its JSON pointer. */

@@ -3,6 +3,12 @@ import type { ParamCheck } from "./routes.js";
 
 const escapeToken = (token: string) => token.replace(/~/g, "~0").replace(/\//g, "~1");
 
+/** Control characters (NUL, CR, LF, ...) have no place in any OCPI parameter: they are refused before anything sees them. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** A parameter the spec leaves free (response_id, ...): visible ASCII only, and at most this long. */
+const FREE_PARAM = /^[\u0021-\u007e]+$/;
+const FREE_MAX_LENGTH = 255;
+
 /**
  * Checks and converts raw path or query values against their parameter descriptions. Issues name the parameter as a
  * JSON pointer under `where` (`/path/location_id`, `/query/limit`).
@@ -21,6 +27,10 @@ export function checkParams(
       if (check.required) issues.push({ pointer, message: "is required", keyword: "required" });
       continue;
     }
+    if (CONTROL.test(value)) {
+      issues.push({ pointer, message: "must not contain control characters", keyword: "pattern" });
+      continue;
+    }
     if (check.type === "integer") {
       if (!/^\d{1,15}$/.test(value)) {
         issues.push({ pointer, message: "must be a whole number of at least 0", keyword: "type" });
@@ -29,8 +39,13 @@ export function checkParams(
       values[check.name] = Number(value);
       continue;
     }
-    if (check.maxLength !== undefined && [...value].length > check.maxLength) {
-      issues.push({ pointer, message: `must be at most ${check.maxLength} characters long`, keyword: "maxLength" });
+    const maxLength = check.maxLength ?? FREE_MAX_LENGTH;
+    if ([...value].length > maxLength) {
+      issues.push({ pointer, message: `must be at most ${maxLength} characters long`, keyword: "maxLength" });
+      continue;
+    }
+    if (!check.validator && !FREE_PARAM.test(value)) {
+      issues.push({ pointer, message: "must be visible ASCII characters only", keyword: "pattern" });
       continue;
     }
     if (check.validator) {

@@ -1,6 +1,7 @@
 /** Delivers asynchronous results (CommandResult, charging profile results) to a peer's response_url, with retries. */
 import { OcpiClient, OcpiError, type ClientVersion } from "@ocpi-sdk/client";
 import type { PartyRecord } from "../store/store.js";
+import type { OutgoingOptions } from "./credentials.js";
 import type { RouteInfo } from "./routes.js";
 import type { ServerEvent } from "./server.js";
 
@@ -17,13 +18,44 @@ const DEFAULT_POLICY: ResultRetryPolicy = { attempts: 5, baseDelayMs: 500, maxDe
 const retryable = (error: unknown) =>
   error instanceof OcpiError && (error.kind === "network" || error.kind === "timeout" || (error.httpStatus !== undefined && error.httpStatus >= 500));
 
+/** Waits, or less when the signal aborts (the next attempt then sees it and stops). */
+const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+const originOf = (url: string): string | undefined => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The origins a party's token belongs to: its versions URL and the endpoints it listed. */
+function originsOf(party: PartyRecord): Set<string> {
+  const origins = new Set<string>();
+  for (const url of [party.versionsUrl, ...party.endpoints.map((e) => e.url)]) {
+    const origin = url === undefined ? undefined : originOf(url);
+    if (origin !== undefined) origins.add(origin);
+  }
+  return origins;
+}
+
 export class ResultSender {
   private readonly pending = new Set<Promise<void>>();
   private readonly policy: ResultRetryPolicy;
 
   constructor(
     private readonly options: {
-      fetch?: (request: Request) => Promise<Response>;
+      /** Options of the client results are sent with (fetch, URL policy, timeouts, size cap, abort signal). */
+      outgoing?: OutgoingOptions;
       retry?: Partial<ResultRetryPolicy>;
       log?: (event: ServerEvent) => void;
     },
@@ -49,11 +81,18 @@ export class ResultSender {
       this.options.log?.({ type: "result-failed", operationId: route.operationId, url: responseUrl, attempts: 0, error });
       return;
     }
+    // The peer's token goes only to the peer's own origins: a response_url elsewhere gets nothing.
+    const origin = originOf(responseUrl);
+    if (origin === undefined || !originsOf(party).has(origin)) {
+      const error = new Error(`the response_url ${responseUrl} is not on an origin of the party (${[...originsOf(party)].join(", ") || "none"}): its token is not sent there`);
+      this.options.log?.({ type: "result-failed", operationId: route.operationId, url: responseUrl, attempts: 0, error });
+      return;
+    }
     const client = new OcpiClient({
       versionsUrl: party.versionsUrl ?? responseUrl,
       token: party.outgoingToken ?? "",
+      ...this.options.outgoing,
       retry: false,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
     });
     if (party.version) client.version = party.version as ClientVersion;
     for (let attempt = 1; ; attempt++) {
@@ -62,12 +101,12 @@ export class ResultSender {
         this.options.log?.({ type: "result-sent", operationId: route.operationId, url: responseUrl, attempts: attempt });
         return;
       } catch (error) {
-        if (attempt >= this.policy.attempts || !retryable(error)) {
+        if (attempt >= this.policy.attempts || !retryable(error) || this.options.outgoing?.signal?.aborted) {
           this.options.log?.({ type: "result-failed", operationId: route.operationId, url: responseUrl, attempts: attempt, error });
           return;
         }
         const cap = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
-        await new Promise((resolve) => setTimeout(resolve, Math.round(cap / 2 + (Math.random() * cap) / 2)));
+        await pause(Math.round(cap / 2 + (Math.random() * cap) / 2), this.options.outgoing?.signal);
       }
     }
   }

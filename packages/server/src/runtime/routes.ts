@@ -81,3 +81,25 @@ export interface AsyncReply<R, Result> {
   response: R;
   result?: Promise<Result>;
 }
+
+/** Something a handler tells the server about a request beside its answer, logged as a server event. */
+export type HandlerNotice = {
+  type: "stale-write";
+  /** The object's key as the path names it. */
+  key: { module: string; country_code: string; party_id: string; id: string };
+  /** last_updated of the write, and of the object kept. */
+  received: string;
+  stored: string;
+};
+
+/**
+ * A handler's answer with more than data: a status_message for the envelope (status 1000), and a notice for the
+ * server's log. Lets a handler say "done, but not applied" without failing the request.
+ */
+export class OcpiReply<T = unknown> {
+  constructor(
+    readonly data: T,
+    readonly statusMessage?: string,
+    readonly notice?: HandlerNotice,
+  ) {}
+}

@@ -15,18 +15,25 @@ import {
   readRoutingHeaders,
   toOcpiDateTime,
   tokenCandidates,
+  DEFAULT_MAX_JSON_DEPTH,
+  hasForbiddenKey,
+  jsonDepthExceeded,
+  type UrlPolicy,
 } from "@ocpi-sdk/protocol";
+import { bodyLimit } from "hono/body-limit";
 import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
 import type { ConversionNote } from "@ocpi-sdk/converters";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { PartyRecord, Store } from "../store/store.js";
 import { ConversionError, VersionBridge, type AnyHandler, type BridgeOptions } from "./bridge.js";
-import { CredentialsService } from "./credentials.js";
+import { CredentialsService, type OutgoingOptions } from "./credentials.js";
+import type { AuthorizeRegistration } from "./identity.js";
 import { OcpiHttpError } from "./errors.js";
 import { checkParams } from "./params.js";
+import { checkScope } from "./scope.js";
 import { docsPage, type OpenApiDocument } from "./docs.js";
 import { ResultSender, type ResultRetryPolicy } from "./results.js";
-import { RawJson, RawJsonList, type AsyncReply, type Caller, type Page, type RouteInfo } from "./routes.js";
+import { OcpiReply, RawJson, RawJsonList, type HandlerNotice, type AsyncReply, type Caller, type Page, type RouteInfo } from "./routes.js";
 import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
 export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
@@ -62,6 +69,25 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   docs?: { document: OpenApiDocument };
   /** fetch for outgoing calls (registration, async results). */
   fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Which addresses outgoing calls may reach. Default: public addresses only (no loopback, private, link-local or
+   * metadata addresses, checked after DNS and at every redirect); open them for tests, demos and private networks.
+   */
+  urlPolicy?: UrlPolicy;
+  /**
+   * Timeouts, deadline and size cap of outgoing calls, and any other client option (see @ocpi-sdk/client). Default:
+   * 10 s per attempt, 30 s per call with its retries, 4 MiB per response.
+   */
+  outgoing?: OutgoingOptions;
+  /**
+   * Decides which identities (roles of country_code/party_id) a registering or updating peer may take, instead of
+   * the defaults: the token's allowedRoles, or any identity no other party holds except HUB.
+   */
+  authorizeRegistration?: AuthorizeRegistration;
+  /** Failed registrations with one Token A before the token is retired (default 5). */
+  maxRegistrationFailures?: number;
+  /** Deepest JSON nesting a request body may have (default 64). */
+  maxJsonDepth?: number;
   /** Retries of async results POSTed to a response_url. */
   resultRetry?: Partial<ResultRetryPolicy>;
   /** Sees what the server does: requests that failed, results sent, registrations. */
@@ -73,7 +99,11 @@ export type ServerEvent =
   | { type: "result-sent"; operationId: string; url: string; attempts: number }
   | { type: "result-failed"; operationId: string; url: string; attempts: number; error: unknown }
   | { type: "registered"; partyId: string; roles: string[]; direction: "incoming" | "outgoing"; version: string }
-  | { type: "converted"; operationId: string; from: ServedVersion; to: ServedVersion; object: string; notes: ConversionNote[] };
+  /** A registration or credentials update that failed or was refused; a Token A is retired after a few. */
+  | { type: "registration-failed"; partyId: string; direction: "incoming" | "outgoing"; error: unknown; failedAttempts?: number; retired?: boolean }
+  | { type: "converted"; operationId: string; from: ServedVersion; to: ServedVersion; object: string; notes: ConversionNote[] }
+  /** A handler's notice (e.g. a PUT or PATCH older than the object kept, not applied), with the request's party. */
+  | (HandlerNotice & { operationId: string; partyId: string });
 
 /** Hono path of a layout path: `{param}` becomes `:param`. */
 const honoPath = (basePath: string, layoutPath: string) => basePath + layoutPath.replace(/\{([a-z_]+)\}/g, ":$1");
@@ -92,6 +122,8 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
 
   /** The handler of every served route (native, or through the bridge). */
   private readonly handlers = new Map<RouteInfo, AnyHandler>();
+  /** Aborts every outgoing call when the server closes. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly options: OcpiServerOptions<H>) {
     this.handlersVersion = options.handlersVersion ?? "2.2.1";
@@ -99,16 +131,29 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     this.basePath = options.basePath ?? "/ocpi";
     this.maxLimit = options.maxLimit ?? 100;
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+    const signal = options.outgoing?.signal ? AbortSignal.any([options.outgoing.signal, this.closing.signal]) : this.closing.signal;
+    // A peer answering in seconds is slow; one that makes a registration wait a minute is a problem: tighter than
+    // the client's defaults.
+    const outgoing: OutgoingOptions = {
+      timeoutMs: 10_000,
+      deadlineMs: 30_000,
+      ...options.outgoing,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.urlPolicy ? { urlPolicy: options.urlPolicy } : {}),
+      signal,
+    };
     this.credentials = new CredentialsService({
       store: options.store,
       roles: options.roles,
       versionsUrl: this.versionsUrl,
       versions: this.versions,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      outgoing,
+      ...(options.authorizeRegistration ? { authorizeRegistration: options.authorizeRegistration } : {}),
+      ...(options.maxRegistrationFailures !== undefined ? { maxRegistrationFailures: options.maxRegistrationFailures } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
     this.results = new ResultSender({
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      outgoing,
       ...(options.resultRetry ? { retry: options.resultRetry } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
@@ -139,18 +184,28 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   }
 
   /**
-   * A response_url for a request we send, pointing at our own route for its result (e.g. commandsSenderPostResult)
-   * in the version the request is sent in (by default the handlers' version).
+   * A response_url for a request we send to `party`, pointing at our own route for its result (e.g.
+   * commandsSenderPostResult) in the version the request is sent in (by default the handlers' version). The
+   * expectation is kept in the store: a result is accepted only from that party, at a response_url we gave out.
    */
-  responseUrl(operationId: string, responseId: string = newRequestId(), version: ServedVersion = this.handlersVersion): string {
+  async responseUrl(operationId: string, options: { party: PartyRecord; responseId?: string; version?: ServedVersion }): Promise<string> {
+    const version = options.version ?? this.handlersVersion;
     const route = routeById(version, operationId);
     if (!route || route.url !== "response_url") throw new Error(`${operationId} is not an operation that receives results in OCPI ${version}`);
+    const responseId = options.responseId ?? newRequestId();
+    const expected: ExpectedResult = { partyId: options.party.id, operationId, version, createdAt: new Date().toISOString() };
+    await this.options.store.putObject({ ...expectedResultKey(responseId), last_updated: expected.createdAt, data: expected });
     return `${this.options.publicUrl}${this.basePath}${route.layoutPath.replace("{response_id}", encodeURIComponent(responseId))}`;
   }
 
   /** Resolves when every asynchronous result started so far has been delivered (or given up on). */
   idle(): Promise<void> {
     return this.results.idle();
+  }
+
+  /** Stops every outgoing call at once (registrations, results): nothing waits for a slow peer. */
+  close(): void {
+    this.closing.abort(new Error("the OCPI server is closing"));
   }
 
   /**
@@ -216,12 +271,18 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       app.get(`${this.basePath}/openapi.json`, (c) => c.json(docs.document));
       app.get(`${this.basePath}/docs`, (c) => c.html(docsPage(docs.document, this.servedRoutes().map((r) => r.operationId))));
     }
+    // Bytes are counted as the body streams in (chunked or not), and reading stops at the limit.
+    // The rest of the body is not read: the connection is closed after the answer, so it cannot be reused mid-body.
+    const tooLarge = (c: Context) =>
+      c.json(envelope(undefined, OcpiStatus.InvalidOrMissingParameters, `the body is larger than ${this.maxBodyBytes} bytes`), 413, { ...headersOf(c), Connection: "close" });
+    app.use(`${this.basePath}/*`, bodyLimit({ maxSize: this.maxBodyBytes, onError: tooLarge }));
     const served = this.servedRoutes();
     for (const route of served) {
       app.on(route.method, honoPath(this.basePath, route.layoutPath), (c) => this.handle(c, route));
     }
-    // Unknown paths and methods still get an envelope: 404, or 405 where the path exists with other methods.
-    const patterns = served.map((r) => ({ route: r, regex: new RegExp(`^${honoPath(this.basePath, r.layoutPath).replace(/:[a-z_]+/g, "[^/]+")}/?$`) }));
+    // Unknown paths and methods still get an envelope: 404, or 405 where the path exists with other methods. A
+    // trailing slash is an empty last segment, which no route has: 404, never the route one segment up.
+    const patterns = served.map((r) => ({ route: r, regex: new RegExp(`^${honoPath(this.basePath, r.layoutPath).replace(/:[a-z_]+/g, "[^/]+")}$`) }));
     app.notFound((c) => {
       const { requestId, correlationId } = ids(c);
       const path = new URL(c.req.url).pathname;
@@ -245,14 +306,14 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     const headers: Record<string, string> = { [OcpiHeaders.RequestId]: requestId, [OcpiHeaders.CorrelationId]: correlationId };
     try {
       const caller = await this.authenticate(c, route);
-      const { data, extraHeaders } = await this.dispatch(c, route, caller, requestId, correlationId);
+      const { data, extraHeaders, statusMessage } = await this.dispatch(c, route, caller, requestId, correlationId);
       const list = data instanceof RawJsonList ? data : Array.isArray(data) && data[0] instanceof RawJson ? new RawJsonList(`[${(data as RawJson[]).map((item) => item.json).join(",")}]`, data.length) : undefined;
       if (list !== undefined) {
         // Stored JSON goes out as it is: the envelope is written around its bytes.
         const body = concatBytes(ENVELOPE_START, list.bytes, utf8.encode(`,"status_code":${OcpiStatus.Success},"timestamp":"${toOcpiDateTime()}"}`));
         return c.body(body as Uint8Array<ArrayBuffer>, 200, { ...headers, ...extraHeaders, "Content-Type": "application/json" });
       }
-      return c.json(envelope(data), 200, { ...headers, ...extraHeaders });
+      return c.json(envelope(data, OcpiStatus.Success, statusMessage), 200, { ...headers, ...extraHeaders });
     } catch (error) {
       if (error instanceof OcpiHttpError) return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, headers);
       this.options.log?.({ type: "error", operationId: route.operationId, requestId, error });
@@ -303,18 +364,21 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     return { party, roles: party.roles, isHub: party.roles.some((r) => r.role === "HUB") };
   }
 
-  private async dispatch(c: Context, route: RouteInfo, caller: Caller, requestId: string, correlationId: string): Promise<{ data: unknown; extraHeaders?: Record<string, string> }> {
+  private async dispatch(c: Context, route: RouteInfo, caller: Caller, requestId: string, correlationId: string): Promise<{ data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string }> {
     const version = versionOf(route);
     if (route.operationId === "versions") return { data: this.versions.map((v) => ({ version: v, url: `${this.options.publicUrl}${this.basePath}/${v}` })) };
     if (route.operationId === "versionDetails") return { data: this.versionDetails(version!) };
 
+    const malformed = malformedEscape(new URL(c.req.url).pathname);
+    if (malformed) throw OcpiHttpError.invalid([{ pointer: "/path", message: `has a malformed percent-escape: ${malformed}`, keyword: "pattern" }]);
     const path = checkParams(route.pathParams, c.req.param() as Record<string, string>, "path");
     const url = new URL(c.req.url);
     const query = checkParams(route.query, Object.fromEntries(url.searchParams), "query");
     const issues = [...path.issues, ...query.issues];
     const body = await this.readBody(c, route, issues);
     if (issues.length) throw OcpiHttpError.invalid(issues);
-    this.checkScope(route, caller, path.values, body);
+    checkScope(route, caller, path.values, body);
+    if (route.url === "response_url") await this.checkExpectedResult(route, caller, String(path.values.response_id));
 
     if (route.module === "credentials") {
       return { data: await this.credentials.handle(version!, route.name, caller, body as never) };
@@ -351,9 +415,24 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       return { data: reply.response };
     }
 
-    const data = await handler(base);
+    const answer = await handler(base);
+    const reply = answer instanceof OcpiReply ? answer : undefined;
+    const data = reply ? reply.data : answer;
+    if (reply?.notice) this.options.log?.({ ...reply.notice, operationId: route.operationId, partyId: caller.party.id });
     this.checkResponse(route, data);
-    return { data: route.response ? data : undefined, ...this.createdLocation(route, body) };
+    const located = this.createdLocation(route, body);
+    return { data: route.response ? data : undefined, ...located, ...(reply?.statusMessage ? { statusMessage: reply.statusMessage } : {}) };
+  }
+
+  /**
+   * A result is taken only at a response_url we gave out (see responseUrl), for that operation, and only from the
+   * party the request went to; anything else is answered as if the response_id did not exist.
+   */
+  private async checkExpectedResult(route: RouteInfo, caller: Caller, responseId: string): Promise<void> {
+    const found = await this.options.store.getObject<ExpectedResult>(expectedResultKey(responseId));
+    if (!found || found.data.partyId !== caller.party.id || found.data.operationId !== route.operationId) {
+      throw OcpiHttpError.notFound(`unknown response_id ${responseId}`);
+    }
   }
 
   /**
@@ -372,13 +451,23 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /** Reads, size-checks, parses and validates the body; problems are added to `issues`. */
   private async readBody(c: Context, route: RouteInfo, issues: ValidationIssue[]): Promise<unknown> {
     if (!route.request) return undefined;
-    const declared = Number(c.req.header("Content-Length") ?? 0);
-    if (declared > this.maxBodyBytes) throw new OcpiHttpError(413, OcpiStatus.InvalidOrMissingParameters, `the body is larger than ${this.maxBodyBytes} bytes`);
-    const text = await c.req.text();
-    if (text.length > this.maxBodyBytes) throw new OcpiHttpError(413, OcpiStatus.InvalidOrMissingParameters, `the body is larger than ${this.maxBodyBytes} bytes`);
+    // The size was counted while the body streamed in (bodyLimit, before routing). Bytes that are not UTF-8, and a
+    // byte order mark (which JSON forbids senders to add), make the body invalid rather than silently repaired.
+    const bytes = await c.req.arrayBuffer();
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch {
+      issues.push({ pointer: "/body", message: "is not valid UTF-8", keyword: "json" });
+      return undefined;
+    }
     if (text.trim() === "") {
       if (route.request.required) issues.push({ pointer: "/body", message: "is required", keyword: "required" });
       return undefined;
+    }
+    const type = c.req.header("Content-Type");
+    if (!type || !JSON_MEDIA_TYPE.test(type)) {
+      throw new OcpiHttpError(415, OcpiStatus.InvalidOrMissingParameters, `a body must be sent as Content-Type: application/json${type ? `, not ${type}` : ""}`);
     }
     let body: unknown;
     try {
@@ -387,32 +476,21 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       issues.push({ pointer: "/body", message: "is not valid JSON", keyword: "json" });
       return undefined;
     }
+    // Bounded before anything walks it: no handler, converter or store sees deeper nesting or prototype keys.
+    const maxDepth = this.options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    const deep = jsonDepthExceeded(body, maxDepth);
+    if (deep !== undefined) {
+      issues.push({ pointer: `/body${deep}`, message: `is nested deeper than ${maxDepth} levels`, keyword: "maxDepth" });
+      return undefined;
+    }
+    const forbidden = hasForbiddenKey(body);
+    if (forbidden !== undefined) {
+      issues.push({ pointer: `/body${forbidden}`, message: "is a key no OCPI object may have", keyword: "propertyNames" });
+      return undefined;
+    }
     const result = route.request.validator.validate(body, { strict: this.options.strictBodies ?? false });
     if (!result.ok) issues.push(...result.errors);
     return body;
-  }
-
-  /**
-   * A peer writes only objects of its own parties (a hub of any party): the path's country_code/party_id must be one
-   * of its roles, and an object in the body must carry the same owner and id as the path.
-   */
-  private checkScope(route: RouteInfo, caller: Caller, params: Record<string, unknown>, body: unknown): void {
-    const cc = params.country_code as string | undefined;
-    const pid = params.party_id as string | undefined;
-    if (cc === undefined || pid === undefined) return;
-    const own = caller.roles.some((r) => r.country_code.toUpperCase() === cc.toUpperCase() && r.party_id.toUpperCase() === pid.toUpperCase());
-    if (!own && !caller.isHub) throw OcpiHttpError.forbidden(`objects of ${cc}/${pid} belong to another party`);
-    if (route.method !== "PUT" || body === null || typeof body !== "object") return;
-    const mismatches: ValidationIssue[] = [];
-    const b = body as Record<string, unknown>;
-    if ("country_code" in b && String(b.country_code).toUpperCase() !== cc.toUpperCase()) mismatches.push({ pointer: "/country_code", message: `must equal the path's ${cc}`, keyword: "const" });
-    if ("party_id" in b && String(b.party_id).toUpperCase() !== pid.toUpperCase()) mismatches.push({ pointer: "/party_id", message: `must equal the path's ${pid}`, keyword: "const" });
-    const idParam = route.pathParams.at(-1)?.name;
-    const idField = { location_id: "id", session_id: "id", tariff_id: "id", token_uid: "uid" }[idParam ?? ""];
-    if (idField && idParam && route.pathParams.length === 3 && idField in b && b[idField] !== params[idParam]) {
-      mismatches.push({ pointer: `/${idField}`, message: `must equal the path's ${String(params[idParam])}`, keyword: "const" });
-    }
-    if (mismatches.length) throw OcpiHttpError.invalid(mismatches);
   }
 
   /** Our own data must be valid before it leaves: a handler bug is a 3000, not a broken payload at the peer. */
@@ -445,6 +523,38 @@ function concatBytes(...parts: Uint8Array[]): Uint8Array {
     at += part.length;
   }
   return out;
+}
+
+/** application/json, with parameters (charset) or as a +json type. */
+const JSON_MEDIA_TYPE = /^\s*application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+/** The first path segment whose percent-escapes do not decode to UTF-8 text, if any. */
+function malformedEscape(pathname: string): string | undefined {
+  for (const segment of pathname.split("/")) {
+    if (!segment.includes("%")) continue;
+    try {
+      decodeURIComponent(segment);
+    } catch {
+      return segment.slice(0, 40);
+    }
+  }
+  return undefined;
+}
+
+/** What the server keeps of a response_url it gave out. */
+interface ExpectedResult {
+  partyId: string;
+  operationId: string;
+  version: ServedVersion;
+  createdAt: string;
+}
+
+/** Where an expected result is kept: a collection of the server's own, by response_id. */
+const expectedResultKey = (responseId: string) => ({ module: "results.expected", country_code: "", party_id: "", id: responseId });
+
+function headersOf(c: Context): Record<string, string> {
+  const { requestId, correlationId } = ids(c);
+  return { [OcpiHeaders.RequestId]: requestId, [OcpiHeaders.CorrelationId]: correlationId };
 }
 
 function ids(c: Context): { requestId: string; correlationId: string } {

@@ -50,7 +50,8 @@ export async function startNode(
         : { ...base, chargingprofiles: { sender: { postActiveProfileResult: async () => {}, postSetProfileResult: async () => {}, postClearProfileResult: async () => {}, putActiveProfile: async () => {} } } };
     })();
   const node = await listen((publicUrl) =>
-    createOcpiServer({ publicUrl, roles: [role], handlers, store, log: (e) => events.push(e), resultRetry: { baseDelayMs: 5, maxDelayMs: 20 }, ...options.server }),
+    // Test nodes talk to each other on 127.0.0.1: loopback is opened explicitly (it is refused by default).
+    createOcpiServer({ publicUrl, roles: [role], handlers, store, log: (e) => events.push(e), resultRetry: { baseDelayMs: 5, maxDelayMs: 20 }, urlPolicy: { allowLoopback: true }, ...options.server }),
   );
   return { ...node, store, events, commandResults };
 }
