@@ -66,9 +66,10 @@ function handlerSignature(op: OperationModel, module: ModuleModel, resolver: Ref
     return `${op.name}(request: OcpiRequest<${params}, ${query}, ${body}>): Promise<AsyncReply<${data}, ${resultBody}>>;`;
   }
   if (op.url === "response_url") {
-    return `${op.name}(request: OcpiRequest<{ response_id: string }, ${query}, ${body}>): Promise<${data}>;`;
+    return `${op.name}(request: OcpiRequest<{ response_id: string }, ${query}, ${body}>): Promise<${data} | OcpiReply<${data}>>;`;
   }
-  return `${op.name}(request: OcpiRequest<${params}, ${query}, ${body}>): Promise<${data}>;`;
+  // An OcpiReply adds a status_message and a notice for the log (e.g. a stale write answered, not applied).
+  return `${op.name}(request: OcpiRequest<${params}, ${query}, ${body}>): Promise<${data} | OcpiReply<${data}>>;`;
 }
 
 export function handlersInterfaceName(module: ModuleModel, role: string): string {
@@ -110,7 +111,7 @@ export function emitServer(version: VersionModel): OutputFile[] {
     "",
     `import type * as T from "@ocpi-sdk/types/${v}";`,
     `import { validators } from "@ocpi-sdk/validators/${v}";`,
-    `import type { AsyncReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";`,
+    `import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";`,
     "",
     `export const version = ${JSON.stringify(v)};`,
     "",

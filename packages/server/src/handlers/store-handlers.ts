@@ -245,7 +245,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     get: async ({ params }) => (await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data,
     getEvse: async ({ params }) => evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
     getConnector: async ({ params }) => connectorOf(evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid), params.connector_id),
-    put: ({ params, body }) => putWhole(store, locationKey(params), policy("locations"), body) as never,
+    put: ({ params, body }) => putWhole(store, locationKey(params), policy("locations"), body),
     putEvse: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evses = (location.evses ??= []);
@@ -254,7 +254,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
         if (at >= 0) evses[at] = body;
         else evses.push(body);
         return body.last_updated;
-      }) as never,
+      }),
     putConnector: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evse = evseOf(location, params.evse_uid);
@@ -264,21 +264,21 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
         else evse.connectors.push(body);
         evse.last_updated = later(body.last_updated, evse.last_updated);
         return body.last_updated;
-      }) as never,
+      }),
     // Spreading, not Object.assign: a body's own keys are copied as data, never through a setter.
     patch: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         stale(body.last_updated, location.last_updated);
         Object.defineProperties(location, Object.getOwnPropertyDescriptors({ ...body }));
         return body.last_updated;
-      }) as never,
+      }),
     patchEvse: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evse = evseOf(location, params.evse_uid);
         stale(body.last_updated, evse.last_updated);
         Object.defineProperties(evse, Object.getOwnPropertyDescriptors({ ...body }));
         return body.last_updated;
-      }) as never,
+      }),
     patchConnector: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evse = evseOf(location, params.evse_uid);
@@ -287,7 +287,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
         Object.defineProperties(connector, Object.getOwnPropertyDescriptors({ ...body }));
         evse.last_updated = later(body.last_updated, evse.last_updated);
         return body.last_updated;
-      }) as never,
+      }),
   };
 
   const sessionsSender: SessionsSenderHandlers = {
@@ -303,9 +303,9 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const sessionKey = (p: { country_code: string; party_id: string; session_id: string }): ObjectKey => ({ module: received("sessions"), country_code: p.country_code, party_id: p.party_id, id: p.session_id });
   const sessionsReceiver: SessionsReceiverHandlers = {
     get: async ({ params }) => (await mustGet<T.Session>(store, sessionKey(params), "Session")).data,
-    put: ({ params, body }) => putWhole(store, sessionKey(params), policy("sessions"), body) as never,
+    put: ({ params, body }) => putWhole(store, sessionKey(params), policy("sessions"), body),
     patch: ({ params, body }) =>
-      patchWhole<T.Session>(store, sessionKey(params), policy("sessions"), body, () => OcpiHttpError.notFound(`unknown Session ${params.country_code}/${params.party_id}/${params.session_id}`)) as never,
+      patchWhole<T.Session>(store, sessionKey(params), policy("sessions"), body, () => OcpiHttpError.notFound(`unknown Session ${params.country_code}/${params.party_id}/${params.session_id}`)),
   };
 
   const cdrsSender: CdrsSenderHandlers = { list: ({ page, caller }) => listPage(store, cache, "cdrs", page, audience(caller)) };
@@ -331,7 +331,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const tariffKey = (p: { country_code: string; party_id: string; tariff_id: string }): ObjectKey => ({ module: received("tariffs"), country_code: p.country_code, party_id: p.party_id, id: p.tariff_id });
   const tariffsReceiver: TariffsReceiverHandlers = {
     get: async ({ params }) => (await mustGet<T.Tariff>(store, tariffKey(params), "Tariff")).data,
-    put: ({ params, body }) => putWhole(store, tariffKey(params), policy("tariffs"), body) as never,
+    put: ({ params, body }) => putWhole(store, tariffKey(params), policy("tariffs"), body),
     delete: async ({ params }) => {
       if (!(await store.deleteObject(tariffKey(params)))) throw OcpiHttpError.notFound(`unknown Tariff ${params.tariff_id}`);
     },
@@ -357,9 +357,9 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
       if (token.type !== (query.type ?? "RFID")) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${query.type ?? "RFID"}`, OcpiStatus.UnknownToken);
       return token;
     },
-    put: ({ params, body }) => putWhole(store, tokenKey(params), policy("tokens"), body) as never,
+    put: ({ params, body }) => putWhole(store, tokenKey(params), policy("tokens"), body),
     patch: ({ params, body }) =>
-      patchWhole<T.Token>(store, tokenKey(params), policy("tokens"), body, () => OcpiHttpError.notFound(`unknown Token ${params.token_uid}`, OcpiStatus.UnknownToken)) as never,
+      patchWhole<T.Token>(store, tokenKey(params), policy("tokens"), body, () => OcpiHttpError.notFound(`unknown Token ${params.token_uid}`, OcpiStatus.UnknownToken)),
   };
 
   const commandsSender: CommandsSenderHandlers = {
@@ -373,7 +373,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const clientInfoReceiver: HubclientinfoReceiverHandlers = {
     get: async ({ params }) => (await mustGet<T.ClientInfo>(store, { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` }, "ClientInfo")).data,
     put: ({ params, body }) =>
-      putWhole(store, { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` }, policy("hubclientinfo"), body) as never,
+      putWhole(store, { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` }, policy("hubclientinfo"), body),
   };
 
   const handlers = {

@@ -8,7 +8,7 @@ import { conversionName, converterFor, convertPatch, needsCurrent, partyContext,
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
 import { OcpiHttpError } from "./errors.js";
-import { RawJson, RawJsonList, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
+import { OcpiReply, RawJson, RawJsonList, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
 import { counterpart, findRoute, routeById, versionOf, type ServedVersion } from "./versions.js";
 
 export type AnyHandler = (request: unknown) => Promise<unknown>;
@@ -40,7 +40,7 @@ export interface BridgeOptions {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-const parsed = (item: unknown) => (item instanceof RawJson ? (JSON.parse(item.json) as unknown) : item);
+const parsed = (item: unknown): unknown => (item instanceof RawJson ? (JSON.parse(item.json) as unknown) : item instanceof OcpiReply ? parsed(item.data) : item);
 
 /** Thrown when our own data cannot be given in the peer's version: a server-side failure (3000), logged. */
 export class ConversionError extends Error {
@@ -107,10 +107,11 @@ export class VersionBridge {
         return { response, result } satisfies AsyncReply<unknown, unknown>;
       }
       const out = await handler(hRequest);
-      if (!route.response || out === undefined) return out;
+      if (!route.response || out === undefined || (out instanceof OcpiReply && out.data === undefined)) return out;
       const value = await this.toPeer(route, hRoute, s, parsed(out), request);
       if (value === undefined) throw OcpiHttpError.notFound(`this object cannot be given in OCPI ${s}`);
-      return value;
+      // A reply's status_message and notice go with the converted data.
+      return out instanceof OcpiReply ? new OcpiReply(value, out.statusMessage, out.notice) : value;
     };
   }
 

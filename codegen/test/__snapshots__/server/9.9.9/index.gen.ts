@@ -4,7 +4,7 @@
 
 import type * as T from "@ocpi-sdk/types/9.9.9";
 import { validators } from "@ocpi-sdk/validators/9.9.9";
-import type { AsyncReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";
+import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";
 
 export const version = "9.9.9";
 
@@ -23,15 +23,15 @@ export interface WidgetsSenderHandlers {
   /** Widgets, a page at a time. */
   list(request: PageRequest<{}, { date_from?: T.DateTime }>): Promise<Page<T.Widget>>;
   /** One widget. */
-  get(request: OcpiRequest<{ widget_id: T.CiString }, {}, undefined>): Promise<T.Widget>;
+  get(request: OcpiRequest<{ widget_id: T.CiString }, {}, undefined>): Promise<T.Widget | OcpiReply<T.Widget>>;
   /** A result sent to a response_url. */
-  postResult(request: OcpiRequest<{ response_id: string }, {}, T.Part>): Promise<void>;
+  postResult(request: OcpiRequest<{ response_id: string }, {}, T.Part>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the receiver interface of Widgets (typically: EMSP). */
 export interface WidgetsReceiverHandlers {
   /** Change a widget. */
-  patch(request: OcpiRequest<{ widget_id: T.CiString }, {}, T.WidgetPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ widget_id: T.CiString }, {}, T.WidgetPatch>): Promise<void | OcpiReply<void>>;
 }
 
 /** Handlers per module and interface; a module is served (and listed in version details) only where given. */

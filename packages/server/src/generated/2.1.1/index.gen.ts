@@ -4,7 +4,7 @@
 
 import type * as T from "@ocpi-sdk/types/2.1.1";
 import { validators } from "@ocpi-sdk/validators/2.1.1";
-import type { AsyncReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";
+import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";
 
 export const version = "2.1.1";
 
@@ -58,33 +58,33 @@ export interface LocationsSenderHandlers {
   /** Fetch a page of the CPO's Locations (with their EVSEs and Connectors), optionally limited to a last_updated window. */
   list(request: PageRequest<{}, { date_from?: T.DateTime; date_to?: T.DateTime }>): Promise<Page<T.Location>>;
   /** Fetch one Location from the CPO. */
-  get(request: OcpiRequest<{ location_id: string }, {}, undefined>): Promise<T.Location>;
+  get(request: OcpiRequest<{ location_id: string }, {}, undefined>): Promise<T.Location | OcpiReply<T.Location>>;
   /** Fetch one EVSE of a Location from the CPO. */
-  getEvse(request: OcpiRequest<{ location_id: string; evse_uid: string }, {}, undefined>): Promise<T.EVSE>;
+  getEvse(request: OcpiRequest<{ location_id: string; evse_uid: string }, {}, undefined>): Promise<T.EVSE | OcpiReply<T.EVSE>>;
   /** Fetch one Connector of an EVSE from the CPO. */
-  getConnector(request: OcpiRequest<{ location_id: string; evse_uid: string; connector_id: string }, {}, undefined>): Promise<T.Connector>;
+  getConnector(request: OcpiRequest<{ location_id: string; evse_uid: string; connector_id: string }, {}, undefined>): Promise<T.Connector | OcpiReply<T.Connector>>;
 }
 
 /** What a platform implements to serve the receiver interface of Locations (typically: EMSP). */
 export interface LocationsReceiverHandlers {
   /** Fetch a Location as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string }, {}, undefined>): Promise<T.Location>;
+  get(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string }, {}, undefined>): Promise<T.Location | OcpiReply<T.Location>>;
   /** Fetch an EVSE as the receiver has stored it. */
-  getEvse(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string }, {}, undefined>): Promise<T.EVSE>;
+  getEvse(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string }, {}, undefined>): Promise<T.EVSE | OcpiReply<T.EVSE>>;
   /** Fetch a Connector as the receiver has stored it. */
-  getConnector(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string; connector_id: string }, {}, undefined>): Promise<T.Connector>;
+  getConnector(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string; connector_id: string }, {}, undefined>): Promise<T.Connector | OcpiReply<T.Connector>>;
   /** Push a new or replacing Location. */
-  put(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string }, {}, T.Location>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string }, {}, T.Location>): Promise<void | OcpiReply<void>>;
   /** Push a new or replacing EVSE of a Location. */
-  putEvse(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string }, {}, T.EVSE>): Promise<void>;
+  putEvse(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string }, {}, T.EVSE>): Promise<void | OcpiReply<void>>;
   /** Push a new or replacing Connector of an EVSE. */
-  putConnector(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string; connector_id: string }, {}, T.Connector>): Promise<void>;
+  putConnector(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string; connector_id: string }, {}, T.Connector>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Location; fields left out stay unchanged. */
-  patch(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string }, {}, T.LocationPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string }, {}, T.LocationPatch>): Promise<void | OcpiReply<void>>;
   /** Update some fields of an EVSE, e.g. its status (REMOVED deletes it). */
-  patchEvse(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string }, {}, T.EVSEPatch>): Promise<void>;
+  patchEvse(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string }, {}, T.EVSEPatch>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Connector, e.g. its tariff_id. */
-  patchConnector(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string; connector_id: string }, {}, T.ConnectorPatch>): Promise<void>;
+  patchConnector(request: OcpiRequest<{ country_code: string; party_id: string; location_id: string; evse_uid: string; connector_id: string }, {}, T.ConnectorPatch>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Sessions (typically: CPO). */
@@ -96,11 +96,11 @@ export interface SessionsSenderHandlers {
 /** What a platform implements to serve the receiver interface of Sessions (typically: EMSP). */
 export interface SessionsReceiverHandlers {
   /** Fetch a Session as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: string; party_id: string; session_id: string }, {}, undefined>): Promise<T.Session>;
+  get(request: OcpiRequest<{ country_code: string; party_id: string; session_id: string }, {}, undefined>): Promise<T.Session | OcpiReply<T.Session>>;
   /** Push a new or replacing Session. */
-  put(request: OcpiRequest<{ country_code: string; party_id: string; session_id: string }, {}, T.Session>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: string; party_id: string; session_id: string }, {}, T.Session>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Session, e.g. its total_cost; fields left out stay unchanged. */
-  patch(request: OcpiRequest<{ country_code: string; party_id: string; session_id: string }, {}, T.SessionPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ country_code: string; party_id: string; session_id: string }, {}, T.SessionPatch>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of CDRs (typically: CPO). */
@@ -112,9 +112,9 @@ export interface CdrsSenderHandlers {
 /** What a platform implements to serve the receiver interface of CDRs (typically: EMSP). */
 export interface CdrsReceiverHandlers {
   /** Fetch a CDR the receiver has stored, at the URL it returned in the Location header of the POST (the spec leaves that URL's structure to the receiver). */
-  get(request: OcpiRequest<{ cdr_id: T.CiString }, {}, undefined>): Promise<T.CDR>;
+  get(request: OcpiRequest<{ cdr_id: T.CiString }, {}, undefined>): Promise<T.CDR | OcpiReply<T.CDR>>;
   /** Send a new, final CDR; the response's Location header gives the URL of the stored CDR. */
-  post(request: OcpiRequest<{}, {}, T.CDR>): Promise<void>;
+  post(request: OcpiRequest<{}, {}, T.CDR>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Tariffs (typically: CPO). */
@@ -126,13 +126,13 @@ export interface TariffsSenderHandlers {
 /** What a platform implements to serve the receiver interface of Tariffs (typically: EMSP). */
 export interface TariffsReceiverHandlers {
   /** Fetch a Tariff as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, undefined>): Promise<T.Tariff>;
+  get(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, undefined>): Promise<T.Tariff | OcpiReply<T.Tariff>>;
   /** Push a new or replacing Tariff. */
-  put(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, T.Tariff>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, T.Tariff>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Tariff; fields left out stay unchanged. */
-  patch(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, T.TariffPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, T.TariffPatch>): Promise<void | OcpiReply<void>>;
   /** Remove a Tariff that is no longer valid. */
-  delete(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, undefined>): Promise<void>;
+  delete(request: OcpiRequest<{ country_code: string; party_id: string; tariff_id: string }, {}, undefined>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Tokens (typically: EMSP). */
@@ -140,23 +140,23 @@ export interface TokensSenderHandlers {
   /** Fetch a page of the eMSP's Tokens, optionally limited to a last_updated window. */
   list(request: PageRequest<{}, { date_from?: T.DateTime; date_to?: T.DateTime }>): Promise<Page<T.Token>>;
   /** Ask the eMSP in real time whether a Token may charge, optionally at a given Location and its EVSEs/Connectors. */
-  authorize(request: OcpiRequest<{ token_uid: string }, { type?: T.TokenType }, T.LocationReferences | undefined>): Promise<T.AuthorizationInfo>;
+  authorize(request: OcpiRequest<{ token_uid: string }, { type?: T.TokenType }, T.LocationReferences | undefined>): Promise<T.AuthorizationInfo | OcpiReply<T.AuthorizationInfo>>;
 }
 
 /** What a platform implements to serve the receiver interface of Tokens (typically: CPO). */
 export interface TokensReceiverHandlers {
   /** Fetch a Token as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, {}, undefined>): Promise<T.Token>;
+  get(request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, {}, undefined>): Promise<T.Token | OcpiReply<T.Token>>;
   /** Push a new or replacing Token (also how a Token is invalidated). */
-  put(request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, {}, T.Token>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, {}, T.Token>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Token, e.g. invalidate it; fields left out stay unchanged. */
-  patch(request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, {}, T.TokenPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, {}, T.TokenPatch>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Commands (typically: EMSP). */
 export interface CommandsSenderHandlers {
   /** Deliver the Charge Point's asynchronous answer to a command, at the response_url the eMSP gave in the command. */
-  postResult(request: OcpiRequest<{ response_id: string }, {}, T.CommandResponse>): Promise<void>;
+  postResult(request: OcpiRequest<{ response_id: string }, {}, T.CommandResponse>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the receiver interface of Commands (typically: CPO). */

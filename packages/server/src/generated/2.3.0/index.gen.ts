@@ -4,7 +4,7 @@
 
 import type * as T from "@ocpi-sdk/types/2.3.0";
 import { validators } from "@ocpi-sdk/validators/2.3.0";
-import type { AsyncReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";
+import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";
 
 export const version = "2.3.0";
 
@@ -81,33 +81,33 @@ export interface LocationsSenderHandlers {
   /** Fetch a page of the CPO's Locations (with their EVSEs and Connectors), optionally limited to a last_updated window. */
   list(request: PageRequest<{}, { date_from?: T.DateTime; date_to?: T.DateTime }>): Promise<Page<T.Location>>;
   /** Fetch one Location from the CPO. */
-  get(request: OcpiRequest<{ location_id: T.CiString }, {}, undefined>): Promise<T.Location>;
+  get(request: OcpiRequest<{ location_id: T.CiString }, {}, undefined>): Promise<T.Location | OcpiReply<T.Location>>;
   /** Fetch one EVSE of a Location from the CPO. */
-  getEvse(request: OcpiRequest<{ location_id: T.CiString; evse_uid: T.CiString }, {}, undefined>): Promise<T.EVSE>;
+  getEvse(request: OcpiRequest<{ location_id: T.CiString; evse_uid: T.CiString }, {}, undefined>): Promise<T.EVSE | OcpiReply<T.EVSE>>;
   /** Fetch one Connector of an EVSE from the CPO. */
-  getConnector(request: OcpiRequest<{ location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, undefined>): Promise<T.Connector>;
+  getConnector(request: OcpiRequest<{ location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, undefined>): Promise<T.Connector | OcpiReply<T.Connector>>;
 }
 
 /** What a platform implements to serve the receiver interface of Locations (typically: EMSP, NSP, HUB, PTP). */
 export interface LocationsReceiverHandlers {
   /** Fetch a Location as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString }, {}, undefined>): Promise<T.Location>;
+  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString }, {}, undefined>): Promise<T.Location | OcpiReply<T.Location>>;
   /** Fetch an EVSE as the receiver has stored it. */
-  getEvse(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString }, {}, undefined>): Promise<T.EVSE>;
+  getEvse(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString }, {}, undefined>): Promise<T.EVSE | OcpiReply<T.EVSE>>;
   /** Fetch a Connector as the receiver has stored it. */
-  getConnector(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, undefined>): Promise<T.Connector>;
+  getConnector(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, undefined>): Promise<T.Connector | OcpiReply<T.Connector>>;
   /** Push a new or replacing Location. */
-  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString }, {}, T.Location>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString }, {}, T.Location>): Promise<void | OcpiReply<void>>;
   /** Push a new or replacing EVSE of a Location; the receiver also updates the Location's last_updated. */
-  putEvse(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString }, {}, T.EVSE>): Promise<void>;
+  putEvse(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString }, {}, T.EVSE>): Promise<void | OcpiReply<void>>;
   /** Push a new or replacing Connector of an EVSE; the receiver also updates the EVSE's and Location's last_updated. */
-  putConnector(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, T.Connector>): Promise<void>;
+  putConnector(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, T.Connector>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Location (last_updated always included). */
-  patch(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString }, {}, T.LocationPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString }, {}, T.LocationPatch>): Promise<void | OcpiReply<void>>;
   /** Update some fields of an EVSE, e.g. its status (last_updated always included). */
-  patchEvse(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString }, {}, T.EVSEPatch>): Promise<void>;
+  patchEvse(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString }, {}, T.EVSEPatch>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Connector (last_updated always included). */
-  patchConnector(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, T.ConnectorPatch>): Promise<void>;
+  patchConnector(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; location_id: T.CiString; evse_uid: T.CiString; connector_id: T.CiString }, {}, T.ConnectorPatch>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Sessions (typically: CPO, HUB). */
@@ -115,17 +115,17 @@ export interface SessionsSenderHandlers {
   /** Fetch a page of the CPO's Sessions last updated in a window (date_from is required). */
   list(request: PageRequest<{}, { date_from: T.DateTime; date_to?: T.DateTime }>): Promise<Page<T.Session>>;
   /** Set or update the driver's Charging Preferences for an ongoing Session. */
-  putChargingPreferences(request: OcpiRequest<{ session_id: T.CiString }, {}, T.ChargingPreferences>): Promise<T.ChargingPreferencesResponse>;
+  putChargingPreferences(request: OcpiRequest<{ session_id: T.CiString }, {}, T.ChargingPreferences>): Promise<T.ChargingPreferencesResponse | OcpiReply<T.ChargingPreferencesResponse>>;
 }
 
 /** What a platform implements to serve the receiver interface of Sessions (typically: EMSP, SCSP, HUB, PTP). */
 export interface SessionsReceiverHandlers {
   /** Fetch a Session as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; session_id: T.CiString }, {}, undefined>): Promise<T.Session>;
+  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; session_id: T.CiString }, {}, undefined>): Promise<T.Session | OcpiReply<T.Session>>;
   /** Push a new or replacing Session (its charging_periods replace the stored ones). */
-  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; session_id: T.CiString }, {}, T.Session>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; session_id: T.CiString }, {}, T.Session>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Session; charging_periods given are appended (last_updated always included). */
-  patch(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; session_id: T.CiString }, {}, T.SessionPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; session_id: T.CiString }, {}, T.SessionPatch>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of CDRs (typically: CPO, HUB). */
@@ -137,9 +137,9 @@ export interface CdrsSenderHandlers {
 /** What a platform implements to serve the receiver interface of CDRs (typically: EMSP, HUB, PTP). */
 export interface CdrsReceiverHandlers {
   /** Fetch a CDR the receiver has stored, at the URL it returned in the Location header of the POST (the spec leaves that URL's structure to the receiver). */
-  get(request: OcpiRequest<{ cdr_id: T.CiString }, {}, undefined>): Promise<T.CDR>;
+  get(request: OcpiRequest<{ cdr_id: T.CiString }, {}, undefined>): Promise<T.CDR | OcpiReply<T.CDR>>;
   /** Send a new, final CDR; the response's Location header gives the URL of the stored CDR. */
-  post(request: OcpiRequest<{}, {}, T.CDR>): Promise<void>;
+  post(request: OcpiRequest<{}, {}, T.CDR>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Tariffs (typically: CPO, HUB). */
@@ -151,11 +151,11 @@ export interface TariffsSenderHandlers {
 /** What a platform implements to serve the receiver interface of Tariffs (typically: EMSP, NSP, HUB, PTP). */
 export interface TariffsReceiverHandlers {
   /** Fetch a Tariff as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; tariff_id: T.CiString }, {}, undefined>): Promise<T.Tariff>;
+  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; tariff_id: T.CiString }, {}, undefined>): Promise<T.Tariff | OcpiReply<T.Tariff>>;
   /** Push a new or replacing Tariff. */
-  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; tariff_id: T.CiString }, {}, T.Tariff>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; tariff_id: T.CiString }, {}, T.Tariff>): Promise<void | OcpiReply<void>>;
   /** Remove a Tariff that is no longer used and will not be used again. */
-  delete(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; tariff_id: T.CiString }, {}, undefined>): Promise<void>;
+  delete(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; tariff_id: T.CiString }, {}, undefined>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Tokens (typically: EMSP, HUB). */
@@ -163,23 +163,23 @@ export interface TokensSenderHandlers {
   /** Fetch a page of the eMSP's Tokens, optionally limited to a last_updated window. */
   list(request: PageRequest<{}, { date_from?: T.DateTime; date_to?: T.DateTime }>): Promise<Page<T.Token>>;
   /** Ask the eMSP in real time whether a Token may charge, optionally at given Location/EVSEs. */
-  authorize(request: OcpiRequest<{ token_uid: T.CiString }, { type?: T.TokenType }, T.LocationReferences | undefined>): Promise<T.AuthorizationInfo>;
+  authorize(request: OcpiRequest<{ token_uid: T.CiString }, { type?: T.TokenType }, T.LocationReferences | undefined>): Promise<T.AuthorizationInfo | OcpiReply<T.AuthorizationInfo>>;
 }
 
 /** What a platform implements to serve the receiver interface of Tokens (typically: CPO, HUB). */
 export interface TokensReceiverHandlers {
   /** Fetch a Token as the receiver has stored it. */
-  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; token_uid: T.CiString }, { type?: T.TokenType }, undefined>): Promise<T.Token>;
+  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; token_uid: T.CiString }, { type?: T.TokenType }, undefined>): Promise<T.Token | OcpiReply<T.Token>>;
   /** Push a new or replacing Token. */
-  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; token_uid: T.CiString }, { type?: T.TokenType }, T.Token>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; token_uid: T.CiString }, { type?: T.TokenType }, T.Token>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Token, e.g. invalidate it (last_updated always included). */
-  patch(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; token_uid: T.CiString }, { type?: T.TokenType }, T.TokenPatch>): Promise<void>;
+  patch(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString; token_uid: T.CiString }, { type?: T.TokenType }, T.TokenPatch>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Commands (typically: EMSP, HUB, PTP). */
 export interface CommandsSenderHandlers {
   /** Deliver the asynchronous result of a command, at the response_url the sender gave in the command. */
-  postResult(request: OcpiRequest<{ response_id: string }, {}, T.CommandResult>): Promise<void>;
+  postResult(request: OcpiRequest<{ response_id: string }, {}, T.CommandResult>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the receiver interface of Commands (typically: CPO, HUB). */
@@ -199,13 +199,13 @@ export interface CommandsReceiverHandlers {
 /** What a platform implements to serve the sender interface of Charging Profiles (typically: SCSP, EMSP, HUB). */
 export interface ChargingprofilesSenderHandlers {
   /** Deliver the result of a GET ActiveChargingProfile request, at its response_url. */
-  postActiveProfileResult(request: OcpiRequest<{ response_id: string }, {}, T.ActiveChargingProfileResult>): Promise<void>;
+  postActiveProfileResult(request: OcpiRequest<{ response_id: string }, {}, T.ActiveChargingProfileResult>): Promise<void | OcpiReply<void>>;
   /** Deliver the result of a PUT (set) ChargingProfile request, at its response_url. */
-  postSetProfileResult(request: OcpiRequest<{ response_id: string }, {}, T.ChargingProfileResult>): Promise<void>;
+  postSetProfileResult(request: OcpiRequest<{ response_id: string }, {}, T.ChargingProfileResult>): Promise<void | OcpiReply<void>>;
   /** Deliver the result of a DELETE (clear) ChargingProfile request, at its response_url. */
-  postClearProfileResult(request: OcpiRequest<{ response_id: string }, {}, T.ClearProfileResult>): Promise<void>;
+  postClearProfileResult(request: OcpiRequest<{ response_id: string }, {}, T.ClearProfileResult>): Promise<void | OcpiReply<void>>;
   /** Tell the sender that the ActiveChargingProfile of a session it set a profile on has changed. */
-  putActiveProfile(request: OcpiRequest<{ session_id: T.CiString }, {}, T.ActiveChargingProfile>): Promise<void>;
+  putActiveProfile(request: OcpiRequest<{ session_id: T.CiString }, {}, T.ActiveChargingProfile>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the receiver interface of Charging Profiles (typically: CPO, HUB). */
@@ -227,9 +227,9 @@ export interface HubclientinfoSenderHandlers {
 /** What a platform implements to serve the receiver interface of Hub Client Info (typically: CPO, EMSP, NAP, NSP, OTHER, SCSP, PTP). */
 export interface HubclientinfoReceiverHandlers {
   /** Fetch a ClientInfo object as the connected party has stored it. */
-  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString }, {}, undefined>): Promise<T.ClientInfo>;
+  get(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString }, {}, undefined>): Promise<T.ClientInfo | OcpiReply<T.ClientInfo>>;
   /** Push a new or updated ClientInfo object (connection status of another party). */
-  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString }, {}, T.ClientInfo>): Promise<void>;
+  put(request: OcpiRequest<{ country_code: T.CiString; party_id: T.CiString }, {}, T.ClientInfo>): Promise<void | OcpiReply<void>>;
 }
 
 /** What a platform implements to serve the sender interface of Payments (typically: PTP). */
@@ -237,31 +237,31 @@ export interface PaymentsSenderHandlers {
   /** Fetch a page of the PTP's Terminals, optionally limited to a last_updated window. */
   listTerminals(request: PageRequest<{}, { date_from?: T.DateTime; date_to?: T.DateTime }>): Promise<Page<T.Terminal>>;
   /** Fetch one Terminal from the PTP, e.g. to check its state. */
-  getTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, undefined>): Promise<T.Terminal>;
+  getTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, undefined>): Promise<T.Terminal | OcpiReply<T.Terminal>>;
   /** Ask the PTP to activate a terminal (e.g. one built into a charging station) with the data linking it to locations/EVSEs; the PTP then creates the Terminal on the CPO's platform (terminal_id may be left out, the PTP assigns it). */
-  activateTerminal(request: OcpiRequest<{}, {}, T.Terminal>): Promise<void>;
+  activateTerminal(request: OcpiRequest<{}, {}, T.Terminal>): Promise<void | OcpiReply<void>>;
   /** Ask the PTP to deactivate a Terminal (e.g. broken, or its address changed). */
-  deactivateTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, undefined>): Promise<void>;
+  deactivateTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, undefined>): Promise<void | OcpiReply<void>>;
   /** Replace a Terminal on the PTP's platform, e.g. to set customer_reference or invoice_base_url. */
-  putTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, T.Terminal>): Promise<void>;
+  putTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, T.Terminal>): Promise<void | OcpiReply<void>>;
   /** Update some fields of a Terminal on the PTP's platform, e.g. assign location_ids and evse_uids to it. */
-  patchTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, T.TerminalPatch>): Promise<void>;
+  patchTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, T.TerminalPatch>): Promise<void | OcpiReply<void>>;
   /** Fetch a page of the PTP's Financial Advice Confirmations, optionally limited to a last_updated window. */
   listFinancialAdviceConfirmations(request: PageRequest<{}, { date_from?: T.DateTime; date_to?: T.DateTime }>): Promise<Page<T.FinancialAdviceConfirmation>>;
   /** Fetch one Financial Advice Confirmation from the PTP, e.g. to check its state. */
-  getFinancialAdviceConfirmation(request: OcpiRequest<{ financial_advice_confirmation_id: T.CiString }, {}, undefined>): Promise<T.FinancialAdviceConfirmation>;
+  getFinancialAdviceConfirmation(request: OcpiRequest<{ financial_advice_confirmation_id: T.CiString }, {}, undefined>): Promise<T.FinancialAdviceConfirmation | OcpiReply<T.FinancialAdviceConfirmation>>;
 }
 
 /** What a platform implements to serve the receiver interface of Payments (typically: CPO). */
 export interface PaymentsReceiverHandlers {
   /** Fetch a Terminal as the CPO has stored it. */
-  getTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, undefined>): Promise<T.Terminal>;
+  getTerminal(request: OcpiRequest<{ terminal_id: T.CiString }, {}, undefined>): Promise<T.Terminal | OcpiReply<T.Terminal>>;
   /** Create a (newly shipped or activated) Terminal on the CPO's platform. */
-  postTerminal(request: OcpiRequest<{}, {}, T.Terminal>): Promise<void>;
+  postTerminal(request: OcpiRequest<{}, {}, T.Terminal>): Promise<void | OcpiReply<void>>;
   /** Fetch a Financial Advice Confirmation as the CPO has stored it. */
-  getFinancialAdviceConfirmation(request: OcpiRequest<{ financial_advice_confirmation_id: T.CiString }, {}, undefined>): Promise<T.FinancialAdviceConfirmation>;
+  getFinancialAdviceConfirmation(request: OcpiRequest<{ financial_advice_confirmation_id: T.CiString }, {}, undefined>): Promise<T.FinancialAdviceConfirmation | OcpiReply<T.FinancialAdviceConfirmation>>;
   /** Send the result of a payment capture (amount captured, EFT data for the invoice), matched to the session by authorization_reference. */
-  postFinancialAdviceConfirmation(request: OcpiRequest<{}, {}, T.FinancialAdviceConfirmation>): Promise<void>;
+  postFinancialAdviceConfirmation(request: OcpiRequest<{}, {}, T.FinancialAdviceConfirmation>): Promise<void | OcpiReply<void>>;
 }
 
 /** Handlers per module and interface; a module is served (and listed in version details) only where given. */
