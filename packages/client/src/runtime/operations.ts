@@ -402,9 +402,17 @@ export class OperationRunner extends BindingCaller {
     const deadline = new AbortController();
     const deadlineTimer = setTimeout(() => deadline.abort(new DOMException(`deadline of ${deadlineMs} ms passed`, "TimeoutError")), deadlineMs);
     const stops = [deadline.signal, ...(options.signal ? [options.signal] : []), ...(ctx.signal ? [ctx.signal] : [])];
-    const callSignal = AbortSignal.any(stops);
-    const firstTimeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([callSignal, firstTimeout]);
+    // AbortSignal.any only where there is more than one signal: it costs on every call.
+    const callSignal = stops.length === 1 ? deadline.signal : AbortSignal.any(stops);
+    // The first attempt's own signal: its timeout, or any stop. One controller and one timer rather than
+    // AbortSignal.timeout plus AbortSignal.any, which made every page of a crawl measurably slower.
+    const first = new AbortController();
+    const firstTimer = setTimeout(() => first.abort(new DOMException(`no response within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
+    const stopFirst = () => first.abort(callSignal.reason);
+    if (callSignal.aborted) stopFirst();
+    else callSignal.addEventListener("abort", stopFirst, { once: true });
+    const firstTimeout = first.signal;
+    const signal = first.signal;
     const send = (req: Request) => {
       requestUrl = req.url;
       return ctx.transport(req, {
@@ -439,6 +447,8 @@ export class OperationRunner extends BindingCaller {
       throw toTransportError(error, info, where);
     } finally {
       clearTimeout(deadlineTimer);
+      clearTimeout(firstTimer);
+      callSignal.removeEventListener("abort", stopFirst);
     }
     const url = requestUrl;
     const details = { method, requestId, correlationId, url, httpStatus: response.status };

@@ -119,6 +119,9 @@ function capResponse(response: Response, limit: number): Response {
     throw new ResponseTooLargeError(limit, Number(length));
   }
   if (response.body === null || NULL_BODY.has(response.status)) return response;
+  // A declared length within the cap is enforced by the HTTP layer itself (a body longer than Content-Length is an
+  // error there): only bodies of unknown length are counted, which keeps the common case free of a second stream.
+  if (length !== null && /^\d+$/.test(length.trim())) return response;
   return new Response(capped(response.body, limit), { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
