@@ -54,21 +54,10 @@ export function jsonDepthExceeded(value: unknown, maxDepth: number): string | un
   if (!isContainer(value)) return undefined;
   if (maxDepth < 1) return "";
   // stack.length is the depth of the container on top.
-  const stack: Frame[] = [{ node: value, keys: keysOf(value), next: 0, token: "" }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
-    if (frame.next >= frame.keys.length) {
-      stack.pop();
-      continue;
-    }
-    const key = frame.keys[frame.next++]!;
-    const child = (frame.node as Record<string, unknown>)[key];
-    if (!isContainer(child)) continue;
-    const token = escapeToken(key);
-    if (stack.length + 1 > maxDepth) return pointerOf(stack, token);
-    stack.push({ node: child, keys: keysOf(child), next: 0, token });
-  }
-  return undefined;
+  return walk(value, (stack, key, child) => {
+    if (!isContainer(child)) return false;
+    return stack.length + 1 > maxDepth ? pointerOf(stack, escapeToken(key)) : true;
+  });
 }
 
 /**
@@ -80,7 +69,20 @@ export function jsonDepthExceeded(value: unknown, maxDepth: number): string | un
 export function hasForbiddenKey(value: unknown): string | undefined {
   if (!isContainer(value)) return undefined;
   const seen = new Set<object>([value]);
-  const stack: Frame[] = [{ node: value, keys: keysOf(value), next: 0, token: "" }];
+  return walk(value, (stack, key, child) => {
+    if (!Array.isArray(stack[stack.length - 1]!.node) && FORBIDDEN_KEYS.has(key)) return pointerOf(stack, escapeToken(key));
+    if (!isContainer(child) || seen.has(child)) return false;
+    seen.add(child);
+    return true;
+  });
+}
+
+/**
+ * Visits every key of every container in document order with an explicit stack. `visit` answers a pointer to stop
+ * the walk with, `true` to descend into the child, or `false` to pass over it.
+ */
+function walk(root: Container, visit: (stack: readonly Frame[], key: string, child: unknown) => string | boolean): string | undefined {
+  const stack: Frame[] = [{ node: root, keys: keysOf(root), next: 0, token: "" }];
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.next >= frame.keys.length) {
@@ -88,11 +90,10 @@ export function hasForbiddenKey(value: unknown): string | undefined {
       continue;
     }
     const key = frame.keys[frame.next++]!;
-    if (!Array.isArray(frame.node) && FORBIDDEN_KEYS.has(key)) return pointerOf(stack, escapeToken(key));
     const child = (frame.node as Record<string, unknown>)[key];
-    if (!isContainer(child) || seen.has(child)) continue;
-    seen.add(child);
-    stack.push({ node: child, keys: keysOf(child), next: 0, token: escapeToken(key) });
+    const verdict = visit(stack, key, child);
+    if (typeof verdict === "string") return verdict;
+    if (verdict) stack.push({ node: child as Container, keys: keysOf(child as Container), next: 0, token: escapeToken(key) });
   }
   return undefined;
 }

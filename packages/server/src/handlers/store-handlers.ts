@@ -136,16 +136,14 @@ function isStale(received: string | undefined, stored: string | undefined): bool
   }
 }
 
-const sameId = (a: string, b: string) => sameCiString(a, b);
-
 function evseOf(location: T.Location, uid: string): T.EVSE {
-  const evse = location.evses?.find((e) => sameId(e.uid, uid));
+  const evse = location.evses?.find((e) => sameCiString(e.uid, uid));
   if (!evse) throw OcpiHttpError.notFound(`unknown EVSE ${location.id}/${uid}`, OcpiStatus.UnknownLocation);
   return evse;
 }
 
 function connectorOf(evse: T.EVSE, id: string): T.Connector {
-  const connector = evse.connectors.find((c) => sameId(c.id, id));
+  const connector = evse.connectors.find((c) => sameCiString(c.id, id));
   if (!connector) throw OcpiHttpError.notFound(`unknown Connector ${evse.uid}/${id}`, OcpiStatus.UnknownLocation);
   return connector;
 }
@@ -249,7 +247,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     putEvse: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evses = (location.evses ??= []);
-        const at = evses.findIndex((e) => sameId(e.uid, params.evse_uid));
+        const at = evses.findIndex((e) => sameCiString(e.uid, params.evse_uid));
         stale(body.last_updated, evses[at]?.last_updated);
         if (at >= 0) evses[at] = body;
         else evses.push(body);
@@ -258,7 +256,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     putConnector: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
         const evse = evseOf(location, params.evse_uid);
-        const at = evse.connectors.findIndex((c) => sameId(c.id, params.connector_id));
+        const at = evse.connectors.findIndex((c) => sameCiString(c.id, params.connector_id));
         stale(body.last_updated, evse.connectors[at]?.last_updated);
         if (at >= 0) evse.connectors[at] = body;
         else evse.connectors.push(body);

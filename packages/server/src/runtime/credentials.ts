@@ -9,7 +9,7 @@ import { newRequestId, OcpiStatus } from "@ocpi-sdk/protocol";
 import type { Credentials, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { PartyIdentity, PartyRecord, Store } from "../store/store.js";
 import { OcpiHttpError } from "./errors.js";
-import { checkIdentity, IdentityError, type AuthorizeRegistration } from "./identity.js";
+import { checkIdentity, IdentityError, type AuthorizeRegistration, type IdentityRules } from "./identity.js";
 import type { Caller } from "./routes.js";
 import type { ServerEvent } from "./server.js";
 import type { ServedVersion } from "./versions.js";
@@ -156,13 +156,16 @@ export class CredentialsService {
     return this.ours(token, version);
   }
 
+  /** The rules a claimed identity is checked by: our roles, the parties we know now, the application's hook. */
+  private async identityRules(): Promise<IdentityRules> {
+    const { roles, store, authorizeRegistration } = this.options;
+    return { ours: roles, parties: await store.listParties(), ...(authorizeRegistration ? { authorize: authorizeRegistration } : {}) };
+  }
+
   /** Refuses (403, 2001) identities the rules or the application do not grant. */
   private async checkIdentity(party: PartyRecord, requested: PartyRecord["roles"], kind: "register" | "update"): Promise<void> {
     try {
-      await checkIdentity(
-        { party, requested, kind },
-        { ours: this.options.roles, parties: await this.options.store.listParties(), ...(this.options.authorizeRegistration ? { authorize: this.options.authorizeRegistration } : {}) },
-      );
+      await checkIdentity({ party, requested, kind }, await this.identityRules());
     } catch (error) {
       if (error instanceof IdentityError) throw new OcpiHttpError(403, OcpiStatus.InvalidOrMissingParameters, error.message);
       throw error;
@@ -241,10 +244,7 @@ export class CredentialsService {
   /** The identity check of a registration we started; on refusal the peer is told we are gone (best effort). */
   private async checkIdentityOf(party: PartyRecord, requested: PartyRecord["roles"], client: OcpiClient): Promise<void> {
     try {
-      await checkIdentity(
-        { party, requested, kind: "register" },
-        { ours: this.options.roles, parties: await this.options.store.listParties(), ...(this.options.authorizeRegistration ? { authorize: this.options.authorizeRegistration } : {}) },
-      );
+      await checkIdentity({ party, requested, kind: "register" }, await this.identityRules());
     } catch (error) {
       await client.unregister().catch(() => undefined);
       throw error;
@@ -264,10 +264,7 @@ export class CredentialsService {
       // Roles the peer now claims are taken only where the identity rules allow them; otherwise the old ones stay.
       let roles: PartyRecord["roles"] = theirs.roles;
       try {
-        await checkIdentity(
-          { party, requested: theirs.roles, kind: "update" },
-          { ours: this.options.roles, parties: await this.options.store.listParties(), ...(this.options.authorizeRegistration ? { authorize: this.options.authorizeRegistration } : {}) },
-        );
+        await checkIdentity({ party, requested: theirs.roles, kind: "update" }, await this.identityRules());
       } catch (error) {
         if (!(error instanceof IdentityError)) throw error;
         roles = party.roles;

@@ -4,7 +4,7 @@
  * identities no other party holds, HUB only where the application granted it, and a PUT may not change the parties
  * it speaks for unless the application approves.
  */
-import { sameCiString } from "@ocpi-sdk/protocol";
+import { canonicalCiString, sameCiString } from "@ocpi-sdk/protocol";
 import type { PartyIdentity, PartyRecord, PeerRole } from "../store/store.js";
 
 /** What the application is asked about one registration or credentials update. */
@@ -37,7 +37,7 @@ const label = (r: PartyIdentity) => `${r.role} ${r.country_code}/${r.party_id}`;
 
 /** The distinct parties (country_code/party_id) of a list of roles, as one comparable text. */
 const partySet = (roles: readonly { country_code: string; party_id: string }[]) =>
-  [...new Set(roles.map((r) => `${r.country_code.toUpperCase()}/${r.party_id.toUpperCase()}`))].sort().join(",");
+  [...new Set(roles.map((r) => `${canonicalCiString(r.country_code)}/${canonicalCiString(r.party_id)}`))].sort().join(",");
 
 export interface IdentityRules {
   /** Our own roles: no peer may claim them. */

@@ -274,7 +274,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     // Bytes are counted as the body streams in (chunked or not), and reading stops at the limit.
     // The rest of the body is not read: the connection is closed after the answer, so it cannot be reused mid-body.
     const tooLarge = (c: Context) =>
-      c.json(envelope(undefined, OcpiStatus.InvalidOrMissingParameters, `the body is larger than ${this.maxBodyBytes} bytes`), 413, { ...headersOf(c), Connection: "close" });
+      c.json(envelope(undefined, OcpiStatus.InvalidOrMissingParameters, `the body is larger than ${this.maxBodyBytes} bytes`), 413, { ...idHeaders(ids(c)), Connection: "close" });
     app.use(`${this.basePath}/*`, bodyLimit({ maxSize: this.maxBodyBytes, onError: tooLarge }));
     const served = this.servedRoutes();
     for (const route of served) {
@@ -284,26 +284,25 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     // trailing slash is an empty last segment, which no route has: 404, never the route one segment up.
     const patterns = served.map((r) => ({ route: r, regex: new RegExp(`^${honoPath(this.basePath, r.layoutPath).replace(/:[a-z_]+/g, "[^/]+")}$`) }));
     app.notFound((c) => {
-      const { requestId, correlationId } = ids(c);
+      const headers = idHeaders(ids(c));
       const path = new URL(c.req.url).pathname;
       const allowed = [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.route.method))];
-      const headers = { [OcpiHeaders.RequestId]: requestId, [OcpiHeaders.CorrelationId]: correlationId };
       if (allowed.length) {
         return c.json(envelope(undefined, OcpiStatus.ClientError, `method ${c.req.method} is not allowed here; use ${allowed.join(", ")}`), 405, { ...headers, Allow: allowed.join(", ") });
       }
       return c.json(envelope(undefined, OcpiStatus.ClientError, `no OCPI endpoint at ${path}`), 404, headers);
     });
     app.onError((error, c) => {
-      const { requestId, correlationId } = ids(c);
-      this.options.log?.({ type: "error", operationId: "unrouted", requestId, error });
-      return c.json(envelope(undefined, OcpiStatus.ServerError, "internal error"), 500, { [OcpiHeaders.RequestId]: requestId, [OcpiHeaders.CorrelationId]: correlationId });
+      const request = ids(c);
+      this.options.log?.({ type: "error", operationId: "unrouted", requestId: request.requestId, error });
+      return c.json(envelope(undefined, OcpiStatus.ServerError, "internal error"), 500, idHeaders(request));
     });
     return app;
   }
 
   private async handle(c: Context, route: RouteInfo): Promise<Response> {
     const { requestId, correlationId } = ids(c);
-    const headers: Record<string, string> = { [OcpiHeaders.RequestId]: requestId, [OcpiHeaders.CorrelationId]: correlationId };
+    const headers: Record<string, string> = idHeaders({ requestId, correlationId });
     try {
       const caller = await this.authenticate(c, route);
       const { data, extraHeaders, statusMessage } = await this.dispatch(c, route, caller, requestId, correlationId);
@@ -369,10 +368,10 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     if (route.operationId === "versions") return { data: this.versions.map((v) => ({ version: v, url: `${this.options.publicUrl}${this.basePath}/${v}` })) };
     if (route.operationId === "versionDetails") return { data: this.versionDetails(version!) };
 
-    const malformed = malformedEscape(new URL(c.req.url).pathname);
+    const url = new URL(c.req.url);
+    const malformed = malformedEscape(url.pathname);
     if (malformed) throw OcpiHttpError.invalid([{ pointer: "/path", message: `has a malformed percent-escape: ${malformed}`, keyword: "pattern" }]);
     const path = checkParams(route.pathParams, c.req.param() as Record<string, string>, "path");
-    const url = new URL(c.req.url);
     const query = checkParams(route.query, Object.fromEntries(url.searchParams), "query");
     const issues = [...path.issues, ...query.issues];
     const body = await this.readBody(c, route, issues);
@@ -552,8 +551,8 @@ interface ExpectedResult {
 /** Where an expected result is kept: a collection of the server's own, by response_id. */
 const expectedResultKey = (responseId: string) => ({ module: "results.expected", country_code: "", party_id: "", id: responseId });
 
-function headersOf(c: Context): Record<string, string> {
-  const { requestId, correlationId } = ids(c);
+/** The request ids every answer echoes. */
+function idHeaders({ requestId, correlationId }: { requestId: string; correlationId: string }): Record<string, string> {
   return { [OcpiHeaders.RequestId]: requestId, [OcpiHeaders.CorrelationId]: correlationId };
 }
 
