@@ -79,11 +79,11 @@ describe("Authorization: Token", () => {
     ]);
   });
 
-  it("maps an unknown token to an OcpiError with HTTP 401", async () => {
+  it("maps an unknown token to an OcpiError of kind auth with HTTP 401", async () => {
     const peer = await startPeer();
     peers.push(peer);
     const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "wrong", tokenEncoding: "base64", versions: ["2.2.1"], ...loopback }));
-    expect(error).toMatchObject({ kind: "http", httpStatus: 401, statusCode: 2000, statusMessage: "unknown token" });
+    expect(error).toMatchObject({ kind: "auth", httpStatus: 401, statusCode: 2000, statusMessage: "unknown token" });
   });
 });
 
@@ -292,19 +292,37 @@ describe("validation", () => {
   const sloppy = () => ({ ...sample<Location>("2.2.1", "Location"), last_updated: "2019-06-24 12:39:09", parking_type: "ON_ROOF" });
   const answerSloppy = { locationsSenderGet: (c: any) => c.json(envelope(sloppy())) };
 
-  it("lenient: repairs timestamps, accepts the rest and reports it", async () => {
+  it("lenient: repairs what a repair fits, and still refuses an object that stays invalid, naming both", async () => {
     const onValidationIssue = vi.fn();
     const { client } = await setup({ overrides: answerSloppy }, { validation: "lenient", onValidationIssue });
-    const { data } = await client.locations.sender.get({ location_id: "1" });
-    expect(data.last_updated).toBe("2019-06-24T12:39:09");
-    expect(data.parking_type).toBe("ON_ROOF");
+    const error = await errorOf(client.locations.sender.get({ location_id: "1" }));
+    expect(error.kind).toBe("validation");
+    expect(error.message).toContain("(after 1 repair)");
+    expect(error.issues).toEqual([expect.objectContaining({ pointer: "/parking_type", keyword: "enum" })]);
     expect(onValidationIssue).toHaveBeenCalledWith(
       expect.objectContaining({
         operationId: "locationsSenderGet",
         repaired: ["/last_updated"],
+        repairs: [{ code: "timestamp", pointer: "/last_updated", from: "2019-06-24 12:39:09", to: "2019-06-24T12:39:09Z" }],
         issues: [expect.objectContaining({ pointer: "/parking_type", keyword: "enum" })],
       }),
     );
+  });
+
+  it("lenient: a repaired object is handed on in the spec's form", async () => {
+    const { client } = await setup({ overrides: { locationsSenderGet: (c: any) => c.json(envelope({ ...sample<Location>("2.2.1", "Location"), last_updated: "2019-06-24 12:39:09+02:00" })) } });
+    const { data } = await client.locations.sender.get({ location_id: "1" });
+    expect(data.last_updated).toBe("2019-06-24T10:39:09Z");
+  });
+
+  it("lenient: an object of a list that stays invalid is left out of the page and reported", async () => {
+    const onValidationIssue = vi.fn();
+    const good = { ...sample<Location>("2.2.1", "Location"), id: "GOOD", last_updated: "2019-06-24 12:39:09" };
+    const { client } = await setup({ overrides: { locationsSenderList: (c: any) => c.json(envelope([good, sloppy()])) } }, { onValidationIssue });
+    const { data } = await client.locations.sender.list();
+    expect(data.map((l) => [l.id, l.last_updated])).toEqual([["GOOD", "2019-06-24T12:39:09Z"]]);
+    expect(onValidationIssue).toHaveBeenCalledWith(expect.objectContaining({ dropped: [1], repaired: ["/0/last_updated", "/1/last_updated"] }));
+    expect(client.deviations.get("invalid-object-dropped")).toMatchObject({ count: 1, first: { pointer: "/1" } });
   });
 
   it("strict: throws with the pointers", async () => {

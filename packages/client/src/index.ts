@@ -4,8 +4,22 @@ export { OcpiError } from "./runtime/errors.js";
 export type { OcpiErrorKind, OcpiErrorDetails } from "./runtime/errors.js";
 export { OcpiPager } from "./runtime/operations.js";
 export type { OcpiResult, OcpiPage, OperationInfo, OperationShape, PagerOptions, RequestOf, DataOf } from "./runtime/operations.js";
-export type { CallOptions, FetchLike, Lookup, OcpiClientOptions, PaginationLimits, RetryPolicy, ValidationMode, ValidationReport } from "./runtime/options.js";
-export type { UrlPolicy } from "@ocpi-sdk/protocol";
+export type {
+  CallOptions,
+  Deviation,
+  DeviationCode,
+  FetchLike,
+  Lookup,
+  OcpiClientOptions,
+  PaginationLimits,
+  RetryPolicy,
+  ValidationMode,
+  ValidationReport,
+} from "./runtime/options.js";
+export { DEFAULT_AUTH_MESSAGE, isAuthError } from "./runtime/auth-errors.js";
+export type { PageStep } from "./runtime/operations.js";
+export { checkPeerProfile, PeerProfileError } from "@ocpi-sdk/protocol";
+export type { PaginationMode, PeerProfile, Repair, RepairCode, UrlPolicy } from "@ocpi-sdk/protocol";
 export { chooseVersion, findEndpoint } from "./runtime/discovery.js";
 export type { EndpointEntry, VersionEntry } from "./runtime/discovery.js";
 export type { ViewConversion, ViewOptions } from "./runtime/view.js";

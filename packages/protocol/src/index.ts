@@ -7,9 +7,12 @@ export { OcpiHeaders, newRequestId, readRoutingHeaders, routingHeaders } from ".
 export type { PartyId, RoutingHeaders } from "./headers.js";
 export { formatNextLink, parseCountHeader, parseNextLink } from "./pagination.js";
 export type { PageQuery } from "./pagination.js";
-export { repairDateTime, repairTimestamps } from "./lenient.js";
+export { isOcpiDateTime, repairDateTime, repairValue } from "./lenient.js";
+export type { IssueLike, Repair, RepairCode, RepairOutcome } from "./lenient.js";
 export { compareVersions } from "./versions.js";
 export { canonicalCiString, sameCiString } from "./keys.js";
 export { DEFAULT_MAX_JSON_DEPTH, hasForbiddenKey, jsonDepthExceeded } from "./limits.js";
 export { checkAddress, checkUrl, ipLiteral, isAllowedHost, UnsafeUrlError } from "./url-policy.js";
 export type { UnsafeUrlReason, UrlPolicy } from "./url-policy.js";
+export { checkPeerProfile, PeerProfileError, renameQuery, rewriteUrl } from "./profile.js";
+export type { AuthErrorRules, EndpointAddition, PaginationMode, PeerProfile, ProfileValidation, UrlRewrite } from "./profile.js";

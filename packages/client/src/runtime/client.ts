@@ -10,7 +10,8 @@ import { OcpiError } from "./errors.js";
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
 import { DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, safeFetch } from "./safe-fetch.js";
 import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
-import type { CallOptions, OcpiClientOptions, RetryPolicy } from "./options.js";
+import type { CallOptions, Deviation, DeviationCode, OcpiClientOptions, RetryPolicy } from "./options.js";
+import { rewriteUrl, type EndpointAddition } from "@ocpi-sdk/protocol";
 import { ConvertingCaller, type ViewOptions } from "./view.js";
 
 /** The OCPI versions this client talks. */
@@ -53,6 +54,11 @@ export class OcpiClientCore<V extends ClientVersion> {
   versions: VersionEntry[] = [];
   /** GET versions and version details directly (bound to the chosen version, or the preferred one before). */
   discovery!: DiscoveryOf<V>;
+  /**
+   * The ways this peer was seen to deviate from the spec, by kind: how often, and the first occurrence (which went
+   * to `onDeviation`).
+   */
+  readonly deviations = new Map<DeviationCode, { count: number; first: Deviation }>();
 
   private chosen?: V;
   private token: string;
@@ -70,7 +76,7 @@ export class OcpiClientCore<V extends ClientVersion> {
   static restore<V extends ClientVersion>(options: OcpiClientOptions<V>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V> {
     const client = new OcpiClientCore(options);
     client.version = state.version;
-    client.endpoints = state.endpoints;
+    client.endpoints = client.withAdditions(state.endpoints);
     return client as unknown as OcpiClient<V>;
   }
 
@@ -100,11 +106,50 @@ export class OcpiClientCore<V extends ClientVersion> {
       tokenEncoding: () => this.encoding,
       baseUrl: (info) => this.baseUrlOf(info),
       from: () => options.party,
-      validation: options.validation ?? "lenient",
+      validation: options.validation ?? options.profile?.validation ?? "lenient",
       ...(options.onValidationIssue ? { onValidationIssue: options.onValidationIssue } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+      deviation: (deviation) => this.recordDeviation(deviation),
     };
     this.runner = new OperationRunner(ctx);
     this.bind(this.preferred());
+  }
+
+  private recordDeviation(deviation: Deviation): void {
+    const seen = this.deviations.get(deviation.code);
+    if (seen) {
+      seen.count++;
+      return;
+    }
+    this.deviations.set(deviation.code, { count: 1, first: deviation });
+    this.options.onDeviation?.(deviation);
+  }
+
+  /** A URL the peer announced, with the profile's rewrites applied (and reported). */
+  private rewritten(url: string, operationId: string): string {
+    const out = rewriteUrl(url, this.options.profile?.urlRewrites);
+    if (out !== url) this.recordDeviation({ code: "url-rewritten", operationId, url, message: `${url} rewritten to ${out} (profile urlRewrites)` });
+    return out;
+  }
+
+  /** The peer's endpoints, rewritten, plus the profile's additions it does not list itself (reported). */
+  private withAdditions(endpoints: EndpointEntry[]): EndpointEntry[] {
+    const out = endpoints.map((e) => ({ ...e, url: this.rewritten(e.url, "versionDetails") }));
+    const additions: EndpointAddition[] = this.options.profile?.endpoints ?? [];
+    for (const addition of additions) {
+      if (addition.version !== undefined && addition.version !== this.chosen) continue;
+      const listed = out.some((e) => e.identifier === addition.identifier && (addition.role === undefined || (e as { role?: string }).role === addition.role));
+      if (listed) continue;
+      const entry = { identifier: addition.identifier, url: addition.url, ...(addition.role ? { role: addition.role } : {}) } as EndpointEntry;
+      out.push(entry);
+      this.recordDeviation({
+        code: "endpoint-added",
+        operationId: "versionDetails",
+        url: addition.url,
+        message: `${addition.identifier}${addition.role ? ` ${addition.role}` : ""} is not in the peer's version details; added from the profile`,
+      });
+    }
+    return out;
   }
 
   /** The OCPI version talked with the peer: chosen by {@link discover}, or given to `restore`. */
@@ -195,9 +240,10 @@ export class OcpiClientCore<V extends ClientVersion> {
 
   /** Reads the peer's versions, picks the highest mutual version, and reads its endpoints. */
   async discover(options?: CallOptions): Promise<void> {
-    // Version lists may hold versions newer than ours: read them leniently whatever the client's mode.
-    const lenient: CallOptions = { ...options, validation: options?.validation === "off" ? "off" : "lenient" };
-    this.versions = (await this.readVersions(lenient)) as VersionEntry[];
+    // Version lists may hold versions newer than ours, which our enum of version numbers does not know: read the
+    // list's shape here rather than with a version's schema.
+    const mode = options?.validation ?? this.options.validation ?? this.options.profile?.validation ?? "lenient";
+    this.versions = this.versionEntries(await this.readVersions({ ...options, validation: "off" }), mode);
     const ours = this.allowed();
     const chosen = chooseVersion(ours, this.versions);
     if (!chosen) {
@@ -208,9 +254,28 @@ export class OcpiClientCore<V extends ClientVersion> {
       );
     }
     this.version = chosen.version as V;
-    this.detailsUrl = chosen.url;
-    const details = await (this.discovery.versionDetails as (request?: undefined, options?: CallOptions) => Promise<OcpiResult<{ endpoints: unknown[] }>>)(undefined, lenient);
-    this.endpoints = details.data.endpoints as EndpointEntry[];
+    this.detailsUrl = this.rewritten(chosen.url, "versions");
+    // The details are read in the client's own mode: a strict client refuses a peer that lists them wrongly.
+    const details = await (this.discovery.versionDetails as (request?: undefined, options?: CallOptions) => Promise<OcpiResult<{ endpoints: unknown[] }>>)(
+      undefined,
+      options,
+    );
+    this.endpoints = this.withAdditions(details.data.endpoints as EndpointEntry[]);
+  }
+
+  /** The entries of a versions list that have a version and a URL (strict mode refuses a list with others). */
+  private versionEntries(list: unknown[], mode: string): VersionEntry[] {
+    if (mode === "off") return list as VersionEntry[];
+    if (!Array.isArray(list)) throw new OcpiError("validation", "versions: the list of versions received is not a list", { url: this.options.versionsUrl });
+    const entries: VersionEntry[] = [];
+    list.forEach((entry, i) => {
+      const ok = entry !== null && typeof entry === "object" && typeof (entry as VersionEntry).version === "string" && typeof (entry as VersionEntry).url === "string";
+      if (ok) return entries.push(entry as VersionEntry);
+      const message = `/${i}: a version needs a version number and a url`;
+      if (mode === "strict") throw new OcpiError("validation", `versions: the list of versions received is invalid: ${message}`, { url: this.options.versionsUrl });
+      this.recordDeviation({ code: "invalid-object-dropped", operationId: "versions", url: this.options.versionsUrl, pointer: `/${i}`, message: `left out: ${message}` });
+    });
+    return entries;
   }
 
   private readVersionList(options: CallOptions): Promise<OcpiResult<unknown[]>> {
@@ -222,7 +287,7 @@ export class OcpiClientCore<V extends ClientVersion> {
       return (await this.readVersionList(options)).data;
     } catch (error) {
       // Some peers (2.1.1-era) only accept the raw token: try it once, and keep it if it works.
-      if (this.encoding === "auto" && error instanceof OcpiError && error.httpStatus === 401) {
+      if (this.encoding === "auto" && error instanceof OcpiError && error.kind === "auth") {
         this.encoding = "raw";
         try {
           return (await this.readVersionList(options)).data;

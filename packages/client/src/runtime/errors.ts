@@ -4,6 +4,11 @@ import type { ValidationIssue } from "@ocpi-sdk/validators";
 export type OcpiErrorKind =
   /** The peer answered with an HTTP error status. */
   | "http"
+  /**
+   * The peer did not accept our token: HTTP 401 or 403, or another status with an OCPI client error that says so
+   * (see `authErrors` of the peer profile). Never retried.
+   */
+  | "auth"
   /** HTTP 2xx, but the envelope's status_code is not 1xxx. */
   | "ocpi"
   /** No answer: connection refused, reset, DNS, ... */

@@ -26,7 +26,41 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random = Math
   return Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
 }
 
-const retryableStatus = (status: number) => status >= 500 && status <= 599;
+/** The longest Retry-After of a 429 that is waited for; a peer asking for more is answered with its 429. */
+export const MAX_RETRY_AFTER_MS = 30_000;
+
+/** The delay a Retry-After header asks for (seconds or an HTTP date), or undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Whether a 5xx answer carries an OCPI client error (2xxx): the request itself is wrong, and would fail again. */
+async function carriesClientError(response: Response): Promise<boolean> {
+  try {
+    const body = JSON.parse(await response.clone().text()) as { status_code?: unknown };
+    return typeof body?.status_code === "number" && body.status_code >= 2000 && body.status_code <= 2999;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How long to wait before trying an answer again, or undefined when it is final: a 5xx without an OCPI client
+ * error, after the backoff; a 429 with a Retry-After of at most MAX_RETRY_AFTER_MS, after that delay.
+ */
+async function retryDelay(response: Response, policy: RetryPolicy, attempt: number): Promise<number | undefined> {
+  if (response.status === 429) {
+    const wait = retryAfterMs(response.headers.get("Retry-After"));
+    return wait !== undefined && wait <= MAX_RETRY_AFTER_MS ? wait : undefined;
+  }
+  if (response.status < 500 || response.status > 599) return undefined;
+  if (await carriesClientError(response)) return undefined;
+  return backoffDelay(policy, attempt);
+}
 
 
 export interface AttemptOptions {
@@ -43,9 +77,10 @@ export interface AttemptOptions {
 }
 
 /**
- * One request, with a timeout per attempt and, for GET, retries on network errors, timeouts and 5xx. Each attempt
- * gets its own X-Request-ID; the X-Correlation-ID stays. The caller's own abort and a refusal of the URL policy or
- * the size cap are never retried.
+ * One request, with a timeout per attempt and, for GET, retries of what may pass on a second try: network errors,
+ * timeouts, 5xx without an OCPI client error (2xxx) in the body, and 429 with a Retry-After (waited for). Each
+ * attempt gets its own X-Request-ID; the X-Correlation-ID stays. The caller's own abort and a refusal of the URL
+ * policy or the size cap are never retried.
  */
 export async function fetchWithPolicy(
   request: Request,
@@ -69,16 +104,20 @@ export async function fetchWithPolicy(
       attemptRequest = new Request(request, { signal, headers });
     }
     onAttempt?.(attemptRequest);
-    let failure: unknown;
+    let delay: number;
     try {
       const response = await fetchImpl(attemptRequest);
-      if (!retryableStatus(response.status) || attempt >= retries) return response;
+      if (response.ok || attempt >= retries) return response;
+      const wait = await retryDelay(response, policy as RetryPolicy, attempt + 1);
+      if (wait === undefined) return response;
       await response.body?.cancel();
+      delay = wait;
     } catch (error) {
       if (callerSignal?.aborted || isPolicyError(error)) throw error;
-      failure = timeout.aborted ? new TimeoutError(`no response within ${timeoutMs} ms`, { cause: error }) : error;
+      const failure = timeout.aborted ? new TimeoutError(`no response within ${timeoutMs} ms`, { cause: error }) : error;
       if (attempt >= retries) throw failure;
+      delay = backoffDelay(policy as RetryPolicy, attempt + 1);
     }
-    await sleep(backoffDelay(policy as RetryPolicy, attempt + 1), callerSignal);
+    await sleep(delay, callerSignal);
   }
 }

@@ -11,13 +11,21 @@ import {
   OcpiHeaders,
   parseCountHeader,
   parseNextLink,
-  repairTimestamps,
+  isOcpiDateTime,
+  renameQuery,
+  repairDateTime,
+  repairValue,
+  rewriteUrl,
   routingHeaders,
   type OcpiEnvelope,
+  type PaginationMode,
+  type PeerProfile,
+  type Repair,
 } from "@ocpi-sdk/protocol";
 import { formatIssues, type ValidationIssue, type Validator } from "@ocpi-sdk/validators";
 import { OcpiError } from "./errors.js";
-import type { CallOptions, PaginationLimits, ValidationMode, ValidationReport } from "./options.js";
+import { isAuthError } from "./auth-errors.js";
+import type { CallOptions, Deviation, PaginationLimits, ValidationMode, ValidationReport } from "./options.js";
 
 export type HttpMethodKey = "get" | "put" | "post" | "delete" | "patch";
 
@@ -100,6 +108,8 @@ export interface OcpiPage<T> extends OcpiResult<T[]> {
   limit?: number;
   /** The `Link: rel="next"` URL, absent on the last page. */
   next?: string;
+  /** A `Link: rel="next"` header whose URL could not be read (the pager then pages by offset, in `auto` mode). */
+  unreadableLink?: string;
 }
 
 export type CallMethod<Paths, P extends keyof Paths, M extends HttpMethodKey> = (
@@ -152,6 +162,10 @@ export interface RunnerContext {
   from?: () => CallOptions["from"];
   validation: ValidationMode;
   onValidationIssue?: (report: ValidationReport) => void;
+  /** What the peer is known to get wrong. */
+  profile?: PeerProfile;
+  /** Records a deviation of the peer (the client reports each kind once). */
+  deviation?: (deviation: Deviation) => void;
 }
 
 export type RequestArg = Record<string, unknown> & { body?: unknown };
@@ -160,9 +174,21 @@ const encodeSegment = (value: unknown) => encodeURIComponent(String(value));
 
 export const DEFAULT_PAGINATION = { maxPages: 10_000, maxItems: 1_000_000 } as const;
 
-/** The caps of one walk, and the operation named in its errors. */
+/** The caps of one walk, how it pages, and the operation named in its errors. */
 export interface PagerOptions extends PaginationLimits {
   operationId?: string;
+  /** The offset of the first page in the list (the caller's own `offset`), to tell when X-Total-Count is reached. */
+  startOffset?: number;
+  /** Where deviations of the peer's paging go (an unusable Link the walk went around). */
+  onDeviation?: (deviation: Deviation) => void;
+}
+
+/** What the pager asks for next: the first page, the page a Link names, or the page at an offset of the original query. */
+export type PageStep = { link: string } | { offset: number } | undefined;
+
+/** Whether the next-page Link may be followed: it stays on the origin of the endpoint the call belongs to. */
+function sameOrigin(endpoint: string, next: string): boolean {
+  return new URL(next).origin === new URL(endpoint).origin;
 }
 
 /**
@@ -170,17 +196,23 @@ export interface PagerOptions extends PaginationLimits {
  * endpoint the call belongs to (the token is that origin's); another origin is refused, as the token would go there.
  */
 export function nextPageUrl(endpoint: string, next: string, operationId = "pagination"): string {
-  const origin = new URL(endpoint).origin;
-  if (new URL(next).origin === origin) return next;
-  throw new OcpiError("unsafe-url", `${operationId}: refused the next-page Link ${next}: it leaves the endpoint's origin ${origin}, which the token belongs to`, {
+  if (sameOrigin(endpoint, next)) return next;
+  throw new OcpiError("unsafe-url", `${operationId}: refused the next-page Link ${next}: it leaves the endpoint's origin ${new URL(endpoint).origin}, which the token belongs to`, {
     url: next,
   });
 }
 
+/** Errors of a Link that may pass when the page is asked for by offset instead: the peer's answer, not the network. */
+const LINK_FAILURES: ReadonlySet<string> = new Set(["http", "ocpi", "invalid-response", "validation"]);
+
 /**
- * Follows `Link: rel="next"` one page at a time; stops on a missing link, a link seen before or an empty page, and
- * fails (kind `limit`) past `maxPages`, `maxItems` or `maxDurationMs`, or (kind `unsafe-url`) on a link to another
- * origin.
+ * Walks a paginated list one page at a time; fails (kind `limit`) past `maxPages`, `maxItems` or `maxDurationMs`.
+ * - `link`: follows `Link: rel="next"`; stops on a missing link, a link seen before or an empty page; a link to
+ *   another origin fails with `unsafe-url`, an unreadable one with `invalid-response`.
+ * - `offset`: asks for the original query with `offset` = objects received so far, until X-Total-Count is reached,
+ *   a page is empty or shorter than X-Limit, or (without either header) a page has no Link.
+ * - `auto` (default): follows the Link while it is usable, and pages by offset from there when one is not (another
+ *   origin, unreadable, or answered with an error), reported as a `pagination-fallback` deviation.
  */
 export class OcpiPager<T> implements AsyncIterable<T> {
   /** X-Total-Count of the latest page. */
@@ -189,17 +221,31 @@ export class OcpiPager<T> implements AsyncIterable<T> {
   limit?: number;
   /** Why iteration ended early, when it did: the peer's Link looped back or led to an empty page. */
   stoppedBecause?: "looping-link" | "empty-page";
+  /** How the walk paged in the end: `offset` once it fell back from an unusable Link. */
+  mode: PaginationMode;
 
   constructor(
-    private readonly fetchPage: (next?: string) => Promise<OcpiPage<T>>,
+    private readonly fetchPage: (step: PageStep) => Promise<OcpiPage<T>>,
     private readonly options: PagerOptions = {},
-  ) {}
+  ) {
+    this.mode = options.mode ?? "auto";
+  }
 
   private limitError(page: OcpiPage<T>, message: string): OcpiError {
     return new OcpiError("limit", `${this.options.operationId ?? "pagination"}: ${message}`, {
       url: page.url,
       requestId: page.requestId,
       correlationId: page.correlationId,
+    });
+  }
+
+  private fallBack(why: string, url: string | undefined): void {
+    this.mode = "offset";
+    this.options.onDeviation?.({
+      code: "pagination-fallback",
+      ...(this.options.operationId ? { operationId: this.options.operationId } : {}),
+      ...(url ? { url } : {}),
+      message: `${why}; paging by offset/limit on the original query instead`,
     });
   }
 
@@ -210,12 +256,20 @@ export class OcpiPager<T> implements AsyncIterable<T> {
     const { maxDurationMs, operationId } = this.options;
     const started = Date.now();
     const seen = new Set<string>();
-    let next: string | undefined;
+    let step: PageStep;
     let endpoint: string | undefined;
     let pages = 0;
     let items = 0;
-    for (let first = true; first || next !== undefined; first = false) {
-      const page = await this.fetchPage(next);
+    for (;;) {
+      let page: OcpiPage<T>;
+      try {
+        page = await this.fetchPage(step);
+      } catch (error) {
+        if (!(this.mode === "auto" && step && "link" in step && error instanceof OcpiError && LINK_FAILURES.has(error.kind))) throw error;
+        this.fallBack(`following the next-page Link ${step.link} failed (${error.message})`, step.link);
+        step = { offset: items };
+        page = await this.fetchPage(step);
+      }
       endpoint ??= page.url;
       pages++;
       items += page.data.length;
@@ -223,21 +277,45 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       this.totalCount = page.totalCount;
       this.limit = page.limit;
       yield page;
-      if (page.next === undefined) return;
-      if (seen.has(page.next) || page.next === next) {
-        this.stoppedBecause = "looping-link";
-        return;
-      }
-      if (page.data.length === 0) {
-        this.stoppedBecause = "empty-page";
-        return;
+      const hasLink = page.next !== undefined || page.unreadableLink !== undefined;
+      if (this.mode === "offset") {
+        if (page.data.length === 0) return;
+        if (page.totalCount !== undefined && (this.options.startOffset ?? 0) + items >= page.totalCount) return;
+        if (page.totalCount === undefined && page.limit !== undefined && page.data.length < page.limit) return;
+        if (page.totalCount === undefined && page.limit === undefined && !hasLink) return;
+      } else {
+        if (!hasLink) return;
+        if (page.next !== undefined && (seen.has(page.next) || (step && "link" in step && page.next === step.link))) {
+          this.stoppedBecause = "looping-link";
+          return;
+        }
+        if (page.data.length === 0) {
+          this.stoppedBecause = "empty-page";
+          return;
+        }
       }
       if (pages >= maxPages) throw this.limitError(page, `the peer links on past ${maxPages} pages (pagination.maxPages)`);
       if (maxDurationMs !== undefined && Date.now() - started > maxDurationMs) {
         throw this.limitError(page, `the walk took longer than ${maxDurationMs} ms (pagination.maxDurationMs)`);
       }
+      if (this.mode === "offset") {
+        step = { offset: items };
+        continue;
+      }
+      if (page.next === undefined) {
+        const message = `${operationId ?? "pagination"}: the next-page Link ${page.unreadableLink} is not a URL`;
+        if (this.mode === "link") throw new OcpiError("invalid-response", message, { url: page.url, requestId: page.requestId, correlationId: page.correlationId });
+        this.fallBack(`the next-page Link ${page.unreadableLink} is not a URL`, page.url);
+        step = { offset: items };
+        continue;
+      }
+      if (this.mode === "auto" && !sameOrigin(endpoint, page.next)) {
+        this.fallBack(`the next-page Link ${page.next} leaves the endpoint's origin ${new URL(endpoint).origin}`, page.next);
+        step = { offset: items };
+        continue;
+      }
       seen.add(page.next);
-      next = nextPageUrl(endpoint, page.next, operationId);
+      step = { link: nextPageUrl(endpoint, page.next, operationId) };
     }
   }
 
@@ -263,6 +341,9 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
     return {};
   }
 
+  /** Where the pager reports deviations of the peer's paging. */
+  pagingDeviation(_deviation: Deviation): void {}
+
   abstract send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string): Promise<OcpiResult<unknown>>;
   abstract sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>>;
 
@@ -282,8 +363,20 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
   all(info: OperationInfo) {
     return ((request?: RequestArg, options?: CallOptions) => {
       const correlationId = options?.correlationId ?? newRequestId();
-      const limits = { ...this.paginationLimits(), ...options?.pagination, operationId: info.operationId };
-      return new OcpiPager((next) => this.sendPage(info, request ?? {}, { ...options, correlationId }, next), limits);
+      const limits: PagerOptions = {
+        ...this.paginationLimits(),
+        ...options?.pagination,
+        operationId: info.operationId,
+        onDeviation: (deviation) => this.pagingDeviation(deviation),
+      };
+      const base = request ?? {};
+      const start = Number(base.offset ?? 0) || 0;
+      limits.startOffset = start;
+      const callOptions = { ...options, correlationId };
+      return new OcpiPager((step) => {
+        if (step && "offset" in step) return this.sendPage(info, { ...base, offset: start + step.offset }, callOptions);
+        return this.sendPage(info, base, callOptions, step?.link);
+      }, limits);
     }) as never;
   }
 }
@@ -296,7 +389,12 @@ export class OperationRunner extends BindingCaller {
   }
 
   override paginationLimits(): PaginationLimits {
-    return this.ctx.pagination ?? {};
+    const mode = this.ctx.profile?.pagination;
+    return mode ? { mode, ...this.ctx.pagination } : (this.ctx.pagination ?? {});
+  }
+
+  override pagingDeviation(deviation: Deviation): void {
+    this.ctx.deviation?.(deviation);
   }
 
   /** The Authorization header, remembered while token, encoding and version stay the same. */
@@ -326,16 +424,18 @@ export class OperationRunner extends BindingCaller {
     if (total !== undefined) page.totalCount = total;
     if (limit !== undefined) page.limit = limit;
     if (nextLink !== undefined) {
-      if (!URL.canParse(nextLink, result.url)) {
-        throw new OcpiError("invalid-response", `${info.operationId}: the next-page Link ${nextLink} is not a URL`, {
-          url: result.url,
-          requestId: result.requestId,
-          correlationId: result.correlationId,
-        });
-      }
-      page.next = new URL(nextLink, result.url).href;
+      // The pager decides what an unreadable Link means: an error, or paging by offset.
+      if (!URL.canParse(nextLink, result.url)) page.unreadableLink = nextLink;
+      else page.next = this.rewrite(new URL(nextLink, result.url).href, info.operationId);
     }
     return page;
+  }
+
+  /** A URL the peer announced, rewritten by the profile (and reported when it was). */
+  private rewrite(url: string, operationId: string): string {
+    const rewritten = rewriteUrl(url, this.ctx.profile?.urlRewrites);
+    if (rewritten !== url) this.ctx.deviation?.({ code: "url-rewritten", operationId, url, message: `${url} rewritten to ${rewritten} (profile urlRewrites)` });
+    return rewritten;
   }
 
   /** One HTTP exchange of an operation. `responseUrl` for results, `nextUrl` for following a page link. */
@@ -362,13 +462,19 @@ export class OperationRunner extends BindingCaller {
       if (info.pathParams.includes(key)) path[key] = value;
       else if (info.query.includes(key)) query[key] = value;
     }
+    if (options.query) {
+      for (const [key, value] of Object.entries(options.query)) {
+        if (value === null) delete query[key];
+        else query[key] = value;
+      }
+    }
     for (const name of info.pathParams) {
       if (path[name] === undefined) throw new OcpiError("validation", `${info.operationId}: path parameter ${name} is missing`);
     }
     // openapi-fetch joins its base URL and the layout path, then hands the URL to the path serializer; the real URL
     // is the peer's endpoint (or a response_url, or a next-page link) plus the operation's own path.
     let target: string;
-    let finalQuery: Record<string, unknown> = query;
+    let finalQuery: Record<string, unknown> = renameQuery(query, info.operationId, ctx.profile?.queryRenames);
     if (nextUrl !== undefined) {
       const url = new URL(nextUrl);
       finalQuery = Object.fromEntries(url.searchParams);
@@ -453,11 +559,23 @@ export class OperationRunner extends BindingCaller {
     const url = requestUrl;
     const details = { method, requestId, correlationId, url, httpStatus: response.status };
     if (!isEnvelope(parsed)) {
+      if (isAuthError(response.status, undefined)) throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}`, details);
       if (!response.ok) throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}`, details);
       throw new OcpiError("invalid-response", `${method} ${url}: the response is not an OCPI envelope`, details);
     }
     const env = parsed as OcpiEnvelope;
     const ocpiDetails = { ...details, statusCode: env.status_code, ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}) };
+    if (!isSuccessStatus(env.status_code) && isAuthError(response.status, env, ctx.profile?.authErrors)) {
+      if (response.status !== 401 && response.status !== 403) {
+        ctx.deviation?.({
+          code: "auth-error-status",
+          operationId: info.operationId,
+          url,
+          message: `the token was refused with HTTP ${response.status} and OCPI ${env.status_code} instead of HTTP 401`,
+        });
+      }
+      throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
+    }
     if (!response.ok) {
       throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
     }
@@ -470,7 +588,7 @@ export class OperationRunner extends BindingCaller {
       url,
       statusCode: env.status_code,
       ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}),
-      timestamp: env.timestamp,
+      timestamp: this.checkTimestamp(info, env.timestamp, validation, { url, requestId }),
       httpStatus: response.status,
       headers: response.headers,
       requestId,
@@ -478,36 +596,85 @@ export class OperationRunner extends BindingCaller {
     };
   }
 
+  /** The envelope's timestamp: checked in strict mode, repaired in lenient mode. */
+  private checkTimestamp(info: OperationInfo, timestamp: string, validation: ValidationMode, where: { url: string; requestId: string }): string {
+    if (validation === "off" || isOcpiDateTime(timestamp)) return timestamp;
+    const repaired = repairDateTime(timestamp);
+    if (validation === "lenient" && repaired !== timestamp) {
+      this.ctx.deviation?.({ code: "envelope-timestamp", operationId: info.operationId, url: where.url, pointer: "/timestamp", message: `envelope timestamp ${timestamp} repaired to ${repaired}` });
+      return repaired;
+    }
+    throw new OcpiError("validation", `${info.operationId}: the envelope's /timestamp ${JSON.stringify(timestamp)} is not an OCPI DateTime`, {
+      issues: [{ pointer: "/timestamp", message: "must be an RFC 3339 date-time in UTC, e.g. 2019-06-24T12:39:09Z", keyword: "pattern" }],
+      ...where,
+    });
+  }
+
+  /**
+   * The data of a response, checked: valid data as it came (validated once, not copied); in strict mode invalid data
+   * fails; in lenient mode invalid fields are repaired in place where a repair fits, and what stays invalid fails the
+   * call (one object) or is left out of the page (an object of a list), all reported.
+   */
   private checkData(info: OperationInfo, data: unknown, validation: ValidationMode, where: { url: string; requestId: string }): unknown {
     const spec = info.response;
     if (!spec || validation === "off" || data === undefined) return data;
-    const issues = validateData(spec, data);
-    if (issues.length === 0) return data;
-    if (validation === "strict") {
-      throw new OcpiError("validation", `${info.operationId}: the ${spec.validator.name}${spec.list ? " list" : ""} received is invalid: ${formatIssues(issues)}`, {
-        issues,
-        url: where.url,
-        requestId: where.requestId,
-      });
+    const validator = spec.validator;
+    const check = (value: unknown) => {
+      const result = validator.validate(value);
+      return result.ok ? [] : result.errors;
+    };
+    const name = `${validator.name}${spec.list ? " list" : ""}`;
+    if (!spec.list) {
+      const issues = check(data);
+      if (issues.length === 0) return data;
+      if (validation === "strict") throw this.invalid(info, name, issues, where);
+      const outcome = repairValue(data, issues, check);
+      this.report(info, where, outcome.repairs, outcome.issues, []);
+      if (outcome.issues.length > 0) throw this.invalid(info, name, outcome.issues, where, outcome.repairs);
+      return outcome.value;
     }
-    // Lenient: repair what peers commonly get wrong, accept the rest, and say what was wrong.
-    const repaired = repairTimestamps(data);
-    const remaining = repaired.repaired.length ? validateData(spec, repaired.value) : issues;
-    this.ctx.onValidationIssue?.({ operationId: info.operationId, url: where.url, requestId: where.requestId, issues: remaining, repaired: repaired.repaired });
-    return repaired.value;
+    if (!Array.isArray(data)) {
+      throw this.invalid(info, name, [{ pointer: "", message: "must be an array", keyword: "type" }], where);
+    }
+    let repairs: Repair[] | undefined;
+    let remaining: ValidationIssue[] | undefined;
+    let dropped: number[] | undefined;
+    for (let i = 0; i < data.length; i++) {
+      const issues = check(data[i]);
+      if (issues.length === 0) continue;
+      if (validation === "strict") throw this.invalid(info, name, issues.map((e) => ({ ...e, pointer: `/${i}${e.pointer}` })), where);
+      const outcome = repairValue(data[i], issues, check);
+      data[i] = outcome.value;
+      (repairs ??= []).push(...outcome.repairs.map((r) => ({ ...r, pointer: `/${i}${r.pointer}` })));
+      if (outcome.issues.length > 0) {
+        (remaining ??= []).push(...outcome.issues.map((e) => ({ ...e, pointer: `/${i}${e.pointer}` })));
+        (dropped ??= []).push(i);
+      }
+    }
+    if (!repairs && !remaining) return data;
+    this.report(info, where, repairs ?? [], remaining ?? [], dropped ?? []);
+    if (!dropped) return data;
+    const left = new Set(dropped);
+    return data.filter((_, i) => !left.has(i));
   }
-}
 
-function validateData(spec: NonNullable<OperationInfo["response"]>, data: unknown): ValidationIssue[] {
-  if (!spec.list) {
-    const result = spec.validator.validate(data);
-    return result.ok ? [] : result.errors;
+  private invalid(info: OperationInfo, name: string, issues: ValidationIssue[], where: { url: string; requestId: string }, repairs: Repair[] = []): OcpiError {
+    const after = repairs.length ? ` (after ${repairs.length} repair${repairs.length === 1 ? "" : "s"})` : "";
+    return new OcpiError("validation", `${info.operationId}: the ${name} received is invalid${after}: ${formatIssues(issues)}`, { issues, ...where });
   }
-  if (!Array.isArray(data)) return [{ pointer: "", message: "must be an array", keyword: "type" }];
-  return data.flatMap((item, i) => {
-    const result = spec.validator.validate(item);
-    return result.ok ? [] : result.errors.map((e) => ({ ...e, pointer: `/${i}${e.pointer}` }));
-  });
+
+  /** Tells the application what lenient mode did with one response, and records each kind of deviation. */
+  private report(info: OperationInfo, where: { url: string; requestId: string }, repairs: Repair[], issues: ValidationIssue[], dropped: number[]): void {
+    const { operationId } = info;
+    this.ctx.onValidationIssue?.({ operationId, url: where.url, requestId: where.requestId, issues, repairs, repaired: repairs.map((r) => r.pointer), dropped });
+    const deviation = this.ctx.deviation;
+    if (!deviation) return;
+    for (const r of repairs) deviation({ code: r.code, operationId, url: where.url, pointer: r.pointer, message: `${r.pointer || "/"}: ${r.from} repaired to ${r.to}` });
+    for (const i of dropped) {
+      const why = issues.filter((e) => e.pointer.startsWith(`/${i}/`) || e.pointer === `/${i}`);
+      deviation({ code: "invalid-object-dropped", operationId, url: where.url, pointer: `/${i}`, message: `object /${i} left out of the page: ${formatIssues(why)}` });
+    }
+  }
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -1,21 +1,57 @@
 import type { ValidationIssue } from "@ocpi-sdk/validators";
-import type { PartyId, UrlPolicy } from "@ocpi-sdk/protocol";
+import type { PaginationMode, PartyId, PeerProfile, Repair, UrlPolicy } from "@ocpi-sdk/protocol";
 
 /**
- * What to do with responses that break the schema: `strict` throws, `lenient` repairs what real peers get wrong
- * (a DateTime with a space, a +00:00 offset), accepts the data and reports the issues, `off` checks nothing.
+ * What to do with responses that break the schema: `strict` throws at the first invalid response, naming the
+ * fields; `lenient` repairs what real peers get wrong (see `Repair`), reports each repair, and still refuses what it
+ * cannot repair (an invalid object fails the call; an invalid object in a list is left out of the page and reported);
+ * `off` checks nothing.
  */
 export type ValidationMode = "strict" | "lenient" | "off";
 
-/** A schema problem found in a response, reported in lenient mode. */
+/** What lenient mode did with one response. */
 export interface ValidationReport {
   operationId: string;
   url: string;
   requestId: string;
-  /** Issues left after repairs (pointers relative to the envelope's data). */
+  /**
+   * Issues no repair fixed (pointers relative to the envelope's data). In a list, the objects they point into were
+   * left out of the page.
+   */
   issues: ValidationIssue[];
-  /** JSON pointers of timestamps that were repaired. */
+  /** The repairs made (pointers relative to the envelope's data). */
+  repairs: Repair[];
+  /** JSON pointers of the repaired fields (the pointers of `repairs`). */
   repaired: string[];
+  /** Indexes of list objects left out because they stayed invalid. */
+  dropped: number[];
+}
+
+/** Stable codes of the ways a peer was found to deviate from the spec. */
+export type DeviationCode =
+  /** Repairs of response data in lenient mode (see `RepairCode` of @ocpi-sdk/protocol). */
+  | Repair["code"]
+  /** The envelope's timestamp was not an OCPI DateTime and was repaired. */
+  | "envelope-timestamp"
+  /** An object of a list stayed invalid after repairs and was left out. */
+  | "invalid-object-dropped"
+  /** A `Link` to the next page was unusable (another origin, unparsable, or failing): offset/limit was used instead. */
+  | "pagination-fallback"
+  /** The peer refused the token with another HTTP status than 401/403 (e.g. 500 with OCPI 2000). */
+  | "auth-error-status"
+  /** An endpoint missing from the peer's version details was added from the profile. */
+  | "endpoint-added"
+  /** A URL the peer announced was rewritten by the profile. */
+  | "url-rewritten";
+
+/** One way the peer deviates from the spec, reported to `onDeviation` the first time it is seen per client. */
+export interface Deviation {
+  code: DeviationCode;
+  operationId?: string;
+  url?: string;
+  /** Where in the response (relative to the envelope's data, or `/timestamp` of the envelope). */
+  pointer?: string;
+  message: string;
 }
 
 /** Retries with exponential backoff and full jitter, for GET only, on network errors, timeouts and 5xx. */
@@ -31,7 +67,7 @@ export type Lookup = (hostname: string) => Promise<string[]>;
 /** A fetch the client calls with a Request: `(request) => ...`, or the standard signature (`globalThis.fetch`). */
 export type FetchLike = ((request: Request) => Promise<Response>) | ((input: Request | string | URL, init?: RequestInit) => Promise<Response>);
 
-/** Caps of a paginated walk (`all()`); passing one ends the walk with an OcpiError of kind `limit`. */
+/** Caps of a paginated walk (`all()`), where passing one ends the walk with an OcpiError of kind `limit`, and its paging mode. */
 export interface PaginationLimits {
   /** The most pages fetched (default 10 000). */
   maxPages?: number;
@@ -39,6 +75,11 @@ export interface PaginationLimits {
   maxItems?: number;
   /** The longest a walk may take, from its first request, checked before each next page (default: no cap). */
   maxDurationMs?: number;
+  /**
+   * How pages are asked for: `link` follows `Link: rel="next"`, `offset` asks for the original query with
+   * offset/limit, `auto` (default, or the profile's) follows the Link while it is usable and pages by offset when not.
+   */
+  mode?: PaginationMode;
 }
 
 export interface OcpiClientOptions<V extends string = string> {
@@ -83,10 +124,17 @@ export interface OcpiClientOptions<V extends string = string> {
   pagination?: PaginationLimits;
   /** Retries of GET requests (default 2 retries, 200 ms base, 5 s cap); `false` for none. */
   retry?: Partial<RetryPolicy> | false;
-  /** Response validation (default `lenient`). Bodies we send are always checked unless `off`. */
+  /** Response validation (default `lenient`, or the profile's). Bodies we send are always checked unless `off`. */
   validation?: ValidationMode;
-  /** Receives the schema issues accepted in lenient mode. */
+  /** Receives, per response, what lenient mode repaired, left out, or could not repair. */
   onValidationIssue?: (report: ValidationReport) => void;
+  /**
+   * What this peer gets wrong (plain data, e.g. from config; see PeerProfile of @ocpi-sdk/protocol): validation
+   * mode, URL rewrites, pagination mode, query renames, endpoint additions, auth-error rules.
+   */
+  profile?: PeerProfile;
+  /** Called once per kind of deviation per client, the first time it is seen (all are counted in `client.deviations`). */
+  onDeviation?: (deviation: Deviation) => void;
   /**
    * How the token goes in the Authorization header: `auto` (default: base64 from 2.2, raw for 2.1.1; if the peer
    * refuses the base64 token on the versions endpoint, the raw one is tried and kept), or always `base64` / `raw`.
@@ -111,6 +159,11 @@ export interface CallOptions {
   /** Caps of a paginated walk (`all()`), over the client's. */
   pagination?: PaginationLimits;
   validation?: ValidationMode;
+  /**
+   * Query parameters added to the call's own (a value of `null` removes one), for peers that read another name or
+   * need one the spec does not have. The profile's renames apply after.
+   */
+  query?: Record<string, string | number | boolean | null>;
   /** Extra headers. */
   headers?: Record<string, string>;
 }
