@@ -149,6 +149,19 @@ function connectorOf(evse: T.EVSE, id: string): T.Connector {
 }
 
 /**
+ * A store write of a peer's object, where a last_updated the store cannot read (it reaches here only with body
+ * validation off) is the peer's error: 2001 naming the field, not a 500.
+ */
+async function peerWrite<R>(run: () => Promise<R>): Promise<R> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw OcpiHttpError.invalid([{ pointer: "/last_updated", message: `must be an OCPI DateTime (${error.message})`, keyword: "format" }]);
+  }
+}
+
+/**
  * Writes an object atomically: `change` gets what is kept (or undefined) and returns the new object, or throws
  * StaleWrite to keep it. The answer follows the policy: a stale write is not applied and is reported.
  */
@@ -162,7 +175,7 @@ async function write<D>(
     if (policy !== "apply" && isStale(received, stored)) throw new StaleWrite(received!, stored!);
   };
   try {
-    await store.updateObject<D>(key, (current) => change(current, stale));
+    await peerWrite(() => store.updateObject<D>(key, (current) => change(current, stale)));
     return undefined;
   } catch (error) {
     if (!(error instanceof StaleWrite)) throw error;
@@ -321,7 +334,7 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
       const key = { module: received("cdrs"), country_code: body.country_code, party_id: body.party_id, id: body.id };
       // CDRs are final: a second POST of the same id must not replace the first.
       if (await store.getObject(key)) throw new OcpiHttpError(409, OcpiStatus.ClientError, `CDR ${body.id} exists already`);
-      await store.putObject({ ...key, last_updated: body.last_updated, data: body });
+      await peerWrite(() => store.putObject({ ...key, last_updated: body.last_updated, data: body }));
     },
   };
 

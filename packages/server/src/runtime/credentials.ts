@@ -5,7 +5,7 @@
  */
 import { OcpiClient, OcpiError, type ClientVersion, type CredentialsOf, type OcpiClientOptions } from "@ocpi-sdk/client";
 import { convertObject } from "@ocpi-sdk/converters";
-import { newRequestId, OcpiStatus } from "@ocpi-sdk/protocol";
+import { checkPeerProfile, newRequestId, OcpiStatus, type PeerProfile } from "@ocpi-sdk/protocol";
 import type { Credentials, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { PartyIdentity, PartyRecord, Store } from "../store/store.js";
 import { OcpiHttpError } from "./errors.js";
@@ -38,6 +38,20 @@ const NEUTRAL_FAILURE = "unable to use your API: check the versions URL and the 
 /** A new credentials token: unguessable, ASCII, well under string(64). */
 const newToken = () => newRequestId();
 
+/** A peer profile given by the application, checked (a PeerProfileError naming the field) and copied. */
+function checkedProfile(profile: unknown): PeerProfile {
+  return structuredClone(checkPeerProfile(profile));
+}
+
+/** The party with this profile, or without one. */
+function withProfile(party: PartyRecord, profile: PeerProfile | undefined): PartyRecord {
+  const { profile: _previous, ...rest } = party;
+  return profile === undefined ? rest : { ...rest, profile };
+}
+
+/** The client option carrying a party's profile (none when it has none, leaving `outgoing`'s in place). */
+const profileOption = (profile: PeerProfile | undefined): { profile?: PeerProfile } => (profile ? { profile } : {});
+
 export class CredentialsService {
   constructor(private readonly options: CredentialsOptions) {}
 
@@ -58,9 +72,12 @@ export class CredentialsService {
 
   /**
    * A registration token (Token A) to hand to a new peer out of band. `allowedRoles` are the identities the peer
-   * may register as (HUB only when listed); without them, any identity no other party holds except HUB.
+   * may register as (HUB only when listed); without them, any identity no other party holds except HUB. `profile`
+   * is what the peer gets wrong (checked: a PeerProfileError before anything is stored); it applies from the first
+   * request made with the token and stays with the party.
    */
-  async createRegistrationToken(options: { allowedRoles?: PartyIdentity[] } = {}): Promise<{ partyId: string; token: string }> {
+  async createRegistrationToken(options: { allowedRoles?: PartyIdentity[]; profile?: PeerProfile } = {}): Promise<{ partyId: string; token: string }> {
+    const profile = options.profile === undefined ? undefined : checkedProfile(options.profile);
     const now = new Date().toISOString();
     const party: PartyRecord = {
       id: newRequestId(),
@@ -72,9 +89,23 @@ export class CredentialsService {
       createdAt: now,
       updatedAt: now,
       ...(options.allowedRoles ? { allowedRoles: options.allowedRoles.map(({ role, country_code, party_id }) => ({ role, country_code, party_id })) } : {}),
+      ...(profile ? { profile } : {}),
     };
     await this.options.store.putParty(party);
     return { partyId: party.id, token: party.incomingToken };
+  }
+
+  /**
+   * Sets (or, with undefined, clears) what a party gets wrong; checked first (a PeerProfileError, nothing stored).
+   * Applies to the party's next request and to every client made for it from then on. Returns the party as stored.
+   */
+  async setProfile(partyId: string, profile: PeerProfile | undefined): Promise<PartyRecord> {
+    const checked = profile === undefined ? undefined : checkedProfile(profile);
+    const party = await this.options.store.getParty(partyId);
+    if (!party) throw new Error(`no party ${partyId}`);
+    const updated = { ...withProfile(party, checked), updatedAt: new Date().toISOString() };
+    await this.options.store.putParty(updated);
+    return updated;
   }
 
   /**
@@ -93,6 +124,7 @@ export class CredentialsService {
         token: party.outgoingToken,
         ...(us ? { party: { country_code: us.country_code, party_id: us.party_id } } : {}),
         ...this.options.outgoing,
+        ...profileOption(party.profile),
       },
       { version: party.version as V, endpoints: party.endpoints },
     ) as OcpiClient<V>;
@@ -132,7 +164,7 @@ export class CredentialsService {
     let client: OcpiClient;
     try {
       await this.checkIdentity(party, theirs.roles, kind);
-      client = await this.connect(theirs.url, theirs.token, version);
+      client = await this.connect(theirs.url, theirs.token, version, party.profile);
     } catch (error) {
       if (kind === "register") await this.countFailure(party, error);
       else this.options.log?.({ type: "registration-failed", partyId: party.id, direction: "incoming", error });
@@ -188,9 +220,9 @@ export class CredentialsService {
     this.options.log?.({ type: "registration-failed", partyId: party.id, direction: "incoming", error, failedAttempts, retired });
   }
 
-  private async connect(versionsUrl: string, token: string, version: ServedVersion): Promise<OcpiClient> {
+  private async connect(versionsUrl: string, token: string, version: ServedVersion, profile: PeerProfile | undefined): Promise<OcpiClient> {
     try {
-      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...this.options.outgoing });
+      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...this.options.outgoing, ...profileOption(profile) });
     } catch (error) {
       if (error instanceof OcpiError && error.kind === "no-mutual-version") {
         throw new OcpiHttpError(400, OcpiStatus.UnsupportedVersion, `no mutual OCPI version: ${error.message}`);
@@ -203,12 +235,25 @@ export class CredentialsService {
 
   /**
    * Registers with a peer that gave us a registration token: creates the token the peer will call us with, POSTs our
-   * credentials, and keeps the peer's token, version and endpoints.
+   * credentials, and keeps the peer's token, version and endpoints. `profile` (checked first: a PeerProfileError,
+   * nothing stored) is used for the calls of the registration itself and kept with the party.
    */
-  async registerWith(peer: { versionsUrl: string; token: string; allowedRoles?: PartyIdentity[] }): Promise<PartyRecord> {
+  async registerWith(peer: { versionsUrl: string; token: string; allowedRoles?: PartyIdentity[]; profile?: PeerProfile }): Promise<PartyRecord> {
+    const profile = peer.profile === undefined ? undefined : checkedProfile(peer.profile);
     const now = new Date().toISOString();
-    // The peer calls our versions endpoint with this token while it handles our POST: it must work before the POST.
-    const pending: PartyRecord = { id: newRequestId(), incomingToken: newToken(), incomingTokenKind: "C", endpoints: [], roles: [], status: "pending", createdAt: now, updatedAt: now };
+    // The peer calls our versions endpoint with this token while it handles our POST: it must work before the POST
+    // (and be answered as the profile says, e.g. version details as a list).
+    const pending: PartyRecord = {
+      id: newRequestId(),
+      incomingToken: newToken(),
+      incomingTokenKind: "C",
+      endpoints: [],
+      roles: [],
+      status: "pending",
+      createdAt: now,
+      updatedAt: now,
+      ...(profile ? { profile } : {}),
+    };
     await this.options.store.putParty(pending);
     try {
       const client = await OcpiClient.connect({
@@ -216,6 +261,7 @@ export class CredentialsService {
         token: peer.token,
         versions: this.options.versions ?? ["2.2.1"],
         ...this.options.outgoing,
+        ...profileOption(profile),
       });
       const version = client.version!;
       const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register(this.ours(pending.incomingToken, version) as never));
@@ -251,8 +297,13 @@ export class CredentialsService {
     }
   }
 
-  /** New tokens both ways: PUTs our credentials with a new token and keeps the one the peer answers with. */
-  async rotate(party: PartyRecord): Promise<PartyRecord> {
+  /**
+   * New tokens both ways: PUTs our credentials with a new token and keeps the one the peer answers with. The
+   * profile kept in the store is used and kept (a record read before a setProfile does not undo it).
+   */
+  async rotate(given: PartyRecord): Promise<PartyRecord> {
+    const stored = await this.options.store.getParty(given.id);
+    const party = withProfile(given, stored ? stored.profile : given.profile);
     const client = this.clientFor(party);
     const previous = party.incomingToken;
     const next = { ...party, incomingToken: newToken(), updatedAt: new Date().toISOString() };

@@ -92,6 +92,7 @@ export class ResultSender {
       versionsUrl: party.versionsUrl ?? responseUrl,
       token: party.outgoingToken ?? "",
       ...this.options.outgoing,
+      ...(party.profile ? { profile: party.profile } : {}),
       retry: false,
     });
     if (party.version) client.version = party.version as ClientVersion;

@@ -18,6 +18,9 @@ import {
   DEFAULT_MAX_JSON_DEPTH,
   hasForbiddenKey,
   jsonDepthExceeded,
+  repairValue,
+  type ProfileValidation,
+  type Repair,
   type UrlPolicy,
 } from "@ocpi-sdk/protocol";
 import { bodyLimit } from "hono/body-limit";
@@ -63,6 +66,19 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   maxBodyBytes?: number;
   /** Reject request bodies with fields the spec does not define (default false: OCPI asks to tolerate them). */
   strictBodies?: boolean;
+  /**
+   * How request bodies are checked against the schemas (a party's `profile.validation` overrides it for that party):
+   * - `strict` (default): a body that does not validate is refused (2001, naming each field).
+   * - `lenient`: what real peers get wrong is repaired first (timestamps in other forms become UTC `…Z`, `null` in
+   *   an optional field is dropped, a one-element list where one object is expected is unwrapped; see repairValue
+   *   of @ocpi-sdk/protocol) and logged as a `repaired` event; what is still invalid after that (a missing required
+   *   field, a `null` in one) is refused as in strict.
+   * - `off`: no schema check (the body must still be a JSON object within the size and depth limits, without
+   *   forbidden keys, and its keys must match the path); handlers get what was sent and must cope with it.
+   *   Credentials bodies, which the server reads itself, are checked leniently instead.
+   * `strictBodies` (unknown fields refused) applies in strict and lenient mode.
+   */
+  validation?: ProfileValidation;
   /** Check our own response data against the schemas before sending (default true). */
   validateResponses?: boolean;
   /** Serve an OpenAPI document at `<basePath>/openapi.json` and a page describing it at `<basePath>/docs`. */
@@ -102,6 +118,8 @@ export type ServerEvent =
   /** A registration or credentials update that failed or was refused; a Token A is retired after a few. */
   | { type: "registration-failed"; partyId: string; direction: "incoming" | "outgoing"; error: unknown; failedAttempts?: number; retired?: boolean }
   | { type: "converted"; operationId: string; from: ServedVersion; to: ServedVersion; object: string; notes: ConversionNote[] }
+  /** A request body that did not validate, repaired in lenient mode (see `validation`) and handled as repaired. */
+  | { type: "repaired"; operationId: string; partyId: string; requestId: string; repairs: Repair[] }
   /** A handler's notice (e.g. a PUT or PATCH older than the object kept, not applied), with the request's party. */
   | (HandlerNotice & { operationId: string; partyId: string });
 
@@ -366,7 +384,11 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   private async dispatch(c: Context, route: RouteInfo, caller: Caller, requestId: string, correlationId: string): Promise<{ data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string }> {
     const version = versionOf(route);
     if (route.operationId === "versions") return { data: this.versions.map((v) => ({ version: v, url: `${this.options.publicUrl}${this.basePath}/${v}` })) };
-    if (route.operationId === "versionDetails") return { data: this.versionDetails(version!) };
+    if (route.operationId === "versionDetails") {
+      // A peer that reads version details as a list (data[0]) gets them that way; everyone else the object.
+      const details = this.versionDetails(version!);
+      return { data: caller.party.profile?.detailsAsList ? [details] : details };
+    }
 
     const url = new URL(c.req.url);
     const malformed = malformedEscape(url.pathname);
@@ -374,10 +396,12 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     const path = checkParams(route.pathParams, c.req.param() as Record<string, string>, "path");
     const query = checkParams(route.query, Object.fromEntries(url.searchParams), "query");
     const issues = [...path.issues, ...query.issues];
-    const body = await this.readBody(c, route, issues);
+    const { body, repairs } = await this.readBody(c, route, issues, caller);
     if (issues.length) throw OcpiHttpError.invalid(issues);
     checkScope(route, caller, path.values, body);
     if (route.url === "response_url") await this.checkExpectedResult(route, caller, String(path.values.response_id));
+    // Reported once the request is taken: a body repaired but refused for another reason is only refused.
+    if (repairs?.length) this.options.log?.({ type: "repaired", operationId: route.operationId, partyId: caller.party.id, requestId, repairs });
 
     if (route.module === "credentials") {
       return { data: await this.credentials.handle(version!, route.name, caller, body as never) };
@@ -447,9 +471,12 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     return { extraHeaders: { [OcpiHeaders.Location]: `${this.endpointUrl(get)}/${encodeURIComponent(id)}` } };
   }
 
-  /** Reads, size-checks, parses and validates the body; problems are added to `issues`. */
-  private async readBody(c: Context, route: RouteInfo, issues: ValidationIssue[]): Promise<unknown> {
-    if (!route.request) return undefined;
+  /**
+   * Reads, size-checks, parses and validates the body (in the caller's validation mode, repairing in lenient mode);
+   * problems are added to `issues`. Returns the body the handler gets, and what was repaired in it.
+   */
+  private async readBody(c: Context, route: RouteInfo, issues: ValidationIssue[], caller: Caller): Promise<{ body: unknown; repairs?: Repair[] }> {
+    if (!route.request) return { body: undefined };
     // The size was counted while the body streamed in (bodyLimit, before routing). Bytes that are not UTF-8, and a
     // byte order mark (which JSON forbids senders to add), make the body invalid rather than silently repaired.
     const bytes = await c.req.arrayBuffer();
@@ -458,11 +485,11 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       issues.push({ pointer: "/body", message: "is not valid UTF-8", keyword: "json" });
-      return undefined;
+      return { body: undefined };
     }
     if (text.trim() === "") {
       if (route.request.required) issues.push({ pointer: "/body", message: "is required", keyword: "required" });
-      return undefined;
+      return { body: undefined };
     }
     const type = c.req.header("Content-Type");
     if (!type || !JSON_MEDIA_TYPE.test(type)) {
@@ -473,23 +500,51 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       body = JSON.parse(text);
     } catch {
       issues.push({ pointer: "/body", message: "is not valid JSON", keyword: "json" });
-      return undefined;
+      return { body: undefined };
     }
     // Bounded before anything walks it: no handler, converter or store sees deeper nesting or prototype keys.
     const maxDepth = this.options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
     const deep = jsonDepthExceeded(body, maxDepth);
     if (deep !== undefined) {
       issues.push({ pointer: `/body${deep}`, message: `is nested deeper than ${maxDepth} levels`, keyword: "maxDepth" });
-      return undefined;
+      return { body: undefined };
     }
     const forbidden = hasForbiddenKey(body);
     if (forbidden !== undefined) {
       issues.push({ pointer: `/body${forbidden}`, message: "is a key no OCPI object may have", keyword: "propertyNames" });
-      return undefined;
+      return { body: undefined };
     }
-    const result = route.request.validator.validate(body, { strict: this.options.strictBodies ?? false });
-    if (!result.ok) issues.push(...result.errors);
-    return body;
+    const mode = caller.party.profile?.validation ?? this.options.validation ?? "strict";
+    // The server reads credentials itself (the identities a peer claims, the token, the URL it calls): never unchecked.
+    return this.checkBody(route, body, mode === "off" && route.module === "credentials" ? "lenient" : mode, issues);
+  }
+
+  /**
+   * The schema check of a parsed body: none (`off`), refused where invalid (`strict`), or repaired where a repair
+   * fits and refused for what is left (`lenient`). `strictBodies` makes unknown fields an issue in both.
+   */
+  private checkBody(route: RouteInfo, body: unknown, mode: ProfileValidation, issues: ValidationIssue[]): { body: unknown; repairs?: Repair[] } {
+    if (!route.request) return { body };
+    if (mode === "off") {
+      // Every OCPI request body is an object: anything else is no body a handler could read, whatever the mode.
+      if (body === null || typeof body !== "object" || Array.isArray(body)) issues.push({ pointer: "/body", message: "must be a JSON object", keyword: "type" });
+      return { body };
+    }
+    const validator = route.request.validator;
+    const strict = this.options.strictBodies ?? false;
+    const validate = (value: unknown): ValidationIssue[] => {
+      const result = validator.validate(value, { strict });
+      return result.ok ? [] : result.errors;
+    };
+    const found = validate(body);
+    if (found.length === 0) return { body };
+    if (mode === "strict") {
+      issues.push(...found);
+      return { body };
+    }
+    const repaired = repairValue(body, found, validate);
+    issues.push(...repaired.issues);
+    return { body: repaired.value, ...(repaired.issues.length === 0 ? { repairs: repaired.repairs } : {}) };
   }
 
   /** Our own data must be valid before it leaves: a handler bug is a 3000, not a broken payload at the peer. */

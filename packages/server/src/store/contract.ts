@@ -686,6 +686,31 @@ export function storeContract(
         expect((await store.findPartyByToken("token-a"))?.id).toBe("p2");
       });
 
+      it("keeps a party's profile as given, and drops it when a party without one is put", async () => {
+        const profile: NonNullable<PartyRecord["profile"]> = {
+          validation: "lenient",
+          detailsAsList: true,
+          pagination: "offset",
+          urlRewrites: [{ from: "http://10.0.0.5:8080/ocpi", to: "https://peer.example/ocpi" }],
+          queryRenames: { "*": { date_from: "dateFrom" }, tokensSenderList: { limit: "size" } },
+          endpoints: [{ identifier: "tariffs", role: "SENDER", url: "https://peer.example/ocpi/2.2.1/tariffs", version: "2.2.1" }],
+          authErrors: { statusCodes: [2000, 2001], messagePattern: "token (is )?(invalid|unknown) – é" },
+        };
+        const party = partyOf("p1", "token-a", { profile });
+        await store.putParty(party);
+        expect(await store.getParty("p1")).toEqual(party);
+        expect(await store.findPartyByToken("token-a")).toEqual(party);
+        expect(await store.listParties()).toEqual([party]);
+        // Registering or rotating replaces the record: the profile goes along with it.
+        const registered = { ...party, incomingToken: "token-c", incomingTokenKind: "C" as const, status: "registered" as const };
+        await store.putParty(registered);
+        expect((await store.findPartyByToken("token-c"))?.profile).toEqual(profile);
+        const { profile: _dropped, ...without } = registered;
+        await store.putParty(without);
+        expect(await store.getParty("p1")).toEqual(without);
+        expect((await store.getParty("p1"))?.profile).toBeUndefined();
+      });
+
       it("lists every party", async () => {
         const parties = ["p3", "p1", "日本", "p2"].map((id) => partyOf(id, `token-${id}`));
         for (const party of parties) await store.putParty(party);

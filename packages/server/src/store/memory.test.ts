@@ -69,6 +69,17 @@ describe("MemoryStore file", () => {
     await reopened.close();
   });
 
+  it("keeps a party's profile across a reopen", async () => {
+    const file = freshFile();
+    const withProfile: PartyRecord = { ...party, profile: { validation: "lenient", detailsAsList: true, urlRewrites: [{ from: "http://10.0.0.5/ocpi", to: "https://peer.example/ocpi" }] } };
+    const store = await MemoryStore.open({ file });
+    await store.putParty(withProfile);
+    await store.close();
+    const reopened = await MemoryStore.open({ file });
+    expect(await reopened.findPartyByToken("token-c")).toEqual(withProfile);
+    await reopened.close();
+  });
+
   it("has each change on disk when its call returns, without closing", async () => {
     const file = freshFile();
     const store = await MemoryStore.open({ file });

@@ -2,6 +2,7 @@
  * Where a server keeps its peers and OCPI objects. One interface, several implementations (MemoryStore,
  * PostgresStore), all held to the same contract test suite.
  */
+import type { PeerProfile } from "@ocpi-sdk/protocol";
 
 /**
  * Identifies one OCPI object: the module it belongs to, the party that owns it, and its id within that party.
@@ -107,6 +108,12 @@ export interface PartyRecord {
   allowedRoles?: PartyIdentity[];
   /** Registration attempts with this Token A that failed; the token is retired after a few. */
   failedAttempts?: number;
+  /**
+   * What this peer gets wrong (plain data, see PeerProfile of @ocpi-sdk/protocol): how its request bodies are
+   * checked, whether version details go to it as a list, and the options of every call we make to it. Kept through
+   * registration, credentials updates and token rotation; set or cleared with `credentials.setProfile`.
+   */
+  profile?: PeerProfile;
   /** ISO timestamps. */
   createdAt: string;
   updatedAt: string;
