@@ -540,6 +540,8 @@ export class OperationRunner extends BindingCaller {
         parseAs: "text",
         fetch: send,
         signal,
+        // The client follows redirects itself (each hop checked); asking for it here spares a copy of the Request.
+        redirect: "manual",
       } as never);
       response = result.response;
       const raw: unknown = result.data ?? result.error;

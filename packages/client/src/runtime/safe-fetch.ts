@@ -137,8 +137,12 @@ export function safeFetch(fetchImpl: (request: Request) => Promise<Response>, op
     const origin = checkUrl(request.url, options.policy).origin;
     let url = request.url;
     let method = request.method;
+    // A request without a body that asks for manual redirects already is sent as it is on the first hop: no copy of
+    // its headers and no second Request on every call (a crawl makes thousands).
+    const asIs = request.body === null && request.redirect === "manual";
     let body: ArrayBuffer | null = request.body === null ? null : await request.arrayBuffer();
-    const headers = new Headers(request.headers);
+    let copied: Headers | undefined;
+    const headers = () => (copied ??= new Headers(request.headers));
     for (let hop = 0; ; hop++) {
       let target: URL;
       try {
@@ -147,7 +151,7 @@ export function safeFetch(fetchImpl: (request: Request) => Promise<Response>, op
         if (hop > 0 && error instanceof UnsafeUrlError) throw new UnsafeUrlError(error.url, error.reason, `${error.message} (a redirect from ${request.url})`);
         throw error;
       }
-      const response = await fetchImpl(new Request(target, { method, headers, body, signal, redirect: "manual" }));
+      const response = await fetchImpl(hop === 0 && asIs ? request : new Request(target, { method, headers: headers(), body, signal, redirect: "manual" }));
       if (response.type === "opaqueredirect") {
         throw new UnsafeUrlError(target.href, "opaque-redirect", `refused: ${target.href} redirects, and this runtime hides where to, so the target cannot be checked`);
       }
@@ -164,10 +168,10 @@ export function safeFetch(fetchImpl: (request: Request) => Promise<Response>, op
       if (response.status === 303 ? method !== "GET" && method !== "HEAD" : (response.status === 301 || response.status === 302) && method === "POST") {
         method = "GET";
         body = null;
-        for (const name of ["Content-Type", "Content-Length", "Content-Encoding", "Content-Language", "Content-Location"]) headers.delete(name);
+        for (const name of ["Content-Type", "Content-Length", "Content-Encoding", "Content-Language", "Content-Location"]) headers().delete(name);
       }
       // Once a hop leaves the origin the token belongs to, it is not sent again, even if a later hop comes back.
-      if (next.origin !== origin) headers.delete("Authorization");
+      if (next.origin !== origin) headers().delete("Authorization");
       url = next.href;
     }
   };

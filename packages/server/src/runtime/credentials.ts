@@ -12,6 +12,7 @@ import { OcpiHttpError } from "./errors.js";
 import { checkIdentity, IdentityError, type AuthorizeRegistration, type IdentityRules } from "./identity.js";
 import type { Caller } from "./routes.js";
 import type { ServerEvent } from "./server.js";
+import { PartyDeviations } from "./deviations.js";
 import type { ServedVersion } from "./versions.js";
 
 /** How the server's own calls to peers are made: the client options that are not per peer. */
@@ -30,6 +31,8 @@ export interface CredentialsOptions {
   /** Failed registrations with one Token A before it is retired (default 5). */
   maxRegistrationFailures?: number;
   log?: (event: ServerEvent) => void;
+  /** Reports each kind of deviation once per party (default: a reporter of its own, logging to `log`). */
+  deviations?: PartyDeviations;
 }
 
 /** What every failed registration is answered with, whatever failed: a failure says nothing about the network. */
@@ -49,11 +52,13 @@ function withProfile(party: PartyRecord, profile: PeerProfile | undefined): Part
   return profile === undefined ? rest : { ...rest, profile };
 }
 
-/** The client option carrying a party's profile (none when it has none, leaving `outgoing`'s in place). */
-const profileOption = (profile: PeerProfile | undefined): { profile?: PeerProfile } => (profile ? { profile } : {});
 
 export class CredentialsService {
-  constructor(private readonly options: CredentialsOptions) {}
+  private readonly deviations: PartyDeviations;
+
+  constructor(private readonly options: CredentialsOptions) {
+    this.deviations = options.deviations ?? new PartyDeviations(options.log);
+  }
 
   /**
    * Our credentials as a peer sees them in a version: the token it uses to call us, our versions URL and our roles
@@ -124,7 +129,7 @@ export class CredentialsService {
         token: party.outgoingToken,
         ...(us ? { party: { country_code: us.country_code, party_id: us.party_id } } : {}),
         ...this.options.outgoing,
-        ...profileOption(party.profile),
+        ...this.deviations.optionsFor(party),
       },
       { version: party.version as V, endpoints: party.endpoints },
     ) as OcpiClient<V>;
@@ -164,7 +169,7 @@ export class CredentialsService {
     let client: OcpiClient;
     try {
       await this.checkIdentity(party, theirs.roles, kind);
-      client = await this.connect(theirs.url, theirs.token, version, party.profile);
+      client = await this.connect(theirs.url, theirs.token, version, party);
     } catch (error) {
       if (kind === "register") await this.countFailure(party, error);
       else this.options.log?.({ type: "registration-failed", partyId: party.id, direction: "incoming", error });
@@ -220,9 +225,9 @@ export class CredentialsService {
     this.options.log?.({ type: "registration-failed", partyId: party.id, direction: "incoming", error, failedAttempts, retired });
   }
 
-  private async connect(versionsUrl: string, token: string, version: ServedVersion, profile: PeerProfile | undefined): Promise<OcpiClient> {
+  private async connect(versionsUrl: string, token: string, version: ServedVersion, party: PartyRecord): Promise<OcpiClient> {
     try {
-      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...this.options.outgoing, ...profileOption(profile) });
+      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...this.options.outgoing, ...this.deviations.optionsFor(party) });
     } catch (error) {
       if (error instanceof OcpiError && error.kind === "no-mutual-version") {
         throw new OcpiHttpError(400, OcpiStatus.UnsupportedVersion, `no mutual OCPI version: ${error.message}`);
@@ -261,7 +266,7 @@ export class CredentialsService {
         token: peer.token,
         versions: this.options.versions ?? ["2.2.1"],
         ...this.options.outgoing,
-        ...profileOption(profile),
+        ...this.deviations.optionsFor(pending),
       });
       const version = client.version!;
       const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register(this.ours(pending.incomingToken, version) as never));

@@ -4,6 +4,7 @@ import type { PartyRecord } from "../store/store.js";
 import type { OutgoingOptions } from "./credentials.js";
 import type { RouteInfo } from "./routes.js";
 import type { ServerEvent } from "./server.js";
+import type { PartyDeviations } from "./deviations.js";
 
 export interface ResultRetryPolicy {
   /** Attempts in all (default 5). */
@@ -58,6 +59,8 @@ export class ResultSender {
       outgoing?: OutgoingOptions;
       retry?: Partial<ResultRetryPolicy>;
       log?: (event: ServerEvent) => void;
+      /** Reports what the party's implementation gets wrong, once per kind. */
+      deviations?: PartyDeviations;
     },
   ) {
     this.policy = { ...DEFAULT_POLICY, ...options.retry };
@@ -92,7 +95,7 @@ export class ResultSender {
       versionsUrl: party.versionsUrl ?? responseUrl,
       token: party.outgoingToken ?? "",
       ...this.options.outgoing,
-      ...(party.profile ? { profile: party.profile } : {}),
+      ...(this.options.deviations ? this.options.deviations.optionsFor(party) : party.profile ? { profile: party.profile } : {}),
       retry: false,
     });
     if (party.version) client.version = party.version as ClientVersion;

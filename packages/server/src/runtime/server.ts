@@ -30,6 +30,8 @@ import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { PartyRecord, Store } from "../store/store.js";
 import { ConversionError, VersionBridge, type AnyHandler, type BridgeOptions } from "./bridge.js";
 import { CredentialsService, type OutgoingOptions } from "./credentials.js";
+import { PartyDeviations } from "./deviations.js";
+import type { Deviation } from "@ocpi-sdk/client";
 import type { AuthorizeRegistration } from "./identity.js";
 import { OcpiHttpError } from "./errors.js";
 import { checkParams } from "./params.js";
@@ -118,6 +120,8 @@ export type ServerEvent =
   /** A registration or credentials update that failed or was refused; a Token A is retired after a few. */
   | { type: "registration-failed"; partyId: string; direction: "incoming" | "outgoing"; error: unknown; failedAttempts?: number; retired?: boolean }
   | { type: "converted"; operationId: string; from: ServedVersion; to: ServedVersion; object: string; notes: ConversionNote[] }
+  /** A way a party's implementation deviates from the spec, seen by a call to it; each kind once per party. */
+  | { type: "deviation"; partyId: string; deviation: Deviation }
   /** A request body that did not validate, repaired in lenient mode (see `validation`) and handled as repaired. */
   | { type: "repaired"; operationId: string; partyId: string; requestId: string; repairs: Repair[] }
   /** A handler's notice (e.g. a PUT or PATCH older than the object kept, not applied), with the request's party. */
@@ -160,7 +164,10 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       ...(options.urlPolicy ? { urlPolicy: options.urlPolicy } : {}),
       signal,
     };
+    // One reporter for every client made for a party, so each kind of deviation is logged once per party.
+    const deviations = new PartyDeviations(options.log);
     this.credentials = new CredentialsService({
+      deviations,
       store: options.store,
       roles: options.roles,
       versionsUrl: this.versionsUrl,
@@ -171,6 +178,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       ...(options.log ? { log: options.log } : {}),
     });
     this.results = new ResultSender({
+      deviations,
       outgoing,
       ...(options.resultRetry ? { retry: options.resultRetry } : {}),
       ...(options.log ? { log: options.log } : {}),
