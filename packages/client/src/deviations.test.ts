@@ -126,6 +126,46 @@ describe("paging around an unusable next-page Link", () => {
   });
 });
 
+describe("the pager reads one page ahead, no more", () => {
+  it("asks for the next page before handing on the current one; a walk ended early leaves one request unused, and nothing unhandled", async () => {
+    const { peer, client } = await setup({ locations: LOCATIONS, maxLimit: 5 });
+    const unhandled = vi.fn();
+    process.on("unhandledRejection", unhandled);
+    try {
+      const seen: string[] = [];
+      for await (const location of client.locations.sender.all()) {
+        seen.push(location.id);
+        // While the first page is used, the second is on its way; never a third.
+        expect(listed(peer).length).toBeLessThanOrEqual(2);
+        if (seen.length === 5) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(listed(peer)).toHaveLength(2);
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off("unhandledRejection", unhandled);
+    }
+  });
+
+  it("offset paging counts the objects left out as invalid, so none is asked for twice", async () => {
+    const items = makeLocations(12).map((l, i) => (i === 3 ? { ...l, parking_type: "ON_ROOF" } : l));
+    const { peer, client } = await setup(
+      {
+        overrides: {
+          locationsSenderList: (c: Context) => {
+            const offset = Number(new URL(c.req.url).searchParams.get("offset") ?? 0);
+            return c.json(envelope(items.slice(offset, offset + 5)), 200, { "X-Total-Count": "12", "X-Limit": "5" });
+          },
+        },
+      },
+      { pagination: { mode: "offset" } },
+    );
+    const all = await client.locations.sender.all().toArray();
+    expect(all).toHaveLength(11);
+    expect(listed(peer).map((r) => r.query.offset)).toEqual([undefined, "5", "10"]);
+  });
+});
+
 describe("auth errors, whatever the HTTP status", () => {
   const refuse = (status: number, body: unknown) => ({ locationsSenderList: (c: Context) => c.json(body, status as 200) });
 

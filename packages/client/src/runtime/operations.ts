@@ -98,6 +98,8 @@ export interface OcpiResult<T> {
   headers: Headers;
   requestId: string;
   correlationId: string;
+  /** Objects of a list the peer sent that lenient validation left out (still invalid after repairs). */
+  dropped?: number;
 }
 
 /** One page of a paginated list. */
@@ -213,6 +215,7 @@ const LINK_FAILURES: ReadonlySet<string> = new Set(["http", "ocpi", "invalid-res
  *   a page is empty or shorter than X-Limit, or (without either header) a page has no Link.
  * - `auto` (default): follows the Link while it is usable, and pages by offset from there when one is not (another
  *   origin, unreadable, or answered with an error), reported as a `pagination-fallback` deviation.
+ * The next page is asked for before the current one is handed on (one page ahead at most).
  */
 export class OcpiPager<T> implements AsyncIterable<T> {
   /** X-Total-Count of the latest page. */
@@ -260,63 +263,93 @@ export class OcpiPager<T> implements AsyncIterable<T> {
     let endpoint: string | undefined;
     let pages = 0;
     let items = 0;
+    // The next page is asked for as soon as it is known, before this one is handed on: the peer prepares it and the
+    // network carries it while the objects of this one are used (one page ahead at most).
+    let ahead: Promise<OcpiPage<T>> | undefined;
+    const request = (next: PageStep) => {
+      const promise = this.fetchPage(next);
+      // Awaited below; a walk ended early leaves it unawaited, which must not count as an unhandled rejection.
+      promise.catch(() => {});
+      return promise;
+    };
     for (;;) {
       let page: OcpiPage<T>;
       try {
-        page = await this.fetchPage(step);
+        page = await (ahead ?? request(step));
       } catch (error) {
         if (!(this.mode === "auto" && step && "link" in step && error instanceof OcpiError && LINK_FAILURES.has(error.kind))) throw error;
         this.fallBack(`following the next-page Link ${step.link} failed (${error.message})`, step.link);
         step = { offset: items };
-        page = await this.fetchPage(step);
+        page = await request(step);
       }
+      ahead = undefined;
       endpoint ??= page.url;
       pages++;
-      items += page.data.length;
+      // Offsets count what the peer sent, also objects left out as invalid.
+      items += page.data.length + (page.dropped ?? 0);
       if (items > maxItems) throw this.limitError(page, `more than ${maxItems} objects (pagination.maxItems)`);
       this.totalCount = page.totalCount;
       this.limit = page.limit;
+      let next: PageStep | "end";
+      try {
+        next = this.nextStep(page, step, { endpoint, pages, items, started, seen, maxPages, maxDurationMs, operationId });
+      } catch (error) {
+        // A cap passed or a Link refused: this page is still handed on, then the walk fails.
+        yield page;
+        throw error;
+      }
+      if (next === "end") {
+        yield page;
+        return;
+      }
+      step = next;
+      ahead = request(step);
       yield page;
-      const hasLink = page.next !== undefined || page.unreadableLink !== undefined;
-      if (this.mode === "offset") {
-        if (page.data.length === 0) return;
-        if (page.totalCount !== undefined && (this.options.startOffset ?? 0) + items >= page.totalCount) return;
-        if (page.totalCount === undefined && page.limit !== undefined && page.data.length < page.limit) return;
-        if (page.totalCount === undefined && page.limit === undefined && !hasLink) return;
-      } else {
-        if (!hasLink) return;
-        if (page.next !== undefined && (seen.has(page.next) || (step && "link" in step && page.next === step.link))) {
-          this.stoppedBecause = "looping-link";
-          return;
-        }
-        if (page.data.length === 0) {
-          this.stoppedBecause = "empty-page";
-          return;
-        }
-      }
-      if (pages >= maxPages) throw this.limitError(page, `the peer links on past ${maxPages} pages (pagination.maxPages)`);
-      if (maxDurationMs !== undefined && Date.now() - started > maxDurationMs) {
-        throw this.limitError(page, `the walk took longer than ${maxDurationMs} ms (pagination.maxDurationMs)`);
-      }
-      if (this.mode === "offset") {
-        step = { offset: items };
-        continue;
-      }
-      if (page.next === undefined) {
-        const message = `${operationId ?? "pagination"}: the next-page Link ${page.unreadableLink} is not a URL`;
-        if (this.mode === "link") throw new OcpiError("invalid-response", message, { url: page.url, requestId: page.requestId, correlationId: page.correlationId });
-        this.fallBack(`the next-page Link ${page.unreadableLink} is not a URL`, page.url);
-        step = { offset: items };
-        continue;
-      }
-      if (this.mode === "auto" && !sameOrigin(endpoint, page.next)) {
-        this.fallBack(`the next-page Link ${page.next} leaves the endpoint's origin ${new URL(endpoint).origin}`, page.next);
-        step = { offset: items };
-        continue;
-      }
-      seen.add(page.next);
-      step = { link: nextPageUrl(endpoint, page.next, operationId) };
     }
+  }
+
+  /** What to ask for after `page`: the next step, or the end of the list; throws past a cap. */
+  private nextStep(
+    page: OcpiPage<T>,
+    step: PageStep,
+    walk: { endpoint: string; pages: number; items: number; started: number; seen: Set<string>; maxPages: number; maxDurationMs: number | undefined; operationId: string | undefined },
+  ): PageStep | "end" {
+    const { endpoint, pages, items, started, seen, maxPages, maxDurationMs, operationId } = walk;
+    const hasLink = page.next !== undefined || page.unreadableLink !== undefined;
+    if (this.mode === "offset") {
+      const sent = page.data.length + (page.dropped ?? 0);
+      if (sent === 0) return "end";
+      if (page.totalCount !== undefined && (this.options.startOffset ?? 0) + items >= page.totalCount) return "end";
+      if (page.totalCount === undefined && page.limit !== undefined && sent < page.limit) return "end";
+      if (page.totalCount === undefined && page.limit === undefined && !hasLink) return "end";
+    } else {
+      if (!hasLink) return "end";
+      if (page.next !== undefined && (seen.has(page.next) || (step && "link" in step && page.next === step.link))) {
+        this.stoppedBecause = "looping-link";
+        return "end";
+      }
+      if (page.data.length + (page.dropped ?? 0) === 0) {
+        this.stoppedBecause = "empty-page";
+        return "end";
+      }
+    }
+    if (pages >= maxPages) throw this.limitError(page, `the peer links on past ${maxPages} pages (pagination.maxPages)`);
+    if (maxDurationMs !== undefined && Date.now() - started > maxDurationMs) {
+      throw this.limitError(page, `the walk took longer than ${maxDurationMs} ms (pagination.maxDurationMs)`);
+    }
+    if (this.mode === "offset") return { offset: items };
+    if (page.next === undefined) {
+      const message = `${operationId ?? "pagination"}: the next-page Link ${page.unreadableLink} is not a URL`;
+      if (this.mode === "link") throw new OcpiError("invalid-response", message, { url: page.url, requestId: page.requestId, correlationId: page.correlationId });
+      this.fallBack(`the next-page Link ${page.unreadableLink} is not a URL`, page.url);
+      return { offset: items };
+    }
+    if (this.mode === "auto" && !sameOrigin(endpoint, page.next)) {
+      this.fallBack(`the next-page Link ${page.next} leaves the endpoint's origin ${new URL(endpoint).origin}`, page.next);
+      return { offset: items };
+    }
+    seen.add(page.next);
+    return { link: nextPageUrl(endpoint, page.next, operationId) };
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
@@ -584,9 +617,12 @@ export class OperationRunner extends BindingCaller {
     if (!isSuccessStatus(env.status_code)) {
       throw new OcpiError("ocpi", `${method} ${url}: OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
     }
+    const received = Array.isArray(env.data) ? env.data.length : 0;
     const data = this.checkData(info, env.data, validation, { url, requestId });
+    const dropped = Array.isArray(data) ? received - data.length : 0;
     return {
       data,
+      ...(dropped > 0 ? { dropped } : {}),
       url,
       statusCode: env.status_code,
       ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}),
