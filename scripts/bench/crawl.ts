@@ -58,7 +58,7 @@ async function* plainFetch(endpoint: string, token: string): AsyncGenerator<unkn
   }
 }
 
-export async function benchCrawl(rounds = 5, warmUp = 2): Promise<void> {
+export async function benchCrawl(rounds = 7, warmUp = 2): Promise<void> {
   console.log(`\n## Crawl of ${fmt(TOTAL)} locations over loopback, ${PAGE} per page\n`);
   const peer = await startPeerProcess();
   try {

@@ -185,6 +185,13 @@ export interface PagerOptions extends PaginationLimits {
   onDeviation?: (deviation: Deviation) => void;
 }
 
+/**
+ * A page whose data is not checked yet: the pager asks for the next page first, then checks this one (the check
+ * replaces `data` and sets `dropped`, or throws as the validation mode says).
+ */
+export const CHECK_PAGE: unique symbol = Symbol("ocpi-sdk.checkPage");
+type Unchecked<T> = OcpiPage<T> & { [CHECK_PAGE]?: (page: { data: unknown; dropped?: number }) => void };
+
 /** What the pager asks for next: the first page, the page a Link names, or the page at an offset of the original query. */
 export type PageStep = { link: string } | { offset: number } | undefined;
 
@@ -273,7 +280,7 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       return promise;
     };
     for (;;) {
-      let page: OcpiPage<T>;
+      let page: Unchecked<T>;
       try {
         page = await (ahead ?? request(step));
       } catch (error) {
@@ -290,21 +297,25 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       if (items > maxItems) throw this.limitError(page, `more than ${maxItems} objects (pagination.maxItems)`);
       this.totalCount = page.totalCount;
       this.limit = page.limit;
+      const check = page[CHECK_PAGE];
+      delete page[CHECK_PAGE];
       let next: PageStep | "end";
       try {
         next = this.nextStep(page, step, { endpoint, pages, items, started, seen, maxPages, maxDurationMs, operationId });
       } catch (error) {
         // A cap passed or a Link refused: this page is still handed on, then the walk fails.
+        check?.(page);
         yield page;
         throw error;
       }
-      if (next === "end") {
-        yield page;
-        return;
+      if (next !== "end") {
+        step = next;
+        ahead = request(step);
       }
-      step = next;
-      ahead = request(step);
+      // Checked while the next page is on its way.
+      check?.(page);
       yield page;
+      if (next === "end") return;
     }
   }
 
@@ -378,7 +389,8 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
   pagingDeviation(_deviation: Deviation): void {}
 
   abstract send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string): Promise<OcpiResult<unknown>>;
-  abstract sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>>;
+  /** One page; with `deferCheck`, the page may come unchecked, with its check under CHECK_PAGE (for the pager). */
+  abstract sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string, deferCheck?: boolean): Promise<OcpiPage<unknown>>;
 
   call(info: OperationInfo) {
     return ((request?: RequestArg, options?: CallOptions) => this.send(info, request ?? {}, options ?? {})) as never;
@@ -407,8 +419,8 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
       limits.startOffset = start;
       const callOptions = { ...options, correlationId };
       return new OcpiPager((step) => {
-        if (step && "offset" in step) return this.sendPage(info, { ...base, offset: start + step.offset }, callOptions);
-        return this.sendPage(info, base, callOptions, step?.link);
+        if (step && "offset" in step) return this.sendPage(info, { ...base, offset: start + step.offset }, callOptions, undefined, true);
+        return this.sendPage(info, base, callOptions, step?.link, true);
       }, limits);
     }) as never;
   }
@@ -440,8 +452,8 @@ export class OperationRunner extends BindingCaller {
   }
 
   /** One page of a paginated operation; `next` for following a page link. */
-  async sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string): Promise<OcpiPage<unknown>> {
-    const result = await this.send(info, request, options, undefined, next);
+  async sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string, deferCheck = false): Promise<OcpiPage<unknown>> {
+    const result = await this.send(info, request, options, undefined, next, deferCheck);
     const data = result.data;
     if (!Array.isArray(data)) {
       throw new OcpiError("invalid-response", `${info.operationId}: a paginated response's data must be a list`, {
@@ -450,7 +462,8 @@ export class OperationRunner extends BindingCaller {
         correlationId: result.correlationId,
       });
     }
-    const page: OcpiPage<unknown> = { ...result, data };
+    // The spread keeps a deferred check (CHECK_PAGE) for the pager.
+    const page: Unchecked<unknown> = { ...result, data };
     const total = parseCountHeader(result.headers.get(OcpiHeaders.TotalCount));
     const limit = parseCountHeader(result.headers.get(OcpiHeaders.Limit));
     const nextLink = parseNextLink(result.headers.get(OcpiHeaders.Link));
@@ -472,7 +485,7 @@ export class OperationRunner extends BindingCaller {
   }
 
   /** One HTTP exchange of an operation. `responseUrl` for results, `nextUrl` for following a page link. */
-  async send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string, nextUrl?: string): Promise<OcpiResult<unknown>> {
+  async send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string, nextUrl?: string, deferCheck = false): Promise<OcpiResult<unknown>> {
     const { ctx } = this;
     const validation = options.validation ?? ctx.validation;
     const { body, ...params } = request;
@@ -618,11 +631,14 @@ export class OperationRunner extends BindingCaller {
       throw new OcpiError("ocpi", `${method} ${url}: OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
     }
     const received = Array.isArray(env.data) ? env.data.length : 0;
-    const data = this.checkData(info, env.data, validation, { url, requestId });
-    const dropped = Array.isArray(data) ? received - data.length : 0;
-    return {
-      data,
-      ...(dropped > 0 ? { dropped } : {}),
+    const checked = (target: { data: unknown; dropped?: number }) => {
+      const data = this.checkData(info, env.data, validation, { url, requestId });
+      const dropped = Array.isArray(data) ? received - data.length : 0;
+      target.data = data;
+      if (dropped > 0) target.dropped = dropped;
+    };
+    const result: Unchecked<unknown> | OcpiResult<unknown> = {
+      data: env.data,
       url,
       statusCode: env.status_code,
       ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}),
@@ -632,6 +648,13 @@ export class OperationRunner extends BindingCaller {
       requestId,
       correlationId,
     };
+    // A list the pager walks is checked by the pager, once the next page is asked for; everything else now.
+    if (deferCheck && Array.isArray(env.data)) {
+      (result as Unchecked<unknown>)[CHECK_PAGE] = checked;
+    } else {
+      checked(result as { data: unknown; dropped?: number });
+    }
+    return result as OcpiResult<unknown>;
   }
 
   /** The envelope's timestamp: checked in strict mode, repaired in lenient mode. */
