@@ -19,5 +19,6 @@ try {
   summary = undefined;
 }
 rmSync(dir, { recursive: true, force: true });
-if (summary) console.log(`\ntests: ${summary}`);
+// Type errors and unhandled errors fail the run without failing a test: say so in the line CI reads.
+if (summary) console.log(`\ntests: ${summary}${run.status !== 0 ? " (the run failed: see the errors above)" : ""}`);
 process.exit(run.status ?? 1);

@@ -186,7 +186,7 @@ describe("auth errors, whatever the HTTP status", () => {
     expect(error.httpStatus).toBe(status);
     // An OCPI client error is final: not retried.
     expect(listed(peer)).toHaveLength(1);
-    expect(onDeviation.mock.calls.some(([d]: [Deviation]) => d.code === "auth-error-status")).toBe(reported);
+    expect(onDeviation.mock.calls.some((call) => (call[0] as Deviation).code === "auth-error-status")).toBe(reported);
   });
 });
 
@@ -267,7 +267,6 @@ describe("endpoints and URLs from the profile", () => {
     });
     expect(client.endpoints.map((e) => `${e.identifier}:${e.role}`)).toEqual(["credentials:RECEIVER", "locations:SENDER", "commands:RECEIVER"]);
     await client.commands.receiver.unlockConnector({
-      command: "UNLOCK_CONNECTOR",
       body: { response_url: "https://emsp.example.com/ocpi/2.2.1/commands/UNLOCK_CONNECTOR/1", location_id: "L1", evse_uid: "E1", connector_id: "1" },
     });
     expect(peer.requests.map((r) => r.operationId)).toContain("commandsReceiverUnlockConnector");

@@ -350,9 +350,9 @@ describe("pagination toward a hostile peer", () => {
   it("the default maxPages (10 000) ends a changing Link too", async () => {
     // In memory: 10 000 pages over HTTP would make a slow test for what the cases above show.
     let n = 0;
-    const pager = new OcpiPager<number>(async (next) => ({
+    const pager = new OcpiPager<number>(async (step) => ({
       data: [n],
-      url: next ?? "https://cpo.example.com/ocpi/locations",
+      url: step && "link" in step ? step.link : "https://cpo.example.com/ocpi/locations",
       next: `https://cpo.example.com/ocpi/locations?offset=${++n}`,
       statusCode: 1000,
       timestamp: "2024-01-01T00:00:00Z",

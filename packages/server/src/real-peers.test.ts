@@ -84,7 +84,6 @@ describe("lenient, with the peer's profile: everything works against every devia
 
     const responseUrl = await node.server.responseUrl("commandsSenderPostResult", { party: rotated, responseId: "cmd-1" });
     const command = await after.commands.receiver.startSession({
-      command: "START_SESSION",
       body: { response_url: responseUrl, token: peer.data.tokens[0]!, location_id: location.id },
     });
     expect(command.data).toMatchObject({ result: "ACCEPTED", timeout: 30 });
@@ -168,7 +167,7 @@ describe("strict: the first deviation fails, naming it", () => {
     ["a one-element list", { singleAsList: true }, (c, p) => c.locations.sender.get({ location_id: p.data.locations[0]!.id }), /\/: must be an object/],
     ["a Link to a hard-coded host (link mode)", { link: "hardcoded-host" }, (c) => c.locations.sender.all(undefined, { pagination: { mode: "link" } }).toArray(), /refused the next-page Link http:\/\/localhost:8000/],
     ["another query name", { tokenTypeQuery: true }, (c, p) => c.tokens.sender.authorize({ token_uid: p.data.tokens[0]!.uid, type: "RFID" }), /token_type: field required/],
-    ["a hidden endpoint", { hiddenEndpoints: ["commands:RECEIVER"] }, (c) => c.commands.receiver.stopSession({ command: "STOP_SESSION", body: { response_url: "https://example.com/r", session_id: "S1" } }), /offers no commands RECEIVER endpoint/],
+    ["a hidden endpoint", { hiddenEndpoints: ["commands:RECEIVER"] }, (c) => c.commands.receiver.stopSession({ body: { response_url: "https://example.com/r", session_id: "S1" } }), /offers no commands RECEIVER endpoint/],
   ])("%s", async (_, quirks, call, message) => {
     const { peer, client } = await strictClient(quirks);
     const error = await errorOf(call(client, peer));
