@@ -102,11 +102,11 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => valu
 /** Keywords a timestamp in a wrong form fails: its pattern, its calendar format, or its length (a long fraction). */
 const TIMESTAMP_KEYWORDS: ReadonlySet<string> = new Set(["pattern", "format", "maxLength"]);
 
+/** Where a dropped null was, to put it back if the field turns out to be required. */
+type DroppedNull = { parent: Record<string, unknown>; key: string };
+
 /** The repair of one failed field, applied; or undefined when none fits. */
-function repairAt(
-  root: { value: unknown },
-  issue: IssueLike,
-): Repair | undefined {
+function repairAt(root: { value: unknown }, issue: IssueLike, droppedNulls: Map<string, DroppedNull>): Repair | undefined {
   const { pointer, keyword } = issue;
   const at = pointer === "" ? undefined : locate(root.value, pointer);
   if (pointer !== "" && !at) return undefined;
@@ -124,6 +124,7 @@ function repairAt(
   if (keyword !== "type") return undefined;
   if (current === null && at && !Array.isArray(at.parent)) {
     delete (at.parent as Record<string, unknown>)[at.key];
+    droppedNulls.set(pointer, { parent: at.parent as Record<string, unknown>, key: at.key });
     return { code: "null-optional", pointer, from: "null", to: "(absent)" };
   }
   if (Array.isArray(current) && current.length === 1 && isPlainObject(current[0])) {
@@ -144,6 +145,7 @@ const MAX_ROUNDS = 4;
 export function repairValue<I extends IssueLike>(value: unknown, issues: readonly I[], validate: (value: unknown) => I[]): RepairOutcome<I> {
   const root = { value };
   const repairs: Repair[] = [];
+  const droppedNulls = new Map<string, DroppedNull>();
   let remaining: I[] = [...issues];
   for (let round = 0; round < MAX_ROUNDS && remaining.length > 0; round++) {
     const done = new Set<string>();
@@ -151,7 +153,7 @@ export function repairValue<I extends IssueLike>(value: unknown, issues: readonl
     for (const issue of remaining) {
       // An object failing several branches reports one field more than once; repair it once.
       if (done.has(issue.pointer)) continue;
-      const repair = repairAt(root, issue);
+      const repair = repairAt(root, issue, droppedNulls);
       if (!repair) continue;
       done.add(issue.pointer);
       repairs.push(repair);
@@ -164,29 +166,16 @@ export function repairValue<I extends IssueLike>(value: unknown, issues: readonl
   const missing = new Set(remaining.filter((issue) => issue.keyword === "required").map((issue) => issue.pointer));
   const kept = repairs.filter((repair) => {
     if (repair.code !== "null-optional" || !missing.has(repair.pointer)) return true;
-    const at = locateParent(root.value, repair.pointer);
-    if (at) at.parent[at.key] = null;
+    const at = droppedNulls.get(repair.pointer)!;
+    at.parent[at.key] = null;
     return false;
   });
   if (kept.length !== repairs.length) {
     remaining = remaining.map((issue) =>
-      issue.keyword === "required" && repairs.some((r) => r.code === "null-optional" && r.pointer === issue.pointer)
+      issue.keyword === "required" && droppedNulls.has(issue.pointer)
         ? { ...issue, message: "is required (null was sent)" }
         : issue,
     );
   }
   return { value: root.value, repairs: kept, issues: remaining };
-}
-
-/** The object a pointer's last token is a key of (the key may be absent). */
-function locateParent(root: unknown, pointer: string): { parent: Record<string, unknown>; key: string } | undefined {
-  const cut = pointer.lastIndexOf("/");
-  if (cut < 0) return undefined;
-  const parentPointer = pointer.slice(0, cut);
-  const key = unescapeToken(pointer.slice(cut + 1));
-  const parent = parentPointer === "" ? root : (() => {
-    const at = locate(root, parentPointer);
-    return at ? (at.parent as Record<string, unknown>)[at.key] : undefined;
-  })();
-  return isPlainObject(parent) ? { parent, key } : undefined;
 }

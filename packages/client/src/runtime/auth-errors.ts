@@ -2,7 +2,7 @@
  * Which answers mean "the peer did not accept our token". The spec says HTTP 401; peers in the field also answer
  * 403, or 500 (or even 200) with an OCPI 2000 "Unauthorized" body. Such an answer is an auth error, never retried.
  */
-import type { AuthErrorRules, OcpiEnvelope } from "@ocpi-sdk/protocol";
+import { OcpiStatus, type AuthErrorRules, type OcpiEnvelope } from "@ocpi-sdk/protocol";
 
 /** Messages of a generic OCPI client error (2000) that speak of a refused token. */
 export const DEFAULT_AUTH_MESSAGE =
@@ -16,7 +16,7 @@ export function isAuthError(httpStatus: number, envelope: Pick<OcpiEnvelope, "st
   if (httpStatus === 401 || httpStatus === 403) return true;
   if (!envelope) return false;
   if (rules?.statusCodes?.includes(envelope.status_code)) return true;
-  if (envelope.status_code !== 2000 || typeof envelope.status_message !== "string") return false;
+  if (envelope.status_code !== OcpiStatus.ClientError || typeof envelope.status_message !== "string") return false;
   const pattern = rules?.messagePattern !== undefined ? new RegExp(rules.messagePattern, "i") : DEFAULT_AUTH_MESSAGE;
   return pattern.test(envelope.status_message);
 }

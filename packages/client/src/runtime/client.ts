@@ -10,8 +10,8 @@ import { OcpiError } from "./errors.js";
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
 import { DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, safeFetch } from "./safe-fetch.js";
 import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
-import type { CallOptions, Deviation, DeviationCode, OcpiClientOptions, RetryPolicy } from "./options.js";
-import { rewriteUrl, type EndpointAddition } from "@ocpi-sdk/protocol";
+import type { CallOptions, Deviation, DeviationCode, OcpiClientOptions, RetryPolicy, ValidationMode } from "./options.js";
+import type { EndpointAddition } from "@ocpi-sdk/protocol";
 import { ConvertingCaller, type ViewOptions } from "./view.js";
 
 /** The OCPI versions this client talks. */
@@ -63,6 +63,8 @@ export class OcpiClientCore<V extends ClientVersion> {
   private chosen?: V;
   private token: string;
   private encoding: "auto" | "base64" | "raw";
+  /** The client's validation mode: its own option, or the profile's, or lenient. */
+  private readonly validation: ValidationMode;
   private detailsUrl?: string;
   private readonly options: OcpiClientOptions<V>;
   private readonly runner: OperationRunner;
@@ -84,6 +86,7 @@ export class OcpiClientCore<V extends ClientVersion> {
     this.options = options;
     this.token = options.token;
     this.encoding = options.tokenEncoding ?? "auto";
+    this.validation = options.validation ?? options.profile?.validation ?? "lenient";
     const userFetch = options.fetch;
     const baseFetch = userFetch ? (request: Request) => userFetch(request) : (request: Request) => globalThis.fetch(request);
     // Every request, first attempt, retry or redirect hop, goes through the URL policy and the size cap.
@@ -106,7 +109,7 @@ export class OcpiClientCore<V extends ClientVersion> {
       tokenEncoding: () => this.encoding,
       baseUrl: (info) => this.baseUrlOf(info),
       from: () => options.party,
-      validation: options.validation ?? options.profile?.validation ?? "lenient",
+      validation: this.validation,
       ...(options.onValidationIssue ? { onValidationIssue: options.onValidationIssue } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
       deviation: (deviation) => this.recordDeviation(deviation),
@@ -125,16 +128,9 @@ export class OcpiClientCore<V extends ClientVersion> {
     this.options.onDeviation?.(deviation);
   }
 
-  /** A URL the peer announced, with the profile's rewrites applied (and reported). */
-  private rewritten(url: string, operationId: string): string {
-    const out = rewriteUrl(url, this.options.profile?.urlRewrites);
-    if (out !== url) this.recordDeviation({ code: "url-rewritten", operationId, url, message: `${url} rewritten to ${out} (profile urlRewrites)` });
-    return out;
-  }
-
   /** The peer's endpoints, rewritten, plus the profile's additions it does not list itself (reported). */
   private withAdditions(endpoints: EndpointEntry[]): EndpointEntry[] {
-    const out = endpoints.map((e) => ({ ...e, url: this.rewritten(e.url, "versionDetails") }));
+    const out = endpoints.map((e) => ({ ...e, url: this.runner.rewrite(e.url, "versionDetails") }));
     const additions: EndpointAddition[] = this.options.profile?.endpoints ?? [];
     for (const addition of additions) {
       if (addition.version !== undefined && addition.version !== this.chosen) continue;
@@ -242,7 +238,7 @@ export class OcpiClientCore<V extends ClientVersion> {
   async discover(options?: CallOptions): Promise<void> {
     // Version lists may hold versions newer than ours, which our enum of version numbers does not know: read the
     // list's shape here rather than with a version's schema.
-    const mode = options?.validation ?? this.options.validation ?? this.options.profile?.validation ?? "lenient";
+    const mode = options?.validation ?? this.validation;
     this.versions = this.versionEntries(await this.readVersions({ ...options, validation: "off" }), mode);
     const ours = this.allowed();
     const chosen = chooseVersion(ours, this.versions);
@@ -254,7 +250,7 @@ export class OcpiClientCore<V extends ClientVersion> {
       );
     }
     this.version = chosen.version as V;
-    this.detailsUrl = this.rewritten(chosen.url, "versions");
+    this.detailsUrl = this.runner.rewrite(chosen.url, "versions");
     // The details are read in the client's own mode: a strict client refuses a peer that lists them wrongly.
     const details = await (this.discovery.versionDetails as (request?: undefined, options?: CallOptions) => Promise<OcpiResult<{ endpoints: unknown[] }>>)(
       undefined,
@@ -264,7 +260,7 @@ export class OcpiClientCore<V extends ClientVersion> {
   }
 
   /** The entries of a versions list that have a version and a URL (strict mode refuses a list with others). */
-  private versionEntries(list: unknown[], mode: string): VersionEntry[] {
+  private versionEntries(list: unknown[], mode: ValidationMode): VersionEntry[] {
     if (mode === "off") return list as VersionEntry[];
     if (!Array.isArray(list)) throw new OcpiError("validation", "versions: the list of versions received is not a list", { url: this.options.versionsUrl });
     const entries: VersionEntry[] = [];

@@ -1,4 +1,4 @@
-import { newRequestId, OcpiHeaders } from "@ocpi-sdk/protocol";
+import { newRequestId, OcpiHeaders, statusClass } from "@ocpi-sdk/protocol";
 import type { RetryPolicy } from "./options.js";
 import { isPolicyError } from "./safe-fetch.js";
 
@@ -42,7 +42,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 async function carriesClientError(response: Response): Promise<boolean> {
   try {
     const body = JSON.parse(await response.clone().text()) as { status_code?: unknown };
-    return typeof body?.status_code === "number" && body.status_code >= 2000 && body.status_code <= 2999;
+    return typeof body?.status_code === "number" && statusClass(body.status_code) === "client";
   } catch {
     return false;
   }

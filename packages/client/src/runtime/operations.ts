@@ -200,13 +200,9 @@ function sameOrigin(endpoint: string, next: string): boolean {
   return new URL(next).origin === new URL(endpoint).origin;
 }
 
-/**
- * The URL the pager fetches for a page's `Link: rel="next"`: the link itself while it stays on the origin of the
- * endpoint the call belongs to (the token is that origin's); another origin is refused, as the token would go there.
- */
-export function nextPageUrl(endpoint: string, next: string, operationId = "pagination"): string {
-  if (sameOrigin(endpoint, next)) return next;
-  throw new OcpiError("unsafe-url", `${operationId}: refused the next-page Link ${next}: it leaves the endpoint's origin ${new URL(endpoint).origin}, which the token belongs to`, {
+/** The refusal of a next-page Link to another origin than the endpoint's: the token belongs to that origin. */
+function crossOriginLink(endpoint: string, next: string, operationId = "pagination"): OcpiError {
+  return new OcpiError("unsafe-url", `${operationId}: refused the next-page Link ${next}: it leaves the endpoint's origin ${new URL(endpoint).origin}, which the token belongs to`, {
     url: next,
   });
 }
@@ -293,7 +289,8 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       endpoint ??= page.url;
       pages++;
       // Offsets count what the peer sent, also objects left out as invalid.
-      items += page.data.length + (page.dropped ?? 0);
+      const sent = page.data.length + (page.dropped ?? 0);
+      items += sent;
       if (items > maxItems) throw this.limitError(page, `more than ${maxItems} objects (pagination.maxItems)`);
       this.totalCount = page.totalCount;
       this.limit = page.limit;
@@ -301,7 +298,7 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       delete page[CHECK_PAGE];
       let next: PageStep | "end";
       try {
-        next = this.nextStep(page, step, { endpoint, pages, items, started, seen, maxPages, maxDurationMs, operationId });
+        next = this.nextStep(page, step, { endpoint, sent, pages, items, started, seen, maxPages, maxDurationMs, operationId });
       } catch (error) {
         // A cap passed or a Link refused: this page is still handed on, then the walk fails.
         check?.(page);
@@ -323,12 +320,22 @@ export class OcpiPager<T> implements AsyncIterable<T> {
   private nextStep(
     page: OcpiPage<T>,
     step: PageStep,
-    walk: { endpoint: string; pages: number; items: number; started: number; seen: Set<string>; maxPages: number; maxDurationMs: number | undefined; operationId: string | undefined },
+    walk: {
+      endpoint: string;
+      /** Objects the peer sent in this page, also those left out as invalid. */
+      sent: number;
+      pages: number;
+      items: number;
+      started: number;
+      seen: Set<string>;
+      maxPages: number;
+      maxDurationMs: number | undefined;
+      operationId: string | undefined;
+    },
   ): PageStep | "end" {
-    const { endpoint, pages, items, started, seen, maxPages, maxDurationMs, operationId } = walk;
+    const { endpoint, sent, pages, items, started, seen, maxPages, maxDurationMs, operationId } = walk;
     const hasLink = page.next !== undefined || page.unreadableLink !== undefined;
     if (this.mode === "offset") {
-      const sent = page.data.length + (page.dropped ?? 0);
       if (sent === 0) return "end";
       if (page.totalCount !== undefined && (this.options.startOffset ?? 0) + items >= page.totalCount) return "end";
       if (page.totalCount === undefined && page.limit !== undefined && sent < page.limit) return "end";
@@ -339,7 +346,7 @@ export class OcpiPager<T> implements AsyncIterable<T> {
         this.stoppedBecause = "looping-link";
         return "end";
       }
-      if (page.data.length + (page.dropped ?? 0) === 0) {
+      if (sent === 0) {
         this.stoppedBecause = "empty-page";
         return "end";
       }
@@ -355,12 +362,13 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       this.fallBack(`the next-page Link ${page.unreadableLink} is not a URL`, page.url);
       return { offset: items };
     }
-    if (this.mode === "auto" && !sameOrigin(endpoint, page.next)) {
+    if (!sameOrigin(endpoint, page.next)) {
+      if (this.mode === "link") throw crossOriginLink(endpoint, page.next, operationId);
       this.fallBack(`the next-page Link ${page.next} leaves the endpoint's origin ${new URL(endpoint).origin}`, page.next);
       return { offset: items };
     }
     seen.add(page.next);
-    return { link: nextPageUrl(endpoint, page.next, operationId) };
+    return { link: page.next };
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
@@ -408,15 +416,15 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
   all(info: OperationInfo) {
     return ((request?: RequestArg, options?: CallOptions) => {
       const correlationId = options?.correlationId ?? newRequestId();
+      const base = request ?? {};
+      const start = Number(base.offset ?? 0) || 0;
       const limits: PagerOptions = {
         ...this.paginationLimits(),
         ...options?.pagination,
         operationId: info.operationId,
+        startOffset: start,
         onDeviation: (deviation) => this.pagingDeviation(deviation),
       };
-      const base = request ?? {};
-      const start = Number(base.offset ?? 0) || 0;
-      limits.startOffset = start;
       const callOptions = { ...options, correlationId };
       return new OcpiPager((step) => {
         if (step && "offset" in step) return this.sendPage(info, { ...base, offset: start + step.offset }, callOptions, undefined, true);
@@ -477,8 +485,8 @@ export class OperationRunner extends BindingCaller {
     return page;
   }
 
-  /** A URL the peer announced, rewritten by the profile (and reported when it was). */
-  private rewrite(url: string, operationId: string): string {
+  /** A URL the peer announced (version, endpoint, Link), rewritten by the profile (and reported when it was). */
+  rewrite(url: string, operationId: string): string {
     const rewritten = rewriteUrl(url, this.ctx.profile?.urlRewrites);
     if (rewritten !== url) this.ctx.deviation?.({ code: "url-rewritten", operationId, url, message: `${url} rewritten to ${rewritten} (profile urlRewrites)` });
     return rewritten;
@@ -563,13 +571,11 @@ export class OperationRunner extends BindingCaller {
     const stopFirst = () => first.abort(callSignal.reason);
     if (callSignal.aborted) stopFirst();
     else callSignal.addEventListener("abort", stopFirst, { once: true });
-    const firstTimeout = first.signal;
-    const signal = first.signal;
     const send = (req: Request) => {
       requestUrl = req.url;
       return ctx.transport(req, {
         timeoutMs,
-        firstTimeout,
+        firstTimeout: first.signal,
         signal: callSignal,
         onAttempt: (attempt) => {
           requestId = attempt.headers.get(OcpiHeaders.RequestId) ?? requestId;
@@ -585,7 +591,7 @@ export class OperationRunner extends BindingCaller {
         headers,
         parseAs: "text",
         fetch: send,
-        signal,
+        signal: first.signal,
         // The client follows redirects itself (each hop checked); asking for it here spares a copy of the Request.
         redirect: "manual",
       } as never);

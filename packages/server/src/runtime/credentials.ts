@@ -12,7 +12,7 @@ import { OcpiHttpError } from "./errors.js";
 import { checkIdentity, IdentityError, type AuthorizeRegistration, type IdentityRules } from "./identity.js";
 import type { Caller } from "./routes.js";
 import type { ServerEvent } from "./server.js";
-import { PartyDeviations } from "./deviations.js";
+import type { PartyDeviations } from "./deviations.js";
 import type { ServedVersion } from "./versions.js";
 
 /** How the server's own calls to peers are made: the client options that are not per peer. */
@@ -31,8 +31,8 @@ export interface CredentialsOptions {
   /** Failed registrations with one Token A before it is retired (default 5). */
   maxRegistrationFailures?: number;
   log?: (event: ServerEvent) => void;
-  /** Reports each kind of deviation once per party (default: a reporter of its own, logging to `log`). */
-  deviations?: PartyDeviations;
+  /** Reports each kind of deviation once per party (shared with the results sender). */
+  deviations: PartyDeviations;
 }
 
 /** What every failed registration is answered with, whatever failed: a failure says nothing about the network. */
@@ -54,11 +54,7 @@ function withProfile(party: PartyRecord, profile: PeerProfile | undefined): Part
 
 
 export class CredentialsService {
-  private readonly deviations: PartyDeviations;
-
-  constructor(private readonly options: CredentialsOptions) {
-    this.deviations = options.deviations ?? new PartyDeviations(options.log);
-  }
+  constructor(private readonly options: CredentialsOptions) {}
 
   /**
    * Our credentials as a peer sees them in a version: the token it uses to call us, our versions URL and our roles
@@ -129,7 +125,7 @@ export class CredentialsService {
         token: party.outgoingToken,
         ...(us ? { party: { country_code: us.country_code, party_id: us.party_id } } : {}),
         ...this.options.outgoing,
-        ...this.deviations.optionsFor(party),
+        ...this.options.deviations.optionsFor(party),
       },
       { version: party.version as V, endpoints: party.endpoints },
     ) as OcpiClient<V>;
@@ -227,7 +223,7 @@ export class CredentialsService {
 
   private async connect(versionsUrl: string, token: string, version: ServedVersion, party: PartyRecord): Promise<OcpiClient> {
     try {
-      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...this.options.outgoing, ...this.deviations.optionsFor(party) });
+      return await OcpiClient.connect({ versionsUrl, token, versions: [version], ...this.options.outgoing, ...this.options.deviations.optionsFor(party) });
     } catch (error) {
       if (error instanceof OcpiError && error.kind === "no-mutual-version") {
         throw new OcpiHttpError(400, OcpiStatus.UnsupportedVersion, `no mutual OCPI version: ${error.message}`);
@@ -266,7 +262,7 @@ export class CredentialsService {
         token: peer.token,
         versions: this.options.versions ?? ["2.2.1"],
         ...this.options.outgoing,
-        ...this.deviations.optionsFor(pending),
+        ...this.options.deviations.optionsFor(pending),
       });
       const version = client.version!;
       const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register(this.ours(pending.incomingToken, version) as never));

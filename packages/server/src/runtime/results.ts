@@ -59,8 +59,8 @@ export class ResultSender {
       outgoing?: OutgoingOptions;
       retry?: Partial<ResultRetryPolicy>;
       log?: (event: ServerEvent) => void;
-      /** Reports what the party's implementation gets wrong, once per kind. */
-      deviations?: PartyDeviations;
+      /** Reports what the party's implementation gets wrong, once per kind (and carries its profile). */
+      deviations: PartyDeviations;
     },
   ) {
     this.policy = { ...DEFAULT_POLICY, ...options.retry };
@@ -95,7 +95,7 @@ export class ResultSender {
       versionsUrl: party.versionsUrl ?? responseUrl,
       token: party.outgoingToken ?? "",
       ...this.options.outgoing,
-      ...(this.options.deviations ? this.options.deviations.optionsFor(party) : party.profile ? { profile: party.profile } : {}),
+      ...this.options.deviations.optionsFor(party),
       retry: false,
     });
     if (party.version) client.version = party.version as ClientVersion;
