@@ -3,7 +3,7 @@
  * a fresh, empty store. Each test gets its own store; `cleanup` (if given) runs after the store is closed.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
+import type { Delivery, DeliveryFailure, NewDelivery, ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
 
 const NL = { country_code: "NL", party_id: "EXM" };
 const DE = { country_code: "DE", party_id: "ABC" };
@@ -735,5 +735,262 @@ export function storeContract(
         expect(await store.findPartyByToken("changed")).toBeUndefined();
       });
     });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The outbox
+// ---------------------------------------------------------------------------------------------------------------
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A delivery whose body carries `n`, so tests can tell deliveries of one key apart. */
+const deliveryOf = (partyId: string, orderKey: string, { body: n = 0, ...extra }: Partial<NewDelivery> = {}): NewDelivery => ({
+  partyId,
+  orderKey,
+  operationId: "locationsReceiverPut",
+  version: "2.2.1",
+  params: { country_code: "NL", party_id: "EXM", location_id: orderKey },
+  body: { id: orderKey, n },
+  ...extra,
+});
+
+const failure: DeliveryFailure = { error: "HTTP 503", httpStatus: 503 };
+const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
+const past = () => new Date(Date.now() - 1000).toISOString();
+
+/**
+ * The outbox every Store keeps (see NewDelivery and the outbox methods of Store). `reopen`, if given, closes a
+ * store and opens it again on the same data: deliveries must survive it.
+ */
+export function outboxContract(
+  name: string,
+  open: () => Promise<Store>,
+  options: { cleanup?: (store: Store) => Promise<void>; reopen?: (store: Store) => Promise<Store> } = {},
+): void {
+  describe(name, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await options.cleanup?.(store);
+    });
+
+    const claim = (worker = "w1", limit = 100, leaseMs = 60_000, partyId?: string) =>
+      store.claimDeliveries({ worker, limit, leaseMs, ...(partyId === undefined ? {} : { partyId }) });
+    const keysOf = (deliveries: Delivery[]) => deliveries.map((d) => `${d.partyId}:${d.orderKey}:${(d.body as { n: number }).n}`);
+
+    describe("enqueueing", () => {
+      it("keeps deliveries in the order given, pending and due, with increasing seq and distinct ids", async () => {
+        const before = Date.now();
+        const enqueued = await store.enqueueDeliveries([deliveryOf("p1", "L1"), deliveryOf("p2", "L1"), deliveryOf("p1", "L2", { url: "https://peer.example/r/1" })]);
+        expect(enqueued.map((d) => d.state)).toEqual(["pending", "pending", "pending"]);
+        expect(enqueued.map((d) => d.attempts)).toEqual([0, 0, 0]);
+        expect(new Set(enqueued.map((d) => d.id)).size).toBe(3);
+        expect(enqueued[0]!.seq).toBeLessThan(enqueued[1]!.seq);
+        expect(enqueued[1]!.seq).toBeLessThan(enqueued[2]!.seq);
+        expect(Date.parse(enqueued[0]!.nextAttemptAt)).toBeLessThanOrEqual(Date.now());
+        expect(Date.parse(enqueued[0]!.createdAt)).toBeGreaterThanOrEqual(before - 1000);
+        const listed = await store.listDeliveries({ offset: 0, limit: 10 });
+        expect(listed.total).toBe(3);
+        expect(listed.items).toEqual(enqueued);
+        expect(listed.items[2]).toMatchObject({ url: "https://peer.example/r/1", operationId: "locationsReceiverPut", version: "2.2.1", params: { location_id: "L2" } });
+      });
+
+      it("lists by party and state, paged", async () => {
+        await store.enqueueDeliveries(["a", "b", "c", "d"].map((id, i) => deliveryOf(i % 2 ? "p2" : "p1", id)));
+        const p1 = await store.listDeliveries({ partyId: "p1", offset: 0, limit: 10 });
+        expect(p1.items.map((d) => d.orderKey)).toEqual(["a", "c"]);
+        const page = await store.listDeliveries({ offset: 1, limit: 2 });
+        expect({ total: page.total, keys: page.items.map((d) => d.orderKey) }).toEqual({ total: 4, keys: ["b", "c"] });
+        expect((await store.listDeliveries({ state: "dead", offset: 0, limit: 10 })).total).toBe(0);
+      });
+
+      it("stores an object change and its deliveries together", async () => {
+        const object = objectOf("L1", "2024-01-01T00:00:00Z");
+        await store.putObject(object, { deliveries: [deliveryOf("p1", "L1"), deliveryOf("p2", "L1")] });
+        expect(await store.getObject(object)).toEqual(object);
+        expect((await store.listDeliveries({ offset: 0, limit: 10 })).items.map((d) => d.partyId)).toEqual(["p1", "p2"]);
+      });
+
+      it("enqueues nothing when the object change is refused", async () => {
+        await expect(store.putObject({ ...objectOf("L1", "not a date") }, { deliveries: [deliveryOf("p1", "L1")] })).rejects.toThrow();
+        expect((await store.listDeliveries({ offset: 0, limit: 10 })).total).toBe(0);
+      });
+
+      it("enqueues with updateObject only when the change writes an object", async () => {
+        const key = keyOf("L1");
+        await store.updateObject(key, () => undefined, { deliveries: [deliveryOf("p1", "L1", { body: 1 })] });
+        expect((await store.listDeliveries({ offset: 0, limit: 10 })).total).toBe(0);
+        await store.updateObject(key, () => objectOf("L1", "2024-01-01T00:00:00Z"), { deliveries: [deliveryOf("p1", "L1", { body: 2 })] });
+        expect(keysOf((await store.listDeliveries({ offset: 0, limit: 10 })).items)).toEqual(["p1:L1:2"]);
+        await expect(store.updateObject(key, () => { throw new Error("refused"); }, { deliveries: [deliveryOf("p1", "L1", { body: 3 })] })).rejects.toThrow("refused");
+        expect(keysOf((await store.listDeliveries({ offset: 0, limit: 10 })).items)).toEqual(["p1:L1:2"]);
+      });
+
+      it("drops earlier pending deliveries of the key for one that replaces them, but not one being delivered", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L1", { body: 2 }), deliveryOf("p2", "L1", { body: 3 }), deliveryOf("p1", "L2", { body: 4 })]);
+        expect(keysOf(await claim("w1", 1))).toEqual(["p1:L1:1"]);
+        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 5, replaces: true })]);
+        expect(keysOf((await store.listDeliveries({ offset: 0, limit: 10 })).items)).toEqual(["p1:L1:1", "p2:L1:3", "p1:L2:4", "p1:L1:5"]);
+      });
+    });
+
+    describe("claiming", () => {
+      it("hands out the oldest first, one per party and order key, up to the limit", async () => {
+        await store.enqueueDeliveries([
+          deliveryOf("p1", "L1", { body: 1 }),
+          deliveryOf("p1", "L1", { body: 2 }),
+          deliveryOf("p2", "L1", { body: 3 }),
+          deliveryOf("p1", "L2", { body: 4 }),
+          deliveryOf("p1", "L3", { body: 5 }),
+        ]);
+        const first = await claim("w1", 2);
+        expect(keysOf(first)).toEqual(["p1:L1:1", "p2:L1:3"]);
+        expect(first.map((d) => [d.attempts, d.leasedBy])).toEqual([[1, "w1"], [1, "w1"]]);
+        expect(Date.parse(first[0]!.leaseUntil!)).toBeGreaterThan(Date.now());
+        expect(keysOf(await claim("w2"))).toEqual(["p1:L2:4", "p1:L3:5"]);
+        expect(await claim("w3")).toEqual([]);
+      });
+
+      it("hands out the next of an order key once the one before is delivered", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L1", { body: 2 })]);
+        const [first] = await claim();
+        expect(await store.finishDelivery(first!.id, "w1", { state: "delivered" })).toBe(true);
+        expect(keysOf((await store.listDeliveries({ offset: 0, limit: 10 })).items)).toEqual(["p1:L1:2"]);
+        expect(keysOf(await claim())).toEqual(["p1:L1:2"]);
+      });
+
+      it("claims only a party's deliveries when asked", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p2", "L1", { body: 2 })]);
+        expect(keysOf(await claim("w1", 10, 60_000, "p2"))).toEqual(["p2:L1:2"]);
+      });
+
+      it("keeps a delivery to retry until it is due, and holds back the later ones of its key", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L1", { body: 2 }), deliveryOf("p1", "L2", { body: 3 })]);
+        const claimed = await claim("w1", 1);
+        expect(await store.finishDelivery(claimed[0]!.id, "w1", { state: "retry", nextAttemptAt: soon(60_000), failure })).toBe(true);
+        expect(keysOf(await claim())).toEqual(["p1:L2:3"]);
+        const [waiting] = (await store.listDeliveries({ offset: 0, limit: 1 })).items;
+        expect(waiting).toMatchObject({ state: "pending", attempts: 1, lastFailure: failure });
+        expect(waiting!.leasedBy).toBeUndefined();
+        expect(await store.nextDeliveryAt()).toBe(waiting!.nextAttemptAt);
+      });
+
+      it("claims a delivery to retry again once it is due, counting the attempts", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1")]);
+        const [first] = await claim();
+        await store.finishDelivery(first!.id, "w1", { state: "retry", nextAttemptAt: past(), failure });
+        const [again] = await claim("w2");
+        expect(again).toMatchObject({ id: first!.id, attempts: 2, leasedBy: "w2" });
+      });
+
+      it("lets another worker take a delivery whose lease ran out; the first can no longer finish it", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1")]);
+        const [first] = await claim("w1", 10, 50);
+        expect(await claim("w2")).toEqual([]);
+        await sleep(120);
+        const [taken] = await claim("w2");
+        expect(taken).toMatchObject({ id: first!.id, attempts: 2, leasedBy: "w2" });
+        expect(await store.finishDelivery(first!.id, "w1", { state: "delivered" })).toBe(false);
+        expect(await store.finishDelivery(first!.id, "w2", { state: "delivered" })).toBe(true);
+        expect((await store.listDeliveries({ offset: 0, limit: 10 })).total).toBe(0);
+      });
+
+      it("never hands one delivery to two workers claiming at once", async () => {
+        await store.enqueueDeliveries(Array.from({ length: 40 }, (_, i) => deliveryOf(`p${i % 4}`, `L${i}`, { body: i })));
+        const claims = await Promise.all(["a", "b", "c", "d"].map((worker) => claim(worker, 15)));
+        const ids = claims.flat().map((d) => d.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBe(40);
+      });
+
+      it("says when the next pending delivery can be claimed", async () => {
+        expect(await store.nextDeliveryAt()).toBeUndefined();
+        const later = soon(60_000);
+        await store.enqueueDeliveries([deliveryOf("p1", "L1")]);
+        const [claimed] = await claim("w1", 1, 30_000);
+        expect(Date.parse((await store.nextDeliveryAt())!)).toBe(Date.parse(claimed!.leaseUntil!));
+        await store.finishDelivery(claimed!.id, "w1", { state: "retry", nextAttemptAt: later, failure });
+        expect(Date.parse((await store.nextDeliveryAt())!)).toBe(Date.parse(later));
+      });
+    });
+
+    describe("dead letters", () => {
+      it("keeps a dead delivery with the answer, and lets the later ones of its key go", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L1", { body: 2 })]);
+        const [first] = await claim();
+        const refused: DeliveryFailure = { error: "refused", httpStatus: 400, statusCode: 2001, statusMessage: "/evses/0/uid is required" };
+        expect(await store.finishDelivery(first!.id, "w1", { state: "dead", failure: refused })).toBe(true);
+        const dead = await store.listDeliveries({ state: "dead", offset: 0, limit: 10 });
+        expect(dead.items).toHaveLength(1);
+        expect(dead.items[0]).toMatchObject({ id: first!.id, state: "dead", lastFailure: refused, attempts: 1 });
+        expect(dead.items[0]!.leasedBy).toBeUndefined();
+        expect(keysOf(await claim())).toEqual(["p1:L1:2"]);
+      });
+
+      it("counts deliveries per party and state", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1"), deliveryOf("p1", "L2"), deliveryOf("p1", "L3"), deliveryOf("p2", "L1")]);
+        const claimed = await claim("w1", 2, 60_000, "p1");
+        await store.finishDelivery(claimed[0]!.id, "w1", { state: "dead", failure });
+        const counts = await store.countDeliveries();
+        const sorted = [...counts].sort((a, b) => (a.partyId + a.state).localeCompare(b.partyId + b.state));
+        expect(sorted).toEqual([
+          { partyId: "p1", state: "dead", count: 1 },
+          { partyId: "p1", state: "leased", count: 1 },
+          { partyId: "p1", state: "pending", count: 1 },
+          { partyId: "p2", state: "pending", count: 1 },
+        ]);
+      });
+
+      it("makes dead letters pending again, by party or by id", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1"), deliveryOf("p1", "L2"), deliveryOf("p2", "L1")]);
+        for (const d of await claim()) await store.finishDelivery(d.id, "w1", { state: "dead", failure });
+        const [, second] = (await store.listDeliveries({ offset: 0, limit: 10 })).items;
+        expect(await store.retryDeadDeliveries({ ids: [second!.id] })).toBe(1);
+        expect(await store.retryDeadDeliveries({ partyId: "p2" })).toBe(1);
+        expect((await store.listDeliveries({ state: "pending", offset: 0, limit: 10 })).items.map((d) => [d.partyId, d.orderKey, d.attempts])).toEqual([["p1", "L2", 0], ["p2", "L1", 0]]);
+        expect(keysOf(await claim())).toHaveLength(2);
+        expect(await store.retryDeadDeliveries()).toBe(1);
+        expect(await store.retryDeadDeliveries()).toBe(0);
+      });
+
+      it("holds back a dead letter sent again while a later delivery of its key is being delivered", async () => {
+        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L1", { body: 2 })]);
+        const [first] = await claim();
+        await store.finishDelivery(first!.id, "w1", { state: "dead", failure });
+        const [second] = await claim("w1", 10, 30_000);
+        expect(keysOf([second!])).toEqual(["p1:L1:2"]);
+        expect(await store.retryDeadDeliveries()).toBe(1);
+        expect(await claim("w2")).toEqual([]);
+        expect(Date.parse((await store.nextDeliveryAt())!)).toBe(Date.parse(second!.leaseUntil!));
+        await store.finishDelivery(second!.id, "w1", { state: "delivered" });
+        expect(keysOf(await claim("w2"))).toEqual(["p1:L1:1"]);
+      });
+
+      it("finishes nothing it does not know", async () => {
+        expect(await store.finishDelivery("12345", "w1", { state: "delivered" })).toBe(false);
+      });
+    });
+
+    if (options.reopen) {
+      const reopen = options.reopen;
+      it("keeps deliveries, their attempts and dead letters when reopened", async () => {
+        await store.putObject(objectOf("L1", "2024-01-01T00:00:00Z"), { deliveries: [deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L2", { body: 2 }), deliveryOf("p1", "L3", { body: 3 })] });
+        const [a, b] = await claim("w1", 2);
+        await store.finishDelivery(a!.id, "w1", { state: "dead", failure });
+        await store.finishDelivery(b!.id, "w1", { state: "retry", nextAttemptAt: past(), failure });
+        const before = (await store.listDeliveries({ offset: 0, limit: 10 })).items;
+        store = await reopen(store);
+        expect((await store.listDeliveries({ offset: 0, limit: 10 })).items).toEqual(before);
+        const [next] = await store.enqueueDeliveries([deliveryOf("p1", "L4", { body: 4 })]);
+        expect(next!.seq).toBeGreaterThan(Math.max(...before.map((d) => d.seq)));
+        expect(keysOf(await claim())).toEqual(["p1:L2:2", "p1:L3:3", "p1:L4:4"]);
+      });
+    }
   });
 }

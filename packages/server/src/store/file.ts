@@ -1,4 +1,7 @@
-/** MemoryStore's snapshot in a file (Node.js). Kept apart so the store itself needs no node: modules. */
+/**
+ * MemoryStore's snapshot in a file (Node.js), for small data: every change rewrites the whole file. Kept apart so
+ * the store itself needs no node: modules. ./journal.ts is the one whose writes do not grow with the data.
+ */
 import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import type { SnapshotStorage } from "./memory.js";
@@ -35,8 +38,8 @@ export function fileStorage(file: string): SnapshotStorage {
   };
 }
 
-// Makes the rename itself durable. Not every platform can open a directory (Windows cannot): best effort.
-async function syncDirectory(directory: string): Promise<void> {
+/** Makes a rename or a new file durable. Not every platform can open a directory (Windows cannot): best effort. */
+export async function syncDirectory(directory: string): Promise<void> {
   let handle;
   try {
     handle = await open(directory, "r");

@@ -1,19 +1,38 @@
-// MemoryStore: the Store contract in memory and persisted to a file, plus what only a file store has.
+// MemoryStore: the Store and outbox contracts in memory, in a folder (journal) and in a snapshot file, plus what only
+// a snapshot file has. The folder's own behaviour (replay, torn lines, compaction, crashes) is in journal.test.ts.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { storeContract } from "./contract.js";
+import { outboxContract, storeContract } from "./contract.js";
 import { compareText, instantOf, MemoryStore } from "./memory.js";
-import type { PartyRecord, StoredObject } from "./store.js";
+import type { ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ocpi-memory-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshFile = () => path.join(dir, `store-${++files}.json`);
 
+const freshDirectory = () => path.join(dir, `folder-${++files}`);
+
+// Where each persisted store of the contracts lives, so that `reopen` can open it again.
+const places = new WeakMap<Store, { file: string } | { directory: string }>();
+const openAt = async (place: { file: string } | { directory: string }) => {
+  const store = await MemoryStore.open(place);
+  places.set(store, place);
+  return store;
+};
+const reopen = async (store: Store) => {
+  await store.close();
+  return openAt(places.get(store)!);
+};
+
 storeContract("MemoryStore in memory", async () => new MemoryStore());
-storeContract("MemoryStore persisted to a file", () => MemoryStore.open({ file: freshFile() }));
+storeContract("MemoryStore persisted to a folder", () => openAt({ directory: freshDirectory() }));
+storeContract("MemoryStore persisted to a file", () => openAt({ file: freshFile() }));
+outboxContract("MemoryStore's outbox in memory", async () => new MemoryStore());
+outboxContract("MemoryStore's outbox persisted to a folder", () => openAt({ directory: freshDirectory() }), { reopen });
+outboxContract("MemoryStore's outbox persisted to a file", () => openAt({ file: freshFile() }), { reopen });
 
 const object = (id: string, last_updated: string, data: unknown = { id }, module = "locations"): StoredObject => ({
   module,
@@ -67,6 +86,17 @@ describe("MemoryStore file", () => {
     expect(await reopened.findPartyByToken("token-c")).toEqual(party);
     expect(await reopened.findPartyByToken("token-a")).toBeUndefined();
     await reopened.close();
+  });
+
+  it("opens a version 1 file (from before the outbox) with an empty outbox, and writes version 2 at the next change", async () => {
+    const file = freshFile();
+    writeFileSync(file, JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects: [object("1", "2024-01-01T00:00:00Z")], parties: [party] }));
+    const store = await MemoryStore.open({ file });
+    expect(await store.listDeliveries({ offset: 0, limit: 10 })).toEqual({ items: [], total: 0 });
+    const [delivery] = await store.enqueueDeliveries([{ partyId: "peer", orderKey: "locations/NL/EXM/1", operationId: "locationsReceiverPut", version: "2.2.1" }]);
+    await store.close();
+    const written = JSON.parse(readFileSync(file, "utf8")) as { version: number; objects: StoredObject[]; parties: PartyRecord[]; deliveries: unknown[]; deliverySeq: number };
+    expect(written).toMatchObject({ version: 2, objects: [object("1", "2024-01-01T00:00:00Z")], parties: [party], deliveries: [delivery], deliverySeq: 1 });
   });
 
   it("keeps a party's profile across a reopen", async () => {
@@ -123,9 +153,15 @@ describe("MemoryStore file", () => {
   it.each([
     ["not JSON", "{ this is not json", /not valid JSON/],
     ["empty", "", /not valid JSON/],
-    ["another format", JSON.stringify({ hello: "world" }), /not a version 1 ocpi-sdk\/memory-store snapshot/],
-    ["a newer version", JSON.stringify({ format: "ocpi-sdk/memory-store", version: 2, objects: [], parties: [] }), /version 1/],
+    ["another format", JSON.stringify({ hello: "world" }), /not a version 1 or 2 ocpi-sdk\/memory-store snapshot/],
+    ["a newer version", JSON.stringify({ format: "ocpi-sdk/memory-store", version: 3, objects: [], parties: [] }), /version 1 or 2/],
     ["no arrays", JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects: {}, parties: [] }), /must be arrays/],
+    ["version 2 without an outbox", JSON.stringify({ format: "ocpi-sdk/memory-store", version: 2, objects: [], parties: [] }), /deliveries must be an array/],
+    [
+      "a bad delivery",
+      JSON.stringify({ format: "ocpi-sdk/memory-store", version: 2, objects: [], parties: [], deliveries: [{ id: "1", seq: 1, partyId: "peer" }], deliverySeq: 1 }),
+      /orderKey must be a non-empty string/,
+    ],
     [
       "a bad object",
       JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects: [{ ...object("1", "never") }], parties: [] }),
@@ -233,6 +269,56 @@ describe("MemoryStore file", () => {
 });
 
 describe("MemoryStore lists", () => {
+  it("keeps list order through puts, moves and deletes of thousands of objects (its index is kept in blocks)", async () => {
+    const store = new MemoryStore();
+    const expected = new Map<string, StoredObject>();
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 16807) % 2147483647), seed % n);
+    const stamp = () => new Date(Date.UTC(2024, 0, 1, 0, 0, next(5000))).toISOString();
+    for (let i = 0; i < 20_000; i++) {
+      const id = `O${next(6000)}`;
+      const party = next(3) === 0 ? { country_code: "DE", party_id: "ABC" } : { country_code: "NL", party_id: "EXM" };
+      const key = { ...object(id, ""), ...party };
+      if (next(4) === 0) {
+        await store.deleteObject(key);
+        expected.delete(JSON.stringify(key));
+      } else {
+        const o = { ...key, last_updated: stamp() };
+        await store.putObject(o);
+        expected.set(JSON.stringify(key), o);
+      }
+    }
+    const check = async (phase: string) => {
+      const sorted = [...expected.values()].sort(
+        (a, b) => instantOf(a.last_updated).localeCompare(instantOf(b.last_updated)) || compareText(a.country_code, b.country_code) || compareText(a.party_id, b.party_id) || compareText(a.id, b.id),
+      );
+      const from = "2024-01-01T00:20:00Z";
+      const to = "2024-01-01T01:00:00Z";
+      const inRange = (o: StoredObject) => instantOf(o.last_updated) >= instantOf(from) && instantOf(o.last_updated) < instantOf(to);
+      const cases: [string, Partial<ObjectQuery>, StoredObject[]][] = [
+        ["everything", {}, sorted],
+        ["one party", { country_code: "DE", party_id: "ABC" }, sorted.filter((o) => o.country_code === "DE")],
+        ["a time range", { date_from: from, date_to: to }, sorted.filter(inRange)],
+        ["a party's time range", { country_code: "NL", party_id: "EXM", date_from: from, date_to: to }, sorted.filter((o) => o.country_code === "NL" && inRange(o))],
+      ];
+      for (const [name, query, want] of cases) {
+        for (const [offset, limit] of [[0, 100_000], [0, 7], [511, 600], [Math.max(0, want.length - 3), 10], [want.length + 5, 10]] as const) {
+          const page = await store.listObjects({ module: "locations", ...query, offset, limit });
+          const ids = want.slice(offset, offset + limit).map((o) => o.id);
+          expect({ phase, name, offset, total: page.total, ids: page.items.map((o) => o.id) }).toEqual({ phase, name, offset, total: want.length, ids });
+        }
+      }
+    };
+    await check("after random changes");
+    // Deleting most objects empties and merges blocks.
+    for (const [text, o] of [...expected]) {
+      if (Number(o.id.slice(1)) % 10 === 0) continue;
+      await store.deleteObject(o);
+      expected.delete(text);
+    }
+    await check("after deleting nine in ten");
+  });
+
   it("copies only the page it returns", async () => {
     const store = new MemoryStore();
     for (let i = 0; i < 10_000; i++) await store.putObject(object(`O${i}`, new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString()));

@@ -3,7 +3,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { storeContract } from "./contract.js";
+import { outboxContract, storeContract } from "./contract.js";
 import { migrate, migrations, PostgresStore } from "./postgres.js";
 import { fromPglite, fromPgPool, type SqlClient } from "./sql.js";
 import type { Store } from "./store.js";
@@ -20,6 +20,13 @@ const dropSchema = (client: SqlClient) => async (store: Store) => {
 };
 
 storeContract("PostgresStore on PGlite", () => PostgresStore.open(sql, { schema: freshSchema() }), dropSchema(sql));
+outboxContract("PostgresStore's outbox on PGlite", () => PostgresStore.open(sql, { schema: freshSchema("outbox") }), {
+  cleanup: dropSchema(sql),
+  reopen: async (store) => {
+    await store.close();
+    return PostgresStore.open(sql, { schema: (store as PostgresStore).schema! });
+  },
+});
 
 const versions = async (client: SqlClient, schema: string) =>
   (await client.query<{ version: number; name: string }>(`SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`)).rows;
@@ -62,6 +69,9 @@ describe("PostgresStore migrations", () => {
       "ocpi_objects_list",
       "ocpi_objects_party_list",
       "ocpi_objects_pkey",
+      "ocpi_outbox_due",
+      "ocpi_outbox_order",
+      "ocpi_outbox_pkey",
       "ocpi_parties_incoming_token_key",
       "ocpi_parties_pkey",
       "schema_migrations_pkey",
@@ -261,6 +271,9 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL server (DATABASE_URL)", (
     () => PostgresStore.open(server(), { schema: freshSchema(`ocpi_test_${run}`) }),
     (store) => dropSchema(server())(store),
   );
+  outboxContract("PostgresStore's outbox on a server", () => PostgresStore.open(server(), { schema: freshSchema(`ocpi_test_${run}_outbox`) }), {
+    cleanup: (store) => dropSchema(server())(store),
+  });
 
   sqlClientContract("fromPgPool", server);
 

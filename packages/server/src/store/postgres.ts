@@ -5,6 +5,8 @@
 import {
   canonicalKey,
   checkQuery,
+  instantOf,
+  jsonText,
   keyMismatch,
   normalizeObject,
   normalizeParty,
@@ -12,8 +14,23 @@ import {
   sameKey,
   tokenTaken,
 } from "./memory.js";
+import { checkClaim, checkDelivery, checkDeliveryQuery } from "./outbox.js";
 import type { SqlClient } from "./sql.js";
-import type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, Store, StoredJson, StoredObject } from "./store.js";
+import type {
+  Delivery,
+  DeliveryCount,
+  DeliveryOutcome,
+  DeliveryQuery,
+  NewDelivery,
+  ObjectKey,
+  ObjectPage,
+  ObjectQuery,
+  PartyRecord,
+  Store,
+  StoredJson,
+  StoredObject,
+  WriteOptions,
+} from "./store.js";
 
 export interface Migration {
   version: number;
@@ -73,6 +90,29 @@ export const migrations: readonly Migration[] = [
       `UPDATE ocpi_objects
        SET country_code = ${canonicalSql("country_code")}, party_id = ${canonicalSql("party_id")}, id = ${canonicalSql("id")}
        WHERE country_code <> ${canonicalSql("country_code")} OR party_id <> ${canonicalSql("party_id")} OR id <> ${canonicalSql("id")}`,
+    ],
+  },
+  {
+    version: 3,
+    name: "outbox",
+    statements: [
+      // `party` is our PartyRecord.id; `message` holds what is sent (operationId, version, params, body, url).
+      `CREATE TABLE ocpi_outbox (
+        seq bigserial PRIMARY KEY,
+        party text COLLATE "C" NOT NULL,
+        order_key text COLLATE "C" NOT NULL,
+        state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'dead')),
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        leased_by text,
+        lease_until timestamptz,
+        last_failure jsonb,
+        message jsonb NOT NULL
+      )`,
+      // The first pending delivery of each party and order key, and the due ones, are found through these.
+      `CREATE INDEX ocpi_outbox_order ON ocpi_outbox (party, order_key, seq) WHERE state = 'pending'`,
+      `CREATE INDEX ocpi_outbox_due ON ocpi_outbox (seq) WHERE state = 'pending'`,
     ],
   },
 ];
@@ -182,6 +222,40 @@ const toObject = <T>(module: string, row: ObjectRow): StoredObject<T> => ({
   data: row.data as T,
 });
 
+interface DeliveryRow {
+  seq: string | number;
+  party: string;
+  order_key: string;
+  state: Delivery["state"];
+  attempts: number;
+  next_attempt_at: Date | string;
+  created_at: Date | string;
+  leased_by: string | null;
+  lease_until: Date | string | null;
+  last_failure: Delivery["lastFailure"] | null;
+  message: Pick<NewDelivery, "operationId" | "version" | "params" | "body" | "url" | "replaces">;
+}
+
+const DELIVERY_COLUMNS = "seq, party, order_key, state, attempts, next_attempt_at, created_at, leased_by, lease_until, last_failure, message";
+const iso = (value: Date | string): string => new Date(value).toISOString();
+
+const toDelivery = (row: DeliveryRow): Delivery => ({
+  id: String(row.seq),
+  seq: Number(row.seq),
+  partyId: row.party,
+  orderKey: row.order_key,
+  ...row.message,
+  state: row.state,
+  attempts: row.attempts,
+  nextAttemptAt: iso(row.next_attempt_at),
+  createdAt: iso(row.created_at),
+  ...(row.leased_by !== null && row.lease_until !== null ? { leasedBy: row.leased_by, leaseUntil: iso(row.lease_until) } : {}),
+  ...(row.last_failure ? { lastFailure: row.last_failure } : {}),
+});
+
+// A delivery id is the text of its seq; anything else names no delivery.
+const DELIVERY_ID = /^[1-9][0-9]{0,17}$/;
+
 // A PostgreSQL unique violation.
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "23505";
 
@@ -190,6 +264,7 @@ export class PostgresStore implements Store {
   readonly schema: string | undefined;
   private readonly objects: string;
   private readonly parties: string;
+  private readonly outbox: string;
   private closed = false;
 
   private constructor(
@@ -200,6 +275,7 @@ export class PostgresStore implements Store {
     const prefix = schema === undefined ? "" : `"${schema}".`;
     this.objects = `${prefix}ocpi_objects`;
     this.parties = `${prefix}ocpi_parties`;
+    this.outbox = `${prefix}ocpi_outbox`;
   }
 
   /** Applies pending migrations, then returns the store. The SqlClient stays the caller's to close. */
@@ -220,8 +296,16 @@ export class PostgresStore implements Store {
     return rows[0] && toObject<T>(key.module, rows[0]);
   }
 
-  async putObject<T = unknown>(object: StoredObject<T>): Promise<void> {
-    await this.write(this.db(), object);
+  async putObject<T = unknown>(object: StoredObject<T>, options: WriteOptions = {}): Promise<void> {
+    const db = this.db();
+    if (!options.deliveries?.length) {
+      await this.write(db, object);
+      return;
+    }
+    await db.transaction(async (tx) => {
+      await this.write(tx, object);
+      await this.enqueue(tx, options.deliveries!);
+    });
   }
 
   private async write<T>(db: SqlClient, input: StoredObject<T>): Promise<StoredObject<T>> {
@@ -239,6 +323,7 @@ export class PostgresStore implements Store {
   async updateObject<T = unknown>(
     given: ObjectKey,
     change: (current: StoredObject<T> | undefined) => StoredObject<T> | undefined,
+    options: WriteOptions = {},
   ): Promise<StoredObject<T> | undefined> {
     const db = this.db();
     const key = canonicalKey(given);
@@ -251,7 +336,9 @@ export class PostgresStore implements Store {
         return row && toObject<T>(key.module, row);
       }
       if (!sameKey(next, key)) throw keyMismatch();
-      return this.write(tx, next);
+      const written = await this.write(tx, next);
+      if (options.deliveries?.length) await this.enqueue(tx, options.deliveries);
+      return written;
     });
   }
 
@@ -365,6 +452,141 @@ export class PostgresStore implements Store {
   async listParties(): Promise<PartyRecord[]> {
     const { rows } = await this.db().query<{ data: PartyRecord }>(`SELECT data FROM ${this.parties} ORDER BY id`);
     return rows.map((row) => row.data);
+  }
+
+  async enqueueDeliveries(deliveries: NewDelivery[]): Promise<Delivery[]> {
+    const db = this.db();
+    if (deliveries.length === 0) return [];
+    return db.transaction((tx) => this.enqueue(tx, deliveries));
+  }
+
+  /** Inserts deliveries in order, inside the caller's transaction; one replacing others drops them first. */
+  private async enqueue(tx: SqlClient, deliveries: NewDelivery[]): Promise<Delivery[]> {
+    const out: Delivery[] = [];
+    for (const delivery of deliveries) {
+      const { partyId, orderKey, operationId, version, params, body, url, replaces } = checkDelivery(delivery);
+      if (replaces) {
+        await tx.query(
+          `DELETE FROM ${this.outbox} WHERE party = $1 AND order_key = $2 AND state = 'pending' AND (lease_until IS NULL OR lease_until <= now())`,
+          [partyId, orderKey],
+        );
+      }
+      const message = { operationId, version, ...(params ? { params } : {}), ...(body !== undefined ? { body } : {}), ...(url !== undefined ? { url } : {}), ...(replaces ? { replaces } : {}) };
+      const { rows } = await tx.query<DeliveryRow>(
+        `INSERT INTO ${this.outbox} (party, order_key, message) VALUES ($1, $2, $3::jsonb) RETURNING ${DELIVERY_COLUMNS}`,
+        [partyId, orderKey, jsonText(message, "delivery")],
+      );
+      out.push(toDelivery(rows[0]!));
+    }
+    return out;
+  }
+
+  async claimDeliveries(request: { worker: string; limit: number; leaseMs: number; partyId?: string }): Promise<Delivery[]> {
+    const db = this.db();
+    checkClaim(request);
+    const params: unknown[] = [request.worker, request.leaseMs, request.limit];
+    const party = request.partyId === undefined ? "" : `AND o.party = $${params.push(request.partyId)}`;
+    // SKIP LOCKED: a row another worker is claiming right now is left to it. A later delivery of a key waits while an
+    // earlier one is pending (leased or not), which keeps each key's deliveries in order across workers; and a dead
+    // letter sent again, first of its key, waits while a later one is being delivered: one at a time per key.
+    const { rows } = await db.query<DeliveryRow>(
+      `WITH claimable AS (
+         SELECT o.seq FROM ${this.outbox} AS o
+         WHERE o.state = 'pending' AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until <= now()) ${party}
+           AND NOT EXISTS (
+             SELECT 1 FROM ${this.outbox} AS e
+             WHERE e.party = o.party AND e.order_key = o.order_key AND e.state = 'pending' AND (e.seq < o.seq OR e.lease_until > now())
+           )
+         ORDER BY o.seq LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE ${this.outbox} AS d
+       SET leased_by = $1, lease_until = now() + $2 * interval '1 millisecond', attempts = d.attempts + 1
+       FROM claimable WHERE d.seq = claimable.seq
+       RETURNING ${DELIVERY_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ")}`,
+      params,
+    );
+    return rows.map(toDelivery).sort((a, b) => a.seq - b.seq);
+  }
+
+  async finishDelivery(id: string, worker: string, outcome: DeliveryOutcome): Promise<boolean> {
+    const db = this.db();
+    if (typeof id !== "string" || !DELIVERY_ID.test(id)) return false;
+    const held = "seq = $1 AND leased_by = $2 AND state = 'pending'";
+    let result: { rows: unknown[] };
+    if (outcome.state === "delivered") {
+      result = await db.query(`DELETE FROM ${this.outbox} WHERE ${held} RETURNING seq`, [id, worker]);
+    } else if (outcome.state === "retry") {
+      result = await db.query(
+        `UPDATE ${this.outbox} SET next_attempt_at = $3::timestamptz, last_failure = $4::jsonb, leased_by = NULL, lease_until = NULL
+         WHERE ${held} RETURNING seq`,
+        [id, worker, instantOf(outcome.nextAttemptAt), jsonText(outcome.failure, "failure")],
+      );
+    } else if (outcome.state === "dead") {
+      result = await db.query(
+        `UPDATE ${this.outbox} SET state = 'dead', last_failure = $3::jsonb, leased_by = NULL, lease_until = NULL
+         WHERE ${held} RETURNING seq`,
+        [id, worker, jsonText(outcome.failure, "failure")],
+      );
+    } else {
+      throw new TypeError(`finishDelivery: unknown outcome ${JSON.stringify((outcome as { state?: unknown }).state)}`);
+    }
+    return result.rows.length > 0;
+  }
+
+  async listDeliveries(query: DeliveryQuery): Promise<{ items: Delivery[]; total: number }> {
+    const db = this.db();
+    checkDeliveryQuery(query);
+    const params: unknown[] = [];
+    const where = ["true"];
+    if (query.partyId !== undefined) where.push(`party = $${params.push(query.partyId)}`);
+    if (query.state !== undefined) where.push(`state = $${params.push(query.state)}`);
+    const filter = where.join(" AND ");
+    const [{ rows }, counted] = await Promise.all([
+      db.query<DeliveryRow>(
+        `SELECT ${DELIVERY_COLUMNS} FROM ${this.outbox} WHERE ${filter} ORDER BY seq OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+        [...params, query.offset, query.limit],
+      ),
+      db.query<{ total: number }>(`SELECT count(*)::int AS total FROM ${this.outbox} WHERE ${filter}`, params),
+    ]);
+    return { items: rows.map(toDelivery), total: counted.rows[0]?.total ?? 0 };
+  }
+
+  async countDeliveries(): Promise<DeliveryCount[]> {
+    const { rows } = await this.db().query<DeliveryCount>(
+      `SELECT party AS "partyId", s AS state, count(*)::int AS count FROM (
+         SELECT party, CASE WHEN state = 'dead' THEN 'dead' WHEN lease_until > now() THEN 'leased' ELSE 'pending' END AS s
+         FROM ${this.outbox}
+       ) AS d GROUP BY party, s ORDER BY party, s`,
+    );
+    return rows;
+  }
+
+  async retryDeadDeliveries(filter: { partyId?: string; ids?: string[] } = {}): Promise<number> {
+    const db = this.db();
+    const params: unknown[] = [];
+    const where = ["state = 'dead'"];
+    if (filter.partyId !== undefined) where.push(`party = $${params.push(filter.partyId)}`);
+    if (filter.ids !== undefined) where.push(`seq = ANY($${params.push(filter.ids.filter((id) => DELIVERY_ID.test(id)))}::bigint[])`);
+    const { rows } = await db.query(
+      `UPDATE ${this.outbox} SET state = 'pending', attempts = 0, next_attempt_at = now() WHERE ${where.join(" AND ")} RETURNING seq`,
+      params,
+    );
+    return rows.length;
+  }
+
+  async nextDeliveryAt(): Promise<string | undefined> {
+    // Only the first pending delivery of each key can be claimed: the ones behind it wait for it, not for the clock.
+    // The first of each key waits for its time and for any lease of its key.
+    const { rows } = await this.db().query<{ at: Date | string | null }>(
+      `SELECT min(GREATEST(h.next_attempt_at, g.lease_end)) AS at
+       FROM (
+         SELECT min(seq) AS head, max(COALESCE(lease_until, '-infinity')) AS lease_end
+         FROM ${this.outbox} WHERE state = 'pending' GROUP BY party, order_key
+       ) AS g JOIN ${this.outbox} AS h ON h.seq = g.head`,
+    );
+    const at = rows[0]?.at;
+    return at === null || at === undefined ? undefined : iso(at);
   }
 
   /** Stops using the SqlClient; ending the pool (or closing PGlite) is the caller's, who created it. */

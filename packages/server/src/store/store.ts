@@ -120,6 +120,94 @@ export interface PartyRecord {
 }
 
 /**
+ * A message to a party, kept in the store until it is delivered (the outbox): a push of an object change, or an
+ * asynchronous result for a response_url.
+ */
+export interface NewDelivery {
+  /** The party it goes to (PartyRecord.id). */
+  partyId: string;
+  /**
+   * Deliveries with the same partyId and orderKey go out one at a time, in the order they were enqueued (e.g. every
+   * push about one Location shares `locations/NL/ABC/LOC1`). Compared exactly.
+   */
+  orderKey: string;
+  /**
+   * This delivery makes the earlier ones of its partyId and orderKey unnecessary (a PUT of a whole object carries
+   * every change before it): those still pending and not being delivered are dropped when it is enqueued.
+   */
+  replaces?: boolean;
+  /** The operation to call (an operationId of `version`, e.g. `locationsReceiverPatchEvse`). */
+  operationId: string;
+  /** The version `operationId` and `body` are written in; converted to the party's version when sent. */
+  version: string;
+  /** Path parameters of the operation. */
+  params?: Record<string, string>;
+  /** The request body (JSON). */
+  body?: unknown;
+  /** Where to send it instead of the party's endpoint (a response_url). */
+  url?: string;
+}
+
+/** How a delivery ended when it was not delivered: what the peer answered, or the error. */
+export interface DeliveryFailure {
+  /** What went wrong, for people. */
+  error: string;
+  httpStatus?: number;
+  /** The OCPI status_code of the answer, if there was one. */
+  statusCode?: number;
+  /** The status_message of the answer, if there was one. */
+  statusMessage?: string;
+}
+
+export interface Delivery extends NewDelivery {
+  /** The store's id of the delivery. */
+  id: string;
+  /** Increases with every delivery enqueued in the store: the order of enqueueing. */
+  seq: number;
+  /** `pending` until delivered (then it is removed) or given up on (`dead`: a dead letter, kept until retried). */
+  state: "pending" | "dead";
+  /** Attempts so far (a claim counts as one). */
+  attempts: number;
+  /** ISO timestamp: not claimed before. */
+  nextAttemptAt: string;
+  /** ISO timestamp of enqueueing. */
+  createdAt: string;
+  /** The worker that claimed it, while its lease runs (see claimDeliveries). */
+  leasedBy?: string;
+  /** ISO timestamp the lease ends; afterwards another worker may claim it (the first one is presumed dead). */
+  leaseUntil?: string;
+  /** Why the last attempt failed (a dead letter: why it was given up). */
+  lastFailure?: DeliveryFailure;
+}
+
+/** What became of a claimed delivery. */
+export type DeliveryOutcome =
+  | { state: "delivered" }
+  /** Try again at `nextAttemptAt` (ISO). */
+  | { state: "retry"; nextAttemptAt: string; failure: DeliveryFailure }
+  | { state: "dead"; failure: DeliveryFailure };
+
+export interface DeliveryQuery {
+  partyId?: string;
+  state?: Delivery["state"];
+  offset: number;
+  limit: number;
+}
+
+/** Counts of deliveries: per party and state, `leased` being pending deliveries that a worker holds. */
+export interface DeliveryCount {
+  partyId: string;
+  state: "pending" | "leased" | "dead";
+  count: number;
+}
+
+/** Options of a write that also enqueues deliveries. */
+export interface WriteOptions {
+  /** Enqueued in the same transaction as the object change: both are stored, or neither. */
+  deliveries?: NewDelivery[];
+}
+
+/**
  * Keys (see ObjectKey) are CiStrings: every operation finds them in any case, and every object returned carries its
  * key in canonical form. Data opened from before this rule (a snapshot file, a PostgreSQL table) is put in canonical
  * form when opened, keeping the newest object where several cases of one key were stored.
@@ -128,16 +216,17 @@ export interface Store {
   /** The object under this key, in any case. */
   getObject<T = unknown>(key: ObjectKey): Promise<StoredObject<T> | undefined>;
   /** Creates or replaces the object under its key (in any case: one object per canonical key). */
-  putObject<T = unknown>(object: StoredObject<T>): Promise<void>;
+  putObject<T = unknown>(object: StoredObject<T>, options?: WriteOptions): Promise<void>;
   /**
    * Atomically reads an object, lets `change` compute its new version, and stores it. `change` gets the current
    * object (or undefined) and returns the new one, or undefined to leave the store unchanged. Returns what is
    * stored afterwards. Concurrent updates of one key never lose a change. The object `change` returns must have the
-   * same key, in any case.
+   * same key, in any case. `options.deliveries` are enqueued with the change, and only when there is one.
    */
   updateObject<T = unknown>(
     key: ObjectKey,
     change: (current: StoredObject<T> | undefined) => StoredObject<T> | undefined,
+    options?: WriteOptions,
   ): Promise<StoredObject<T> | undefined>;
   /** Whether there was an object to delete. */
   deleteObject(key: ObjectKey): Promise<boolean>;
@@ -162,6 +251,33 @@ export interface Store {
   putParty(party: PartyRecord): Promise<void>;
   deleteParty(id: string): Promise<boolean>;
   listParties(): Promise<PartyRecord[]>;
+
+  /** Adds deliveries to the outbox (see NewDelivery), in one transaction, in the order given. */
+  enqueueDeliveries(deliveries: NewDelivery[]): Promise<Delivery[]>;
+  /**
+   * Takes up to `limit` deliveries for `worker`, oldest first: pending, due (nextAttemptAt passed), not leased by a
+   * worker whose lease still runs, and the first pending one of their partyId and orderKey (a later one waits until
+   * the earlier is delivered or dead). Each is leased to the worker for `leaseMs` and its attempts counted. Workers in
+   * several processes on one database never hold one delivery at once.
+   */
+  claimDeliveries(request: { worker: string; limit: number; leaseMs: number; partyId?: string }): Promise<Delivery[]>;
+  /**
+   * Records what became of a delivery `worker` claimed: delivered (removed), to retry, or dead. Returns false, and
+   * changes nothing, when the worker no longer holds it (its lease ran out and another worker took it).
+   */
+  finishDelivery(id: string, worker: string, outcome: DeliveryOutcome): Promise<boolean>;
+  /** Deliveries in enqueue order (pending and dead). */
+  listDeliveries(query: DeliveryQuery): Promise<{ items: Delivery[]; total: number }>;
+  /** How many deliveries there are, per party and state (states without any are left out). */
+  countDeliveries(): Promise<DeliveryCount[]>;
+  /** Makes dead letters pending again, due now, with their attempts reset (lastFailure is kept). Returns how many. */
+  retryDeadDeliveries(filter?: { partyId?: string; ids?: string[] }): Promise<number>;
+  /**
+   * When the next delivery can be claimed (ISO), if any: the latest of its nextAttemptAt and the end of a running
+   * lease, over the first pending delivery of each partyId and orderKey (the ones behind it wait for it, not for the
+   * clock). A worker sleeps until then.
+   */
+  nextDeliveryAt(): Promise<string | undefined>;
 
   /** Releases connections and files. */
   close(): Promise<void>;
