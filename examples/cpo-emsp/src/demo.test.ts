@@ -24,7 +24,8 @@ describe("the CPO/eMSP demo", () => {
     expect(text).toContain("60 locations and 3 tariffs");
     expect(text).toContain("the eMSP now has CHARGING");
     expect(text).toContain("PUT sessions/NL/DCP/SES0001");
-    expect(text).toMatch(/POST cdrs .* Location: http:\/\/127\.0\.0\.1:\d+\/ocpi\/2\.2\.1\/cdrs\/receiver\/CDR0001/);
+    expect(text).toContain("through the outbox (1 delivery); the eMSP now has CHARGING");
+    expect(text).toContain("POST cdrs (EUR 9.53 incl. VAT); the eMSP keeps CDR0001, and 0 deliveries wait");
     expect(text).toContain("immediate CommandResponse ACCEPTED");
     expect(text).toContain('CommandResult ACCEPTED ("Session started at LOC0002")');
     expect(text).toMatch(/agreed on OCPI 2\.1\.1 .* with raw tokens: Token …/);

@@ -6,9 +6,9 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { v2_2_1 as openapi } from "@ocpi-sdk/openapi";
 import { base64Encode } from "@ocpi-sdk/protocol";
-import { createOcpiServer, MemoryStore, received, saveObject, storeHandlers, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
+import { createOcpiServer, MemoryStore, PushError, received, saveObject, storeHandlers, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
 import { listen, type Listening } from "@ocpi-sdk/server/node";
-import type { CommandResult, CredentialsRole, Location } from "@ocpi-sdk/types/2.2.1";
+import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import { demoLocations, demoTariffs, demoToken } from "./data.js";
 
 export const CPO: CredentialsRole = { role: "CPO", country_code: "NL", party_id: "DCP", business_details: { name: "Demo Charge Point Operator", website: "https://cpo.example.com" } };
@@ -45,10 +45,9 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   await mkdir(options.dataDir, { recursive: true });
 
   // -- The two nodes ------------------------------------------------------------------------------------------
-  const cpoStore = await MemoryStore.open({ file: path.join(options.dataDir, "cpo.json") });
-  const emspStore = await MemoryStore.open({ file: path.join(options.dataDir, "emsp.json") });
-  let resolveResult: (result: CommandResult) => void = () => {};
-  const commandResult = new Promise<CommandResult>((resolve) => (resolveResult = resolve));
+  // Each node keeps its data in a folder: a snapshot and a journal, so a write costs the same however much it holds.
+  const cpoStore = await MemoryStore.open({ directory: path.join(options.dataDir, "cpo") });
+  const emspStore = await MemoryStore.open({ directory: path.join(options.dataDir, "emsp") });
 
   const cpo = await listenOn(options.cpoPort ?? 3001, (publicUrl) =>
     createOcpiServer({
@@ -85,7 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
       store: emspStore,
       urlPolicy: { allowLoopback: true },
       docs: { document: openapi.documents.emsp },
-      handlers: storeHandlers(emspStore, { roles: [EMSP], onCommandResult: (result) => resolveResult(result) }),
+      handlers: storeHandlers(emspStore, { roles: [EMSP] }),
     }),
   );
   step(1, "A CPO serving OCPI 2.1.1, 2.2.1 and 2.3.0 (from 2.2.1 handlers) and a 2.2.1 eMSP are up");
@@ -117,8 +116,6 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   }
   log(`      agreed on OCPI ${party.version}; the CPO offers ${party.endpoints.length} endpoints: ${party.endpoints.map((e) => `${e.identifier}${e.role ? `/${e.role.toLowerCase()}` : ""}`).join(", ")}`);
   const cpoApi = emsp.server.credentials.clientFor(party, "2.2.1");
-  const emspParty = (await cpoStore.listParties()).find((p) => p.status === "registered" && p.roles.some((r) => r.party_id === EMSP.party_id))!;
-  const emspApi = cpo.server.credentials.clientFor(emspParty, "2.2.1");
 
   // -- Pull ------------------------------------------------------------------------------------------------------
   step(3, "The eMSP pulls every location and tariff, page by page");
@@ -141,19 +138,13 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   step(4, "The CPO pushes an EVSE status change");
   const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   const changedAt = now();
-  // The CPO changes its own copy first, then tells the eMSP.
-  await cpoStore.updateObject<Location>({ module: "locations", country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001" }, (current) => {
-    if (!current) return undefined;
-    const data = structuredClone(current.data);
-    const changed = data.evses!.find((e) => e.uid === "LOC0001-E1")!;
-    Object.assign(changed, { status: "CHARGING", last_updated: changedAt });
-    data.last_updated = changedAt;
-    return { ...current, last_updated: changedAt, data };
-  });
-  await emspApi.locations.receiver.patchEvse({ country_code: CPO.country_code, party_id: CPO.party_id, location_id: "LOC0001", evse_uid: "LOC0001-E1", body: { status: "CHARGING", last_updated: changedAt } });
+  // The outbox changes the CPO's own copy and records one delivery per eMSP in one transaction; its worker sends it
+  // (and would retry while the eMSP is down, in order, surviving a restart).
+  const to = await cpo.server.outbox.patch("locations", { country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001", evse_uid: "LOC0001-E1" }, { status: "CHARGING", last_updated: changedAt });
+  await cpo.server.idle();
   const evse = await cpoApi.locations.sender.getEvse({ location_id: "LOC0001", evse_uid: "LOC0001-E1" });
   const stored = (await emspStore.getObject<{ evses: { uid: string; status: string }[] }>({ module: received("locations"), country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001" }))!;
-  log(`      CPO -> eMSP  PATCH locations/NL/DCP/LOC0001/LOC0001-E1 {status: CHARGING}; the eMSP now has ${stored.data.evses.find((e) => e.uid === "LOC0001-E1")!.status} (the CPO serves ${evse.data.status} too)`);
+  log(`      CPO -> eMSP  PATCH locations/NL/DCP/LOC0001/LOC0001-E1 {status: CHARGING} through the outbox (${to.length} delivery); the eMSP now has ${stored.data.evses.find((e) => e.uid === "LOC0001-E1")!.status} (the CPO serves ${evse.data.status} too)`);
 
   step(5, "The CPO pushes a session and its CDR");
   const token = demoToken(EMSP);
@@ -165,8 +156,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     cdr_token: cdrToken, auth_method: "WHITELIST" as const, location_id: "LOC0001", evse_uid: "LOC0001-E1", connector_id: "1",
     currency: "EUR", status: "COMPLETED" as const, last_updated: end,
   };
-  await emspApi.sessions.receiver.put({ country_code: CPO.country_code, party_id: CPO.party_id, session_id: session.id, body: session });
-  log(`      CPO -> eMSP  PUT sessions/NL/DCP/SES0001 (22.5 kWh, COMPLETED)`);
+  await cpo.server.outbox.put("sessions", session);
+  log(`      CPO -> eMSP  PUT sessions/NL/DCP/SES0001 (22.5 kWh, COMPLETED), to the eMSP of its token only`);
   const location = demoLocations(1, CPO)[0]!;
   const cdr = {
     country_code: CPO.country_code, party_id: CPO.party_id, id: "CDR0001", start_date_time: start, end_date_time: end, session_id: session.id,
@@ -176,16 +167,18 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     charging_periods: [{ start_date_time: start, dimensions: [{ type: "ENERGY" as const, volume: 22.5 }], tariff_id: "AC-STANDARD" }],
     total_cost: { excl_vat: 7.88, incl_vat: 9.53 }, total_energy: 22.5, total_time: 1.5, last_updated: end,
   };
-  const posted = await emspApi.cdrs.receiver.post({ body: cdr }).catch((error: { httpStatus?: number }) => (error.httpStatus === 409 ? undefined : Promise.reject(error)));
-  log(posted ? `      CPO -> eMSP  POST cdrs (EUR 9.53 incl. VAT); the eMSP answered Location: ${posted.headers.get("Location")}` : `      the eMSP already had CDR0001 (kept from an earlier run): CDRs are never replaced`);
+  const posted = await cpo.server.outbox.post("cdrs", cdr).catch((error: unknown) => (error instanceof PushError ? undefined : Promise.reject(error)));
+  await cpo.server.idle();
+  const kept = await emspStore.getObject({ module: received("cdrs"), country_code: CPO.country_code, party_id: CPO.party_id, id: cdr.id });
+  log(posted ? `      CPO -> eMSP  POST cdrs (EUR 9.53 incl. VAT); the eMSP keeps ${kept?.id}, and ${(await cpo.server.outbox.counts()).length} deliveries wait` : `      the CPO already had CDR0001 (kept from an earlier run): CDRs are never replaced`);
 
   // -- Command ---------------------------------------------------------------------------------------------------
   step(6, "The eMSP starts a session remotely");
-  const responseUrl = await emsp.server.responseUrl("commandsSenderPostResult", { party });
-  const { data: response } = await cpoApi.commands.receiver.startSession({ body: { response_url: responseUrl, token, location_id: "LOC0002", evse_uid: "LOC0002-E1" } });
-  log(`      eMSP -> CPO  POST commands/START_SESSION: immediate CommandResponse ${response.result} (timeout ${response.timeout}s)`);
-  const result = await commandResult;
-  log(`      CPO -> eMSP  POST ${new URL(responseUrl).pathname}: CommandResult ${result.result}${result.message ? ` ("${result.message[0]!.text}")` : ""}`);
+  // The eMSP keeps the command until its result comes, or until the response's timeout gives it a TIMEOUT result.
+  const sent = await emsp.server.sendCommand(party, "START_SESSION", { token, location_id: "LOC0002", evse_uid: "LOC0002-E1" });
+  log(`      eMSP -> CPO  POST commands/START_SESSION: immediate CommandResponse ${sent.response.result} (timeout ${sent.response.timeout}s)`);
+  const result = await sent.result;
+  log(`      CPO -> eMSP  POST ${new URL(sent.responseUrl).pathname}: CommandResult ${result?.result}${result && "message" in result && result.message ? ` ("${result.message[0]!.text}")` : ""}`);
 
   // -- Another version --------------------------------------------------------------------------------------------
   step(7, "A 2.1.1 eMSP registers with the same CPO and reads it in 2.1.1");

@@ -2,8 +2,32 @@ export { createOcpiServer, OcpiServer } from "./runtime/server.js";
 export type { OcpiServerOptions, ServerEvent } from "./runtime/server.js";
 export { OcpiHttpError } from "./runtime/errors.js";
 export { CredentialsService } from "./runtime/credentials.js";
-export { ResultSender } from "./runtime/results.js";
-export type { ResultRetryPolicy } from "./runtime/results.js";
+export { DEFAULT_DELIVERY_POLICY, isRetryable, Outbox } from "./runtime/outbox.js";
+export type { DeliveryPolicy, OutboxEvent, OutboxOptions } from "./runtime/outbox.js";
+export { PushError } from "./runtime/push.js";
+export type {
+  ActiveChargingProfileResultOf,
+  ChargingProfileOf,
+  ChargingProfileResponseOf,
+  ChargingProfileResultOf,
+  ChargingProfilesVersion,
+  ClearProfileResultOf,
+  CommandRequestOf,
+  CommandResponseOf,
+  CommandResultOf,
+  CommandTypeOf,
+  ExpectedResult,
+  ExpectedResultEvent,
+  ExpectedResultState,
+  ExpectedResultsOptions,
+  PendingRequest,
+  SendRequestOptions,
+  TimedOutRequest,
+  TimeoutResult,
+} from "./runtime/pending.js";
+export { sync, startSync, syncCursor, SyncError, SYNC_MODULES, SYNC_CURSORS } from "./runtime/sync.js";
+export type { SyncClient, SyncModule, SyncOptions, SyncProgress, SyncRunner, SyncRunnerOptions, SyncSummary } from "./runtime/sync.js";
+export type { LocationPart, PushModule } from "./runtime/push.js";
 export { RawJson, RawJsonList } from "./runtime/routes.js";
 export { SERVER_VERSIONS } from "./runtime/versions.js";
 export type { HandlersByVersion, HandlersOf, ServedVersion } from "./runtime/versions.js";
@@ -14,8 +38,26 @@ export { routes, version } from "./generated/2.2.1/index.gen.js";
 export type * from "./generated/2.2.1/index.gen.js";
 export { storeHandlers, saveObject, received } from "./handlers/store-handlers.js";
 export type { StoreHandlersOptions } from "./handlers/store-handlers.js";
-export type { ObjectKey, ObjectPage, ObjectQuery, PartyRecord, PeerEndpoint, PeerRole, Store, StoredJson, StoredObject } from "./store/store.js";
+export type {
+  Delivery,
+  DeliveryCount,
+  DeliveryFailure,
+  DeliveryOutcome,
+  DeliveryQuery,
+  NewDelivery,
+  ObjectKey,
+  ObjectPage,
+  ObjectQuery,
+  PartyRecord,
+  PeerEndpoint,
+  PeerRole,
+  Store,
+  StoredJson,
+  StoredObject,
+  WriteOptions,
+} from "./store/store.js";
 export { MemoryStore } from "./store/memory.js";
+export type { MemoryStoreOptions, SnapshotStorage } from "./store/memory.js";
 export { PostgresStore } from "./store/postgres.js";
 export { fromPgPool, fromPglite } from "./store/sql.js";
 export type { SqlClient } from "./store/sql.js";

@@ -111,9 +111,9 @@ export class CredentialsService {
 
   /**
    * A client of a registered peer, using the token, version and endpoints it gave us. With `version`, typed for it
-   * (and an Error if the peer talks another one).
+   * (and an Error if the peer talks another one). `overrides` change the client options for this client only.
    */
-  clientFor<V extends ClientVersion = ClientVersion>(party: PartyRecord, version?: V): OcpiClient<V> {
+  clientFor<V extends ClientVersion = ClientVersion>(party: PartyRecord, version?: V, overrides: OutgoingOptions = {}): OcpiClient<V> {
     if (party.status !== "registered" || !party.outgoingToken || !party.versionsUrl || !party.version) {
       throw new Error(`party ${party.id} is not registered`);
     }
@@ -126,6 +126,7 @@ export class CredentialsService {
         ...(us ? { party: { country_code: us.country_code, party_id: us.party_id } } : {}),
         ...this.options.outgoing,
         ...this.options.deviations.optionsFor(party),
+        ...overrides,
       },
       { version: party.version as V, endpoints: party.endpoints },
     ) as OcpiClient<V>;

@@ -37,7 +37,26 @@ import { OcpiHttpError } from "./errors.js";
 import { checkParams } from "./params.js";
 import { checkScope } from "./scope.js";
 import { docsPage, type OpenApiDocument } from "./docs.js";
-import { ResultSender, type ResultRetryPolicy } from "./results.js";
+import {
+  ResultTracker,
+  type ChargingProfileOf,
+  type ChargingProfileResponseOf,
+  type ChargingProfileResultOf,
+  type ChargingProfilesVersion,
+  type ActiveChargingProfileResultOf,
+  type ClearProfileResultOf,
+  type CommandRequestOf,
+  type CommandResponseOf,
+  type CommandResultOf,
+  type CommandTypeOf,
+  type ExpectedResult,
+  type ExpectedResultEvent,
+  type ExpectedResultsOptions,
+  type PendingRequest,
+  type SendRequestOptions,
+  type TimedOutRequest,
+} from "./pending.js";
+import { Outbox, originsOf, type DeliveryPolicy, type OutboxEvent } from "./outbox.js";
 import { OcpiReply, RawJson, RawJsonList, type HandlerNotice, type AsyncReply, type Caller, type Page, type RouteInfo } from "./routes.js";
 import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
@@ -106,8 +125,28 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   maxRegistrationFailures?: number;
   /** Deepest JSON nesting a request body may have (default 64). */
   maxJsonDepth?: number;
-  /** Retries of async results POSTed to a response_url. */
-  resultRetry?: Partial<ResultRetryPolicy>;
+  /**
+   * How the outbox delivers pushes (`server.outbox.put/patch/post`) and asynchronous results: backoff, attempts
+   * before a dead letter, lease, batch size, poll interval (see DeliveryPolicy). `worker` names this process in the
+   * store's leases; `start: false` runs no worker in this process (another one delivers).
+   */
+  delivery?: Partial<DeliveryPolicy> & { worker?: string; start?: boolean };
+  /** Retries of async results: the outbox's backoff and attempts (`delivery`), under their former names. */
+  resultRetry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * How the results of requests we send (sendCommand, the charging-profile requests) are waited for: the wait when
+   * a response names no `timeout` (2.1.1; default 300 s), the longest wait a peer may set (default 1 h), how long a
+   * record is kept after its request ended so that late results are still taken (default 24 h), and how often the
+   * stored records are swept (default 60 s). See ExpectedResultsOptions.
+   */
+  expectedResults?: ExpectedResultsOptions;
+  /**
+   * Told of every request sent with sendCommand or a charging-profile method whose result did not come by the
+   * deadline its response set, with the TIMEOUT result the sender's promise resolved with; also of requests sent
+   * before a restart (found by the sweep). Called at least once per request: when it throws it is called again by a
+   * later sweep, until it succeeds or the record is removed. The record (`responseId`, `request`) names the request.
+   */
+  onResultTimeout?: (request: TimedOutRequest) => void | Promise<void>;
   /** Sees what the server does: requests that failed, results sent, registrations. */
   log?: (event: ServerEvent) => void;
 }
@@ -115,7 +154,10 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
 export type ServerEvent =
   | { type: "error"; operationId: string; requestId: string; error: unknown }
   | { type: "result-sent"; operationId: string; url: string; attempts: number }
+  /** A result that was not sent: refused before (a response_url off the party's origins) or a dead letter. */
   | { type: "result-failed"; operationId: string; url: string; attempts: number; error: unknown }
+  /** What the outbox does: deliveries sent, to be retried, given up (dead letters), store errors. */
+  | OutboxEvent
   | { type: "registered"; partyId: string; roles: string[]; direction: "incoming" | "outgoing"; version: string }
   /** A registration or credentials update that failed or was refused; a Token A is retired after a few. */
   | { type: "registration-failed"; partyId: string; direction: "incoming" | "outgoing"; error: unknown; failedAttempts?: number; retired?: boolean }
@@ -125,7 +167,9 @@ export type ServerEvent =
   /** A request body that did not validate, repaired in lenient mode (see `validation`) and handled as repaired. */
   | { type: "repaired"; operationId: string; partyId: string; requestId: string; repairs: Repair[] }
   /** A handler's notice (e.g. a PUT or PATCH older than the object kept, not applied), with the request's party. */
-  | (HandlerNotice & { operationId: string; partyId: string });
+  | (HandlerNotice & { operationId: string; partyId: string })
+  /** Results of the requests we sent: received in time, timed out, late; and failures of their tracking. */
+  | ExpectedResultEvent;
 
 /** Hono path of a layout path: `{param}` becomes `:param`. */
 const honoPath = (basePath: string, layoutPath: string) => basePath + layoutPath.replace(/\{([a-z_]+)\}/g, ":$1");
@@ -137,7 +181,13 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /** The versions served, lowest first. */
   readonly versions: ServedVersion[];
   readonly credentials: CredentialsService;
-  readonly results: ResultSender;
+  /**
+   * Pushes of our object changes (`put`, `patch`, `post`) and asynchronous results, kept in the store until each
+   * party has them; its worker runs from construction until close() (unless `delivery.start` is false).
+   */
+  readonly outbox: Outbox;
+  /** Results whose handler has not given them yet: they enter the outbox when it does. */
+  private readonly pendingResults = new Set<Promise<unknown>>();
   private readonly basePath: string;
   private readonly maxLimit: number;
   private readonly maxBodyBytes: number;
@@ -146,6 +196,8 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   private readonly handlers = new Map<RouteInfo, AnyHandler>();
   /** Aborts every outgoing call when the server closes. */
   private readonly closing = new AbortController();
+  /** The response_urls we gave out, their deadlines and results (see runtime/pending.ts). */
+  private readonly tracker: ResultTracker;
 
   constructor(private readonly options: OcpiServerOptions<H>) {
     this.handlersVersion = options.handlersVersion ?? "2.2.1";
@@ -177,12 +229,24 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       ...(options.maxRegistrationFailures !== undefined ? { maxRegistrationFailures: options.maxRegistrationFailures } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
-    this.results = new ResultSender({
-      deviations,
-      outgoing,
-      ...(options.resultRetry ? { retry: options.resultRetry } : {}),
-      ...(options.log ? { log: options.log } : {}),
+    const { worker, start, ...policy } = options.delivery ?? {};
+    const retry = options.resultRetry;
+    this.outbox = new Outbox({
+      store: options.store,
+      version: this.handlersVersion,
+      // Each call is one attempt: the outbox retries, with a backoff that survives restarts.
+      clientFor: (party) => this.credentials.clientFor(party, undefined, { retry: false }),
+      policy: {
+        ...(retry?.attempts !== undefined ? { maxAttempts: retry.attempts } : {}),
+        ...(retry?.baseDelayMs !== undefined ? { baseDelayMs: retry.baseDelayMs } : {}),
+        ...(retry?.maxDelayMs !== undefined ? { maxDelayMs: retry.maxDelayMs } : {}),
+        ...policy,
+      },
+      ...(worker !== undefined ? { worker } : {}),
+      signal,
+      log: (event) => this.outboxEvent(event),
     });
+    if (start !== false) this.outbox.start();
     const bridge = new VersionBridge({
       handlersVersion: this.handlersVersion,
       handlerOf: (route) => this.nativeHandlerOf(route),
@@ -196,6 +260,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
         if (handler) this.handlers.set(route, handler);
       }
     }
+    this.tracker = new ResultTracker({ store: options.store, ...options.expectedResults, onTimeout: options.onResultTimeout, log: options.log }).start();
     this.app = this.buildApp();
   }
 
@@ -212,26 +277,183 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /**
    * A response_url for a request we send to `party`, pointing at our own route for its result (e.g.
    * commandsSenderPostResult) in the version the request is sent in (by default the handlers' version). The
-   * expectation is kept in the store: a result is accepted only from that party, at a response_url we gave out.
+   * expectation is kept in the store: a result is accepted only from that party, at a response_url we gave out, for
+   * `expectedResults.retentionMs` (default 24 h). No deadline is known for a request sent this way: to have it
+   * timed out, send it with sendCommand or a charging-profile method.
    */
   async responseUrl(operationId: string, options: { party: PartyRecord; responseId?: string; version?: ServedVersion }): Promise<string> {
+    const { route, version } = this.resultRoute(operationId, options.version);
+    const responseId = options.responseId ?? newRequestId();
+    await this.tracker.expect({ responseId, partyId: options.party.id, operationId, version });
+    return this.resultUrl(route, responseId);
+  }
+
+  /**
+   * Sends a command (START_SESSION, STOP_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR, CANCEL_RESERVATION) to `party`
+   * with a response_url of ours, and tracks it. `response` is the CommandResponse; `result` resolves with the
+   * CommandResult the CPO posts (a second CommandResponse in 2.1.1), with a TIMEOUT result when none came within
+   * the response's `timeout` (2.1.1 names none: `expectedResults.defaultTimeoutSeconds`), or with undefined at once
+   * when the response is not ACCEPTED. The deadline is kept in the store: after a restart the next server on it
+   * reports the timeout (onResultTimeout). `body` is the command without response_url, written in
+   * `options.version` (default: the handlers' version), which must be the version the party talks; the result is
+   * also given to the commandsSenderPostResult handler of that version, which must be served.
+   */
+  sendCommand<C extends CommandTypeOf<V>, V extends ServedVersion = H>(
+    party: PartyRecord,
+    command: C,
+    body: CommandRequestOf<V, C>,
+    options: SendRequestOptions<V> = {},
+  ): Promise<PendingRequest<CommandResponseOf<V>, CommandResultOf<V>>> {
     const version = options.version ?? this.handlersVersion;
+    const route = ROUTES[version].find((r) => r.module === "commands" && r.interface === "RECEIVER" && r.path === `/${command}`);
+    if (!route) return Promise.reject(new Error(`OCPI ${version} has no command ${command}`));
+    return this.sendExpectingResult(party, version, route, options, (responseUrl) => ({ body: { ...body, response_url: responseUrl } })) as never;
+  }
+
+  /**
+   * Asks the CPO for the charging profile active on a session over the next `duration` seconds (GET
+   * ActiveChargingProfile, 2.2.1 on): `response` is the ChargingProfileResponse, `result` the
+   * ActiveChargingProfileResult posted later (a TIMEOUT result, or undefined, as for sendCommand).
+   */
+  requestActiveChargingProfile<V extends ChargingProfilesVersion = DefaultProfilesVersion<H>>(
+    party: PartyRecord,
+    sessionId: string,
+    duration: number,
+    options: SendRequestOptions<V> = {},
+  ): Promise<PendingRequest<ChargingProfileResponseOf<V>, ActiveChargingProfileResultOf<V>>> {
+    return this.sendProfileRequest(party, "getActiveProfile", options, (response_url) => ({ session_id: sessionId, duration, response_url })) as never;
+  }
+
+  /**
+   * Sets a charging profile on a session (PUT SetChargingProfile, 2.2.1 on): `result` is the ChargingProfileResult
+   * posted later (a TIMEOUT result, or undefined, as for sendCommand).
+   */
+  setChargingProfile<V extends ChargingProfilesVersion = DefaultProfilesVersion<H>>(
+    party: PartyRecord,
+    sessionId: string,
+    chargingProfile: ChargingProfileOf<V>,
+    options: SendRequestOptions<V> = {},
+  ): Promise<PendingRequest<ChargingProfileResponseOf<V>, ChargingProfileResultOf<V>>> {
+    return this.sendProfileRequest(party, "setProfile", options, (response_url) => ({ session_id: sessionId, body: { charging_profile: chargingProfile, response_url } })) as never;
+  }
+
+  /**
+   * Clears the charging profile of a session (DELETE, 2.2.1 on): `result` is the ClearProfileResult posted later
+   * (a TIMEOUT result, or undefined, as for sendCommand).
+   */
+  clearChargingProfile<V extends ChargingProfilesVersion = DefaultProfilesVersion<H>>(
+    party: PartyRecord,
+    sessionId: string,
+    options: SendRequestOptions<V> = {},
+  ): Promise<PendingRequest<ChargingProfileResponseOf<V>, ClearProfileResultOf<V>>> {
+    return this.sendProfileRequest(party, "clearProfile", options, (response_url) => ({ session_id: sessionId, response_url })) as never;
+  }
+
+  /** Where a request sent with a response_url of ours stands (see ExpectedResult), while its record is kept. */
+  expectedResult(responseId: string): Promise<ExpectedResult | undefined> {
+    return this.tracker.get(responseId);
+  }
+
+  private sendProfileRequest(party: PartyRecord, name: string, options: SendRequestOptions<ServedVersion>, request: (responseUrl: string) => Record<string, unknown>): Promise<PendingRequest<unknown, unknown>> {
+    const version = options.version ?? (this.handlersVersion === "2.1.1" ? "2.2.1" : this.handlersVersion);
+    const route = ROUTES[version].find((r) => r.module === "chargingprofiles" && r.interface === "RECEIVER" && r.name === name);
+    if (!route) return Promise.reject(new Error(`OCPI ${version} has no charging profiles`));
+    return this.sendExpectingResult(party, version, route, options, request);
+  }
+
+  /** Sends a request that carries a response_url of ours (made by `request`), tracked by the ResultTracker. */
+  private async sendExpectingResult(
+    party: PartyRecord,
+    version: ServedVersion,
+    route: RouteInfo,
+    options: SendRequestOptions<ServedVersion>,
+    request: (responseUrl: string) => Record<string, unknown>,
+  ): Promise<PendingRequest<unknown, unknown>> {
+    const { route: resultRoute } = this.resultRoute(route.result ?? "", version);
+    if (!this.handlers.has(resultRoute)) throw new Error(`no handler serves ${resultRoute.operationId} in OCPI ${version}: the result could not be received`);
+    const client = this.credentials.clientFor(party, version);
+    const responseId = options.responseId ?? newRequestId();
+    const responseUrl = this.resultUrl(resultRoute, responseId);
+    const arg = request(responseUrl);
+    const { body, ...params } = arg;
+    return this.tracker.send({
+      responseId,
+      responseUrl,
+      partyId: party.id,
+      operationId: resultRoute.operationId,
+      version,
+      request: { operationId: route.operationId, ...(Object.keys(params).length ? { params } : {}), ...(body !== undefined ? { body } : {}) },
+      call: async () => (await client.callOperation(route.operationId, arg, options.call)).data,
+    });
+  }
+
+  /** The route of a version that receives results at a response_url. */
+  private resultRoute(operationId: string, version: ServedVersion = this.handlersVersion): { route: RouteInfo; version: ServedVersion } {
     const route = routeById(version, operationId);
     if (!route || route.url !== "response_url") throw new Error(`${operationId} is not an operation that receives results in OCPI ${version}`);
-    const responseId = options.responseId ?? newRequestId();
-    const expected: ExpectedResult = { partyId: options.party.id, operationId, version, createdAt: new Date().toISOString() };
-    await this.options.store.putObject({ ...expectedResultKey(responseId), last_updated: expected.createdAt, data: expected });
+    return { route, version };
+  }
+
+  private resultUrl(route: RouteInfo, responseId: string): string {
     return `${this.options.publicUrl}${this.basePath}${route.layoutPath.replace("{response_id}", encodeURIComponent(responseId))}`;
   }
 
-  /** Resolves when every asynchronous result started so far has been delivered (or given up on). */
-  idle(): Promise<void> {
-    return this.results.idle();
+  /**
+   * Resolves when every asynchronous result started so far is in the outbox, and the outbox has delivered everything
+   * pending (or given it up as a dead letter), waiting out retries. After close(): once the calls in flight ended.
+   */
+  async idle(): Promise<void> {
+    while (this.pendingResults.size) await Promise.allSettled([...this.pendingResults]);
+    if (this.closing.signal.aborted) return this.outbox.stop();
+    for (;;) {
+      await this.outbox.drain();
+      const next = await this.options.store.nextDeliveryAt();
+      if (next === undefined || this.closing.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(1000, Date.parse(next) - Date.now()))));
+    }
   }
 
-  /** Stops every outgoing call at once (registrations, results): nothing waits for a slow peer. */
+  /**
+   * Stops every outgoing call at once (registrations, results, deliveries): nothing waits for a slow peer. Deliveries
+   * cut short stay in the store and are sent again when their lease runs out.
+   */
   close(): void {
     this.closing.abort(new Error("the OCPI server is closing"));
+    this.tracker.stop();
+    void this.outbox.stop();
+  }
+
+  /** Outbox events as server events; a result's delivery also as result-sent or result-failed. */
+  private outboxEvent(event: OutboxEvent): void {
+    const log = this.options.log;
+    if (!log) return;
+    log(event);
+    if (event.type === "outbox-error" || event.delivery.url === undefined) return;
+    const { operationId, url, attempts } = event.delivery;
+    if (event.type === "delivery-sent") log({ type: "result-sent", operationId, url, attempts });
+    else if (event.type === "delivery-dead") log({ type: "result-failed", operationId, url, attempts, error: new Error(event.failure.error) });
+  }
+
+  /** Puts a result in the outbox once the handler gives it; a response_url off the party's origins gets nothing. */
+  private queueResult(route: RouteInfo, party: PartyRecord, responseUrl: string, result: Promise<unknown>): void {
+    const fail = (error: unknown) => this.options.log?.({ type: "result-failed", operationId: route.operationId, url: responseUrl, attempts: 0, error });
+    let origin: string | undefined;
+    try {
+      origin = new URL(responseUrl).origin;
+    } catch {
+      origin = undefined;
+    }
+    const origins = originsOf(party);
+    if (origin === undefined || !origins.has(origin)) {
+      result.catch(() => undefined);
+      fail(new Error(`the response_url ${responseUrl} is not on an origin of the party (${[...origins].join(", ") || "none"}): its token is not sent there`));
+      return;
+    }
+    const task = result
+      .then((body) => this.outbox.result(party, route.operationId, versionOf(route)!, responseUrl, body))
+      .catch(fail)
+      .finally(() => this.pendingResults.delete(task));
+    this.pendingResults.add(task);
   }
 
   /**
@@ -407,7 +629,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     const { body, repairs } = await this.readBody(c, route, issues, caller);
     if (issues.length) throw OcpiHttpError.invalid(issues);
     checkScope(route, caller, path.values, body);
-    if (route.url === "response_url") await this.checkExpectedResult(route, caller, String(path.values.response_id));
+    if (route.url === "response_url") await this.checkExpectedResult(route, caller, String(path.values.response_id), body);
     // Reported once the request is taken: a body repaired but refused for another reason is only refused.
     if (repairs?.length) this.options.log?.({ type: "repaired", operationId: route.operationId, partyId: caller.party.id, requestId, repairs });
 
@@ -441,7 +663,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       const responseUrl = (body as { response_url?: string } | undefined)?.response_url ?? (query.values.response_url as string | undefined);
       if (reply.result && responseUrl) {
         const resultRoute = routeById(version!, route.result)!;
-        this.results.deliver(resultRoute, caller.party, responseUrl, reply.result);
+        this.queueResult(resultRoute, caller.party, responseUrl, reply.result);
       }
       return { data: reply.response };
     }
@@ -457,13 +679,12 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
 
   /**
    * A result is taken only at a response_url we gave out (see responseUrl), for that operation, and only from the
-   * party the request went to; anything else is answered as if the response_id did not exist.
+   * party the request went to, while its record is kept; anything else is answered as if the response_id did not
+   * exist. A result taken is recorded: in time it ends its request and settles the sender's promise; after the
+   * request ended (timed out, not accepted) it is reported as late. The handler gets it either way.
    */
-  private async checkExpectedResult(route: RouteInfo, caller: Caller, responseId: string): Promise<void> {
-    const found = await this.options.store.getObject<ExpectedResult>(expectedResultKey(responseId));
-    if (!found || found.data.partyId !== caller.party.id || found.data.operationId !== route.operationId) {
-      throw OcpiHttpError.notFound(`unknown response_id ${responseId}`);
-    }
+  private async checkExpectedResult(route: RouteInfo, caller: Caller, responseId: string, body: unknown): Promise<void> {
+    await this.tracker.receive(route.operationId, caller.party.id, responseId, body);
   }
 
   /**
@@ -603,16 +824,8 @@ function malformedEscape(pathname: string): string | undefined {
   return undefined;
 }
 
-/** What the server keeps of a response_url it gave out. */
-interface ExpectedResult {
-  partyId: string;
-  operationId: string;
-  version: ServedVersion;
-  createdAt: string;
-}
-
-/** Where an expected result is kept: a collection of the server's own, by response_id. */
-const expectedResultKey = (responseId: string) => ({ module: "results.expected", country_code: "", party_id: "", id: responseId });
+/** The version of the charging-profile requests by default: the handlers' version, or 2.2.1 for 2.1.1 handlers. */
+type DefaultProfilesVersion<H extends ServedVersion> = H extends ChargingProfilesVersion ? H : "2.2.1";
 
 /** The request ids every answer echoes. */
 function idHeaders({ requestId, correlationId }: { requestId: string; correlationId: string }): Record<string, string> {

@@ -36,7 +36,7 @@ export const acceptingProfiles: NonNullable<Handlers["chargingprofiles"]>["recei
 
 export async function startNode(
   role: T.CredentialsRole,
-  options: { store?: Store; handlers?: (store: Store) => Handlers; server?: Partial<OcpiServerOptions> } = {},
+  options: { store?: Store; handlers?: (store: Store) => Handlers; server?: Partial<OcpiServerOptions>; port?: number } = {},
 ): Promise<TestNode> {
   const store = options.store ?? (await MemoryStore.open());
   const events: ServerEvent[] = [];
@@ -52,6 +52,7 @@ export async function startNode(
   const node = await listen((publicUrl) =>
     // Test nodes talk to each other on 127.0.0.1: loopback is opened explicitly (it is refused by default).
     createOcpiServer({ publicUrl, roles: [role], handlers, store, log: (e) => events.push(e), resultRetry: { baseDelayMs: 5, maxDelayMs: 20 }, urlPolicy: { allowLoopback: true }, ...options.server }),
+    options.port === undefined ? {} : { port: options.port },
   );
   return { ...node, store, events, commandResults };
 }
