@@ -22,6 +22,8 @@ if [[ -z "$bin" || ! -x "$bin/initdb" ]]; then
 fi
 
 port="${PGPORT_TEST:-55432}"
+# Another server (an earlier run, a second checkout) may hold the port: take the next free one.
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 dir="$(mktemp -d /tmp/ocpi-sdk-pg.XXXXXX)"
 echo "$bin" > "$dir/.bin"
 chown postgres "$dir"
