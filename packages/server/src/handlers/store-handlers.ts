@@ -109,7 +109,8 @@ async function findOwn<D>(store: Store, module: string, roles: CredentialsRole[]
   throw OcpiHttpError.notFound(`unknown ${what} ${id}`, statusCode);
 }
 
-const later = (a: string, b: string) => (Date.parse(a.endsWith("Z") ? a : `${a}Z`) >= Date.parse(b.endsWith("Z") ? b : `${b}Z`) ? a : b);
+/** The later of two DateTimes (one without a zone read as UTC). */
+export const later = (a: string, b: string) => (Date.parse(a.endsWith("Z") ? a : `${a}Z`) >= Date.parse(b.endsWith("Z") ? b : `${b}Z`) ? a : b);
 
 /**
  * What to do with a PUT or PATCH whose last_updated is older than the object kept: `ignore` (the default) keeps the

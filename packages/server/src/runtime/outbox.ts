@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { OcpiError, type OcpiClient } from "@ocpi-sdk/client";
-import { OcpiStatus, sameCiString } from "@ocpi-sdk/protocol";
+import { sameCiString, statusClass } from "@ocpi-sdk/protocol";
 import type { Delivery, DeliveryCount, DeliveryFailure, DeliveryQuery, NewDelivery, PartyRecord, Store, StoredObject } from "../store/store.js";
 import { applyPatch, checkOwn, deliveriesOf, idOf, operationOf, ownKey, paramsOf, PushError, receives, type LocationPart, type Owned, type PushMessage, type PushModule } from "./push.js";
 import { routeById, type ServedVersion } from "./versions.js";
@@ -62,7 +62,7 @@ export function isRetryable(error: unknown): boolean {
   if (!(error instanceof OcpiError)) return false;
   if (error.kind === "network" || error.kind === "timeout") return true;
   if (error.kind !== "http" || error.httpStatus === undefined) return false;
-  const clientError = error.statusCode !== undefined && error.statusCode >= OcpiStatus.ClientError && error.statusCode < OcpiStatus.ServerError;
+  const clientError = error.statusCode !== undefined && statusClass(error.statusCode) === "client";
   return error.httpStatus === 429 || (error.httpStatus >= 500 && !clientError);
 }
 
@@ -78,7 +78,7 @@ function failureOf(error: unknown): DeliveryFailure {
   return { error: error instanceof Error ? error.message : String(error) };
 }
 
-const originOf = (url: string | undefined): string | undefined => {
+export const originOf = (url: string | undefined): string | undefined => {
   try {
     return url === undefined ? undefined : new URL(url).origin;
   } catch {
@@ -129,7 +129,7 @@ export class Outbox {
     const id = idOf(module, data);
     // A Token's type goes with it as a query parameter (several tokens may share a uid).
     const params = { ...paramsOf(module, data, id), ...(module === "tokens" && typeof data.type === "string" ? { type: data.type } : {}) };
-    const deliveries = await this.deliveries(module, data, id, { operationId: operationOf(module, "put"), params, body: data, replaces: true });
+    const deliveries = this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: operationOf(module, "put"), params, body: data, replaces: true });
     await this.options.store.putObject({ ...key, last_updated: data.last_updated, data }, { deliveries });
     return this.enqueued(deliveries);
   }
@@ -144,9 +144,10 @@ export class Outbox {
   async patch(module: "locations" | "sessions" | "tokens", key: { country_code: string; party_id: string; id: string } & LocationPart, patch: Record<string, unknown>): Promise<string[]> {
     const part: LocationPart = module === "locations" ? { ...(key.evse_uid !== undefined ? { evse_uid: key.evse_uid } : {}), ...(key.connector_id !== undefined ? { connector_id: key.connector_id } : {}) } : {};
     if (part.connector_id !== undefined && part.evse_uid === undefined) throw new PushError("locations: a Connector is patched through its EVSE (evse_uid)");
-    const current = await this.findOwn(module, key);
+    const parties = await this.options.store.listParties();
+    const current = await this.findOwn(module, key, parties);
     if (!current) throw new PushError(`${module}: no object ${key.country_code}/${key.party_id}/${key.id} of ours to patch`);
-    const deliveries = await this.deliveries(module, current.data, key.id, { operationId: operationOf(module, "patch", part), params: paramsOf(module, key, key.id, part), body: patch, replaces: false });
+    const deliveries = this.deliveries(module, current.data, key.id, parties, { operationId: operationOf(module, "patch", part), params: paramsOf(module, key, key.id, part), body: patch, replaces: false });
     await this.options.store.updateObject<Owned>(current, (latest) => {
       if (!latest) throw new PushError(`${module}: no object ${key.country_code}/${key.party_id}/${key.id} of ours to patch`);
       const next = applyPatch(module, latest, patch, part);
@@ -165,7 +166,7 @@ export class Outbox {
     checkOwn(module, this.options.version, data);
     const key = ownKey(module, data);
     const id = idOf(module, data);
-    const deliveries = await this.deliveries(module, data, id, { operationId: "cdrsReceiverPost", params: {}, body: data, replaces: false });
+    const deliveries = this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: "cdrsReceiverPost", params: {}, body: data, replaces: false });
     await this.options.store.updateObject(key, (current) => {
       if (current) throw new PushError(`cdrs: CDR ${key.country_code}/${key.party_id}/${id} exists (CDRs are never replaced)`);
       return { ...key, last_updated: data.last_updated, data };
@@ -181,9 +182,9 @@ export class Outbox {
   }
 
   /** Our copy of an object: Sessions are kept under the party of their token, looked for among the parties' roles. */
-  private async findOwn(module: PushModule, key: { country_code: string; party_id: string; id: string }): Promise<StoredObject<Owned> | undefined> {
+  private async findOwn(module: PushModule, key: { country_code: string; party_id: string; id: string }, parties: PartyRecord[]): Promise<StoredObject<Owned> | undefined> {
     if (module !== "sessions") return this.options.store.getObject<Owned>({ module, country_code: key.country_code, party_id: key.party_id, id: key.id });
-    for (const party of await this.options.store.listParties()) {
+    for (const party of parties) {
       for (const role of party.roles) {
         const found = await this.options.store.getObject<Owned>({ module, country_code: role.country_code, party_id: role.party_id, id: key.id });
         if (found && sameCiString(found.data.country_code, key.country_code) && sameCiString(found.data.party_id, key.party_id)) return found;
@@ -193,10 +194,9 @@ export class Outbox {
   }
 
   /** One delivery per party that receives the module (for Sessions and CDRs: the party of the token). */
-  private async deliveries(module: PushModule, data: Owned, id: string, message: PushMessage): Promise<NewDelivery[]> {
+  private deliveries(module: PushModule, data: Owned, id: string, parties: PartyRecord[], message: PushMessage): NewDelivery[] {
     const meantFor = module === "sessions" || module === "cdrs" ? data.cdr_token : undefined;
-    const parties = (await this.options.store.listParties()).filter((party) => receives(party, module, meantFor));
-    return deliveriesOf(module, this.options.version, data, id, message, parties);
+    return deliveriesOf(module, this.options.version, data, id, message, parties.filter((party) => receives(party, module, meantFor)));
   }
 
   private enqueued(deliveries: NewDelivery[]): string[] {

@@ -9,6 +9,7 @@ import { validators as v211 } from "@ocpi-sdk/validators/2.1.1";
 import { validators as v221 } from "@ocpi-sdk/validators/2.2.1";
 import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
 import type { NewDelivery, ObjectKey, PartyRecord, StoredObject } from "../store/store.js";
+import { later } from "../handlers/store-handlers.js";
 import { routeById, type ServedVersion } from "./versions.js";
 
 /** The modules whose objects we push to the parties that receive them. */
@@ -133,7 +134,6 @@ export function operationOf(module: PushModule, method: "put" | "patch", part: L
   return `${module}Receiver${method === "put" ? "Put" : "Patch"}${suffix}`;
 }
 
-const later = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
 
 /**
  * Applies a PATCH to our copy (a Location's EVSE or Connector, or the object itself). The patch must carry

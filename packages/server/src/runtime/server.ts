@@ -56,7 +56,7 @@ import {
   type SendRequestOptions,
   type TimedOutRequest,
 } from "./pending.js";
-import { Outbox, originsOf, type DeliveryPolicy, type OutboxEvent } from "./outbox.js";
+import { Outbox, originOf, originsOf, type DeliveryPolicy, type OutboxEvent } from "./outbox.js";
 import { OcpiReply, RawJson, RawJsonList, type HandlerNotice, type AsyncReply, type Caller, type Page, type RouteInfo } from "./routes.js";
 import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
@@ -437,12 +437,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /** Puts a result in the outbox once the handler gives it; a response_url off the party's origins gets nothing. */
   private queueResult(route: RouteInfo, party: PartyRecord, responseUrl: string, result: Promise<unknown>): void {
     const fail = (error: unknown) => this.options.log?.({ type: "result-failed", operationId: route.operationId, url: responseUrl, attempts: 0, error });
-    let origin: string | undefined;
-    try {
-      origin = new URL(responseUrl).origin;
-    } catch {
-      origin = undefined;
-    }
+    const origin = originOf(responseUrl);
     const origins = originsOf(party);
     if (origin === undefined || !origins.has(origin)) {
       result.catch(() => undefined);
