@@ -149,6 +149,7 @@ export class CredentialsService {
       case "delete":
         if (party.status !== "registered") throw OcpiHttpError.methodNotAllowed("not registered");
         await this.options.store.putParty({ ...party, status: "unregistered", incomingToken: `unregistered:${newToken()}`, updatedAt: new Date().toISOString() });
+        this.options.log?.({ type: "unregistered", partyId: party.id, direction: "incoming" });
         return undefined;
       default:
         throw OcpiHttpError.methodNotAllowed(`credentials has no ${operation}`);
@@ -336,5 +337,6 @@ export class CredentialsService {
   async unregisterFrom(party: PartyRecord): Promise<void> {
     await this.clientFor(party).unregister();
     await this.options.store.putParty({ ...party, status: "unregistered", incomingToken: `unregistered:${newToken()}`, updatedAt: new Date().toISOString() });
+    this.options.log?.({ type: "unregistered", partyId: party.id, direction: "outgoing" });
   }
 }

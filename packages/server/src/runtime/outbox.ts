@@ -344,7 +344,7 @@ export class Outbox {
     if (!party || party.status !== "registered") throw new Refused(`party ${delivery.partyId} is not registered`);
     const client = this.options.clientFor(party);
     const request = { ...delivery.params, ...(delivery.body !== undefined ? { body: delivery.body } : {}) };
-    const options = { signal: this.signal };
+    const options = { signal: this.signal, ...(delivery.to ? { to: delivery.to } : {}) };
     if (delivery.url !== undefined) {
       // The party's token goes only to the party's own origins.
       const origin = originOf(delivery.url);

@@ -13,6 +13,7 @@ import {
   OcpiHeaders,
   OcpiStatus,
   readRoutingHeaders,
+  routingHeaders,
   toOcpiDateTime,
   tokenCandidates,
   DEFAULT_MAX_JSON_DEPTH,
@@ -21,6 +22,7 @@ import {
   repairValue,
   type ProfileValidation,
   type Repair,
+  type RoutingHeaders,
   type UrlPolicy,
 } from "@ocpi-sdk/protocol";
 import { bodyLimit } from "hono/body-limit";
@@ -159,6 +161,8 @@ export type ServerEvent =
   /** What the outbox does: deliveries sent, to be retried, given up (dead letters), store errors. */
   | OutboxEvent
   | { type: "registered"; partyId: string; roles: string[]; direction: "incoming" | "outgoing"; version: string }
+  /** A party that unregistered (incoming: its DELETE of our credentials; outgoing: ours of its). */
+  | { type: "unregistered"; partyId: string; direction: "incoming" | "outgoing" }
   /** A registration or credentials update that failed or was refused; a Token A is retired after a few. */
   | { type: "registration-failed"; partyId: string; direction: "incoming" | "outgoing"; error: unknown; failedAttempts?: number; retired?: boolean }
   | { type: "converted"; operationId: string; from: ServedVersion; to: ServedVersion; object: string; notes: ConversionNote[] }
@@ -548,6 +552,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     const headers: Record<string, string> = idHeaders({ requestId, correlationId });
     try {
       const caller = await this.authenticate(c, route);
+      Object.assign(headers, responseRouting(route, readRoutingHeaders(c.req.raw.headers), caller, this.options.roles));
       const { data, extraHeaders, statusMessage } = await this.dispatch(c, route, caller, requestId, correlationId);
       const list = data instanceof RawJsonList ? data : Array.isArray(data) && data[0] instanceof RawJson ? new RawJsonList(`[${(data as RawJson[]).map((item) => item.json).join(",")}]`, data.length) : undefined;
       if (list !== undefined) {
@@ -821,6 +826,24 @@ function malformedEscape(pathname: string): string | undefined {
 
 /** The version of the charging-profile requests by default: the handlers' version, or 2.2.1 for 2.1.1 handlers. */
 type DefaultProfilesVersion<H extends ServedVersion> = H extends ChargingProfilesVersion ? H : "2.2.1";
+
+/** Modules whose requests and responses carry no routing headers: platform-to-platform or platform-to-hub. */
+const UNROUTED_MODULES = new Set(["discovery", "versions", "credentials", "hubclientinfo"]);
+
+/**
+ * The routing headers of an answer to a functional module's request: to the party it came from, from the party it
+ * was for (a hub forwarding it names them in the request). Without them, the caller's one identity and our own.
+ */
+function responseRouting(route: RouteInfo, request: RoutingHeaders, caller: Caller, ours: CredentialsRole[]): Record<string, string> {
+  if (UNROUTED_MODULES.has(route.module) || versionOf(route) === "2.1.1") return {};
+  const single = (roles: { country_code: string; party_id: string }[]) => {
+    const identities = new Set(roles.map((r) => `${r.country_code}/${r.party_id}`.toUpperCase()));
+    return identities.size === 1 ? { country_code: roles[0]!.country_code, party_id: roles[0]!.party_id } : undefined;
+  };
+  const to = request.from ?? single(caller.roles);
+  const from = request.to ?? single(ours);
+  return routingHeaders({ ...(to ? { to } : {}), ...(from ? { from } : {}) });
+}
 
 /** The request ids every answer echoes. */
 function idHeaders({ requestId, correlationId }: { requestId: string; correlationId: string }): Record<string, string> {

@@ -801,6 +801,13 @@ export function outboxContract(
         expect(listed.items[2]).toMatchObject({ url: "https://peer.example/r/1", operationId: "locationsReceiverPut", version: "2.2.1", params: { location_id: "L2" } });
       });
 
+      it("keeps the party a delivery is for (its routing headers), and refuses a malformed one", async () => {
+        const [routed] = await store.enqueueDeliveries([deliveryOf("hub", "C1", { to: { country_code: "DE", party_id: "MSP" } })]);
+        expect(routed).toMatchObject({ to: { country_code: "DE", party_id: "MSP" } });
+        expect((await claim())[0]).toMatchObject({ to: { country_code: "DE", party_id: "MSP" } });
+        await expect(store.enqueueDeliveries([deliveryOf("hub", "C2", { to: { country_code: "DE" } as never })])).rejects.toThrow(/to must name/);
+      });
+
       it("lists by party and state, paged", async () => {
         await store.enqueueDeliveries(["a", "b", "c", "d"].map((id, i) => deliveryOf(i % 2 ? "p2" : "p1", id)));
         const p1 = await store.listDeliveries({ partyId: "p1", offset: 0, limit: 10 });
@@ -980,7 +987,7 @@ export function outboxContract(
     if (options.reopen) {
       const reopen = options.reopen;
       it("keeps deliveries, their attempts and dead letters when reopened", async () => {
-        await store.putObject(objectOf("L1", "2024-01-01T00:00:00Z"), { deliveries: [deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L2", { body: 2 }), deliveryOf("p1", "L3", { body: 3 })] });
+        await store.putObject(objectOf("L1", "2024-01-01T00:00:00Z"), { deliveries: [deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L2", { body: 2 }), deliveryOf("p1", "L3", { body: 3, to: { country_code: "DE", party_id: "MSP" } })] });
         const [a, b] = await claim("w1", 2);
         await store.finishDelivery(a!.id, "w1", { state: "dead", failure });
         await store.finishDelivery(b!.id, "w1", { state: "retry", nextAttemptAt: past(), failure });

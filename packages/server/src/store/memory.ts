@@ -377,7 +377,7 @@ const leaseRuns = (d: Delivery, now: number): boolean => d.leaseUntil !== undefi
 
 /** Checks a delivery to enqueue and gives back a JSON copy holding only the fields a delivery has. */
 function prepareDelivery(delivery: NewDelivery): NewDelivery {
-  const { partyId, orderKey, operationId, version, params, body, url, replaces } = checkDelivery(delivery);
+  const { partyId, orderKey, operationId, version, params, body, url, replaces, to } = checkDelivery(delivery);
   const message = {
     partyId,
     orderKey,
@@ -387,6 +387,7 @@ function prepareDelivery(delivery: NewDelivery): NewDelivery {
     ...(body !== undefined ? { body } : {}),
     ...(url !== undefined ? { url } : {}),
     ...(replaces ? { replaces: true } : {}),
+    ...(to !== undefined ? { to: { country_code: to.country_code, party_id: to.party_id } } : {}),
   };
   return JSON.parse(jsonText(message, "delivery")) as NewDelivery;
 }

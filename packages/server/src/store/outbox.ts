@@ -13,6 +13,9 @@ export function checkDelivery(delivery: NewDelivery): NewDelivery {
   if (delivery.params !== undefined && (typeof delivery.params !== "object" || delivery.params === null || Object.values(delivery.params).some((v) => typeof v !== "string"))) {
     throw new TypeError("delivery: params must be an object of strings");
   }
+  if (delivery.to !== undefined && (typeof delivery.to?.country_code !== "string" || typeof delivery.to.party_id !== "string")) {
+    throw new TypeError("delivery: to must name a country_code and a party_id");
+  }
   return delivery;
 }
 

@@ -96,7 +96,7 @@ export const migrations: readonly Migration[] = [
     version: 3,
     name: "outbox",
     statements: [
-      // `party` is our PartyRecord.id; `message` holds what is sent (operationId, version, params, body, url).
+      // `party` is our PartyRecord.id; `message` holds what is sent (operationId, version, params, body, url, to).
       `CREATE TABLE ocpi_outbox (
         seq bigserial PRIMARY KEY,
         party text COLLATE "C" NOT NULL,
@@ -233,7 +233,7 @@ interface DeliveryRow {
   leased_by: string | null;
   lease_until: Date | string | null;
   last_failure: Delivery["lastFailure"] | null;
-  message: Pick<NewDelivery, "operationId" | "version" | "params" | "body" | "url" | "replaces">;
+  message: Pick<NewDelivery, "operationId" | "version" | "params" | "body" | "url" | "replaces" | "to">;
 }
 
 const DELIVERY_COLUMNS = "seq, party, order_key, state, attempts, next_attempt_at, created_at, leased_by, lease_until, last_failure, message";
@@ -464,14 +464,14 @@ export class PostgresStore implements Store {
   private async enqueue(tx: SqlClient, deliveries: NewDelivery[]): Promise<Delivery[]> {
     const out: Delivery[] = [];
     for (const delivery of deliveries) {
-      const { partyId, orderKey, operationId, version, params, body, url, replaces } = checkDelivery(delivery);
+      const { partyId, orderKey, operationId, version, params, body, url, replaces, to } = checkDelivery(delivery);
       if (replaces) {
         await tx.query(
           `DELETE FROM ${this.outbox} WHERE party = $1 AND order_key = $2 AND state = 'pending' AND (lease_until IS NULL OR lease_until <= now())`,
           [partyId, orderKey],
         );
       }
-      const message = { operationId, version, ...(params ? { params } : {}), ...(body !== undefined ? { body } : {}), ...(url !== undefined ? { url } : {}), ...(replaces ? { replaces } : {}) };
+      const message = { operationId, version, ...(params ? { params } : {}), ...(body !== undefined ? { body } : {}), ...(url !== undefined ? { url } : {}), ...(replaces ? { replaces } : {}), ...(to !== undefined ? { to: { country_code: to.country_code, party_id: to.party_id } } : {}) };
       const { rows } = await tx.query<DeliveryRow>(
         `INSERT INTO ${this.outbox} (party, order_key, message) VALUES ($1, $2, $3::jsonb) RETURNING ${DELIVERY_COLUMNS}`,
         [partyId, orderKey, jsonText(message, "delivery")],

@@ -146,6 +146,8 @@ export interface NewDelivery {
   body?: unknown;
   /** Where to send it instead of the party's endpoint (a response_url). */
   url?: string;
+  /** The party it is for, sent as the OCPI-to-* routing headers (a push through a hub to one of its parties). */
+  to?: { country_code: string; party_id: string };
 }
 
 /** How a delivery ended when it was not delivered: what the peer answered, or the error. */
