@@ -1,6 +1,8 @@
 export { createOcpiServer, OcpiServer } from "./runtime/server.js";
 export type { OcpiServerOptions, ServerEvent } from "./runtime/server.js";
 export { OcpiHttpError } from "./runtime/errors.js";
+export { createOcpiHub, HubStatus, OcpiHub } from "./runtime/hub.js";
+export type { ClientInfo, ConnectionStatus, OcpiHubOptions } from "./runtime/hub.js";
 export { CredentialsService } from "./runtime/credentials.js";
 export { DEFAULT_DELIVERY_POLICY, isRetryable, Outbox } from "./runtime/outbox.js";
 export type { DeliveryPolicy, OutboxEvent, OutboxOptions } from "./runtime/outbox.js";

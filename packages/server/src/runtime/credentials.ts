@@ -5,7 +5,7 @@
  */
 import { OcpiClient, OcpiError, type ClientVersion, type CredentialsOf, type OcpiClientOptions } from "@ocpi-sdk/client";
 import { convertObject } from "@ocpi-sdk/converters";
-import { checkPeerProfile, newRequestId, OcpiStatus, type PeerProfile } from "@ocpi-sdk/protocol";
+import { checkPeerProfile, newRequestId, OcpiStatus, sameCiString, type PeerProfile } from "@ocpi-sdk/protocol";
 import type { Credentials, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { PartyIdentity, PartyRecord, Store } from "../store/store.js";
 import { OcpiHttpError } from "./errors.js";
@@ -31,6 +31,11 @@ export interface CredentialsOptions {
   /** Failed registrations with one Token A before it is retired (default 5). */
   maxRegistrationFailures?: number;
   log?: (event: ServerEvent) => void;
+  /**
+   * For a hub (a HUB role among ours): the roles of the parties reachable through it, as its 2.3.0 credentials list
+   * them for `party` (with `hub_party_id`, the hub's own party); 2.2.1 credentials name the hub alone.
+   */
+  reachableRoles?: (party: PartyRecord) => Promise<CredentialsRole[]>;
   /** Reports each kind of deviation once per party (shared with the results sender). */
   deviations: PartyDeviations;
 }
@@ -63,6 +68,24 @@ export class CredentialsService {
   ours<V extends ServedVersion = "2.2.1">(token: string, version: V = "2.2.1" as V): CredentialsOf<V> {
     const credentials: Credentials = { token, url: this.options.versionsUrl, roles: this.options.roles };
     return convertObject("Credentials", "2.2.1", version, credentials).value as CredentialsOf<V>;
+  }
+
+  /**
+   * Our credentials for one party: as `ours`, and for a hub in 2.3.0 with `hub_party_id` and the roles of the
+   * parties reachable through it.
+   */
+  private async oursFor<V extends ServedVersion>(token: string, version: V, party: PartyRecord): Promise<CredentialsOf<V>> {
+    const hub = this.options.roles.find((r) => r.role === "HUB");
+    if (version !== "2.3.0" || !hub) return this.ours(token, version);
+    const reachable = (await this.options.reachableRoles?.(party)) ?? [];
+    // The conversion gives the HUB role as OTHER with hub_party_id: 2.3.0 has no HUB role.
+    const credentials: Credentials = { token, url: this.options.versionsUrl, roles: [...this.options.roles, ...reachable] };
+    return convertObject("Credentials", "2.2.1", version, credentials).value as CredentialsOf<V>;
+  }
+
+  /** A peer's roles to keep: without ours (a hub may list the party it answers among those it reaches). */
+  private theirRoles(roles: PartyRecord["roles"]): PartyRecord["roles"] {
+    return roles.filter((role) => !this.options.roles.some((r) => sameCiString(r.country_code, role.country_code) && sameCiString(r.party_id, role.party_id)));
   }
 
   /** A peer's credentials of any version as 2.2.1 credentials (a 2.1.1 peer plays the role opposite to ours). */
@@ -137,7 +160,7 @@ export class CredentialsService {
     const party = caller.party;
     switch (operation) {
       case "get":
-        return this.ours(party.incomingToken, version);
+        return this.oursFor(party.incomingToken, version, party);
       case "post":
         if (party.incomingTokenKind !== "A" || party.status === "registered") {
           throw OcpiHttpError.methodNotAllowed("already registered: update the credentials with PUT");
@@ -182,13 +205,13 @@ export class CredentialsService {
       versionsUrl: theirs.url,
       version: client.version!,
       endpoints: client.endpoints,
-      roles: theirs.roles,
+      roles: this.theirRoles(theirs.roles),
       status: "registered",
       failedAttempts: 0,
       updatedAt: new Date().toISOString(),
     });
     this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "incoming", version });
-    return this.ours(token, version);
+    return this.oursFor(token, version, { ...party, roles: theirs.roles });
   }
 
   /** The rules a claimed identity is checked by: our roles, the parties we know now, the application's hook. */
@@ -267,7 +290,7 @@ export class CredentialsService {
         ...this.options.deviations.optionsFor(pending),
       });
       const version = client.version!;
-      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register(this.ours(pending.incomingToken, version) as never));
+      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register((await this.oursFor(pending.incomingToken, version, pending)) as never));
       // The peer's answer is checked like a registration we receive: no identity another party holds, HUB only granted.
       await this.checkIdentityOf({ ...pending, ...(peer.allowedRoles ? { allowedRoles: peer.allowedRoles } : {}) }, theirs.roles, client);
       const party: PartyRecord = {
@@ -276,7 +299,7 @@ export class CredentialsService {
         versionsUrl: peer.versionsUrl,
         version: client.version!,
         endpoints: client.endpoints,
-        roles: theirs.roles,
+        roles: this.theirRoles(theirs.roles),
         status: "registered",
         ...(peer.allowedRoles ? { allowedRoles: peer.allowedRoles } : {}),
         updatedAt: new Date().toISOString(),
@@ -314,9 +337,9 @@ export class CredentialsService {
     await this.options.store.putParty(next);
     try {
       const version = client.version!;
-      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).updateCredentials(this.ours(next.incomingToken, version) as never));
+      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).updateCredentials((await this.oursFor(next.incomingToken, version, next)) as never));
       // Roles the peer now claims are taken only where the identity rules allow them; otherwise the old ones stay.
-      let roles: PartyRecord["roles"] = theirs.roles;
+      let roles: PartyRecord["roles"] = this.theirRoles(theirs.roles);
       try {
         await checkIdentity({ party, requested: theirs.roles, kind: "update" }, await this.identityRules());
       } catch (error) {

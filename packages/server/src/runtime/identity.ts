@@ -53,8 +53,13 @@ export interface IdentityRules {
  * parties spoken for must stay the same unless `allowedRoles` covers the new ones.
  */
 export async function checkIdentity(request: RegistrationRequest, rules: IdentityRules): Promise<void> {
-  const { party, requested, kind } = request;
-  if (requested.length === 0) throw new IdentityError("the credentials name no role");
+  const { party, kind } = request;
+  if (request.requested.length === 0) throw new IdentityError("the credentials name no role");
+  // A hub granted by the application lists, besides itself, the parties reachable through it (2.3.0): those it
+  // does not claim to be, and they are not checked as its own (ours among them is dropped when the roles are kept).
+  const hubRoles = request.requested.filter((r) => r.role === "HUB");
+  const grantedHub = !rules.authorize && hubRoles.length > 0 && hubRoles.every((h) => party.allowedRoles?.some((a) => sameIdentity(a, h)));
+  const requested = grantedHub ? hubRoles : request.requested;
   for (const role of requested) {
     if (rules.ours.some((r) => sameParty(r, role))) throw new IdentityError(`${role.country_code}/${role.party_id} is our own party`);
     const holder = rules.parties.find((p) => p.id !== party.id && p.status === "registered" && p.roles.some((r) => sameParty(r, role)));

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { OcpiError, type OcpiClient } from "@ocpi-sdk/client";
 import { sameCiString, statusClass } from "@ocpi-sdk/protocol";
 import type { Delivery, DeliveryCount, DeliveryFailure, DeliveryQuery, NewDelivery, PartyRecord, Store, StoredObject } from "../store/store.js";
+import { received } from "../handlers/store-handlers.js";
 import { applyPatch, checkOwn, deliveriesOf, idOf, operationOf, ownKey, paramsOf, PushError, receives, type LocationPart, type Owned, type PushMessage, type PushModule } from "./push.js";
 import { routeById, type ServedVersion } from "./versions.js";
 
@@ -96,6 +97,8 @@ export function originsOf(party: PartyRecord): Set<string> {
   return origins;
 }
 
+const isHub = (party: PartyRecord): boolean => party.roles.some((r) => r.role === "HUB");
+
 /** A failure that ends a delivery at once: retrying cannot help. */
 class Refused extends Error {}
 
@@ -129,7 +132,7 @@ export class Outbox {
     const id = idOf(module, data);
     // A Token's type goes with it as a query parameter (several tokens may share a uid).
     const params = { ...paramsOf(module, data, id), ...(module === "tokens" && typeof data.type === "string" ? { type: data.type } : {}) };
-    const deliveries = this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: operationOf(module, "put"), params, body: data, replaces: true });
+    const deliveries = await this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: operationOf(module, "put"), params, body: data, replaces: true });
     await this.options.store.putObject({ ...key, last_updated: data.last_updated, data }, { deliveries });
     return this.enqueued(deliveries);
   }
@@ -147,7 +150,7 @@ export class Outbox {
     const parties = await this.options.store.listParties();
     const current = await this.findOwn(module, key, parties);
     if (!current) throw new PushError(`${module}: no object ${key.country_code}/${key.party_id}/${key.id} of ours to patch`);
-    const deliveries = this.deliveries(module, current.data, key.id, parties, { operationId: operationOf(module, "patch", part), params: paramsOf(module, key, key.id, part), body: patch, replaces: false });
+    const deliveries = await this.deliveries(module, current.data, key.id, parties, { operationId: operationOf(module, "patch", part), params: paramsOf(module, key, key.id, part), body: patch, replaces: false });
     await this.options.store.updateObject<Owned>(current, (latest) => {
       if (!latest) throw new PushError(`${module}: no object ${key.country_code}/${key.party_id}/${key.id} of ours to patch`);
       const next = applyPatch(module, latest, patch, part);
@@ -166,7 +169,7 @@ export class Outbox {
     checkOwn(module, this.options.version, data);
     const key = ownKey(module, data);
     const id = idOf(module, data);
-    const deliveries = this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: "cdrsReceiverPost", params: {}, body: data, replaces: false });
+    const deliveries = await this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: "cdrsReceiverPost", params: {}, body: data, replaces: false });
     await this.options.store.updateObject(key, (current) => {
       if (current) throw new PushError(`cdrs: CDR ${key.country_code}/${key.party_id}/${id} exists (CDRs are never replaced)`);
       return { ...key, last_updated: data.last_updated, data };
@@ -174,9 +177,12 @@ export class Outbox {
     return this.enqueued(deliveries);
   }
 
-  /** Queues an asynchronous result for a response_url, in the version of the request it answers. */
-  async result(party: PartyRecord, operationId: string, version: ServedVersion, url: string, body: unknown): Promise<Delivery> {
-    const [delivery] = await this.options.store.enqueueDeliveries([{ partyId: party.id, orderKey: `result/${url}`, operationId, version, url, body }]);
+  /**
+   * Queues an asynchronous result for a response_url, in the version of the request it answers (`to`: the party it
+   * is for, when it goes through a hub).
+   */
+  async result(party: PartyRecord, operationId: string, version: ServedVersion, url: string, body: unknown, to?: { country_code: string; party_id: string }): Promise<Delivery> {
+    const [delivery] = await this.options.store.enqueueDeliveries([{ partyId: party.id, orderKey: `result/${url}`, operationId, version, url, body, ...(to ? { to } : {}) }]);
     this.wake();
     return delivery!;
   }
@@ -193,10 +199,24 @@ export class Outbox {
     return undefined;
   }
 
-  /** One delivery per party that receives the module (for Sessions and CDRs: the party of the token). */
-  private deliveries(module: PushModule, data: Owned, id: string, parties: PartyRecord[], message: PushMessage): NewDelivery[] {
+  /**
+   * One delivery per party that receives the module. Sessions and CDRs go to the party of their token; when no
+   * party we are connected to is that party, through a hub that reaches it (one listing it among its roles, or,
+   * when it told us of the party in HubClientInfo, the first hub), with the party named in OCPI-to-*.
+   */
+  private async deliveries(module: PushModule, data: Owned, id: string, parties: PartyRecord[], message: PushMessage): Promise<NewDelivery[]> {
     const meantFor = module === "sessions" || module === "cdrs" ? data.cdr_token : undefined;
-    return deliveriesOf(module, this.options.version, data, id, message, parties.filter((party) => receives(party, module, meantFor)));
+    const direct = parties.filter((party) => receives(party, module, meantFor) && !(meantFor && isHub(party)));
+    if (!meantFor || direct.length) return deliveriesOf(module, this.options.version, data, id, message, direct);
+    const hubs = parties.filter((party) => isHub(party) && receives(party, module));
+    let via = hubs.filter((hub) => hub.roles.some((r) => sameCiString(r.country_code, meantFor.country_code) && sameCiString(r.party_id, meantFor.party_id)));
+    if (!via.length && hubs.length) {
+      const key = { module: received("clientinfo"), country_code: meantFor.country_code, party_id: meantFor.party_id, id: `${meantFor.country_code}/${meantFor.party_id}` };
+      const known = await this.options.store.getObject<{ status?: string }>(key);
+      if (known && known.data.status !== "SUSPENDED") via = hubs.slice(0, 1);
+    }
+    const to = { country_code: meantFor.country_code, party_id: meantFor.party_id };
+    return deliveriesOf(module, this.options.version, data, id, message, via).map((delivery) => ({ ...delivery, to }));
   }
 
   private enqueued(deliveries: NewDelivery[]): string[] {

@@ -123,6 +123,11 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
    * the defaults: the token's allowedRoles, or any identity no other party holds except HUB.
    */
   authorizeRegistration?: AuthorizeRegistration;
+  /**
+   * For a hub (a HUB role among `roles`; see createOcpiHub): the roles of the parties reachable through it, which
+   * its 2.3.0 credentials list for `party` besides its own, with `hub_party_id`.
+   */
+  reachableRoles?: (party: PartyRecord) => Promise<CredentialsRole[]>;
   /** Failed registrations with one Token A before the token is retired (default 5). */
   maxRegistrationFailures?: number;
   /** Deepest JSON nesting a request body may have (default 64). */
@@ -231,6 +236,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       outgoing,
       ...(options.authorizeRegistration ? { authorizeRegistration: options.authorizeRegistration } : {}),
       ...(options.maxRegistrationFailures !== undefined ? { maxRegistrationFailures: options.maxRegistrationFailures } : {}),
+      ...(options.reachableRoles ? { reachableRoles: options.reachableRoles } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
     const { worker, start, ...policy } = options.delivery ?? {};
