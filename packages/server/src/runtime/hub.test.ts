@@ -74,6 +74,7 @@ beforeAll(async () => {
   await connect(EMSP1, "2.3.0");
   await connect(EMSP2, "2.2.1");
   for (const i of [1, 2, 3]) await at(CPO1).node.server.outbox.put("locations", location(CPO1, `LOC${i}`));
+  await at(CPO2).node.server.outbox.put("locations", location(CPO2, "LOCA"));
   await settle();
 }, 60_000);
 
@@ -108,6 +109,17 @@ describe("a hub node", () => {
     expect(page.headers.get("OCPI-to-party-id")).toBe("MS1");
     const one = await client.locations.sender.get({ location_id: "LOC2" }, { to: idOf(CPO1) });
     expect(one.data).toMatchObject({ id: "LOC2", country_code: "DE" });
+  });
+
+  it("combines the locations of every CPO for a GET All via the hub, paged as one list", async () => {
+    const client = viaHub(EMSP1) as OcpiClient<"2.3.0">;
+    for (const options of [{ to: HUB }, {}]) {
+      const all: T.Location[] = [];
+      for await (const item of client.locations.sender.all({ limit: 2 }, options)) all.push(item as T.Location);
+      expect(all.map((l) => `${l.party_id}/${l.id}`).sort()).toEqual(["CP1/LOC1", "CP1/LOC2", "CP1/LOC3", "CP2/LOCA"]);
+    }
+    const page = await client.locations.sender.list({ offset: 1, limit: 2 });
+    expect({ total: page.totalCount, count: page.data.length }).toEqual({ total: 4, count: 2 });
   });
 
   it("broadcasts a CPO's pushes to every eMSP (not to the other CPO), each in its version", async () => {
@@ -170,11 +182,11 @@ describe("a hub node", () => {
   });
 
   it.each([
-    ["an unknown receiver", { to: { country_code: "XX", party_id: "NOP" } }, 404, HubStatus.UnknownReceiver],
-    ["no receiver for a pull", {}, 404, HubStatus.UnknownReceiver],
-    ["a sender the caller is not", { to: idOf(CPO1), from: idOf(EMSP2) }, 403, HubStatus.GenericError],
-  ])("answers %s with its hub error", async (_, options, httpStatus, statusCode) => {
-    const error = await (viaHub(EMSP1) as OcpiClient<"2.3.0">).locations.sender.list({}, options).catch((e: unknown) => e);
+    ["an unknown receiver", "locationsSenderList", { to: { country_code: "XX", party_id: "NOP" } }, 404, HubStatus.UnknownReceiver],
+    ["no receiver for a pull of what is not broadcast", "cdrsSenderList", {}, 404, HubStatus.UnknownReceiver],
+    ["a sender the caller is not", "locationsSenderList", { to: idOf(CPO1), from: idOf(EMSP2) }, 403, HubStatus.GenericError],
+  ])("answers %s with its hub error", async (_, operationId, options, httpStatus, statusCode) => {
+    const error = await viaHub(EMSP1).callOperation(operationId, {}, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OcpiError);
     expect({ httpStatus: (error as OcpiError).httpStatus, statusCode: (error as OcpiError).statusCode }).toEqual({ httpStatus, statusCode });
   });

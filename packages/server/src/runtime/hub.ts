@@ -352,10 +352,48 @@ export class OcpiHub {
     if (to) return this.forward(route, version, request, await this.holderOf(to, request.caller), { from, to });
     const push = route.interface === "RECEIVER" && route.method !== "GET";
     if (push && BROADCAST.has(route.module)) return this.broadcast(route, version, request, from);
+    if (route.paginated && BROADCAST.has(route.module)) return this.listAll(route, version, request as PageRequest<unknown, unknown> & OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>, from);
     throw hubError(
       HubStatus.UnknownReceiver,
       push ? `${route.module} are not broadcast: name the receiver in OCPI-to-country-code and OCPI-to-party-id` : `a ${route.method} through the hub needs OCPI-to-country-code and OCPI-to-party-id naming the receiver`,
     );
+  }
+
+  /**
+   * GET All via the hub (no receiver named, or the hub): the objects of every other party of the opposite role that
+   * sends the module, one party after another (in the order of their ids), paged over as one list. Each page asks
+   * every such party once (for its X-Total-Count); a party that does not answer is left out of that page.
+   */
+  private async listAll(route: RouteInfo, version: ServedVersion, request: PageRequest<unknown, unknown> & OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>, from: PartyId): Promise<Page<unknown>> {
+    const caller = request.caller;
+    const fromCpo = caller.roles.some((r) => r.role === "CPO" && sameParty(r, from));
+    const senders = (await this.store.listParties())
+      .filter((p) => p.id !== caller.party.id && p.status === "registered" && p.roles.some((r) => r.role !== "HUB" && (r.role === "CPO") !== fromCpo))
+      .filter((p) => p.endpoints.some((e) => e.identifier === route.module && e.role === "SENDER"))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    let skip = request.page.offset;
+    const items: unknown[] = [];
+    let total = 0;
+    for (const sender of senders) {
+      const to = identity(sender.roles.find((r) => r.role !== "HUB" && (r.role === "CPO") !== fromCpo)!);
+      const want = request.page.limit - items.length;
+      // A party whose part is past (or before) this page is still asked, for its count: one object is enough.
+      const page = { ...request.page, offset: want > 0 ? skip : 0, limit: want > 0 ? want : 1 };
+      let answer: Page<unknown>;
+      try {
+        // The hub asks for itself: the objects are combined for the caller, who names no party.
+        answer = (await this.forward(route, version, { ...request, page }, sender, { from: this.identity, to })) as Page<unknown>;
+      } catch (error) {
+        this.options.log?.({ type: "error", operationId: route.operationId, requestId: request.requestId, error });
+        continue;
+      }
+      total += answer.total;
+      if (want > 0) {
+        items.push(...(answer.items as unknown[]).slice(0, want));
+        skip = Math.max(0, skip - answer.total);
+      }
+    }
+    return { items, total: Math.max(total, request.page.offset + items.length) };
   }
 
   /**
