@@ -213,6 +213,21 @@ describe("a 2.1.1 eMSP", () => {
     expect(conversions()).toBeGreaterThan(converted);
   });
 
+  it("gives the same party a stored page in each version it reads it in, not the conversion of another", async () => {
+    const { cpo, emspParty } = await pair("2.1.1");
+    await saveObject(cpo.store, "locations", "LOC1", location("LOC1"));
+    const shapes: Record<string, unknown> = {};
+    for (const version of ["2.1.1", "2.3.0", "2.1.1"] as const) {
+      const details = await get(`${cpo.url}/ocpi/${version}`, emspParty.incomingToken);
+      const endpoint = (details.body.data as { endpoints: { identifier: string; role?: string; url: string }[] }).endpoints.find((e) => e.identifier === "locations" && (e.role ?? "SENDER") === "SENDER")!;
+      const list = await get(endpoint.url, emspParty.incomingToken);
+      const [first] = list.body.data as Record<string, unknown>[];
+      // A 2.1.1 Location has a `type`; a 2.3.0 one has none, and a `publish`.
+      shapes[version] = { type: "type" in first!, publish: "publish" in first! };
+    }
+    expect(shapes).toEqual({ "2.1.1": { type: true, publish: false }, "2.3.0": { type: false, publish: true } });
+  });
+
   it("gets 404 for an EVSE 2.1.1 cannot describe, and 3000 naming what is missing for a Session without its Location", async () => {
     const { cpo, emspClient } = await pair("2.1.1");
     const gbt = location("LOC1");

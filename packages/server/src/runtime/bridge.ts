@@ -78,9 +78,11 @@ export class VersionBridge {
         const page = (await handler(hRequest)) as Page<unknown>;
         const stored = page.items instanceof RawJsonList ? page.items : undefined;
         // A page the handlers give as one stored JSON text is the same instance until the store changes: its
-        // conversion is kept with it (per caller), validated once, and sent as JSON text too.
+        // conversion is kept with it (per caller and version), validated once, and sent as JSON text too.
         const cacheable = stored !== undefined && this.options.context === undefined;
-        const cached = cacheable ? this.pages.get(stored)?.get(request.caller.party.id) : undefined;
+        // Per caller and version: the same stored page converts differently for each version it is read in.
+        const cacheKey = `${s}\u0000${request.caller.party.id}`;
+        const cached = cacheable ? this.pages.get(stored)?.get(cacheKey) : undefined;
         if (cached) return cached;
         const items = stored ? (JSON.parse(stored.json) as unknown[]) : (page.items as readonly unknown[]).map(parsed);
         const converted = [];
@@ -96,7 +98,7 @@ export class VersionBridge {
         const out: Page<unknown> = { items: new RawJsonList(JSON.stringify(converted), converted.length), total: page.total };
         let perCaller = this.pages.get(stored);
         if (!perCaller) this.pages.set(stored, (perCaller = new Map()));
-        if (perCaller.size < 1000) perCaller.set(request.caller.party.id, out);
+        if (perCaller.size < 1000) perCaller.set(cacheKey, out);
         return out;
       }
       if (route.result) {
