@@ -120,7 +120,8 @@ describe("a hub node", () => {
     }
     const page = await client.locations.sender.list({ offset: 1, limit: 2 });
     expect({ total: page.totalCount, count: page.data.length }).toEqual({ total: 4, count: 2 });
-  });
+    // Two dozen calls through the hub, each converted: room for a loaded machine.
+  }, 30_000);
 
   it("broadcasts a CPO's pushes to every eMSP (not to the other CPO), each in its version", async () => {
     for (const emsp of [EMSP1, EMSP2]) {

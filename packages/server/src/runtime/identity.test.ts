@@ -19,8 +19,8 @@ describe("checkIdentity", () => {
     ["a granted hub still not taking another identity as its own hub role", { allowedRoles: [{ role: "HUB", country_code: "NL", party_id: "HB2" }] }, [HUB], "not granted"],
     ["a party that is no hub listing a party another platform holds", {}, [role("EMSP", "NL", "MS1"), HELD], "registered to another platform"],
     ["a party that is no hub listing us", {}, [role("EMSP", "NL", "MS1"), OURS], "is our own party"],
-  ] as const)("%s", async (_, grant, requested, refusal) => {
-    const check = checkIdentity({ party: party("p", grant), requested: [...requested], kind: "register" }, { ours: [OURS], parties: [holder] });
+  ] as [string, Partial<PartyRecord>, PeerRole[], string | undefined][])("%s", async (_, grant, requested, refusal) => {
+    const check = checkIdentity({ party: party("p", grant), requested, kind: "register" }, { ours: [OURS], parties: [holder] });
     if (refusal === undefined) {
       await expect(check).resolves.toBeUndefined();
     } else {
