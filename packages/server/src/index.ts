@@ -1,6 +1,18 @@
 export { createOcpiServer, OcpiServer } from "./runtime/server.js";
 export type { OcpiServerOptions, ServerEvent } from "./runtime/server.js";
 export { OcpiHttpError } from "./runtime/errors.js";
+export { etagOf } from "./runtime/etag.js";
+export { forwardedFor, OPEN_DATA_PARTY } from "./runtime/extensions.js";
+export type {
+  ExtensionHandlers,
+  OpenDataOptions,
+  RateLimit,
+  ReceiverBulkModule,
+  ReceiverDeleteModule,
+  ReceiverListHandler,
+  ServerExtensions,
+  TokenDeleteHandler,
+} from "./runtime/extensions.js";
 export { createOcpiHub, HubStatus, OcpiHub } from "./runtime/hub.js";
 export type { ClientInfo, ConnectionStatus, OcpiHubOptions } from "./runtime/hub.js";
 export { CredentialsService } from "./runtime/credentials.js";

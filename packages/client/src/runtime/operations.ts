@@ -100,6 +100,8 @@ export interface OcpiResult<T> {
   correlationId: string;
   /** Objects of a list the peer sent that lenient validation left out (still invalid after repairs). */
   dropped?: number;
+  /** The answer's ETag header, when the server sent one (a GET of one object; see CallOptions.ifMatch). */
+  etag?: string;
 }
 
 /** One page of a paginated list. */
@@ -549,6 +551,7 @@ export class OperationRunner extends BindingCaller {
       [OcpiHeaders.RequestId]: requestId,
       [OcpiHeaders.CorrelationId]: correlationId,
       ...routingHeaders({ ...((options.from ?? ctx.from?.()) ? { from: (options.from ?? ctx.from?.())! } : {}), ...(options.to ? { to: options.to } : {}) }),
+      ...(options.ifMatch !== undefined ? { "If-Match": options.ifMatch } : {}),
       ...options.headers,
     };
     const method = info.method;
@@ -643,7 +646,9 @@ export class OperationRunner extends BindingCaller {
       target.data = data;
       if (dropped > 0) target.dropped = dropped;
     };
+    const etag = response.headers.get("ETag");
     const result: Unchecked<unknown> | OcpiResult<unknown> = {
+      ...(etag !== null ? { etag } : {}),
       data: env.data,
       url,
       statusCode: env.status_code,

@@ -164,6 +164,12 @@ export interface CallOptions {
    * need one the spec does not have. The profile's renames apply after.
    */
   query?: Record<string, string | number | boolean | null>;
+  /**
+   * Sent as `If-Match` (an ETag a GET gave, e.g. `result.etag`, or `*`): a server that supports it applies the PUT,
+   * PATCH or DELETE only while the object still has that ETag, and answers 412 otherwise (an OcpiError of kind
+   * `http`, httpStatus 412, never retried). Not part of OCPI: servers that do not support it ignore it.
+   */
+  ifMatch?: string;
   /** Extra headers. */
   headers?: Record<string, string>;
 }

@@ -96,7 +96,7 @@ export class ConvertingCaller extends BindingCaller {
     let current: Record<string, unknown> | undefined;
     if (needsCurrent(object, this.version, peer)) {
       const { peerInfo: getInfo } = this.peerOf(info, info.name.replace(/^patch/, "get"));
-      current = (await this.client.runner.send(getInfo, { ...request, body: undefined }, { ...options, validation: "off" })).data as Record<string, unknown>;
+      current = (await this.client.runner.send(getInfo, { ...request, body: undefined }, { ...options, ifMatch: undefined, validation: "off" })).data as Record<string, unknown>;
     }
     try {
       const context = this.context(current ? object : name, this.version, peer, current ?? request.body, info, request);

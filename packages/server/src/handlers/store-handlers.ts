@@ -2,9 +2,10 @@
  * Ready-made handlers backed by a Store, so that a CPO or an eMSP runs with no code of its own for the data
  * modules: what we own is kept under `<module>`, what peers push to us under `<module>.received`.
  * Sessions and CDRs we send are kept under the party they are meant for (the token's owner), so that a peer's
- * list holds only its own.
+ * list holds only its own. Beside the spec's operations they serve the server's extensions: published Locations
+ * to anonymous callers (open data), the receivers' bulk GET (`list`) and the tokens receiver's `delete`.
  */
-import { newRequestId, OcpiStatus, sameCiString } from "@ocpi-sdk/protocol";
+import { canonicalCiString, newRequestId, OcpiStatus, sameCiString } from "@ocpi-sdk/protocol";
 import type * as T from "@ocpi-sdk/types/2.2.1";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type {
@@ -25,10 +26,12 @@ import type {
 import { validators } from "@ocpi-sdk/validators/2.2.1";
 import type { Validator } from "@ocpi-sdk/validators";
 import { OcpiHttpError } from "../runtime/errors.js";
-import { OcpiReply, RawJsonList, type Caller, type Page } from "../runtime/routes.js";
+import { OcpiReply, RawJsonList, type Caller, type Page, type PageRequest } from "../runtime/routes.js";
+import type { ReceiverListHandler, TokenDeleteHandler } from "../runtime/extensions.js";
+import { PublishedIndex } from "./published.js";
 import { actsFor } from "../runtime/scope.js";
 import { instantOf } from "../store/memory.js";
-import type { ObjectKey, Store, StoredObject } from "../store/store.js";
+import type { ObjectKey, ObjectQuery, Store, StoredJson, StoredObject } from "../store/store.js";
 
 export const received = (module: string) => `${module}.received`;
 
@@ -92,6 +95,39 @@ async function listPage<D>(store: Store, cache: PageCache, module: string, page:
   }
   const result = await store.listObjects<D>(query);
   return { items: result.items.map((o) => o.data), total: result.total };
+}
+
+type Window = PageRequest<{}, {}>["page"];
+
+/**
+ * What one party pushed to us (the receivers' bulk GET): the objects of `module` owned by the caller's identities
+ * (a hub's: all), sent as they were stored (validated when they were received). Several identities are merged in
+ * the store's order, reading up to offset + limit objects of each.
+ */
+async function listReceived(store: Store, module: string, page: Window, caller: Caller): Promise<Page<never>> {
+  const raw = (items: StoredJson[], total: number): Page<never> => ({ items: new RawJsonList(`[${items.map((o) => o.json).join(",")}]`, items.length), total });
+  const read = async (query: ObjectQuery): Promise<{ items: (StoredJson & { instant: string })[]; total: number }> => {
+    const page = store.listObjectsJson ? await store.listObjectsJson(query) : await store.listObjects(query).then((p) => ({ total: p.total, items: p.items.map(({ data, ...key }) => ({ ...key, json: JSON.stringify(data) })) }));
+    return { total: page.total, items: page.items.map((o) => ({ ...o, instant: instantOf(o.last_updated) })) };
+  };
+  if (caller.isHub) {
+    const all = await read({ module, ...page });
+    return raw(all.items, all.total);
+  }
+  const identities = [...new Map(caller.roles.map((r) => [`${canonicalCiString(r.country_code)}/${canonicalCiString(r.party_id)}`, r])).values()];
+  if (identities.length === 0) return raw([], 0);
+  if (identities.length === 1) {
+    const one = await read({ module, country_code: identities[0]!.country_code, party_id: identities[0]!.party_id, ...page });
+    return raw(one.items, one.total);
+  }
+  const heads = await Promise.all(identities.map((r) => read({ module, country_code: r.country_code, party_id: r.party_id, ...page, offset: 0, limit: page.offset + page.limit })));
+  const order = (o: { instant: string; country_code: string; party_id: string; id: string }) => [o.instant, o.country_code, o.party_id, o.id];
+  const merged = heads.flatMap((h) => h.items).sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+    return 0;
+  });
+  return raw(merged.slice(page.offset, page.offset + page.limit), heads.reduce((n, h) => n + h.total, 0));
 }
 
 async function mustGet<D>(store: Store, key: ObjectKey, what: string, statusCode: number = OcpiStatus.ClientError): Promise<StoredObject<D>> {
@@ -238,6 +274,12 @@ export interface StoreHandlersOptions {
   onCommandResult?: (result: T.CommandResult, responseId: string, caller: Caller) => void;
   /** PUTs and PATCHes older than the object kept: one policy, or one per module (default `ignore`). */
   staleWrites?: StaleWritePolicy | Partial<Record<"locations" | "sessions" | "tariffs" | "tokens" | "hubclientinfo", StaleWritePolicy>>;
+  /**
+   * Open data (the server's `openDataLocations`): the published Locations are kept in an index in this process,
+   * rebuilt when the store changed; a store that cannot tell (PostgresStore) is scanned again after `maxAgeMs`
+   * (default 10 s).
+   */
+  openData?: { maxAgeMs?: number };
 }
 
 export function storeHandlers(store: Store, options: StoreHandlersOptions) {
@@ -245,15 +287,23 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const cache = new PageCache();
   const policy = (module: string): StaleWritePolicy =>
     typeof options.staleWrites === "string" ? options.staleWrites : ((options.staleWrites as Record<string, StaleWritePolicy> | undefined)?.[module] ?? "ignore");
-  const locationsSender: LocationsSenderHandlers = {
-    list: ({ page }) => listPage(store, cache, "locations", page),
-    get: async ({ params }) => (await findOwn<T.Location>(store, "locations", roles, params.location_id, "Location", OcpiStatus.UnknownLocation)).data,
-    getEvse: async ({ params }) => evseOf((await findOwn<T.Location>(store, "locations", roles, params.location_id, "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
-    getConnector: async ({ params }) =>
-      connectorOf(evseOf((await findOwn<T.Location>(store, "locations", roles, params.location_id, "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid), params.connector_id),
+  const published = new PublishedIndex(store, "locations", options.openData);
+  // A caller without a token (open data) sees a Location only when it is published: otherwise it does not exist.
+  const ownLocation = async (id: string, caller: Caller) => {
+    const location = (await findOwn<T.Location>(store, "locations", roles, id, "Location", OcpiStatus.UnknownLocation)).data;
+    if (caller.anonymous && location.publish !== true) throw OcpiHttpError.notFound(`unknown Location ${id}`, OcpiStatus.UnknownLocation);
+    return location;
   };
+  const locationsSender: LocationsSenderHandlers = {
+    list: ({ page, caller }) => (caller.anonymous ? published.page(page) : listPage(store, cache, "locations", page)),
+    get: ({ params, caller }) => ownLocation(params.location_id, caller),
+    getEvse: async ({ params, caller }) => evseOf(await ownLocation(params.location_id, caller), params.evse_uid),
+    getConnector: async ({ params, caller }) => connectorOf(evseOf(await ownLocation(params.location_id, caller), params.evse_uid), params.connector_id),
+  };
+  const receiverList = (module: string): ReceiverListHandler => ({ page, caller }) => listReceived(store, received(module), page, caller);
   const locationKey = (p: { country_code: string; party_id: string; location_id: string }): ObjectKey => ({ module: received("locations"), country_code: p.country_code, party_id: p.party_id, id: p.location_id });
-  const locationsReceiver: LocationsReceiverHandlers = {
+  const locationsReceiver: LocationsReceiverHandlers & { list: ReceiverListHandler } = {
+    list: receiverList("locations"),
     get: async ({ params }) => (await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data,
     getEvse: async ({ params }) => evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
     getConnector: async ({ params }) => connectorOf(evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid), params.connector_id),
@@ -313,7 +363,8 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     },
   };
   const sessionKey = (p: { country_code: string; party_id: string; session_id: string }): ObjectKey => ({ module: received("sessions"), country_code: p.country_code, party_id: p.party_id, id: p.session_id });
-  const sessionsReceiver: SessionsReceiverHandlers = {
+  const sessionsReceiver: SessionsReceiverHandlers & { list: ReceiverListHandler } = {
+    list: receiverList("sessions"),
     get: async ({ params }) => (await mustGet<T.Session>(store, sessionKey(params), "Session")).data,
     put: ({ params, body }) => putWhole(store, sessionKey(params), policy("sessions"), body),
     patch: ({ params, body }) =>
@@ -341,7 +392,8 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
 
   const tariffsSender: TariffsSenderHandlers = { list: ({ page }) => listPage(store, cache, "tariffs", page) };
   const tariffKey = (p: { country_code: string; party_id: string; tariff_id: string }): ObjectKey => ({ module: received("tariffs"), country_code: p.country_code, party_id: p.party_id, id: p.tariff_id });
-  const tariffsReceiver: TariffsReceiverHandlers = {
+  const tariffsReceiver: TariffsReceiverHandlers & { list: ReceiverListHandler } = {
+    list: receiverList("tariffs"),
     get: async ({ params }) => (await mustGet<T.Tariff>(store, tariffKey(params), "Tariff")).data,
     put: ({ params, body }) => putWhole(store, tariffKey(params), policy("tariffs"), body),
     delete: async ({ params }) => {
@@ -363,11 +415,18 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     },
   };
   const tokenKey = (p: { country_code: string; party_id: string; token_uid: string }): ObjectKey => ({ module: received("tokens"), country_code: p.country_code, party_id: p.party_id, id: p.token_uid });
-  const tokensReceiver: TokensReceiverHandlers = {
-    get: async ({ params, query }) => {
-      const token = (await mustGet<T.Token>(store, tokenKey(params), "Token", OcpiStatus.UnknownToken)).data;
-      if (token.type !== (query.type ?? "RFID")) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${query.type ?? "RFID"}`, OcpiStatus.UnknownToken);
-      return token;
+  const receivedToken = async (params: { country_code: string; party_id: string; token_uid: string }, type: string | undefined) => {
+    const token = (await mustGet<T.Token>(store, tokenKey(params), "Token", OcpiStatus.UnknownToken)).data;
+    if (token.type !== (type ?? "RFID")) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${type ?? "RFID"}`, OcpiStatus.UnknownToken);
+    return token;
+  };
+  const tokensReceiver: TokensReceiverHandlers & { list: ReceiverListHandler; delete: TokenDeleteHandler } = {
+    list: receiverList("tokens"),
+    get: ({ params, query }) => receivedToken(params, query.type),
+    // An extension (receiverDelete): answered like the GET of the same Token, 404 (2004) when there is none.
+    delete: async ({ params, query }) => {
+      await receivedToken(params, query.type);
+      if (!(await store.deleteObject(tokenKey(params)))) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid}`, OcpiStatus.UnknownToken);
     },
     put: ({ params, body }) => putWhole(store, tokenKey(params), policy("tokens"), body),
     patch: ({ params, body }) =>

@@ -4,13 +4,16 @@ import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
 /** An error a handler (or the runtime) answers with: its HTTP status, OCPI status code and message. */
 export class OcpiHttpError extends Error {
   override readonly name = "OcpiHttpError";
+  /** Headers the answer carries besides the envelope (Retry-After of a 429, ETag of a 412). */
+  readonly headers?: Record<string, string>;
   constructor(
     readonly httpStatus: number,
     readonly statusCode: number,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.headers) this.headers = options.headers;
   }
 
   /** 400 / 2001: bad input, each field named by its JSON pointer. */

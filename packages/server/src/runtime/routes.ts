@@ -23,6 +23,11 @@ export interface Caller {
   roles: PeerRole[];
   /** Whether the peer is a hub (which may act for any party). */
   isHub: boolean;
+  /**
+   * A request without a token, served by the `openDataLocations` extension: `party` is a placeholder (id
+   * `open-data`), `roles` is empty. Handlers must give it only what may be public (Locations with `publish` true).
+   */
+  anonymous?: boolean;
 }
 
 /** What a handler receives: checked and converted parameters, the validated body, and who is asking. */

@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from "hono";
 import {
+  canonicalCiString,
   compareVersions,
   envelope,
   formatNextLink,
@@ -38,6 +39,18 @@ import type { AuthorizeRegistration } from "./identity.js";
 import { OcpiHttpError } from "./errors.js";
 import { checkParams } from "./params.js";
 import { checkScope } from "./scope.js";
+import { etagOf, KeyedLock, matches, parseIfMatch, preconditionFailed, type IfMatch } from "./etag.js";
+import { EXTENSION_ROUTES, isExtensionRoute } from "./extension-routes.js";
+import {
+  anonymousCaller,
+  DEFAULT_RATE_LIMIT,
+  enables,
+  OPEN_DATA_OPERATIONS,
+  RateLimiter,
+  tooManyRequests,
+  type OpenDataOptions,
+  type ServerExtensions,
+} from "./extensions.js";
 import { docsPage, type OpenApiDocument } from "./docs.js";
 import {
   ResultTracker,
@@ -59,7 +72,7 @@ import {
   type TimedOutRequest,
 } from "./pending.js";
 import { Outbox, originOf, originsOf, type DeliveryPolicy, type OutboxEvent } from "./outbox.js";
-import { OcpiReply, RawJson, RawJsonList, type HandlerNotice, type AsyncReply, type Caller, type Page, type RouteInfo } from "./routes.js";
+import { OcpiReply, RawJson, RawJsonList, type HandlerNotice, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
 import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
 export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
@@ -71,7 +84,11 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   roles: CredentialsRole[];
   /** The version the handlers are written against (default 2.2.1). */
   handlersVersion?: H;
-  /** Handlers per module and interface: only these modules are routed and listed in version details. */
+  /**
+   * Handlers per module and interface: only these modules are routed and listed in version details. The handlers of
+   * enabled `extensions` go beside them, in the same objects (a receiver's `list`, the tokens receiver's `delete`;
+   * typed by ExtensionHandlers).
+   */
   handlers: HandlersOf<H>;
   /**
    * The versions served (default: the handlers' version). The others reach the handlers through the converters: a
@@ -154,6 +171,14 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
    * later sweep, until it succeeds or the record is removed. The record (`responseId`, `request`) names the request.
    */
   onResultTimeout?: (request: TimedOutRequest) => void | Promise<void>;
+  /**
+   * ETags (default true): every GET of one object answers with a strong `ETag` of its JSON as served in that
+   * version, and a PUT, PATCH or DELETE with `If-Match` is applied only while the object still has that ETag (else
+   * 412). `false`: no ETag headers, and If-Match is ignored. Not part of OCPI (see "ETags" in the README).
+   */
+  etags?: boolean;
+  /** Behaviour beyond the spec, each off by default (see ServerExtensions and "Extensions" in the README). */
+  extensions?: ServerExtensions;
   /** Sees what the server does: requests that failed, results sent, registrations. */
   log?: (event: ServerEvent) => void;
 }
@@ -203,6 +228,14 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
 
   /** The handler of every served route (native, or through the bridge). */
   private readonly handlers = new Map<RouteInfo, AnyHandler>();
+  /** The extension routes enabled, per version (served where they have a handler). */
+  private readonly extensionRoutes = new Map<ServedVersion, RouteInfo[]>();
+  /** Whether GETs of one object carry an ETag and writes honour If-Match. */
+  private readonly etags: boolean;
+  /** One conditional write of an object at a time (its If-Match check and its write are one step). */
+  private readonly conditionalWrites = new KeyedLock();
+  /** Open data (requests without a token to the Locations SENDER GETs), when enabled; its rate limit, if any. */
+  private readonly openData?: { limiter?: RateLimiter; key: (request: Request) => string };
   /** Aborts every outgoing call when the server closes. */
   private readonly closing = new AbortController();
   /** The response_urls we gave out, their deadlines and results (see runtime/pending.ts). */
@@ -264,11 +297,20 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       ...(options.conversionContext ? { context: options.conversionContext } : {}),
       onNotes: (operationId, from, to, object, notes) => options.log?.({ type: "converted", operationId, from, to, object, notes }),
     });
+    const extensions = options.extensions;
     for (const version of this.versions) {
-      for (const route of ROUTES[version]) {
+      const enabled = EXTENSION_ROUTES[version].filter((e) => enables(extensions, e)).map((e) => e.route);
+      this.extensionRoutes.set(version, enabled);
+      for (const route of [...ROUTES[version], ...enabled]) {
         const handler = this.nativeHandlerOf(route) ?? bridge.adapt(route);
         if (handler) this.handlers.set(route, handler);
       }
+    }
+    this.etags = options.etags ?? true;
+    if (extensions?.openDataLocations) {
+      const open: OpenDataOptions = extensions.openDataLocations === true ? {} : extensions.openDataLocations;
+      const limit = open.rateLimit === false ? undefined : { ...DEFAULT_RATE_LIMIT, ...open.rateLimit };
+      this.openData = { ...(limit ? { limiter: new RateLimiter(limit) } : {}), key: open.key ?? (() => "*") };
     }
     this.tracker = new ResultTracker({ store: options.store, ...options.expectedResults, onTimeout: options.onResultTimeout, log: options.log }).start();
     this.app = this.buildApp();
@@ -463,7 +505,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
 
   /**
    * The routes that are served, version by version: the versions endpoint (once), version details, credentials, and
-   * every operation that has a handler.
+   * every operation that has a handler, then the enabled extension routes that have one.
    */
   servedRoutes(): RouteInfo[] {
     const routes: RouteInfo[] = [];
@@ -472,6 +514,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
         if (route.operationId === "versions" && version !== this.versions.at(-1)) continue;
         if (route.module === "discovery" || route.module === "credentials" || this.handlers.has(route)) routes.push(route);
       }
+      for (const route of this.extensionRoutes.get(version) ?? []) if (this.handlers.has(route)) routes.push(route);
     }
     return routes;
   }
@@ -496,7 +539,8 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   private versionDetails(version: ServedVersion) {
     const seen = new Set<string>();
     const endpoints: { identifier: string; role?: string; url: string }[] = [];
-    const routes = this.servedRoutes().filter((r) => versionOf(r) === version && r.interface && r.url === "endpoint");
+    // Extensions are not the spec's: a peer finds them at the receiver's URL, which the spec's routes list.
+    const routes = this.servedRoutes().filter((r) => versionOf(r) === version && r.interface && r.url === "endpoint" && !isExtensionRoute(r));
     for (const route of routes) {
       const key = version === "2.1.1" ? route.module : `${route.module}:${route.interface}`;
       if (seen.has(key)) continue;
@@ -566,9 +610,15 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
         const body = concatBytes(ENVELOPE_START, list.bytes, utf8.encode(`,"status_code":${OcpiStatus.Success},"timestamp":"${toOcpiDateTime()}"}`));
         return c.body(body as Uint8Array<ArrayBuffer>, 200, { ...headers, ...extraHeaders, "Content-Type": "application/json" });
       }
+      if (data instanceof RawJson) {
+        // One object serialized once, for its ETag: sent as that text.
+        const message = statusMessage === undefined ? "" : `,"status_message":${JSON.stringify(statusMessage)}`;
+        const body = `{"data":${data.json},"status_code":${OcpiStatus.Success}${message},"timestamp":"${toOcpiDateTime()}"}`;
+        return c.body(body, 200, { ...headers, ...extraHeaders, "Content-Type": "application/json" });
+      }
       return c.json(envelope(data, OcpiStatus.Success, statusMessage), 200, { ...headers, ...extraHeaders });
     } catch (error) {
-      if (error instanceof OcpiHttpError) return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, headers);
+      if (error instanceof OcpiHttpError) return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, { ...headers, ...error.headers });
       this.options.log?.({ type: "error", operationId: route.operationId, requestId, error });
       // Our data that the peer's version cannot hold: say so, as a server error.
       const message = error instanceof ConversionError ? error.message : "internal error";
@@ -607,7 +657,14 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
 
   /** Finds the party of the token; Token A only opens versions, version details and credentials. */
   private async authenticate(c: Context, route: RouteInfo): Promise<Caller> {
-    const candidates = tokenCandidates(c.req.header("Authorization"));
+    const authorization = c.req.header("Authorization");
+    // Open data: only the absence of the header; a token that is wrong is a 401 as always.
+    if (authorization === undefined && this.openData && OPEN_DATA_OPERATIONS.has(route.operationId)) {
+      const retryAfter = this.openData.limiter?.take(this.openData.key(c.req.raw));
+      if (retryAfter !== undefined) throw tooManyRequests(retryAfter);
+      return anonymousCaller();
+    }
+    const candidates = tokenCandidates(authorization);
     if (!candidates) throw OcpiHttpError.unauthorized("an Authorization: Token header is required");
     const party = await this.partyOf(candidates);
     if (!party || party.status === "unregistered") throw OcpiHttpError.unauthorized("unknown token");
@@ -652,6 +709,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       const result = (await handler({ ...base, page })) as Page<unknown>;
       // Items given as RawJson were validated when they were stored; the others are checked now.
       this.checkResponse(route, result.items);
+      if (caller.anonymous) this.checkPublished(route, result.items);
       const extraHeaders: Record<string, string> = { [OcpiHeaders.TotalCount]: String(result.total), [OcpiHeaders.Limit]: String(this.maxLimit) };
       const count = result.items.length;
       if (offset + count < result.total && count > 0) {
@@ -674,13 +732,106 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       return { data: reply.response };
     }
 
-    const answer = await handler(base);
+    const conditional = this.conditionOf(c, route);
+    if (conditional) return this.conditionalWrites.run(lockKey(route, path.values), () => this.writeIf(route, conditional, base, handler, body));
+    if (caller.anonymous) await this.checkOpenDataLocation(route, base);
+    return this.answer(route, await handler(base), caller, body);
+  }
+
+  /** A handler's answer to a request that is not a list or a request with a result, as the envelope carries it. */
+  private answer(route: RouteInfo, answer: unknown, caller: Caller, body: unknown): { data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string } {
     const reply = answer instanceof OcpiReply ? answer : undefined;
     const data = reply ? reply.data : answer;
     if (reply?.notice) this.options.log?.({ ...reply.notice, operationId: route.operationId, partyId: caller.party.id });
     this.checkResponse(route, data);
+    if (caller.anonymous) this.checkPublished(route, data);
     const located = this.createdLocation(route, body);
-    return { data: route.response ? data : undefined, ...located, ...(reply?.statusMessage ? { statusMessage: reply.statusMessage } : {}) };
+    const statusMessage = reply?.statusMessage ? { statusMessage: reply.statusMessage } : {};
+    if (this.etags && servesEtag(route) && data !== undefined) {
+      // Serialized once: the ETag is of this text, and this text is what is sent.
+      const json = JSON.stringify(data);
+      return { data: new RawJson(json), extraHeaders: { ...located.extraHeaders, ETag: etagOf(json) }, ...statusMessage };
+    }
+    return { data: route.response ? data : undefined, ...located, ...statusMessage };
+  }
+
+  /**
+   * The If-Match of a PUT, PATCH or DELETE, with the GET that reads the object it writes (same module, interface,
+   * version and path parameters). None without the header, with ETags off, or where no such GET is served: the
+   * header is then ignored.
+   */
+  private conditionOf(c: Context, route: RouteInfo): { condition: IfMatch; reader: RouteInfo } | undefined {
+    if (!this.etags || !WRITE_METHODS.has(route.method) || !route.interface || route.module === "credentials") return undefined;
+    const header = c.req.header("If-Match");
+    if (header === undefined) return undefined;
+    const reader = counterpart(route, versionOf(route)!, route.name.replace(/^(put|patch|delete)/, "get"));
+    const sameParams = (r: RouteInfo) => r.pathParams.map((p) => p.name).join("/") === route.pathParams.map((p) => p.name).join("/");
+    if (!reader || !servesEtag(reader) || !this.handlers.has(reader) || !sameParams(reader)) return undefined;
+    return { condition: parseIfMatch(header)!, reader };
+  }
+
+  /**
+   * A write applied only when the object's current ETag satisfies If-Match (an object that is not there satisfies
+   * nothing, not even `*`): otherwise 412, and the handler is not called. Runs under the object's lock. A PATCH's
+   * answer carries the ETag of the object it left (a PUT's may not: RFC 9110 allows that only when the body was
+   * stored untransformed, which a stale write or a conversion breaks).
+   */
+  private async writeIf(
+    route: RouteInfo,
+    { condition, reader }: { condition: IfMatch; reader: RouteInfo },
+    base: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>,
+    handler: AnyHandler,
+    body: unknown,
+  ): Promise<{ data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string }> {
+    const current = await this.currentEtag(reader, base);
+    if (!matches(condition, current)) throw preconditionFailed(current);
+    const result = this.answer(route, await handler(base), base.caller, body);
+    if (route.method !== "PATCH") return result;
+    // The write is done: failing to read it back must not fail the request.
+    const after = await this.currentEtag(reader, base).catch(() => undefined);
+    return after === undefined ? result : { ...result, extraHeaders: { ...result.extraHeaders, ETag: after } };
+  }
+
+  /** The ETag the GET `reader` would answer with for the request's object; undefined when it answers 404. */
+  private async currentEtag(reader: RouteInfo, base: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>): Promise<string | undefined> {
+    const query = Object.fromEntries(reader.query.filter((q) => base.query[q.name] !== undefined).map((q) => [q.name, base.query[q.name]]));
+    try {
+      const answer = await this.handlers.get(reader)!({ ...base, query, body: undefined });
+      const data = answer instanceof OcpiReply ? answer.data : answer;
+      return data === undefined ? undefined : etagOf(JSON.stringify(data));
+    } catch (error) {
+      if (error instanceof OcpiHttpError && error.httpStatus === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Open data gives only published Locations, whatever the handlers do: an EVSE or Connector only of a Location
+   * that the same version's GET gives with `publish` true (else 404, 2003). 2.1.1 has no `publish`: there the
+   * handlers decide (the store handlers use the flag of the Location they keep).
+   */
+  private async checkOpenDataLocation(route: RouteInfo, base: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>): Promise<void> {
+    if (route.module !== "locations" || (route.name !== "getEvse" && route.name !== "getConnector") || versionOf(route) === "2.1.1") return;
+    const reader = counterpart(route, versionOf(route)!, "get");
+    const get = reader && this.handlers.get(reader);
+    const unknown = OcpiHttpError.notFound(`unknown Location ${String(base.params.location_id)}`, OcpiStatus.UnknownLocation);
+    if (!get) throw unknown;
+    const answer = await get({ ...base, params: { location_id: base.params.location_id }, query: {}, body: undefined });
+    const location = parsedData(answer instanceof OcpiReply ? answer.data : answer);
+    if ((location as { publish?: unknown } | undefined)?.publish !== true) throw unknown;
+  }
+
+  /**
+   * The Locations a handler gives an anonymous caller must be published: one that is not is the handler's bug, and
+   * is not sent (3000, logged), as invalid data is not.
+   */
+  private checkPublished(route: RouteInfo, data: unknown): void {
+    if (route.module !== "locations" || route.response?.validator.name !== "Location" || versionOf(route) === "2.1.1") return;
+    const items = data instanceof RawJsonList ? (JSON.parse(data.json) as unknown[]) : Array.isArray(data) ? data.map(parsedData) : [parsedData(data)];
+    const unpublished = items.find((item) => (item as { publish?: unknown } | undefined)?.publish !== true) as { id?: unknown } | undefined;
+    if (items.length && unpublished !== undefined) {
+      throw new ResponseValidationError(`${route.operationId}: the handler gave a caller without a token a Location that is not published (${String(unpublished?.id)})`);
+    }
   }
 
   /**
@@ -800,6 +951,24 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
 class ResponseValidationError extends Error {
   override readonly name = "ResponseValidationError";
 }
+
+const WRITE_METHODS: ReadonlySet<string> = new Set(["PUT", "PATCH", "DELETE"]);
+
+/** Whether a route is a GET of one object, answered with an ETag (not a list, not a request with a result). */
+function servesEtag(route: RouteInfo): boolean {
+  return route.method === "GET" && !route.paginated && !!route.response && !route.response.list && !route.result && !!route.interface && route.module !== "credentials";
+}
+
+/**
+ * The lock of the object a write names: its module, interface and path keys, in canonical form; the EVSEs and
+ * Connectors of a Location are part of it.
+ */
+function lockKey(route: RouteInfo, params: Record<string, unknown>): string {
+  const keys = route.pathParams.filter((p) => p.name !== "evse_uid" && p.name !== "connector_id").map((p) => canonicalCiString(String(params[p.name])));
+  return [route.module, route.interface, ...keys].join("\u0000");
+}
+
+const parsedData = (value: unknown): unknown => (value instanceof RawJson ? (JSON.parse(value.json) as unknown) : value);
 
 const utf8 = new TextEncoder();
 const ENVELOPE_START = utf8.encode('{"data":');

@@ -2,6 +2,7 @@
 import * as v2_1_1 from "../generated/2.1.1/index.gen.js";
 import * as v2_2_1 from "../generated/2.2.1/index.gen.js";
 import * as v2_3_0 from "../generated/2.3.0/index.gen.js";
+import { EXTENSION_ROUTES } from "./extension-routes.js";
 import type { RouteInfo } from "./routes.js";
 
 export type ServedVersion = "2.1.1" | "2.2.1" | "2.3.0";
@@ -27,9 +28,13 @@ export function versionOf(route: RouteInfo): ServedVersion | undefined {
   return (SERVER_VERSIONS as readonly string[]).includes(first ?? "") ? (first as ServedVersion) : undefined;
 }
 
-/** The route of a version by module, interface and operation name. */
+/**
+ * The route of a version by module, interface and operation name; an extension route (see extension-routes.ts) where
+ * the spec has none, so that the bridge serves extensions in every version as it does the spec's routes.
+ */
 export function findRoute(version: ServedVersion, module: string, side: RouteInfo["interface"], name: string): RouteInfo | undefined {
-  return ROUTES[version].find((r) => r.module === module && r.interface === side && r.name === name);
+  const matches = (r: RouteInfo) => r.module === module && r.interface === side && r.name === name;
+  return ROUTES[version].find(matches) ?? EXTENSION_ROUTES[version].find((e) => matches(e.route))?.route;
 }
 
 /** The route of `version` doing what `route` does (or, with `name`, another operation of the same interface). */
