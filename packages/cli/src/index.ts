@@ -1,0 +1,26 @@
+// @ocpi-sdk/cli: the `ocpi` command, and its parts as functions for tests and scripts.
+export { runCli, buildProgram, COMMANDS } from "./program.js";
+export type { CommandContext, CommandRegistration } from "./program.js";
+export { colorEnabled, ExitCode, processIo, UsageError } from "./io.js";
+export type { CliIo, Output } from "./io.js";
+export { startMockPeer } from "./mock/peer.js";
+export type { MockPeer, MockPeerOptions } from "./mock/peer.js";
+export { mockLocations, mockSessions, mockTariffs, mockTokens } from "./mock/data.js";
+export type { Party, SessionsAndCdrs } from "./mock/data.js";
+export { seededRandom } from "./mock/prng.js";
+export type { Random } from "./mock/prng.js";
+export { runConformance } from "./conformance/runner.js";
+export type { ConformanceOptions } from "./conformance/runner.js";
+export type { CheckResult, CheckStatus, ConformanceReport, Evidence } from "./conformance/results.js";
+export { toJUnit } from "./conformance/report.js";
+export { validateDocument } from "./validate/validate.js";
+export type { DocumentResult, ObjectResult, ValidateOptions } from "./validate/validate.js";
+export { detect } from "./validate/detect.js";
+export type { Detection } from "./validate/detect.js";
+export { OCPI_VERSIONS } from "./validate/versions.js";
+export type { OcpiVersion } from "./validate/versions.js";
+export { runValidate } from "./commands/validate.js";
+export { runMock } from "./commands/mock.js";
+export { runConformanceCommand } from "./commands/conformance.js";
+export { runPull, PULL_MODULES } from "./commands/pull.js";
+export type { PullModule } from "./commands/pull.js";
