@@ -393,7 +393,7 @@ export class OcpiHub {
         skip = Math.max(0, skip - answer.total);
       }
     }
-    return { items, total: Math.max(total, request.page.offset + items.length) };
+    return { items, total };
   }
 
   /**
@@ -448,7 +448,8 @@ export class OcpiHub {
       const items = (answer.data as unknown[] | undefined) ?? [];
       const header = answer.headers?.get("X-Total-Count");
       const total = answer.totalCount ?? (header !== null && header !== undefined && /^\d+$/.test(header) ? Number(header) : items.length);
-      return { items, total: Math.max(total, (request.page?.offset ?? 0) + items.length) } satisfies Page<unknown>;
+      // The receiver's count as it gave it: GET All adds these up, and skips a party's part of the list by it.
+      return { items, total } satisfies Page<unknown>;
     }
     if (route.result) return { response: answer.data };
     return answer.data;
