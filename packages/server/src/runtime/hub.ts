@@ -9,11 +9,12 @@
  */
 import { OcpiError, type OcpiClient } from "@ocpi-sdk/client";
 import { conversionName, convertObject, type OcpiVersion } from "@ocpi-sdk/converters";
-import { canonicalCiString, newRequestId, sameCiString, type PartyId } from "@ocpi-sdk/protocol";
+import { canonicalCiString, newRequestId, toOcpiDateTime, type PartyId } from "@ocpi-sdk/protocol";
 import type { BusinessDetails, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { NewDelivery, PartyRecord, Store } from "../store/store.js";
 import { ConversionError } from "./bridge.js";
 import { OcpiHttpError } from "./errors.js";
+import { sameParty } from "./identity.js";
 import type { Caller, OcpiRequest, Page, PageRequest, RouteInfo } from "./routes.js";
 import { createOcpiServer, type OcpiServer, type OcpiServerOptions, type ServerEvent } from "./server.js";
 import { ROUTES, routeById, versionOf, type HandlersByVersion, type ServedVersion } from "./versions.js";
@@ -80,9 +81,19 @@ const RESULTS = "hub.results";
 const SESSION_ROUTES = "hub.sessions";
 
 const identity = (p: { country_code: string; party_id: string }): PartyId => ({ country_code: p.country_code, party_id: p.party_id });
-const sameParty = (a: { country_code: string; party_id: string }, b: { country_code: string; party_id: string }) =>
-  sameCiString(a.country_code, b.country_code) && sameCiString(a.party_id, b.party_id);
 const label = (p: PartyId) => `${p.country_code}/${p.party_id}`;
+
+/**
+ * The "opposite role" of a request sent as `from` (broadcast and GET All): a CPO's goes to the eMSPs, NSPs and
+ * others, theirs to the CPOs. Returns the identity of a party that plays it, if it does.
+ */
+function oppositeRoleOf(caller: Caller, from: PartyId): (party: PartyRecord) => PartyId | undefined {
+  const fromCpo = caller.roles.some((r) => r.role === "CPO" && sameParty(r, from));
+  return (party) => {
+    const role = party.roles.find((r) => r.role !== "HUB" && (r.role === "CPO") !== fromCpo);
+    return role && identity(role);
+  };
+}
 
 /** A hub error, as the server answers it. */
 function hubError(statusCode: number, message: string): OcpiHttpError {
@@ -183,7 +194,7 @@ export class OcpiHub {
       const roles = party.roles.length ? party.roles : (party.allowedRoles ?? []);
       for (const role of roles) {
         if (role.role === "HUB") continue;
-        infos.push({ party_id: role.party_id, country_code: role.country_code, role: role.role, status, last_updated: this.offline.get(party.id) ?? toSeconds(party.updatedAt) });
+        infos.push({ party_id: role.party_id, country_code: role.country_code, role: role.role, status, last_updated: this.offline.get(party.id) ?? toOcpiDateTime(new Date(party.updatedAt)) });
       }
     }
     return infos.sort((a, b) => a.last_updated.localeCompare(b.last_updated) || label(a).localeCompare(label(b)) || a.role.localeCompare(b.role));
@@ -205,7 +216,7 @@ export class OcpiHub {
       const wasOffline = this.offline.has(party.id);
       if (alive === !wasOffline) continue;
       if (alive) this.offline.delete(party.id);
-      else this.offline.set(party.id, toSeconds(new Date().toISOString()));
+      else this.offline.set(party.id, toOcpiDateTime());
       await this.pushClientInfo(party.id);
     }
   }
@@ -366,16 +377,16 @@ export class OcpiHub {
    */
   private async listAll(route: RouteInfo, version: ServedVersion, request: PageRequest<unknown, unknown> & OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>, from: PartyId): Promise<Page<unknown>> {
     const caller = request.caller;
-    const fromCpo = caller.roles.some((r) => r.role === "CPO" && sameParty(r, from));
+    const opposite = oppositeRoleOf(caller, from);
     const senders = (await this.store.listParties())
-      .filter((p) => p.id !== caller.party.id && p.status === "registered" && p.roles.some((r) => r.role !== "HUB" && (r.role === "CPO") !== fromCpo))
+      .filter((p) => p.id !== caller.party.id && p.status === "registered" && opposite(p) !== undefined)
       .filter((p) => p.endpoints.some((e) => e.identifier === route.module && e.role === "SENDER"))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let skip = request.page.offset;
     const items: unknown[] = [];
     let total = 0;
     for (const sender of senders) {
-      const to = identity(sender.roles.find((r) => r.role !== "HUB" && (r.role === "CPO") !== fromCpo)!);
+      const to = opposite(sender)!;
       const want = request.page.limit - items.length;
       // A party whose part is past (or before) this page is still asked, for its count: one object is enough.
       const page = { ...request.page, offset: want > 0 ? skip : 0, limit: want > 0 ? want : 1 };
@@ -504,11 +515,9 @@ export class OcpiHub {
   private async broadcast(route: RouteInfo, version: ServedVersion, request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>, from: PartyId): Promise<unknown> {
     const caller = request.caller;
     const parties = await this.store.listParties();
-    // To the "opposite role": what a CPO pushes goes to the eMSPs, NSPs and others; what they push, to the CPOs.
-    const fromCpo = caller.roles.some((r) => r.role === "CPO" && sameParty(r, from));
-    const opposite = (p: PartyRecord) => p.roles.some((r) => r.role !== "HUB" && (r.role === "CPO") !== fromCpo);
+    const opposite = oppositeRoleOf(caller, from);
     const receivers = parties.filter(
-      (p) => p.id !== caller.party.id && p.status === "registered" && p.outgoingToken && opposite(p) && p.endpoints.some((e) => e.identifier === route.module && e.role === "RECEIVER"),
+      (p) => p.id !== caller.party.id && p.status === "registered" && p.outgoingToken && opposite(p) !== undefined && p.endpoints.some((e) => e.identifier === route.module && e.role === "RECEIVER"),
     );
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...request.query, ...request.params })) if (value !== undefined) params[key] = String(value);
@@ -521,7 +530,7 @@ export class OcpiHub {
       version,
       params,
       ...(request.body !== undefined ? { body: request.body } : {}),
-      to: identity(receiver.roles.find((r) => r.role !== "HUB" && (r.role === "CPO") !== fromCpo)!),
+      to: opposite(receiver)!,
     }));
     if (deliveries.length) {
       await this.store.enqueueDeliveries(deliveries);
@@ -531,10 +540,6 @@ export class OcpiHub {
   }
 }
 
-/** An ISO timestamp as an OCPI DateTime (seconds, Z). */
-function toSeconds(iso: string): string {
-  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 /**
  * A hub node (see OcpiHub): routes by OCPI-to-*, broadcasts pushes, passes results on, lists its parties in

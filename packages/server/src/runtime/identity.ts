@@ -28,7 +28,8 @@ export class IdentityError extends Error {
   override readonly name = "IdentityError";
 }
 
-const sameParty = (a: { country_code: string; party_id: string }, b: { country_code: string; party_id: string }) =>
+/** Whether two roles name the same party (country_code and party_id, as CiStrings). */
+export const sameParty = (a: { country_code: string; party_id: string }, b: { country_code: string; party_id: string }) =>
   sameCiString(a.country_code, b.country_code) && sameCiString(a.party_id, b.party_id);
 
 const sameIdentity = (a: PartyIdentity, b: PartyIdentity) => a.role === b.role && sameParty(a, b);

@@ -10,6 +10,7 @@ import { OcpiError, type OcpiClient } from "@ocpi-sdk/client";
 import { sameCiString, statusClass } from "@ocpi-sdk/protocol";
 import type { Delivery, DeliveryCount, DeliveryFailure, DeliveryQuery, NewDelivery, PartyRecord, Store, StoredObject } from "../store/store.js";
 import { received } from "../handlers/store-handlers.js";
+import { sameParty } from "./identity.js";
 import { applyPatch, checkOwn, deliveriesOf, idOf, operationOf, ownKey, paramsOf, PushError, receives, type LocationPart, type Owned, type PushMessage, type PushModule } from "./push.js";
 import { routeById, type ServedVersion } from "./versions.js";
 
@@ -209,7 +210,7 @@ export class Outbox {
     const direct = parties.filter((party) => receives(party, module, meantFor) && !(meantFor && isHub(party)));
     if (!meantFor || direct.length) return deliveriesOf(module, this.options.version, data, id, message, direct);
     const hubs = parties.filter((party) => isHub(party) && receives(party, module));
-    let via = hubs.filter((hub) => hub.roles.some((r) => sameCiString(r.country_code, meantFor.country_code) && sameCiString(r.party_id, meantFor.party_id)));
+    let via = hubs.filter((hub) => hub.roles.some((r) => sameParty(r, meantFor)));
     if (!via.length && hubs.length) {
       const key = { module: received("clientinfo"), country_code: meantFor.country_code, party_id: meantFor.party_id, id: `${meantFor.country_code}/${meantFor.party_id}` };
       const known = await this.options.store.getObject<{ status?: string }>(key);
