@@ -1,7 +1,8 @@
 export { generate, emitAll, repoTargets, summarize } from "./generate.js";
 export type { GenerateOptions, GenerateResult, GenerateTargets } from "./generate.js";
-export type { LoadOptions } from "./load/loadSchemas.js";
-export { loadEndpoints, buildEndpointsModel } from "./load/loadEndpoints.js";
+export type { LoadOptions, VersionOverlay } from "./load/loadSchemas.js";
+export { buildEndpointsModel } from "./load/loadEndpoints.js";
+export type { RawEndpoints } from "./load/loadEndpoints.js";
 export { allOperations, layoutPath, operationId } from "./model/endpoints.js";
 export type { EndpointsModel, ModuleModel, InterfaceModel, OperationModel, ParameterModel } from "./model/endpoints.js";
 export { emitOpenApi, openApiDocument, bundleOperations, bundleRoles, toComponentRefs } from "./emit/openapi/emitOpenApi.js";

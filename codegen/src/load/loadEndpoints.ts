@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import {
   layoutPath,
@@ -11,25 +9,17 @@ import {
 } from "../model/endpoints.js";
 import { RefResolver, type VersionModel } from "../model/model.js";
 import { SchemaConventionError } from "./errors.js";
+import { eachSchema } from "../model/visit.js";
 
 type RawOperation = Omit<OperationModel, "operationId" | "module" | "interface" | "layoutPath" | "url" | "paginated" | "auth"> &
   Partial<Pick<OperationModel, "url" | "paginated" | "auth">>;
-interface RawEndpoints {
+/** `endpoints.json` as written. */
+export interface RawEndpoints {
   version: string;
+  /** Objects whose `<Name>Patch` the loader derives, with the fields a PATCH body must carry. */
+  patches?: Record<string, string[]>;
   discovery: RawOperation[];
   modules: (Omit<ModuleModel, "interfaces"> & { interfaces: (Omit<InterfaceModel, "operations"> & { operations: RawOperation[] })[] })[];
-}
-
-/** Reads `endpoints.json` of a version folder, if there is one, checked against its format and the version's schemas. */
-export async function loadEndpoints(schemasDir: string, version: VersionModel, formatFile = path.join(schemasDir, "endpoints.schema.json")): Promise<EndpointsModel | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path.join(schemasDir, version.version, "endpoints.json"), "utf8");
-  } catch {
-    return undefined;
-  }
-  const format = JSON.parse(await readFile(formatFile, "utf8")) as object;
-  return buildEndpointsModel(JSON.parse(text) as RawEndpoints, version, format);
 }
 
 export function buildEndpointsModel(raw: RawEndpoints, version: VersionModel, format: object): EndpointsModel {
@@ -42,21 +32,14 @@ export function buildEndpointsModel(raw: RawEndpoints, version: VersionModel, fo
   if (raw.version !== version.version) throw new SchemaConventionError(`${where}: version must be ${version.version}`);
   const resolver = new RefResolver(version);
   const baseId = version.files[0]!.id;
-  const checkRefs = (node: unknown, at: string): void => {
-    if (Array.isArray(node)) node.forEach((n, i) => checkRefs(n, `${at}/${i}`));
-    else if (node && typeof node === "object") {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === "$ref" && typeof v === "string") {
-          try {
-            resolver.resolve(v, baseId);
-          } catch (e) {
-            throw new SchemaConventionError(`${where}${at}: ${(e as Error).message}`);
-          }
-        } else checkRefs(v, `${at}/${k}`);
-      }
+  eachSchema(raw, (node, at) => {
+    if (typeof node.$ref !== "string") return;
+    try {
+      resolver.resolve(node.$ref, baseId);
+    } catch (e) {
+      throw new SchemaConventionError(`${where}${at}: ${(e as Error).message}`);
     }
-  };
-  checkRefs(raw, "");
+  });
 
   const ids = new Set<string>();
   const build = (op: RawOperation, module?: ModuleModel, iface?: InterfaceModel): OperationModel => {

@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { SchemaConventionError } from "./errors.js";
-import { loadEndpoints } from "./loadEndpoints.js";
+import { buildEndpointsModel, type RawEndpoints } from "./loadEndpoints.js";
+import { mergePatch } from "../model/visit.js";
 import {
   openEnumValues,
   versionIdent,
@@ -39,31 +40,140 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** Loads every version folder (or the ones named) into the shared model, checking the schema conventions. */
+/** What a user adds to the packaged schemas of a version. */
+export interface VersionOverlay {
+  /** JSON Merge Patches (RFC 7396) keyed by schema name, applied to the `$defs` entry of that name; Patch schemas follow. */
+  schemas?: Record<string, unknown>;
+  /** New schema files (a custom module's objects), as parsed JSON with a `$id` ending in `/<version>/<file>.json`. */
+  files?: { fileName: string; schema: JsonSchema }[];
+  /** A JSON Merge Patch of `endpoints.json`; `modules` is merged by module `id` (a new id adds a module). */
+  endpoints?: Record<string, unknown>;
+}
+
 export interface LoadOptions {
   /** The JSON Schema of endpoint descriptions; `<schemasDir>/endpoints.schema.json` by default. */
   endpointsFormat?: string;
+  /** Additions per version. */
+  overlays?: Record<string, VersionOverlay>;
 }
 
+/** Loads every version folder (or the ones named) into the shared model, checking the schema conventions. */
 export async function loadSchemas(schemasDir: string, versions?: string[], options: LoadOptions = {}): Promise<Model> {
   const chosen = versions ?? (await listVersions(schemasDir));
+  const format = JSON.parse(await readFile(options.endpointsFormat ?? path.join(schemasDir, "endpoints.schema.json"), "utf8")) as object;
+  for (const version of Object.keys(options.overlays ?? {})) {
+    if (!chosen.includes(version)) throw new SchemaConventionError(`overlay for OCPI ${version}, which is not generated (${chosen.join(", ")})`);
+  }
   const loaded: VersionModel[] = [];
   for (const version of chosen) {
-    const model = await loadVersion(path.join(schemasDir, version), version);
-    const endpoints = await loadEndpoints(schemasDir, model, options.endpointsFormat);
-    loaded.push(endpoints ? { ...model, endpoints } : model);
+    const { model, endpoints } = await readVersion(path.join(schemasDir, version), version, options.overlays?.[version]);
+    loaded.push(endpoints ? { ...model, endpoints: buildEndpointsModel(endpoints, model, format) } : model);
   }
   return { versions: loaded };
 }
 
-export async function loadVersion(dir: string, version: string): Promise<VersionModel> {
+/** Loads one version folder into its model (without the endpoint description). */
+export async function loadVersion(dir: string, version: VersionModel["version"], overlay?: VersionOverlay): Promise<VersionModel> {
+  return (await readVersion(dir, version, overlay)).model;
+}
+
+async function readVersion(dir: string, version: string, overlay: VersionOverlay = {}): Promise<{ model: VersionModel; endpoints?: RawEndpoints }> {
   const names = (await readdir(dir)).filter((f) => f.endsWith(".json") && !NON_SCHEMA_FILES.has(f)).sort();
   const files: SchemaFile[] = [];
   for (const fileName of names) {
     const schema = JSON.parse(await readFile(path.join(dir, fileName), "utf8")) as JsonSchema;
     files.push(toSchemaFile(schema, fileName, version));
   }
-  return buildVersionModel(version, files);
+  for (const extra of overlay.files ?? []) {
+    if (names.includes(extra.fileName)) throw new SchemaConventionError(`${version}/${extra.fileName}: a packaged schema file has this name`);
+    files.push(toSchemaFile(extra.schema, extra.fileName, version));
+  }
+  let endpoints: RawEndpoints | undefined;
+  try {
+    endpoints = JSON.parse(await readFile(path.join(dir, "endpoints.json"), "utf8")) as RawEndpoints;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  if (overlay.endpoints) {
+    if (!endpoints) throw new SchemaConventionError(`${version}: an endpoints overlay needs an endpoints.json to apply to`);
+    endpoints = overlayEndpoints(endpoints, overlay.endpoints);
+  }
+  const patched = applySchemaOverlays(files, overlay.schemas ?? {}, version);
+  return { model: buildVersionModel(version, withPatches(patched, endpoints?.patches ?? {}, version)), ...(endpoints ? { endpoints } : {}) };
+}
+
+/** `endpoints.json` with an overlay: modules are matched by id (merged, or appended when new); the rest is RFC 7396. */
+function overlayEndpoints(base: RawEndpoints, overlay: Record<string, unknown>): RawEndpoints {
+  const { modules, ...rest } = overlay;
+  const merged = mergePatch(base, rest) as RawEndpoints;
+  if (modules === undefined) return merged;
+  if (!Array.isArray(modules)) throw new SchemaConventionError("endpoints overlay: modules must be a list of modules (matched by id)");
+  const list = [...merged.modules];
+  for (const module of modules as { id?: unknown }[]) {
+    const at = list.findIndex((m) => m.id === module.id);
+    if (at >= 0) list[at] = mergePatch(list[at], module) as RawEndpoints["modules"][number];
+    else list.push(module as RawEndpoints["modules"][number]);
+  }
+  return { ...merged, modules: list };
+}
+
+/** Applies the merge patches to the `$defs` entries they name. */
+function applySchemaOverlays(files: SchemaFile[], overlays: Record<string, unknown>, version: string): SchemaFile[] {
+  const remaining = new Set(Object.keys(overlays));
+  const out = files.map((file) => {
+    const defs = (file.schema.$defs ?? {}) as Record<string, JsonSchema>;
+    const hits = Object.keys(defs).filter((name) => remaining.has(name));
+    if (hits.length === 0) return file;
+    const patchedDefs = { ...defs };
+    for (const name of hits) {
+      const patch = overlays[name];
+      if (patch === null || typeof patch !== "object" || Array.isArray(patch)) {
+        throw new SchemaConventionError(`overlay ${version}/${name}: must be a JSON Merge Patch object`);
+      }
+      patchedDefs[name] = mergePatch(defs[name], patch) as JsonSchema;
+      remaining.delete(name);
+    }
+    return { ...file, schema: { ...file.schema, $defs: patchedDefs } };
+  });
+  for (const name of remaining) {
+    throw new SchemaConventionError(`overlay ${version}/${name}: OCPI ${version} has no schema ${name} (add new schemas as files)`);
+  }
+  return out;
+}
+
+/**
+ * Derives `<Name>Patch` for each object listed in the endpoint description's `patches` (object name -> the fields a
+ * PATCH body must still carry): every property of the object, each a reference to it, placed right after it.
+ */
+function withPatches(files: SchemaFile[], patches: Record<string, string[]>, version: string): SchemaFile[] {
+  const remaining = new Set(Object.keys(patches));
+  const out = files.map((file) => {
+    const defs = (file.schema.$defs ?? {}) as Record<string, JsonSchema>;
+    if (!Object.keys(defs).some((name) => remaining.has(name))) return file;
+    const next: Record<string, JsonSchema> = {};
+    for (const [name, schema] of Object.entries(defs)) {
+      next[name] = schema;
+      if (!remaining.has(name)) continue;
+      remaining.delete(name);
+      const patchName = `${name}Patch`;
+      if (patchName in defs) throw new SchemaConventionError(`${version}/${file.name}.json: ${patchName} is derived; remove the hand-written one`);
+      const properties = Object.keys((schema.properties ?? {}) as object);
+      const required = patches[name]!;
+      for (const field of required) {
+        if (!properties.includes(field)) throw new SchemaConventionError(`${version}: ${patchName} requires ${field}, which ${name} does not have`);
+      }
+      next[patchName] = {
+        title: patchName,
+        description: `Partial ${name} update; only changed fields plus last_updated.`,
+        type: "object",
+        properties: Object.fromEntries(properties.map((key) => [key, { $ref: `#/$defs/${name}/properties/${key}` }])),
+        ...(required.length ? { required } : {}),
+      };
+    }
+    return { ...file, schema: { ...file.schema, $defs: next } };
+  });
+  for (const name of remaining) throw new SchemaConventionError(`${version}/endpoints.json: patches names ${name}, which no schema file defines`);
+  return out;
 }
 
 /** Builds a version's model from already parsed files (used by the loader and by tests on fixtures). */

@@ -1,7 +1,8 @@
 import { compile, type JSONSchema } from "json-schema-to-typescript";
 import { generatedHeader } from "../../lib/header.js";
 import type { OutputFile } from "../../lib/output.js";
-import { openEnumValues, RefResolver, type JsonSchema, type NamedSchema, type VersionModel } from "../../model/model.js";
+import { openEnumValues, RefResolver, type NamedSchema, type VersionModel } from "../../model/model.js";
+import { mapSchema } from "../../model/visit.js";
 
 /** Named schemas of the types chapter that are TypeScript's own types; references to them become the builtin. */
 const BUILTIN_TS_TYPES: Record<string, string> = { string: "string", number: "number", int: "number" };
@@ -39,31 +40,23 @@ class TypeScriptSchemaRewriter {
   }
 
   private rewrite(node: unknown, baseId: string): unknown {
-    if (Array.isArray(node)) return node.map((n) => this.rewrite(n, baseId));
-    if (node === null || typeof node !== "object") return node;
-    const schema = node as JsonSchema;
-    if (typeof schema.$ref === "string") {
-      const { $ref, ...siblings } = schema;
-      const target = this.resolver.resolve($ref, baseId);
-      const own = typeof siblings.description === "string" ? { description: siblings.description } : {};
-      if (target.named) {
-        if (!isBuiltinTsType(target.named)) this.referenced.add(target.named);
-        return { ...own, tsType: tsTypeName(target.named) };
-      }
-      return { ...(this.rewrite(target.schema, target.baseId) as object), ...own };
-    }
-    const out: JsonSchema = {};
-    for (const [key, value] of Object.entries(schema)) {
-      if (DROPPED_KEYWORDS.has(key)) continue;
-      if (key === "properties" && value && typeof value === "object") {
-        out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.rewrite(v, baseId)]));
-      } else if (key === "enum" || key === "required" || key === "const") {
-        out[key] = value;
-      } else {
-        out[key] = this.rewrite(value, baseId);
-      }
-    }
-    return out;
+    return mapSchema(node, {
+      enter: (schema) => {
+        if (typeof schema.$ref !== "string") return undefined;
+        const { $ref, ...siblings } = schema;
+        const target = this.resolver.resolve($ref, baseId);
+        const own = typeof siblings.description === "string" ? { description: siblings.description } : {};
+        if (target.named) {
+          if (!isBuiltinTsType(target.named)) this.referenced.add(target.named);
+          return { ...own, tsType: tsTypeName(target.named) };
+        }
+        return { ...(this.rewrite(target.schema, target.baseId) as object), ...own };
+      },
+      leave: (copy) => {
+        for (const key of DROPPED_KEYWORDS) delete copy[key];
+        return copy;
+      },
+    });
   }
 }
 

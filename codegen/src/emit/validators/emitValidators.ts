@@ -3,7 +3,8 @@ import { _ } from "ajv";
 import standalone from "ajv/dist/standalone/index.js";
 import { generatedHeader } from "../../lib/header.js";
 import type { OutputFile } from "../../lib/output.js";
-import type { JsonSchema, NamedSchema, VersionModel } from "../../model/model.js";
+import type { NamedSchema, VersionModel } from "../../model/model.js";
+import { mapSchema } from "../../model/visit.js";
 import { isBuiltinTsType, tsTypeName } from "../types/emitTypes.js";
 
 /**
@@ -19,14 +20,12 @@ const RUNTIME_HELPERS: Record<string, string> = {
 
 /** The strict variant rejects fields the spec does not define: every object schema gets `additionalProperties: false`. */
 export function strictVariant(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(strictVariant);
-  if (node === null || typeof node !== "object") return node;
-  const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(node)) {
-    out[key] = key === "enum" || key === "required" || key === "const" ? value : strictVariant(value);
-  }
-  if (out.type === "object" && out.properties && !("additionalProperties" in out)) out.additionalProperties = false;
-  return out;
+  return mapSchema(node, {
+    leave(copy) {
+      if (copy.type === "object" && copy.properties && !("additionalProperties" in copy)) copy.additionalProperties = false;
+      return copy;
+    },
+  });
 }
 
 function newAjv(): Ajv2020 {
