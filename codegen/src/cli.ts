@@ -1,13 +1,13 @@
 #!/usr/bin/env -S npx tsx
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate, repoTargets, summarize } from "./generate.js";
+import { generate, repoLayout, summarize } from "./generate.js";
 
-const usage = `usage: ocpi-codegen generate [--check] [--version 2.2.1 ...]
+// This repository's own generation; users run `ocpi generate` (@ocpi-sdk/cli) with a config instead.
+const usage = `usage: ocpi-codegen generate [--check]
 
   generate          regenerate every package's src/generated/ from schemas/
-  --check           write nothing; exit 1 if the generated files differ from what the schemas give
-  --version V       only this OCPI version (repeatable)`;
+  --check           write nothing; exit 1 if the generated files differ from what the schemas give`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -15,14 +15,17 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
+  const unknown = rest.filter((arg) => arg !== "--check");
+  if (unknown.length) {
+    console.error(`unknown argument ${unknown[0]}\n${usage}`);
+    return 2;
+  }
   const check = rest.includes("--check");
-  const versions = rest.flatMap((arg, i) => (arg === "--version" && rest[i + 1] ? [rest[i + 1]!] : []));
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
   const started = Date.now();
   const result = await generate({
     schemasDir: path.join(root, "schemas"),
-    targets: repoTargets(root),
-    ...(versions.length ? { versions } : {}),
+    layout: repoLayout(root),
     check,
   });
   console.log(summarize(result.model));

@@ -1,32 +1,27 @@
-import path from "node:path";
-import { emitTypes } from "./emit/types/emitTypes.js";
-import { emitValidators } from "./emit/validators/emitValidators.js";
-import { emitOpenApi } from "./emit/openapi/emitOpenApi.js";
-import { emitClient } from "./emit/client/emitClient.js";
-import { emitServer } from "./emit/server/emitServer.js";
-import { loadSchemas } from "./load/loadSchemas.js";
+import { createContext, repoLayout } from "./emit/context.js";
+import { TARGET_NAMES, withDependencies, type Emitter, type Layout, type TargetName } from "./emit/emitter.js";
+import { EMITTERS } from "./emitters.js";
+import { loadSchemas, type VersionOverlay } from "./load/loadSchemas.js";
 import { diffOutputs, writeOutputs, type Drift, type OutputDir } from "./lib/output.js";
 import type { Model } from "./model/model.js";
 
-/** Where each target is written: the `src/generated` folder of its package. */
-export interface GenerateTargets {
-  types: string;
-  validators: string;
-  openapi: string;
-  client: string;
-  server: string;
-}
-
 export interface GenerateOptions {
-  /** Folder holding one sub-folder of JSON Schemas per OCPI version. */
+  /** Folder holding one sub-folder of JSON Schemas per OCPI version (the `@ocpi-sdk/schemas` package, or this repo's `schemas/`). */
   schemasDir: string;
-  targets: GenerateTargets;
+  /** Where each target goes and how targets import each other: `repoLayout`, `projectLayout` or `folderLayout`. */
+  layout: Layout;
+  /** What to generate (and what it depends on); everything by default. */
+  targets?: readonly TargetName[];
   /** Versions to generate; all folders found by default. */
   versions?: string[];
+  /** What the user adds per version: schema merge patches, new schema files, an endpoints overlay. */
+  overlays?: Record<string, VersionOverlay>;
   /** Compare with what is on disk instead of writing. */
   check?: boolean;
   /** The JSON Schema of endpoint descriptions; `<schemasDir>/endpoints.schema.json` by default. */
   endpointsFormat?: string;
+  /** The emitters to run; `EMITTERS` by default (add your own to the list). */
+  emitters?: readonly Emitter[];
 }
 
 export interface GenerateResult {
@@ -37,40 +32,37 @@ export interface GenerateResult {
   fileCount: number;
 }
 
-/** Runs every emitter over the model; pure: returns the files, writes nothing. */
-export async function emitAll(model: Model, targets: GenerateTargets): Promise<OutputDir[]> {
-  const types: OutputDir = { dir: targets.types, files: [] };
-  const validators: OutputDir = { dir: targets.validators, files: [] };
-  const openapi: OutputDir = { dir: targets.openapi, files: [] };
-  const client: OutputDir = { dir: targets.client, files: [] };
-  const server: OutputDir = { dir: targets.server, files: [] };
-  for (const version of model.versions) {
-    types.files.push(...(await emitTypes(version)));
-    validators.files.push(...emitValidators(version));
-    openapi.files.push(...emitOpenApi(version));
-    client.files.push(...(await emitClient(version)));
-    server.files.push(...emitServer(version));
+/** Runs the emitters of the chosen targets over the model; pure: returns the files, writes nothing. */
+export async function emitAll(
+  model: Model,
+  layout: Layout,
+  targets: readonly TargetName[] = TARGET_NAMES,
+  emitters: readonly Emitter[] = EMITTERS,
+): Promise<OutputDir[]> {
+  const context = createContext(model, layout);
+  const outputs: OutputDir[] = [];
+  for (const target of withDependencies(emitters, targets)) {
+    const out: OutputDir = { dir: layout.dir(target), files: [] };
+    for (const emitter of emitters.filter((e) => e.target === target)) {
+      for (const version of model.versions) out.files.push(...(await emitter.emit(version, context)));
+      if (emitter.tables) out.files.push(...emitter.tables(model.versions, context));
+    }
+    outputs.push(out);
   }
-  return [types, validators, openapi, client, server];
+  return outputs;
 }
 
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const model = await loadSchemas(options.schemasDir, options.versions, options.endpointsFormat ? { endpointsFormat: options.endpointsFormat } : {});
-  const outputs = await emitAll(model, options.targets);
+  const model = await loadSchemas(options.schemasDir, options.versions, {
+    ...(options.endpointsFormat ? { endpointsFormat: options.endpointsFormat } : {}),
+    ...(options.overlays ? { overlays: options.overlays } : {}),
+  });
+  const outputs = await emitAll(model, options.layout, options.targets, options.emitters);
   const drift = options.check ? await diffOutputs(outputs) : await writeOutputs(outputs);
   return { model, drift, fileCount: outputs.reduce((n, o) => n + o.files.length, 0) };
 }
 
-/** The targets of this repository's own packages, relative to its root. */
-export function repoTargets(root: string): GenerateTargets {
-  return {
-    types: path.join(root, "packages/types/src/generated"),
-    validators: path.join(root, "packages/validators/src/generated"),
-    openapi: path.join(root, "packages/openapi/src/generated"),
-    client: path.join(root, "packages/client/src/generated"),
-    server: path.join(root, "packages/server/src/generated"),
-  };
-}
+export { repoLayout };
 
 /** One line per version: how many files and named schemas of each kind. */
 export function summarize(model: Model): string {

@@ -1,5 +1,11 @@
-export { generate, emitAll, repoTargets, summarize } from "./generate.js";
-export type { GenerateOptions, GenerateResult, GenerateTargets } from "./generate.js";
+export { generate, emitAll, summarize } from "./generate.js";
+export type { GenerateOptions, GenerateResult } from "./generate.js";
+export { EMITTERS } from "./emitters.js";
+export { createContext, folderLayout, projectLayout, repoLayout } from "./emit/context.js";
+export { RUNTIME_IMPORTS, TARGET_NAMES, withDependencies } from "./emit/emitter.js";
+export type { EmitContext, Emitter, Layout, TargetName } from "./emit/emitter.js";
+export { mapSchema, eachSchema, mergePatch } from "./model/visit.js";
+export type { SchemaVisitor } from "./model/visit.js";
 export type { LoadOptions, VersionOverlay } from "./load/loadSchemas.js";
 export { buildEndpointsModel } from "./load/loadEndpoints.js";
 export type { RawEndpoints } from "./load/loadEndpoints.js";

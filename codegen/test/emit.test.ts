@@ -4,27 +4,30 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emitAll, emitClient, emitOpenApi, emitServer, emitTypes, emitValidators, generate, loadSchemas, type Model } from "../src/index.js";
+import { createContext, emitAll, emitClient, emitOpenApi, emitServer, emitTypes, emitValidators, folderLayout, generate, loadSchemas, repoLayout, type EmitContext, type Model } from "../src/index.js";
 import { GENERATED_JSON_NOTE } from "../src/emit/openapi/emitOpenApi.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixtures = path.join(here, "fixtures/mini");
 const endpointsFormat = path.join(here, "../../schemas/endpoints.schema.json");
 let model: Model;
+let context: EmitContext;
+const layout = repoLayout("/repo");
 
 beforeAll(async () => {
   model = await loadSchemas(fixtures, undefined, { endpointsFormat });
+  context = createContext(model, layout);
 });
 
 describe("emitters on the fixture schemas", () => {
   it("types: one file per schema file and an index", async () => {
-    const files = await emitTypes(model.versions[0]!);
+    const files = await emitTypes(model.versions[0]!, context);
     expect(files.map((f) => f.path)).toEqual(["9.9.9/common.gen.ts", "9.9.9/transport.gen.ts", "9.9.9/widgets.gen.ts", "9.9.9/index.gen.ts"]);
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/types/${f.path}`);
   });
 
   it("validators: typed index and the two standalone modules", async () => {
-    const files = emitValidators(model.versions[0]!);
+    const files = emitValidators(model.versions[0]!, context);
     expect(files.map((f) => f.path)).toEqual([
       "9.9.9/standalone.gen.ts",
       "9.9.9/standalone-strict.gen.ts",
@@ -34,25 +37,25 @@ describe("emitters on the fixture schemas", () => {
   });
 
   it("openapi: the whole document, one per role, and an index", async () => {
-    const files = emitOpenApi(model.versions[0]!);
+    const files = emitOpenApi(model.versions[0]!, context);
     expect(files.map((f) => f.path)).toEqual(["9.9.9/ocpi.gen.json", "9.9.9/cpo.gen.json", "9.9.9/emsp.gen.json", "9.9.9/index.gen.ts"]);
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/openapi/${f.path}`);
   });
 
   it("client: paths types and bindings", async () => {
-    const files = await emitClient(model.versions[0]!);
+    const files = await emitClient(model.versions[0]!, context);
     expect(files.map((f) => f.path)).toEqual(["9.9.9/paths.gen.ts", "9.9.9/index.gen.ts"]);
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/client/${f.path}`);
   });
 
   it("server: route table and handler interfaces", async () => {
-    const files = emitServer(model.versions[0]!);
+    const files = emitServer(model.versions[0]!, context);
     expect(files.map((f) => f.path)).toEqual(["9.9.9/index.gen.ts"]);
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/server/${f.path}`);
   });
 
   it("marks every file as generated", async () => {
-    const outputs = await emitAll(model, { types: "t", validators: "v", openapi: "o", client: "c", server: "s" });
+    const outputs = await emitAll(model, layout);
     for (const file of outputs.flatMap((o) => o.files)) {
       expect(file.path).toMatch(/\.gen\.(ts|json)$/);
       if (file.path.endsWith(".json")) expect(JSON.parse(file.content).info.description).toContain(GENERATED_JSON_NOTE);
@@ -61,13 +64,13 @@ describe("emitters on the fixture schemas", () => {
   });
 
   it("is deterministic", async () => {
-    const a = await emitAll(model, { types: "t", validators: "v", openapi: "o", client: "c", server: "s" });
-    const b = await emitAll(await loadSchemas(fixtures, undefined, { endpointsFormat }), { types: "t", validators: "v", openapi: "o", client: "c", server: "s" });
+    const a = await emitAll(model, layout);
+    const b = await emitAll(await loadSchemas(fixtures, undefined, { endpointsFormat }), layout);
     expect(b).toEqual(a);
   });
 
   it("generated standalone code requires nothing (runs as plain ESM)", () => {
-    for (const f of emitValidators(model.versions[0]!)) expect(f.content).not.toMatch(/\brequire\(/);
+    for (const f of emitValidators(model.versions[0]!, context)) expect(f.content).not.toMatch(/\brequire\(/);
   });
 });
 
@@ -82,25 +85,26 @@ describe("generate: write and drift check", () => {
 
   it("writes, then reports no drift, then reports a changed, a missing and a stale file", async () => {
     const targets = { types: path.join(out, "types"), validators: path.join(out, "validators"), openapi: path.join(out, "openapi"), client: path.join(out, "client"), server: path.join(out, "server") };
-    const first = await generate({ schemasDir: fixtures, endpointsFormat, targets });
+    const layout = folderLayout(targets);
+    const first = await generate({ schemasDir: fixtures, endpointsFormat, layout });
     expect(first.drift.every((d) => d.change === "added")).toBe(true);
     expect(first.drift).toHaveLength(first.fileCount);
 
-    expect((await generate({ schemasDir: fixtures, endpointsFormat, targets, check: true })).drift).toEqual([]);
+    expect((await generate({ schemasDir: fixtures, endpointsFormat, layout, check: true })).drift).toEqual([]);
 
     const widgets = path.join(targets.types, "9.9.9/widgets.gen.ts");
     await writeFile(widgets, (await readFile(widgets, "utf8")) + "// hand edit\n");
     await rm(path.join(targets.validators, "9.9.9/index.gen.ts"));
     await mkdir(path.join(targets.types, "1.0.0"), { recursive: true });
     await writeFile(path.join(targets.types, "1.0.0/old.gen.ts"), "export {};\n");
-    const drift = await generate({ schemasDir: fixtures, endpointsFormat, targets, check: true });
+    const drift = await generate({ schemasDir: fixtures, endpointsFormat, layout, check: true });
     expect(drift.drift.map((d) => [d.change, path.relative(out, d.path)]).sort()).toEqual([
       ["added", "validators/9.9.9/index.gen.ts"],
       ["changed", "types/9.9.9/widgets.gen.ts"],
       ["stale", "types/1.0.0/old.gen.ts"],
     ]);
 
-    await generate({ schemasDir: fixtures, endpointsFormat, targets });
-    expect((await generate({ schemasDir: fixtures, endpointsFormat, targets, check: true })).drift).toEqual([]);
+    await generate({ schemasDir: fixtures, endpointsFormat, layout });
+    expect((await generate({ schemasDir: fixtures, endpointsFormat, layout, check: true })).drift).toEqual([]);
   });
 });

@@ -49,10 +49,21 @@ describe("components.schemas", () => {
     ...files.map((f) => (JSON.parse(readFileSync(path.join(schemasDir, `${f}.json`), "utf8")) as { $defs: object }).$defs),
   ) as Record<string, unknown>;
 
+  // The Patch schemas are derived from the objects listed in endpoints.json's `patches`.
+  const patches = (JSON.parse(readFileSync(path.join(schemasDir, "endpoints.json"), "utf8")) as { patches: Record<string, string[]> }).patches;
+
   it("embeds every named schema with only its references re-pointed", () => {
     const embedded = documents.ocpi.components.schemas as Record<string, unknown>;
-    expect(Object.keys(embedded).sort()).toEqual(Object.keys(defs).sort());
+    expect(Object.keys(embedded).sort()).toEqual([...Object.keys(defs), ...Object.keys(patches).map((n) => `${n}Patch`)].sort());
     for (const [name, schema] of Object.entries(defs)) expect(normalizeRefs(embedded[name]), name).toEqual(normalizeRefs(schema));
+  });
+
+  it.each(Object.entries(patches))("derives %sPatch: every property of the object, optional but %j", (name, required) => {
+    const patch = (documents.ocpi.components.schemas as Record<string, { properties: Record<string, { $ref: string }>; required?: string[] }>)[`${name}Patch`]!;
+    const object = defs[name] as { properties: Record<string, unknown> };
+    expect(Object.keys(patch.properties)).toEqual(Object.keys(object.properties));
+    for (const [key, prop] of Object.entries(patch.properties)) expect(prop).toEqual({ $ref: `#/components/schemas/${name}/properties/${key}` });
+    expect(patch.required ?? []).toEqual(required);
   });
 });
 

@@ -1,9 +1,8 @@
 import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
-import { generatedHeader } from "../../lib/header.js";
+import { versionImports, type EmitContext, type Emitter } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import type { OperationModel } from "../../model/endpoints.js";
 import type { VersionModel } from "../../model/model.js";
-import { openApiDocument } from "../openapi/emitOpenApi.js";
 import { operationFields } from "../lib/operationFields.js";
 
 function operationEntry(op: OperationModel): string {
@@ -30,13 +29,13 @@ function binding(op: OperationModel, indent: string): string[] {
   return [doc, `${indent}${op.name}: caller.call${typeArgs}(operations.${op.operationId}),`];
 }
 
-export async function emitClient(version: VersionModel): Promise<OutputFile[]> {
+export async function emitClient(version: VersionModel, context: EmitContext): Promise<OutputFile[]> {
   const endpoints = version.endpoints;
   if (!endpoints) return [];
   const v = version.version;
-  const doc = openApiDocument(version);
+  const doc = context.openApi(version);
   const ast = await openapiTS(doc as unknown as OpenAPI3, { alphabetize: false, exportType: false });
-  const paths = [generatedHeader(`schemas/${v}/ (via the OpenAPI document and openapi-typescript)`), "", astToString(ast)].join("\n");
+  const paths = [context.header(`schemas/${v}/ (via the OpenAPI document and openapi-typescript)`), "", astToString(ast)].join("\n");
 
   const ops = [...endpoints.discovery, ...endpoints.modules.flatMap((m) => m.interfaces.flatMap((i) => i.operations))];
   const modules: string[] = [];
@@ -54,11 +53,11 @@ export async function emitClient(version: VersionModel): Promise<OutputFile[]> {
     modules.push("    },");
   }
   const index = [
-    generatedHeader(`schemas/${v}/endpoints.json`),
+    context.header(`schemas/${v}/endpoints.json`),
     `// Every OCPI ${v} operation, and the typed client methods bound to them.`,
     "",
-    `import { validators } from "@ocpi-sdk/validators/${v}";`,
-    `import type { OperationCaller, OperationInfo } from "../../runtime/operations.js";`,
+    `import { validators } from "${context.layout.entry("client", "validators", v)}";`,
+    `import type { OperationCaller, OperationInfo } from "${context.layout.runtime("client")}";`,
     `import type { paths } from "./paths.gen.js";`,
     "",
     `export const version = ${JSON.stringify(v)};`,
@@ -90,3 +89,33 @@ export async function emitClient(version: VersionModel): Promise<OutputFile[]> {
     { path: `${v}/index.gen.ts`, content: index },
   ];
 }
+
+export const clientEmitter: Emitter = {
+  name: "client",
+  target: "client",
+  dependsOn: ["validators"],
+  emit: emitClient,
+  tables: (versions, context) => {
+    const withEndpoints = versions.filter((v) => v.endpoints);
+    return [
+      {
+        path: "index.gen.ts",
+        content: [
+          context.header("schemas/"),
+          "// The client bindings of every generated version: `OcpiClient.connect({ bindings })` talks them.",
+          "",
+          ...versionImports(withEndpoints, "import"),
+          "",
+          "/** The bindings of each version, by version. */",
+          `export const bindings = { ${withEndpoints.map((v) => `${JSON.stringify(v.version)}: ${v.ident}`).join(", ")} } as const;`,
+          "",
+          "/** The versions that have bindings, highest first (the order of preference). */",
+          `export const versions = ${JSON.stringify(withEndpoints.map((v) => v.version).reverse())} as const;`,
+          "",
+          "export type BindingsVersion = keyof typeof bindings;",
+          "",
+        ].join("\n"),
+      },
+    ];
+  },
+};

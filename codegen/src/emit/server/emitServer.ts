@@ -1,4 +1,4 @@
-import { generatedHeader } from "../../lib/header.js";
+import { versionImports, type EmitContext, type Emitter } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import type { ModuleModel, OperationModel, ParameterModel } from "../../model/endpoints.js";
 import { RefResolver, type VersionModel } from "../../model/model.js";
@@ -77,7 +77,7 @@ export function handlersInterfaceName(module: ModuleModel, role: string): string
 }
 
 /** Emits the route table of a version and the typed handler interfaces of every module and interface. */
-export function emitServer(version: VersionModel): OutputFile[] {
+export function emitServer(version: VersionModel, context: EmitContext): OutputFile[] {
   const endpoints = version.endpoints;
   if (!endpoints) return [];
   const v = version.version;
@@ -106,12 +106,12 @@ export function emitServer(version: VersionModel): OutputFile[] {
     handlerMap.push(`  ${m.id}?: { ${sides.join("; ")} };`);
   }
   const index = [
-    generatedHeader(`schemas/${v}/endpoints.json`),
+    context.header(`schemas/${v}/endpoints.json`),
     `// The OCPI ${v} route table and the handler interfaces a server implements.`,
     "",
-    `import type * as T from "@ocpi-sdk/types/${v}";`,
-    `import { validators } from "@ocpi-sdk/validators/${v}";`,
-    `import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";`,
+    `import type * as T from "${context.layout.entry("server", "types", v)}";`,
+    `import { validators } from "${context.layout.entry("server", "validators", v)}";`,
+    `import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "${context.layout.runtime("server")}";`,
     "",
     `export const version = ${JSON.stringify(v)};`,
     "",
@@ -130,3 +130,36 @@ export function emitServer(version: VersionModel): OutputFile[] {
   return [{ path: `${v}/index.gen.ts`, content: index }];
 }
 
+
+export const serverEmitter: Emitter = {
+  name: "server",
+  target: "server",
+  dependsOn: ["types", "validators"],
+  emit: emitServer,
+  tables: (versions, context) => {
+    const withEndpoints = versions.filter((v) => v.endpoints);
+    return [
+      {
+        path: "index.gen.ts",
+        content: [
+          context.header("schemas/"),
+          "// The route tables of every generated version: `createOcpiServer({ routes, handlers })` serves them.",
+          "",
+          ...versionImports(withEndpoints, "import"),
+          "",
+          "/** The route table of each version, by version. */",
+          `export const routes = { ${withEndpoints.map((v) => `${JSON.stringify(v.version)}: ${v.ident}.routes`).join(", ")} } as const;`,
+          "",
+          "/** The versions that have routes, lowest first. */",
+          `export const versions = ${JSON.stringify(withEndpoints.map((v) => v.version))} as const;`,
+          "",
+          "/** The handler interfaces of each version. */",
+          "export interface VersionHandlers {",
+          ...withEndpoints.map((v) => `  ${JSON.stringify(v.version)}: ${v.ident}.Handlers;`),
+          "}",
+          "",
+        ].join("\n"),
+      },
+    ];
+  },
+};

@@ -1,5 +1,6 @@
 import { compile, type JSONSchema } from "json-schema-to-typescript";
-import { generatedHeader } from "../../lib/header.js";
+import type { EmitContext, Emitter } from "../emitter.js";
+import { versionImports } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import { openEnumValues, RefResolver, type NamedSchema, type VersionModel } from "../../model/model.js";
 import { mapSchema } from "../../model/visit.js";
@@ -73,7 +74,7 @@ const JSTT_OPTIONS = {
 };
 
 /** Emits `<version>/<file>.gen.ts` per schema file, and `<version>/index.gen.ts` re-exporting them all. */
-export async function emitTypes(version: VersionModel): Promise<OutputFile[]> {
+export async function emitTypes(version: VersionModel, context: EmitContext): Promise<OutputFile[]> {
   const resolver = new RefResolver(version);
   const out: OutputFile[] = [];
   const indexLines: string[] = [];
@@ -94,7 +95,7 @@ export async function emitTypes(version: VersionModel): Promise<OutputFile[]> {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([from, names]) => `import type { ${names.sort().join(", ")} } from "./${from}.gen.js";`);
     const content = [
-      generatedHeader(`schemas/${version.version}/${file.name}.json`),
+      context.header(`schemas/${version.version}/${file.name}.json`),
       `// ${file.title}: ${file.description}`,
       "",
       ...(importLines.length ? [...importLines, ""] : []),
@@ -106,7 +107,20 @@ export async function emitTypes(version: VersionModel): Promise<OutputFile[]> {
   }
   out.push({
     path: `${version.version}/index.gen.ts`,
-    content: [generatedHeader(`schemas/${version.version}/`), `// Every type of OCPI ${version.version}.`, "", ...indexLines, ""].join("\n"),
+    content: [context.header(`schemas/${version.version}/`), `// Every type of OCPI ${version.version}.`, "", ...indexLines, ""].join("\n"),
   });
   return out;
 }
+
+export const typesEmitter: Emitter = {
+  name: "types",
+  target: "types",
+  dependsOn: [],
+  emit: emitTypes,
+  tables: (versions, context) => [
+    {
+      path: "index.gen.ts",
+      content: [context.header("schemas/"), "// The types of every generated version, one namespace each.", "", ...versionImports(versions, "export type"), ""].join("\n"),
+    },
+  ],
+};

@@ -1,7 +1,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { _ } from "ajv";
 import standalone from "ajv/dist/standalone/index.js";
-import { generatedHeader } from "../../lib/header.js";
+import { type EmitContext, type Emitter } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import type { NamedSchema, VersionModel } from "../../model/model.js";
 import { mapSchema } from "../../model/visit.js";
@@ -46,7 +46,7 @@ function newAjv(): Ajv2020 {
 }
 
 /** Compiles every named schema of a version into one standalone ESM module of validate functions. */
-export function standaloneModule(version: VersionModel, strict: boolean, runtimeImport: string): string {
+export function standaloneModule(version: VersionModel, strict: boolean, context: EmitContext): string {
   const ajv = newAjv();
   for (const file of version.files) ajv.addSchema((strict ? strictVariant(file.schema) : file.schema) as object);
   const refs = Object.fromEntries(version.schemas.map((s) => [exportName(s), s.ref]));
@@ -67,8 +67,8 @@ export function standaloneModule(version: VersionModel, strict: boolean, runtime
   const imports = [...used, ...(needsFormats ? ["formats"] : [])].sort();
   return [
     "// @ts-nocheck",
-    generatedHeader(`schemas/${version.version}/ (${strict ? "strict: unknown fields rejected" : "unknown fields allowed"})`),
-    imports.length ? `import { ${imports.join(", ")} } from "${runtimeImport}";` : "",
+    context.header(`schemas/${version.version}/ (${strict ? "strict: unknown fields rejected" : "unknown fields allowed"})`),
+    imports.length ? `import { ${imports.join(", ")} } from "${context.layout.runtime("validators")}";` : "",
     code.replace(/^"use strict";\s*/, ""),
     "",
   ].join("\n");
@@ -90,9 +90,9 @@ function exportName(named: NamedSchema): string {
 }
 
 /** Emits, per version, the loose and strict standalone modules and the typed `validators` map over them. */
-export function emitValidators(version: VersionModel): OutputFile[] {
+export function emitValidators(version: VersionModel, context: EmitContext): OutputFile[] {
   const v = version.version;
-  const header = generatedHeader(`schemas/${v}/`);
+  const header = context.header(`schemas/${v}/`);
   const entries = version.schemas.map((s) => {
     const typeRef = isBuiltinTsType(s) ? tsTypeName(s) : `T.${s.name}`;
     return [
@@ -104,8 +104,8 @@ export function emitValidators(version: VersionModel): OutputFile[] {
     header,
     `// Precompiled validators of every named OCPI ${v} schema; \`validate(value, { strict: true })\` rejects unknown fields.`,
     "",
-    `import type * as T from "@ocpi-sdk/types/${v}";`,
-    `import { defineValidator } from "../../runtime/validator.js";`,
+    `import type * as T from "${context.layout.entry("validators", "types", v)}";`,
+    `import { defineValidator } from "${context.layout.runtime("validators")}";`,
     `import * as loose from "./standalone.gen.js";`,
     `import * as strict from "./standalone-strict.gen.js";`,
     "",
@@ -121,8 +121,10 @@ export function emitValidators(version: VersionModel): OutputFile[] {
     "",
   ].join("\n");
   return [
-    { path: `${v}/standalone.gen.ts`, content: standaloneModule(version, false, "../../runtime/generated-runtime.js") },
-    { path: `${v}/standalone-strict.gen.ts`, content: standaloneModule(version, true, "../../runtime/generated-runtime.js") },
+    { path: `${v}/standalone.gen.ts`, content: standaloneModule(version, false, context) },
+    { path: `${v}/standalone-strict.gen.ts`, content: standaloneModule(version, true, context) },
     { path: `${v}/index.gen.ts`, content: index },
   ];
 }
+
+export const validatorsEmitter: Emitter = { name: "validators", target: "validators", dependsOn: ["types"], emit: emitValidators };

@@ -4,7 +4,7 @@
 
 import type * as T from "@ocpi-sdk/types/9.9.9";
 import { validators } from "@ocpi-sdk/validators/9.9.9";
-import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/routes.js";
+import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/index.js";
 
 export const version = "9.9.9";
 

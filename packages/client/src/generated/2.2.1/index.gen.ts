@@ -3,7 +3,7 @@
 // Every OCPI 2.2.1 operation, and the typed client methods bound to them.
 
 import { validators } from "@ocpi-sdk/validators/2.2.1";
-import type { OperationCaller, OperationInfo } from "../../runtime/operations.js";
+import type { OperationCaller, OperationInfo } from "../../runtime/index.js";
 import type { paths } from "./paths.gen.js";
 
 export const version = "2.2.1";

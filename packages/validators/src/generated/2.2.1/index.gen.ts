@@ -3,7 +3,7 @@
 // Precompiled validators of every named OCPI 2.2.1 schema; `validate(value, { strict: true })` rejects unknown fields.
 
 import type * as T from "@ocpi-sdk/types/2.2.1";
-import { defineValidator } from "../../runtime/validator.js";
+import { defineValidator } from "../../runtime/index.js";
 import * as loose from "./standalone.gen.js";
 import * as strict from "./standalone-strict.gen.js";
 
