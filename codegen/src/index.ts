@@ -21,3 +21,5 @@ export { emitTypes, tsTypeName, isBuiltinTsType } from "./emit/types/emitTypes.j
 export { emitValidators, standaloneModule, strictVariant, RUNTIME_FORMATS } from "./emit/validators/emitValidators.js";
 export { diffOutputs, writeOutputs } from "./lib/output.js";
 export type { OutputFile, OutputDir, Drift } from "./lib/output.js";
+export { CONFIG_SCHEMA, ConfigError, generateProject, loadConfig, packagedSchemasDir } from "./project.js";
+export type { ProjectConfig, ProjectOptions, ProjectResult } from "./project.js";

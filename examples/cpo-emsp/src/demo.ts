@@ -4,10 +4,9 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { v2_2_1 as openapi } from "@ocpi-sdk/openapi";
-import { base64Encode } from "@ocpi-sdk/protocol";
+import { base64Encode, jsonLogger } from "@ocpi-sdk/protocol";
 import { createOcpiServer, MemoryStore, PushError, received, saveObject, storeHandlers, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
-import { listen, type Listening } from "@ocpi-sdk/server/node";
+import { apiReferenceScript, listen, type Listening } from "@ocpi-sdk/server/node";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import { demoLocations, demoTariffs, demoToken } from "./data.js";
 
@@ -17,7 +16,9 @@ export const EMSP: CredentialsRole = { role: "EMSP", country_code: "NL", party_i
 export interface DemoOptions {
   /** Where both nodes keep their data between runs. */
   dataDir: string;
+  /** The CPO's port: given, that one (0: any free one) or an error; not given, 3001 or a free one when it is taken. */
   cpoPort?: number;
+  /** The eMSP's port, as cpoPort (default 3002). */
   emspPort?: number;
   /** Locations the CPO starts with. */
   locations?: number;
@@ -30,12 +31,29 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-/** Listens on the port asked for, or on any free one when it is taken. */
-async function listenOn(port: number, build: (url: string) => OcpiServer): Promise<Listening<OcpiServer>> {
+/** Listens on the port asked for; on the default one, or on any free one when that is taken. */
+async function listenOn(asked: number | undefined, fallback: number, build: (url: string) => OcpiServer, log: (line: string) => void): Promise<Listening<OcpiServer>> {
+  if (asked !== undefined) return listen(build, { port: asked });
   try {
-    return await listen(build, { port });
+    return await listen(build, { port: fallback });
   } catch {
-    return listen(build, { port: 0 });
+    const listening = await listen(build, { port: 0 });
+    log(`      port ${fallback} is taken: listening on ${listening.port} instead`);
+    return listening;
+  }
+}
+
+/**
+ * Waits until the outbox holds nothing for one party: unlike `idle()`, a node of the user's that registered with
+ * the demo in an earlier run and is down now (its deliveries are retried for hours) does not hold the demo up.
+ */
+async function deliveredTo(server: OcpiServer, partyId: string): Promise<void> {
+  for (const deadline = Date.now() + 30_000; ; ) {
+    await server.outbox.drain();
+    const counts = await server.outbox.counts();
+    if (!counts.some((c) => c.partyId === partyId && c.state !== "dead" && c.count > 0)) return;
+    if (Date.now() > deadline) throw new Error(`deliveries to ${partyId} still waiting after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -49,16 +67,21 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const cpoStore = await MemoryStore.open({ directory: path.join(options.dataDir, "cpo") });
   const emspStore = await MemoryStore.open({ directory: path.join(options.dataDir, "emsp") });
 
-  const cpo = await listenOn(options.cpoPort ?? 3001, (publicUrl) =>
+  // The API reference of each node (/ocpi/<version>/docs), its script served by the node itself: no CDN.
+  const docs = { script: apiReferenceScript() };
+  // The demo prints its own steps: the nodes log only warnings and errors (one JSON line each).
+  const logger = jsonLogger({ level: "warn" });
+  const cpo = await listenOn(options.cpoPort, 3001, (publicUrl) =>
     createOcpiServer({
       publicUrl,
+      logger,
       roles: [CPO],
       store: cpoStore,
       // Both parties of the demo run on this machine: outgoing calls may reach loopback (denied by default).
       urlPolicy: { allowLoopback: true },
       // Handlers written against 2.2.1, served in every version: 2.1.1 and 2.3.0 peers go through the converters.
       versions: ["2.1.1", "2.2.1", "2.3.0"],
-      docs: { document: openapi.documents.cpo },
+      docs,
       handlers: {
         ...storeHandlers(cpoStore, { roles: [CPO] }),
         commands: {
@@ -76,20 +99,23 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
         },
       },
     }),
+    log,
   );
-  const emsp = await listenOn(options.emspPort ?? 3002, (publicUrl) =>
+  const emsp = await listenOn(options.emspPort, 3002, (publicUrl) =>
     createOcpiServer({
       publicUrl,
+      logger,
       roles: [EMSP],
       store: emspStore,
       urlPolicy: { allowLoopback: true },
-      docs: { document: openapi.documents.emsp },
+      docs,
       handlers: storeHandlers(emspStore, { roles: [EMSP] }),
     }),
+    log,
   );
   step(1, "A CPO serving OCPI 2.1.1, 2.2.1 and 2.3.0 (from 2.2.1 handlers) and a 2.2.1 eMSP are up");
-  log(`      CPO  ${cpo.server.versionsUrl}   docs ${cpo.url}/ocpi/docs`);
-  log(`      eMSP ${emsp.server.versionsUrl}   docs ${emsp.url}/ocpi/docs`);
+  log(`      CPO  ${cpo.server.versionsUrl}   API reference ${cpo.url}/ocpi/2.3.0/docs`);
+  log(`      eMSP ${emsp.server.versionsUrl}   API reference ${emsp.url}/ocpi/2.2.1/docs`);
   log(`      data ${options.dataDir}`);
 
   // -- Seed data (first run only) ------------------------------------------------------------------------------
@@ -116,6 +142,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   }
   log(`      agreed on OCPI ${party.version}; the CPO offers ${party.endpoints.length} endpoints: ${party.endpoints.map((e) => `${e.identifier}${e.role ? `/${e.role.toLowerCase()}` : ""}`).join(", ")}`);
   const cpoApi = emsp.server.credentials.clientFor(party, "2.2.1");
+  const isDemoEmsp = (p: PartyRecord) => p.status === "registered" && p.roles.some((r) => r.role === "EMSP" && r.country_code === EMSP.country_code && r.party_id === EMSP.party_id);
+  const emspAtCpo = (await cpoStore.listParties()).find(isDemoEmsp)!.id;
 
   // -- Pull ------------------------------------------------------------------------------------------------------
   step(3, "The eMSP pulls every location and tariff, page by page");
@@ -141,7 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   // The outbox changes the CPO's own copy and records one delivery per eMSP in one transaction; its worker sends it
   // (and would retry while the eMSP is down, in order, surviving a restart).
   const to = await cpo.server.outbox.patch("locations", { country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001", evse_uid: "LOC0001-E1" }, { status: "CHARGING", last_updated: changedAt });
-  await cpo.server.idle();
+  await deliveredTo(cpo.server, emspAtCpo);
   const evse = await cpoApi.locations.sender.getEvse({ location_id: "LOC0001", evse_uid: "LOC0001-E1" });
   const stored = (await emspStore.getObject<{ evses: { uid: string; status: string }[] }>({ module: received("locations"), country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001" }))!;
   log(`      CPO -> eMSP  PATCH locations/NL/DCP/LOC0001/LOC0001-E1 {status: CHARGING} through the outbox (${to.length} delivery); the eMSP now has ${stored.data.evses.find((e) => e.uid === "LOC0001-E1")!.status} (the CPO serves ${evse.data.status} too)`);
@@ -168,9 +196,9 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     total_cost: { excl_vat: 7.88, incl_vat: 9.53 }, total_energy: 22.5, total_time: 1.5, last_updated: end,
   };
   const posted = await cpo.server.outbox.post("cdrs", cdr).catch((error: unknown) => (error instanceof PushError ? undefined : Promise.reject(error)));
-  await cpo.server.idle();
+  await deliveredTo(cpo.server, emspAtCpo);
   const kept = await emspStore.getObject({ module: received("cdrs"), country_code: CPO.country_code, party_id: CPO.party_id, id: cdr.id });
-  log(posted ? `      CPO -> eMSP  POST cdrs (EUR 9.53 incl. VAT); the eMSP keeps ${kept?.id}, and ${(await cpo.server.outbox.counts()).length} deliveries wait` : `      the CPO already had CDR0001 (kept from an earlier run): CDRs are never replaced`);
+  log(posted ? `      CPO -> eMSP  POST cdrs (EUR 9.53 incl. VAT); the eMSP keeps ${kept?.id}, and ${(await cpo.server.outbox.counts()).filter((c) => c.partyId === emspAtCpo).length} deliveries to it wait` : `      the CPO already had CDR0001 (kept from an earlier run): CDRs are never replaced`);
 
   // -- Command ---------------------------------------------------------------------------------------------------
   step(6, "The eMSP starts a session remotely");
@@ -188,6 +216,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const legacy = await listen((publicUrl) =>
     createOcpiServer({
       publicUrl,
+      logger,
       roles: [legacyRole],
       store: legacyStore,
       urlPolicy: { allowLoopback: true },
@@ -215,10 +244,15 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   }
 
   step(8, "Both nodes keep running; try them");
-  const { token: tryToken } = await cpo.server.credentials.createRegistrationToken();
-  log(`      a registration token for you (opens versions, version details and credentials):`);
-  log(`      curl -H "Authorization: Token ${base64Encode(tryToken)}" ${cpo.server.versionsUrl}`);
-  log(`      OpenAPI: ${cpo.url}/ocpi/openapi.json and ${emsp.url}/ocpi/openapi.json; pages: ${cpo.url}/ocpi/docs, ${emsp.url}/ocpi/docs`);
+  // One Token A per node, good for one registration; until then it opens versions, version details and credentials.
+  const { token: cpoTokenA } = await cpo.server.credentials.createRegistrationToken();
+  const { token: emspTokenA } = await emsp.server.credentials.createRegistrationToken();
+  log(`      register your own OCPI node with one of them (Token A, as registerWith takes it):`);
+  log(`      CPO   server.credentials.registerWith({ versionsUrl: ${JSON.stringify(cpo.server.versionsUrl)}, token: ${JSON.stringify(cpoTokenA)} })`);
+  log(`      eMSP  server.credentials.registerWith({ versionsUrl: ${JSON.stringify(emsp.server.versionsUrl)}, token: ${JSON.stringify(emspTokenA)} })`);
+  log(`      or look around: curl -H "Authorization: Token ${base64Encode(cpoTokenA)}" ${cpo.server.versionsUrl}`);
+  log(`      API reference: ${cpo.url}/ocpi/2.3.0/docs (also /ocpi/2.2.1/docs and /ocpi/2.1.1/docs) and ${emsp.url}/ocpi/2.2.1/docs`);
+  log(`      OpenAPI 3.1: ${cpo.url}/ocpi/2.3.0/openapi.json (per role: /ocpi/2.3.0/openapi/cpo.json) and ${emsp.url}/ocpi/2.2.1/openapi.json`);
 
   return {
     cpo,

@@ -1,7 +1,7 @@
 /** Option parsers shared by the commands: a bad value is a commander InvalidArgumentError (exit code 2). */
 import { InvalidArgumentError, Option } from "commander";
-import { validators } from "@ocpi-sdk/validators/2.2.1";
-import { isOcpiVersion, OCPI_VERSIONS, type OcpiVersion } from "./validate/versions.js";
+// Light imports only: every `ocpi` run loads this file, and `ocpi generate` must stay fast.
+import { isOcpiDateTime, isOcpiVersion, OCPI_VERSIONS, type OcpiVersion } from "@ocpi-sdk/protocol";
 
 /** A whole number within [min, max]. */
 export function integer(min: number, max: number = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -27,8 +27,8 @@ export function httpUrl(value: string): string {
 
 /** An OCPI DateTime (`2024-06-01T00:00:00Z`), as `--since` takes it. */
 export function dateTime(value: string): string {
-  // The validators' DateTime: the spec's form, on a day that exists.
-  if (!validators.DateTime.is(value)) {
+  // The spec's form, on a day that exists.
+  if (!isOcpiDateTime(value) || !isCalendarDay(value)) {
     throw new InvalidArgumentError("must be an OCPI DateTime in UTC, e.g. 2024-06-01T00:00:00Z");
   }
   return value;
@@ -59,4 +59,11 @@ export function versionList(value: string): OcpiVersion[] {
   const unknown = versions.filter((v) => !isOcpiVersion(v));
   if (!versions.length || unknown.length) throw new InvalidArgumentError(`must be one or more of ${OCPI_VERSIONS.join(", ")} (comma-separated)`);
   return [...new Set(versions)] as OcpiVersion[];
+}
+
+/** Whether the date part of a DateTime names a day of the calendar (no February 30). */
+function isCalendarDay(value: string): boolean {
+  const [y, m, d] = value.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }

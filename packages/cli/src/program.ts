@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { colorEnabled, colorsFor, ExitCode, processIo, UsageError, type CliIo } from "./io.js";
 import { conformanceCommand } from "./commands/conformance.js";
+import { generateCommand } from "./commands/generate.js";
 import { mockCommand } from "./commands/mock.js";
 import { pullCommand } from "./commands/pull.js";
 import { validateCommand } from "./commands/validate.js";
@@ -24,7 +25,7 @@ export type CommandRegistration = (program: Command, context: CommandContext) =>
  * The commands, in the order `ocpi --help` lists them. A new command is one file under commands/ exporting a
  * CommandRegistration, added here.
  */
-export const COMMANDS: readonly CommandRegistration[] = [validateCommand, mockCommand, conformanceCommand, pullCommand];
+export const COMMANDS: readonly CommandRegistration[] = [generateCommand, validateCommand, mockCommand, conformanceCommand, pullCommand];
 
 const packageVersion = (): string => {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -36,7 +37,7 @@ export function buildProgram(context: CommandContext): Command {
   const { io } = context;
   const program = new Command("ocpi");
   program
-    .description("Validate OCPI payloads, run a mock CPO or eMSP, test a live peer's conformance, pull a peer's objects.")
+    .description("Generate OCPI code for your project, validate OCPI payloads, run a mock CPO or eMSP, test a live peer's conformance, pull a peer's objects.")
     .version(packageVersion(), "-v, --version", "print the version of the ocpi command")
     // Options of `ocpi` itself come before the command: `ocpi validate --version 2.2.1` is the OCPI version.
     .enablePositionalOptions()

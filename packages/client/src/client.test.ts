@@ -27,6 +27,8 @@ async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiC
     token: "token-c",
     party: { country_code: "NL", party_id: "EXM" },
     retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    // Deviations these tests provoke would be warnings on the console (deviations.test.ts tests that).
+    logger: false,
     ...loopback,
     ...clientOptions,
   });

@@ -24,6 +24,8 @@ async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiC
     versions: ["2.2.1"],
     urlPolicy: { allowLoopback: true },
     retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    // Deviations are warnings on the console by default: silent here, captured where a test is about it.
+    logger: false,
     ...clientOptions,
   });
   return { peer, client };
@@ -283,6 +285,7 @@ describe("endpoints and URLs from the profile", () => {
       versions: ["2.2.1"],
       urlPolicy: { allowLoopback: true },
       profile: { urlRewrites: [{ from: "http://ocpi-internal:8000/", to: `${origin}/` }] },
+      logger: false,
     });
     expect((await client.locations.sender.list()).data).toHaveLength(3);
     expect(client.deviations.get("url-rewritten")).toMatchObject({ count: 2 });
@@ -325,5 +328,70 @@ describe("each kind of deviation is reported once per client, and counted", () =
     expect(client.deviations.get("envelope-timestamp")?.first).toMatchObject({ pointer: "/timestamp" });
     const error = await errorOf(client.locations.sender.list(undefined, { validation: "strict" }));
     expect(error).toMatchObject({ kind: "validation", message: expect.stringContaining("/timestamp") });
+  });
+});
+
+describe("without onDeviation, deviations are warnings on the logger", () => {
+  /** A Logger that keeps what it is given, as pino's `(fields, message)`. */
+  const capturing = () => {
+    const entries: { level: string; fields: Record<string, unknown>; message?: string }[] = [];
+    const at = (level: string) => (fields: Record<string, unknown>, message?: string) => void entries.push({ level, fields, ...(message !== undefined ? { message } : {}) });
+    return { entries, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
+  };
+  /** Every timestamp in another form, and one object that no repair makes valid: two kinds, many times. */
+  const sloppy = () => [
+    ...makeLocations(3).map((l) => ({ ...l, last_updated: "2024-01-01 10:00:00+01:00" })),
+    { ...makeLocations(1)[0]!, id: "BAD", parking_type: "ROOFTOP" },
+  ];
+
+  it("warns once per kind per client, naming the pointer, the operation and the peer", async () => {
+    const { entries, logger } = capturing();
+    const { peer, client } = await setup({ locations: sloppy() }, { logger });
+    await client.locations.sender.all().toArray();
+    await client.locations.sender.all().toArray();
+    expect(entries.map((e) => [e.level, e.fields.code])).toEqual([["warn", "timestamp"], ["warn", "invalid-object-dropped"]]);
+    expect(entries[0]).toEqual({
+      level: "warn",
+      fields: { peer: peer.versionsUrl, code: "timestamp", operationId: "locationsSenderList", url: expect.stringContaining("/locations/sender"), pointer: "/0/last_updated" },
+      message: expect.stringMatching(/^the peer deviates from OCPI: \/0\/last_updated: 2024-01-01 10:00:00\+01:00 repaired to 2024-01-01T09:00:00Z/),
+    });
+    expect(entries[1]!.fields).toMatchObject({ peer: peer.versionsUrl, pointer: "/3" });
+    expect(client.deviations.get("timestamp")?.count).toBe(6);
+    // Another client of the same peer says it again: once per kind is per client.
+    const other = await setup({ locations: sloppy() }, { logger });
+    await other.client.locations.sender.list();
+    expect(entries).toHaveLength(4);
+  });
+
+  it("onDeviation takes the place of the warnings, and logger: false silences them", async () => {
+    const { entries, logger } = capturing();
+    const onDeviation = vi.fn();
+    const reported = await setup({ locations: sloppy() }, { logger, onDeviation });
+    await reported.client.locations.sender.list();
+    expect(onDeviation).toHaveBeenCalledTimes(2);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const silent = await setup({ locations: sloppy() }, { logger: false });
+      await silent.client.locations.sender.list();
+      expect(silent.client.deviations.size).toBe(2);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+    expect(entries).toEqual([]);
+  });
+
+  it("by default, each warning is one JSON line on console.warn", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const { peer, client } = await setup({ locations: sloppy() }, { logger: undefined });
+      await client.locations.sender.list();
+      await client.locations.sender.list();
+      expect(warn).toHaveBeenCalledTimes(2);
+      const line = JSON.parse(String(warn.mock.calls[0]![0])) as Record<string, unknown>;
+      expect(line).toMatchObject({ level: 40, time: expect.any(Number), peer: peer.versionsUrl, code: "timestamp", pointer: "/0/last_updated", msg: expect.stringContaining("repaired to") });
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -59,7 +59,7 @@ describe("components.schemas", () => {
   });
 
   it.each(Object.entries(patches))("derives %sPatch: every property of the object, optional but %j", (name, required) => {
-    const patch = (documents.ocpi.components.schemas as Record<string, { properties: Record<string, { $ref: string }>; required?: string[] }>)[`${name}Patch`]!;
+    const patch = (documents.ocpi.components.schemas as unknown as Record<string, { properties: Record<string, { $ref: string }>; required?: string[] }>)[`${name}Patch`]!;
     const object = defs[name] as { properties: Record<string, unknown> };
     expect(Object.keys(patch.properties)).toEqual(Object.keys(object.properties));
     for (const [key, prop] of Object.entries(patch.properties)) expect(prop).toEqual({ $ref: `#/components/schemas/${name}/properties/${key}` });

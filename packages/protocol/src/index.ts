@@ -9,10 +9,13 @@ export { formatNextLink, parseCountHeader, parseNextLink } from "./pagination.js
 export type { PageQuery } from "./pagination.js";
 export { isOcpiDateTime, repairDateTime, repairValue } from "./lenient.js";
 export type { IssueLike, Repair, RepairCode, RepairOutcome } from "./lenient.js";
-export { compareVersions } from "./versions.js";
+export { compareVersions, isOcpiVersion, OCPI_VERSIONS } from "./versions.js";
+export type { OcpiVersion } from "./versions.js";
 export { canonicalCiString, sameCiString } from "./keys.js";
 export { DEFAULT_MAX_JSON_DEPTH, hasForbiddenKey, jsonDepthExceeded } from "./limits.js";
 export { checkAddress, checkUrl, ipLiteral, isAllowedHost, UnsafeUrlError } from "./url-policy.js";
 export type { UnsafeUrlReason, UrlPolicy } from "./url-policy.js";
 export { checkPeerProfile, PeerProfileError, renameQuery, rewriteUrl } from "./profile.js";
 export type { AuthErrorRules, EndpointAddition, PaginationMode, PeerProfile, ProfileValidation, UrlRewrite } from "./profile.js";
+export { jsonLogger, resolveLogger } from "./logger.js";
+export type { JsonLoggerOptions, LogLevel, Logger } from "./logger.js";

@@ -1,5 +1,8 @@
 export { createOcpiServer, OcpiServer } from "./runtime/server.js";
 export type { OcpiServerOptions, ServerEvent } from "./runtime/server.js";
+export type { DocsOptions, DocsScript, VersionDocuments } from "./runtime/docs.js";
+export { jsonLogger } from "@ocpi-sdk/protocol";
+export type { JsonLoggerOptions, Logger, LogLevel } from "@ocpi-sdk/protocol";
 export { OcpiHttpError } from "./runtime/errors.js";
 export { etagOf } from "./runtime/etag.js";
 export { forwardedFor, OPEN_DATA_PARTY } from "./runtime/extensions.js";
@@ -73,5 +76,5 @@ export type {
 export { MemoryStore } from "./store/memory.js";
 export type { MemoryStoreOptions, SnapshotStorage } from "./store/memory.js";
 export { PostgresStore } from "./store/postgres.js";
-export { fromPgPool, fromPglite } from "./store/sql.js";
-export type { SqlClient } from "./store/sql.js";
+export { connectPg, fromPgPool, fromPglite } from "./store/sql.js";
+export type { PgConnection, PgliteDatabase, PgPool, PgPoolClient, PgPoolConfig, SqlClient } from "./store/sql.js";

@@ -3,6 +3,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { OcpiServer } from "./runtime/server.js";
 import type { ServedVersion } from "./runtime/versions.js";
 
+export { API_REFERENCE_VERSION, apiReferenceScript } from "./runtime/docs-node.js";
+
 export interface Listening<S extends OcpiServer<ServedVersion>> {
   server: S;
   /** `http://host:port` */

@@ -438,7 +438,7 @@ describe("handlers of another version, and native handlers of one version", () =
     const store = await MemoryStore.open();
     const now = new Date().toISOString();
     await store.putParty({ id: "emsp", incomingToken: "token-c", incomingTokenKind: "C", endpoints: [], roles: [{ ...EMSP_ROLE }], status: "registered", createdAt: now, updatedAt: now });
-    const node = await listen((publicUrl) => createOcpiServer<H>({ publicUrl, roles: [CPO_ROLE], store, versions: ALL, ...options }));
+    const node = await listen((publicUrl) => createOcpiServer<H>({ publicUrl, roles: [CPO_ROLE], store, versions: ALL, logger: false, ...options }));
     nodes.push(node);
     return node;
   }

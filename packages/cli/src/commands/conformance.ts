@@ -9,9 +9,8 @@ import { Option, type Command } from "commander";
 import { colorsFor, ExitCode, lineWriter, UsageError, type CliIo } from "../io.js";
 import { httpUrl, integer, partyIdentity, versionList } from "../options.js";
 import type { CommandContext } from "../program.js";
-import { toJUnit } from "../conformance/report.js";
-import { formatEvidence, type CheckResult } from "../conformance/results.js";
-import { runConformance, type ConformanceOptions } from "../conformance/runner.js";
+import type { CheckResult } from "../conformance/results.js";
+import type { ConformanceOptions } from "../conformance/runner.js";
 import type { Party } from "../mock/data.js";
 import type { OcpiVersion } from "../validate/versions.js";
 
@@ -46,6 +45,12 @@ async function writeReport(io: CliIo, file: string, text: string): Promise<void>
 
 /** Runs the checks, prints them, writes the reports; resolves with the exit code. */
 export async function runConformanceCommand(options: ConformanceCommandOptions, io: CliIo): Promise<number> {
+  // Loaded when the command runs, so that other commands start without the client and the validators.
+  const [{ toJUnit }, { formatEvidence }, { runConformance }] = await Promise.all([
+    import("../conformance/report.js"),
+    import("../conformance/results.js"),
+    import("../conformance/runner.js"),
+  ]);
   const err = lineWriter(io.stderr);
   const colors = colorsFor(io.stderr, io.env);
   const mark = { pass: colors.green("✔"), fail: colors.red("✘"), skip: colors.yellow("–") } as const;

@@ -3,11 +3,10 @@
  * SIGINT/SIGTERM, printing its versions URL and Token A on stdout (one JSON object per line with --json).
  */
 import { Option, type Command } from "commander";
-import { formatError } from "../errors.js";
 import { colorsFor, ExitCode, lineWriter, type CliIo } from "../io.js";
 import { httpUrl, integer, partyIdentity, versionList } from "../options.js";
 import type { CommandContext } from "../program.js";
-import { startMockPeer, type MockPeer } from "../mock/peer.js";
+import type { MockPeer } from "../mock/peer.js";
 import type { OcpiVersion } from "../validate/versions.js";
 import type { Party } from "../mock/data.js";
 
@@ -33,6 +32,8 @@ export async function runMock(options: MockCommandOptions, io: CliIo): Promise<n
   const err = lineWriter(io.stderr);
   const colors = colorsFor(io.stderr, io.env);
   const json = (event: Record<string, unknown>) => out(JSON.stringify(event));
+  // Loaded when the command runs, so that other commands start without the server.
+  const [{ startMockPeer }, { formatError }] = await Promise.all([import("../mock/peer.js"), import("../errors.js")]);
   let mock: MockPeer;
   try {
     mock = await startMockPeer({

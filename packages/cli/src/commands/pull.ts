@@ -7,13 +7,11 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { rename } from "node:fs/promises";
 import path from "node:path";
 import { Option, type Command } from "commander";
-import { OcpiClient, type OcpiPager, type ValidationMode } from "@ocpi-sdk/client";
+import type { OcpiClient, OcpiPager, ValidationMode } from "@ocpi-sdk/client";
 import { toOcpiDateTime } from "@ocpi-sdk/protocol";
-import { formatError } from "../errors.js";
 import { colorsFor, ExitCode, lineWriter, type CliIo, type Output } from "../io.js";
 import { dateTime, httpUrl, integer, versionList } from "../options.js";
 import type { CommandContext } from "../program.js";
-import { progressFor } from "../progress.js";
 import { peerUrlPolicy } from "../url-policy.js";
 import type { OcpiVersion } from "../validate/versions.js";
 
@@ -94,6 +92,8 @@ function fileSink(file: string): Sink {
 export async function runPull(options: PullCommandOptions, io: CliIo): Promise<number> {
   const err = lineWriter(io.stderr);
   const colors = colorsFor(io.stderr, io.env);
+  // Loaded when the command runs, so that other commands start without the client.
+  const [{ OcpiClient }, { formatError }, { progressFor }] = await Promise.all([import("@ocpi-sdk/client"), import("../errors.js"), import("../progress.js")]);
   const now = io.now ?? (() => new Date());
   const started = toOcpiDateTime(now());
   let dropped = 0;

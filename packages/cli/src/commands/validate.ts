@@ -9,8 +9,8 @@ import { Option, type Command } from "commander";
 import type { CommandContext } from "../program.js";
 import { colorsFor, ExitCode, lineWriter, UsageError, type CliIo } from "../io.js";
 import { versionOption } from "../options.js";
-import { issueLines, validateDocument, type DocumentResult } from "../validate/validate.js";
-import { isOcpiVersion, validatorOf, validatorsOf, type OcpiVersion } from "../validate/versions.js";
+import { isOcpiVersion, type OcpiVersion } from "@ocpi-sdk/protocol";
+import type { DocumentResult } from "../validate/validate.js";
 
 export interface ValidateCommandOptions {
   version: OcpiVersion;
@@ -97,6 +97,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** Runs the validation and prints it; resolves with the exit code. */
 export async function runValidate(file: string, options: ValidateCommandOptions, io: CliIo): Promise<number> {
+  // Loaded when the command runs: the validators of every version are large.
+  const [{ issueLines, validateDocument }, { validatorOf, validatorsOf }] = await Promise.all([import("../validate/validate.js"), import("../validate/versions.js")]);
   if (!isOcpiVersion(options.version)) throw new UsageError(`unknown OCPI version ${options.version}`);
   if (options.schema !== "auto" && !validatorOf(options.version, options.schema)) {
     const names = Object.keys(validatorsOf(options.version));

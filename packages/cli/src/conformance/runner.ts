@@ -283,6 +283,8 @@ async function startCallbackServer(
         // Our calls go to the peer under test: its host, and what the user opened.
         urlPolicy: peerUrlPolicy(options.versionsUrl, options),
         outgoing: { timeoutMs: options.timeoutMs ?? 15_000, deadlineMs: 2 * (options.timeoutMs ?? 15_000) },
+        // The report is the output: the requests the peer makes are recorded below, not logged.
+        logger: false,
       });
       // The requests the peer makes during the handshake, as evidence: our own instance's fetch, wrapped.
       const served = server.app.fetch;

@@ -52,7 +52,7 @@ describe("mock data", () => {
 /** A registering eMSP: an OCPI server on loopback. */
 async function emspOf(role: CredentialsRole) {
   const store = new MemoryStore();
-  return listen((publicUrl) => createOcpiServer({ publicUrl, roles: [role], store, urlPolicy: { allowLoopback: true }, handlers: roleHandlers("EMSP", store, [role]) }));
+  return listen((publicUrl) => createOcpiServer({ publicUrl, roles: [role], store, logger: false, urlPolicy: { allowLoopback: true }, handlers: roleHandlers("EMSP", store, [role]) }));
 }
 
 describe("startMockPeer", () => {

@@ -147,6 +147,8 @@ export async function startMockPeer(options: MockPeerOptions): Promise<MockPeer>
         // A test tool: the peers it calls back (registration, results) run on this machine. Refused by default.
         urlPolicy: options.urlPolicy ?? { allowLoopback: true },
         resultRetry: { baseDelayMs: 50, maxDelayMs: 1_000 },
+        // What the mock does goes to `log` (the CLI prints it its own way, JSON on stdout with --json): no log lines.
+        logger: false,
         handlers: roleHandlers(role, store, [party], { resultDelayMs: options.resultDelayMs ?? 20, beforeSessionsList: sessionsFor }),
         log: (event) => {
           events.push(event);

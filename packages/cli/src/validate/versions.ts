@@ -4,10 +4,9 @@ import { validators as v211 } from "@ocpi-sdk/validators/2.1.1";
 import { validators as v221 } from "@ocpi-sdk/validators/2.2.1";
 import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
 
-export const OCPI_VERSIONS = ["2.1.1", "2.2.1", "2.3.0"] as const;
-export type OcpiVersion = (typeof OCPI_VERSIONS)[number];
+import { isOcpiVersion, OCPI_VERSIONS, type OcpiVersion } from "@ocpi-sdk/protocol";
 
-export const isOcpiVersion = (value: string): value is OcpiVersion => (OCPI_VERSIONS as readonly string[]).includes(value);
+export { isOcpiVersion, OCPI_VERSIONS, type OcpiVersion };
 
 const VALIDATORS: Record<OcpiVersion, Record<string, Validator<unknown>>> = { "2.1.1": v211, "2.2.1": v221, "2.3.0": v230 };
 

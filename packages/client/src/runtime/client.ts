@@ -2,25 +2,26 @@ import createClient from "openapi-fetch";
 import type * as T211 from "@ocpi-sdk/types/2.1.1";
 import type * as T221 from "@ocpi-sdk/types/2.2.1";
 import type * as T230 from "@ocpi-sdk/types/2.3.0";
-import * as v2_1_1 from "../generated/2.1.1/index.gen.js";
-import * as v2_2_1 from "../generated/2.2.1/index.gen.js";
-import * as v2_3_0 from "../generated/2.3.0/index.gen.js";
+import type * as v2_1_1 from "../generated/2.1.1/index.gen.js";
+import type * as v2_2_1 from "../generated/2.2.1/index.gen.js";
+import type * as v2_3_0 from "../generated/2.3.0/index.gen.js";
+import { bindings as BINDINGS, versions as BINDING_VERSIONS } from "../generated/index.gen.js";
 import { chooseVersion, findEndpoint, type EndpointEntry, type VersionEntry } from "./discovery.js";
 import { OcpiError } from "./errors.js";
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
 import { DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, safeFetch } from "./safe-fetch.js";
 import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
-import type { CallOptions, Deviation, DeviationCode, OcpiClientOptions, RetryPolicy, ValidationMode } from "./options.js";
-import type { EndpointAddition } from "@ocpi-sdk/protocol";
+import type { BindingsTable, CallOptions, Deviation, DeviationCode, OcpiClientOptions, RetryPolicy, ValidationMode, VersionBindings } from "./options.js";
+import { resolveLogger, type EndpointAddition, type OcpiVersion } from "@ocpi-sdk/protocol";
 import { ConvertingCaller, type ViewOptions } from "./view.js";
 
-/** The OCPI versions this client talks. */
-export type ClientVersion = "2.1.1" | "2.2.1" | "2.3.0";
-
-const BINDINGS = { "2.1.1": v2_1_1, "2.2.1": v2_2_1, "2.3.0": v2_3_0 } as const;
+/** The OCPI versions this client talks: every version the SDK implements (each has generated bindings). */
+export type ClientVersion = OcpiVersion;
 
 /** The versions this client has generated bindings for, highest first (the order of preference). */
-export const CLIENT_VERSIONS = ["2.3.0", "2.2.1", "2.1.1"] as const satisfies readonly ClientVersion[];
+export const CLIENT_VERSIONS = BINDING_VERSIONS satisfies readonly ClientVersion[];
+// Every version the SDK implements has bindings (a version added to protocol without generated bindings fails here).
+BINDINGS satisfies Record<ClientVersion, unknown>;
 
 /** The module calls of a version: `client.locations`, `client.commands`, ... */
 export type ModulesOf<V extends ClientVersion> = V extends "2.1.1" ? v2_1_1.Modules : V extends "2.2.1" ? v2_2_1.Modules : v2_3_0.Modules;
@@ -34,15 +35,21 @@ export type CredentialsOf<V extends ClientVersion> = V extends "2.1.1" ? T211.Cr
  * interface of that version (`client.locations.sender.all()`, `client.commands.receiver.startSession({ body })`).
  * `OcpiClient` without a version is any of the three: compare `client.version` to narrow it.
  */
-export type OcpiClient<V extends ClientVersion = ClientVersion> = V extends ClientVersion ? OcpiClientCore<V> & ModulesOf<V> : never;
+export type OcpiClient<V extends ClientVersion = ClientVersion, B = {}> = V extends ClientVersion ? OcpiClientCore<V> & ModulesWith<V, B> : never;
+
+/** The module calls of `V`: those of the given bindings `B` where they have the version, else the built-in ones. */
+export type ModulesWith<V extends ClientVersion, B> = B extends { readonly [K in V]: { bindModules(caller: never): infer M } } ? M : ModulesOf<V>;
+
+/** Options with the generated bindings `B` (see {@link OcpiClientOptions.bindings}). */
+type OptionsWith<V extends ClientVersion, B extends BindingsTable> = OcpiClientOptions<V> & { bindings?: B };
 
 export interface OcpiClientConstructor {
   /** A client that has not discovered the peer yet (see {@link OcpiClientCore.discover}). */
-  new <V extends ClientVersion = ClientVersion>(options: OcpiClientOptions<V>): OcpiClient<V>;
+  new <V extends ClientVersion = ClientVersion, B extends BindingsTable = {}>(options: OptionsWith<V, B>): OcpiClient<V, B>;
   /** Connects: discovers the peer's versions, picks the highest mutual one (of `options.versions`) and reads its endpoints. */
-  connect<V extends ClientVersion = ClientVersion>(options: OcpiClientOptions<V>): Promise<OcpiClient<V>>;
+  connect<V extends ClientVersion = ClientVersion, B extends BindingsTable = {}>(options: OptionsWith<V, B>): Promise<OcpiClient<V, B>>;
   /** A client of a peer already known (registered earlier): no discovery needed. */
-  restore<V extends ClientVersion>(options: OcpiClientOptions<V>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V>;
+  restore<V extends ClientVersion, B extends BindingsTable = {}>(options: OptionsWith<V, B>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V, B>;
   readonly prototype: OcpiClientCore<ClientVersion>;
 }
 
@@ -88,7 +95,8 @@ export class OcpiClientCore<V extends ClientVersion> {
     this.encoding = options.tokenEncoding ?? "auto";
     this.validation = options.validation ?? options.profile?.validation ?? "lenient";
     const userFetch = options.fetch;
-    const baseFetch = userFetch ? (request: Request) => userFetch(request) : (request: Request) => globalThis.fetch(request);
+    // Called with the request alone: a Hono app's fetch takes env and execution context next, and may answer synchronously.
+    const baseFetch = userFetch ? async (request: Request) => userFetch(request) : (request: Request) => globalThis.fetch(request);
     // Every request, first attempt, retry or redirect hop, goes through the URL policy and the size cap.
     const guarded = safeFetch(baseFetch, {
       policy: options.urlPolicy ?? {},
@@ -125,7 +133,10 @@ export class OcpiClientCore<V extends ClientVersion> {
       return;
     }
     this.deviations.set(deviation.code, { count: 1, first: deviation });
-    this.options.onDeviation?.(deviation);
+    if (this.options.onDeviation) return this.options.onDeviation(deviation);
+    // Lenient mode repairs and drops quietly: without a callback, each kind is said once, so that it does not vanish.
+    const { message, ...fields } = deviation;
+    resolveLogger(this.options.logger)?.warn({ peer: this.options.versionsUrl, ...fields }, `the peer deviates from OCPI: ${message}`);
   }
 
   /** The peer's endpoints, rewritten, plus the profile's additions it does not list itself (reported). */
@@ -179,13 +190,20 @@ export class OcpiClientCore<V extends ClientVersion> {
   /** Assigns the module and discovery calls of a version to this client (a module the version lacks goes away). */
   private bind(version: ClientVersion): void {
     if (this.bound === version) return;
-    const bindings = BINDINGS[version];
+    const bindings = this.bindingsOf(version);
     for (const name of this.moduleNames) delete (this as Record<string, unknown>)[name];
-    const modules = bindings.bindModules(this.runner);
-    this.discovery = bindings.bindDiscovery(this.runner) as DiscoveryOf<V>;
+    const modules = bindings.bindModules(this.runner as never);
+    this.discovery = bindings.bindDiscovery(this.runner as never) as DiscoveryOf<V>;
     Object.assign(this, modules);
     this.moduleNames = Object.keys(modules);
     this.bound = version;
+  }
+
+  /** The bindings of a version: the application's generated ones where given, else the built-in ones. */
+  private bindingsOf(version: ClientVersion): VersionBindings {
+    const given = this.options.bindings?.[version];
+    if (given && given.version !== version) throw new OcpiError("no-mutual-version", `the bindings given for OCPI ${version} are OCPI ${given.version}'s`);
+    return given ?? BINDINGS[version];
   }
 
   /** The module calls of the version talked (also reachable directly on the client). */
@@ -205,11 +223,11 @@ export class OcpiClientCore<V extends ClientVersion> {
       get version() {
         return client.chosen;
       },
-      operationsOf: (v: ClientVersion) => BINDINGS[v].operations as Readonly<Record<string, OperationInfo>>,
+      operationsOf: (v: ClientVersion) => this.bindingsOf(v).operations as Readonly<Record<string, OperationInfo>>,
       runner: this.runner,
       party: this.options.party,
     };
-    return BINDINGS[version].bindModules(new ConvertingCaller(viewed, version, options) as never) as ModulesOf<T>;
+    return this.bindingsOf(version).bindModules(new ConvertingCaller(viewed, version, options) as never) as ModulesOf<T>;
   }
 
   /**
@@ -217,7 +235,7 @@ export class OcpiClientCore<V extends ClientVersion> {
    * talked, for code that chooses operations at run time; `responseUrl` for operations sent to a response_url.
    */
   callOperation(operationId: string, request: Record<string, unknown> = {}, options: CallOptions = {}, responseUrl?: string): Promise<OcpiResult<unknown>> {
-    const bindings = BINDINGS[this.bound!];
+    const bindings = this.bindingsOf(this.bound!);
     const info = (bindings.operations as Record<string, OperationInfo>)[operationId];
     if (!info) throw new OcpiError("no-endpoint", `no operation ${operationId} in OCPI ${bindings.version}`);
     if (info.url === "response_url" && responseUrl === undefined) throw new OcpiError("no-endpoint", `${operationId} needs a response_url`);

@@ -1,5 +1,5 @@
 import type { ValidationIssue } from "@ocpi-sdk/validators";
-import type { PaginationMode, PartyId, PeerProfile, Repair, UrlPolicy } from "@ocpi-sdk/protocol";
+import type { Logger, OcpiVersion, PaginationMode, PartyId, PeerProfile, Repair, UrlPolicy } from "@ocpi-sdk/protocol";
 
 /**
  * What to do with responses that break the schema: `strict` throws at the first invalid response, naming the
@@ -64,8 +64,12 @@ export interface RetryPolicy {
 /** Resolves a host name to its addresses (IPv4 and IPv6), for the URL policy's check after DNS. */
 export type Lookup = (hostname: string) => Promise<string[]>;
 
-/** A fetch the client calls with a Request: `(request) => ...`, or the standard signature (`globalThis.fetch`). */
-export type FetchLike = ((request: Request) => Promise<Response>) | ((input: Request | string | URL, init?: RequestInit) => Promise<Response>);
+/**
+ * A fetch the client calls with one Request and nothing else: `globalThis.fetch`, `(request) => ...`, or a Hono
+ * app's `app.fetch` (whose further parameters are optional, and whose answer may be a Response rather than a
+ * promise of one).
+ */
+export type FetchLike = (request: Request) => Response | Promise<Response>;
 
 /** Caps of a paginated walk (`all()`), where passing one ends the walk with an OcpiError of kind `limit`, and its paging mode. */
 export interface PaginationLimits {
@@ -82,6 +86,18 @@ export interface PaginationLimits {
   mode?: PaginationMode;
 }
 
+/** The generated bindings of one version (a `client/<version>/index.gen.ts` module). */
+export interface VersionBindings {
+  readonly version: string;
+  /** The operation table, by operationId. */
+  readonly operations: object;
+  bindDiscovery(caller: never): object;
+  bindModules(caller: never): object;
+}
+
+/** Generated bindings by version. */
+export type BindingsTable = { readonly [V in OcpiVersion]?: VersionBindings };
+
 export interface OcpiClientOptions<V extends string = string> {
   /** The peer's versions endpoint. */
   versionsUrl: string;
@@ -91,6 +107,12 @@ export interface OcpiClientOptions<V extends string = string> {
   party?: PartyId;
   /** Versions we may talk, highest preferred; default: every version this client has bindings for. */
   versions?: readonly V[];
+  /**
+   * Generated bindings to talk in place of the built-in ones, by version: the `bindings` that `ocpi generate` writes
+   * in `client/index.gen.ts`. Their types and validators are the project's (a custom field typed and checked, a custom
+   * module callable as `client.<module>`).
+   */
+  bindings?: BindingsTable;
   /**
    * A custom fetch (for tests, proxies, other runtimes), always called with a Request. The URL policy, redirects and
    * the size cap are applied around it: it is called with `redirect: "manual"`, once per hop.
@@ -133,8 +155,17 @@ export interface OcpiClientOptions<V extends string = string> {
    * mode, URL rewrites, pagination mode, query renames, endpoint additions, auth-error rules.
    */
   profile?: PeerProfile;
-  /** Called once per kind of deviation per client, the first time it is seen (all are counted in `client.deviations`). */
+  /**
+   * Called once per kind of deviation per client, the first time it is seen (all are counted in `client.deviations`).
+   * Without it, that first one is a warning on `logger`.
+   */
   onDeviation?: (deviation: Deviation) => void;
+  /**
+   * Where the client logs: without `onDeviation`, the first deviation of each kind (with its code, pointer, operation,
+   * URL and the peer's versions URL) as a warning. Any Logger (a pino logger as it is), or `false` for nothing.
+   * Default: JSON lines on the console (`jsonLogger()` of @ocpi-sdk/protocol).
+   */
+  logger?: Logger | false;
   /**
    * How the token goes in the Authorization header: `auto` (default: base64 from 2.2, raw for 2.1.1; if the peer
    * refuses the base64 token on the versions endpoint, the raw one is tried and kept), or always `base64` / `raw`.

@@ -4,11 +4,12 @@
  * written against one version talks to peers of every version through it.
  */
 import { conversionName, converterFor, convertPatch, needsCurrent, partyContext, type ConversionContext, type ConversionNote, type Owner } from "@ocpi-sdk/converters";
+import type { OcpiVersion } from "@ocpi-sdk/protocol";
 import { OcpiError } from "./errors.js";
 import { BindingCaller, type OcpiPage, type OcpiResult, type OperationInfo, type OperationRunner, type RequestArg } from "./operations.js";
 import type { CallOptions } from "./options.js";
 
-type Version = "2.1.1" | "2.2.1" | "2.3.0";
+type Version = OcpiVersion;
 
 /** What a hook sees when it is asked for more context for one conversion. */
 export interface ViewConversion {

@@ -32,7 +32,7 @@ const hubEvents: unknown[] = [];
 async function startHub() {
   let made: OcpiHub | undefined;
   const listening = await listen((publicUrl) => {
-    made = createOcpiHub({ publicUrl, hub: { ...HUB, business_details: { name: "Test hub" } }, store: new MemoryStore(), urlPolicy: { allowLoopback: true }, aliveCheckMs: 0, ...fast, log: (e) => hubEvents.push(e) });
+    made = createOcpiHub({ publicUrl, hub: { ...HUB, business_details: { name: "Test hub" } }, store: new MemoryStore(), urlPolicy: { allowLoopback: true }, aliveCheckMs: 0, ...fast, log: (e) => hubEvents.push(e), logger: false });
     return made.server;
   });
   return { ...listening, node: made! };

@@ -8,11 +8,13 @@
  * disconnects or stops answering.
  */
 import { OcpiError, type OcpiClient } from "@ocpi-sdk/client";
+import type { MiddlewareHandler } from "hono";
 import { conversionName, convertObject, type OcpiVersion } from "@ocpi-sdk/converters";
 import { canonicalCiString, newRequestId, toOcpiDateTime, type PartyId } from "@ocpi-sdk/protocol";
 import type { BusinessDetails, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import type { NewDelivery, PartyRecord, Store } from "../store/store.js";
 import { ConversionError } from "./bridge.js";
+import { logServerEvent } from "./logging.js";
 import { OcpiHttpError } from "./errors.js";
 import { sameParty } from "./identity.js";
 import type { Caller, OcpiRequest, Page, PageRequest, RouteInfo } from "./routes.js";
@@ -185,6 +187,18 @@ export class OcpiHub {
     return this.server.app;
   }
 
+  /** Adds Hono middleware run before every request is routed (see OcpiServer.use). */
+  use(...middleware: MiddlewareHandler[]): this {
+    this.server.use(...middleware);
+    return this;
+  }
+
+  /** Reports an event of the hub's own to the application's `log` and to the server's logger. */
+  private report(event: ServerEvent): void {
+    this.options.log?.(event);
+    logServerEvent(this.server.logger, event);
+  }
+
   /** Every party the hub knows, one ClientInfo per role, as HubClientInfo lists them (`except`: a party left out). */
   async clientInfo(except?: string): Promise<ClientInfo[]> {
     const infos: ClientInfo[] = [];
@@ -250,7 +264,7 @@ export class OcpiHub {
 
   private track<T>(task: Promise<T>): Promise<T | undefined> {
     const tracked = task.catch((error: unknown) => {
-      this.options.log?.({ type: "error", operationId: "hubclientinfo", requestId: "", error });
+      this.report({ type: "error", operationId: "hubclientinfo", requestId: "", error });
       return undefined;
     });
     this.tasks.add(tracked);
@@ -395,7 +409,7 @@ export class OcpiHub {
         // The hub asks for itself: the objects are combined for the caller, who names no party.
         answer = (await this.forward(route, version, { ...request, page }, sender, { from: this.identity, to })) as Page<unknown>;
       } catch (error) {
-        this.options.log?.({ type: "error", operationId: route.operationId, requestId: request.requestId, error });
+        this.report({ type: "error", operationId: route.operationId, requestId: request.requestId, correlationId: request.correlationId, error });
         continue;
       }
       total += answer.total;

@@ -108,3 +108,24 @@ export class OcpiReply<T = unknown> {
     readonly notice?: HandlerNotice,
   ) {}
 }
+
+/**
+ * Values by route, keyed by method and layout path (which holds the version): a route of a generated table and the
+ * built-in route it stands in for are the same route.
+ */
+export class RouteMap<T> {
+  private readonly byKey = new Map<string, T>();
+  private static key(route: RouteInfo): string {
+    return `${route.method} ${route.layoutPath}`;
+  }
+  get(route: RouteInfo): T | undefined {
+    return this.byKey.get(RouteMap.key(route));
+  }
+  has(route: RouteInfo): boolean {
+    return this.byKey.has(RouteMap.key(route));
+  }
+  set(route: RouteInfo, value: T): this {
+    this.byKey.set(RouteMap.key(route), value);
+    return this;
+  }
+}

@@ -4,7 +4,7 @@
  * scoping, parameter and body validation, pagination and the response envelope. Handlers are written against one
  * version; the other versions served reach them through the converters (runtime/bridge.ts).
  */
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler, type Next } from "hono";
 import {
   canonicalCiString,
   compareVersions,
@@ -21,6 +21,8 @@ import {
   hasForbiddenKey,
   jsonDepthExceeded,
   repairValue,
+  resolveLogger,
+  type Logger,
   type ProfileValidation,
   type Repair,
   type RoutingHeaders,
@@ -34,7 +36,7 @@ import type { PartyRecord, Store } from "../store/store.js";
 import { ConversionError, VersionBridge, type AnyHandler, type BridgeOptions } from "./bridge.js";
 import { CredentialsService, type OutgoingOptions } from "./credentials.js";
 import { PartyDeviations } from "./deviations.js";
-import type { Deviation } from "@ocpi-sdk/client";
+import type { Deviation, FetchLike } from "@ocpi-sdk/client";
 import type { AuthorizeRegistration } from "./identity.js";
 import { OcpiHttpError } from "./errors.js";
 import { checkParams } from "./params.js";
@@ -51,7 +53,8 @@ import {
   type OpenDataOptions,
   type ServerExtensions,
 } from "./extensions.js";
-import { docsPage, type OpenApiDocument } from "./docs.js";
+import { mountDocs, type DocsOptions } from "./docs.js";
+import { logServerEvent, REQUEST_FACTS, requestLog, type RequestFacts } from "./logging.js";
 import {
   ResultTracker,
   type ChargingProfileOf,
@@ -72,7 +75,7 @@ import {
   type TimedOutRequest,
 } from "./pending.js";
 import { Outbox, originOf, originsOf, type DeliveryPolicy, type OutboxEvent } from "./outbox.js";
-import { OcpiReply, RawJson, RawJsonList, type HandlerNotice, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
+import { OcpiReply, RawJson, RawJsonList, RouteMap, type HandlerNotice, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
 import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
 export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
@@ -90,6 +93,12 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
    * typed by ExtensionHandlers).
    */
   handlers: HandlersOf<H>;
+  /**
+   * Route tables to serve in place of the built-in ones, by version: the `routes` that `ocpi generate` writes in
+   * `server/index.gen.ts`, so that a custom field is validated and a custom module is served (where `handlers` has
+   * handlers for it) as the spec's own.
+   */
+  routes?: { readonly [V in ServedVersion]?: readonly RouteInfo[] };
   /**
    * The versions served (default: the handlers' version). The others reach the handlers through the converters: a
    * route is served in a version when its objects convert (2.1.1 has no charging profiles, 2.2.1 no payments).
@@ -121,10 +130,18 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   validation?: ProfileValidation;
   /** Check our own response data against the schemas before sending (default true). */
   validateResponses?: boolean;
-  /** Serve an OpenAPI document at `<basePath>/openapi.json` and a page describing it at `<basePath>/docs`. */
-  docs?: { document: OpenApiDocument };
-  /** fetch for outgoing calls (registration, async results). */
-  fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Serve an API reference of this server: for every served version `<basePath>/<version>/openapi.json` (what it
+   * routes, `servers` naming publicUrl + basePath), `<basePath>/<version>/openapi/<role>.json` per role we play, and
+   * an interactive page at `<basePath>/<version>/docs` whose scripts this server serves too (`docs.script`; on Node
+   * `apiReferenceScript()` of `@ocpi-sdk/server/node`). No token is needed to read them.
+   */
+  docs?: DocsOptions;
+  /**
+   * fetch for outgoing calls (registration, async results): `globalThis.fetch`'s signature, or `(request) => …`
+   * such as another server's `app.fetch`.
+   */
+  fetch?: FetchLike;
   /**
    * Which addresses outgoing calls may reach. Default: public addresses only (no loopback, private, link-local or
    * metadata addresses, checked after DNS and at every redirect); open them for tests, demos and private networks.
@@ -181,10 +198,23 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   extensions?: ServerExtensions;
   /** Sees what the server does: requests that failed, results sent, registrations. */
   log?: (event: ServerEvent) => void;
+  /**
+   * Where the server writes one line per request, one per error (with its message and stack) and its notable
+   * events: any Logger, a pino logger as it is, or `false` for nothing. Default: JSON lines on the console
+   * (`jsonLogger()`; debug events dropped). Clients the server makes log there too, unless `outgoing.logger` is set.
+   */
+  logger?: Logger | false;
+  /**
+   * Hono middleware run for every request before it is routed (OCPI routes, docs and 404s alike), in this order,
+   * then those added with `server.use`. Use these rather than `server.app.use`: the OCPI routes are registered when
+   * the server is made and answer without calling next, so middleware added to the app later never runs for them.
+   */
+  middleware?: MiddlewareHandler[];
 }
 
 export type ServerEvent =
-  | { type: "error"; operationId: string; requestId: string; error: unknown }
+  /** A request answered 500 because something threw (a handler, a middleware); also the hub's failed forwards. */
+  | { type: "error"; operationId: string; requestId: string; correlationId?: string; partyId?: string; error: unknown }
   | { type: "result-sent"; operationId: string; url: string; attempts: number }
   /** A result that was not sent: refused before (a response_url off the party's origins) or a dead letter. */
   | { type: "result-failed"; operationId: string; url: string; attempts: number; error: unknown }
@@ -215,6 +245,8 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /** The versions served, lowest first. */
   readonly versions: ServedVersion[];
   readonly credentials: CredentialsService;
+  /** Where the server logs (the `logger` option, or the default JSON logger); undefined with `logger: false`. */
+  readonly logger: Logger | undefined;
   /**
    * Pushes of our object changes (`put`, `patch`, `post`) and asynchronous results, kept in the store until each
    * party has them; its worker runs from construction until close() (unless `delivery.start` is false).
@@ -227,7 +259,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   private readonly maxBodyBytes: number;
 
   /** The handler of every served route (native, or through the bridge). */
-  private readonly handlers = new Map<RouteInfo, AnyHandler>();
+  private readonly handlers = new RouteMap<AnyHandler>();
   /** The extension routes enabled, per version (served where they have a handler). */
   private readonly extensionRoutes = new Map<ServedVersion, RouteInfo[]>();
   /** Whether GETs of one object carry an ETag and writes honour If-Match. */
@@ -241,7 +273,24 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /** The response_urls we gave out, their deadlines and results (see runtime/pending.ts). */
   private readonly tracker: ResultTracker;
 
-  constructor(private readonly options: OcpiServerOptions<H>) {
+  private readonly options: OcpiServerOptions<H>;
+  /** What runs before routing: the `middleware` option's, then what use() added. */
+  private readonly middleware: MiddlewareHandler[];
+  /** How many routes the app had when built: middleware added to it later runs after the OCPI routes. */
+  private builtRoutes = 0;
+  private lateMiddlewareChecked = false;
+
+  constructor(given: OcpiServerOptions<H>) {
+    const logger = (this.logger = resolveLogger(given.logger));
+    this.middleware = [...(given.middleware ?? [])];
+    // Every event reaches both the application's `log` and the logger: all the code below reports through `log`.
+    const log = given.log || logger
+      ? (event: ServerEvent) => {
+          given.log?.(event);
+          logServerEvent(logger, event);
+        }
+      : undefined;
+    const options: OcpiServerOptions<H> = (this.options = { ...given, ...(log ? { log } : {}) });
     this.handlersVersion = options.handlersVersion ?? "2.2.1";
     this.versions = [...new Set(options.versions ?? [this.handlersVersion])].sort(compareVersions);
     this.basePath = options.basePath ?? "/ocpi";
@@ -254,6 +303,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       timeoutMs: 10_000,
       deadlineMs: 30_000,
       ...options.outgoing,
+      ...(options.outgoing?.logger === undefined ? { logger: logger ?? false } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.urlPolicy ? { urlPolicy: options.urlPolicy } : {}),
       signal,
@@ -301,7 +351,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     for (const version of this.versions) {
       const enabled = EXTENSION_ROUTES[version].filter((e) => enables(extensions, e)).map((e) => e.route);
       this.extensionRoutes.set(version, enabled);
-      for (const route of [...ROUTES[version], ...enabled]) {
+      for (const route of [...(options.routes?.[version] ?? ROUTES[version]), ...enabled]) {
         const handler = this.nativeHandlerOf(route) ?? bridge.adapt(route);
         if (handler) this.handlers.set(route, handler);
       }
@@ -510,7 +560,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   servedRoutes(): RouteInfo[] {
     const routes: RouteInfo[] = [];
     for (const version of this.versions) {
-      for (const route of ROUTES[version]) {
+      for (const route of this.options.routes?.[version] ?? ROUTES[version]) {
         if (route.operationId === "versions" && version !== this.versions.at(-1)) continue;
         if (route.module === "discovery" || route.module === "credentials" || this.handlers.has(route)) routes.push(route);
       }
@@ -561,12 +611,70 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     return module === "credentials" || cpo === cpoSends ? "SENDER" : "RECEIVER";
   }
 
+  /**
+   * Adds Hono middleware run for every request before it is routed (OCPI routes, docs and 404s alike), after the
+   * `middleware` option's and those added before, whether requests were served already or not. `server.app.use`
+   * cannot do this once the server is made: it comes after the OCPI routes, which answer without calling next.
+   */
+  use(...middleware: MiddlewareHandler[]): this {
+    this.middleware.push(...middleware);
+    return this;
+  }
+
+  /**
+   * Runs the middleware as Hono runs a chain: a Response one returns without calling next is the answer, and an
+   * error one throws becomes the 500 that the middleware before it see. Read at request time, so use() always works.
+   */
+  private runMiddleware(c: Context, next: Next): Promise<void> {
+    if (!this.lateMiddlewareChecked) this.checkLateMiddleware();
+    if (this.middleware.length === 0) return next();
+    const chain = [...this.middleware];
+    const run = async (i: number): Promise<void> => {
+      const middleware = chain[i];
+      if (!middleware) return next();
+      try {
+        const answer = await middleware(c, () => run(i + 1));
+        if (answer instanceof Response && !c.finalized) c.res = answer;
+      } catch (error) {
+        if (error instanceof Error) c.error = error;
+        c.res = this.unhandled(error, c);
+      }
+    };
+    return run(0);
+  }
+
+  /** Warns once, at the first request, of middleware added with `server.app.use` after the server was made. */
+  private checkLateMiddleware(): void {
+    this.lateMiddlewareChecked = true;
+    const late = this.app.routes.slice(this.builtRoutes).filter((r) => r.method === "ALL").map((r) => r.path);
+    if (late.length) {
+      this.logger?.warn({ paths: late }, "middleware added with server.app.use() after the server was made runs only where no OCPI route answers; give it in the `middleware` option or to server.use()");
+    }
+  }
+
+  /** The 500 envelope for an error nothing else answered (thrown by middleware), reported as an `error` event. */
+  private unhandled(error: unknown, c: Context): Response {
+    const request = ids(c);
+    this.options.log?.({ type: "error", operationId: "unrouted", ...request, error });
+    return c.json(envelope(undefined, OcpiStatus.ServerError, "internal error"), 500, idHeaders(request));
+  }
+
   private buildApp(): Hono {
     const app = new Hono();
+    // First, so that the line has the final status and the whole time, also of what middleware answered itself.
+    if (this.logger) app.use("*", requestLog(this.logger));
+    app.use("*", (c, next) => this.runMiddleware(c, next));
     const docs = this.options.docs;
     if (docs) {
-      app.get(`${this.basePath}/openapi.json`, (c) => c.json(docs.document));
-      app.get(`${this.basePath}/docs`, (c) => c.html(docsPage(docs.document, this.servedRoutes().map((r) => r.operationId))));
+      mountDocs(app, {
+        docs,
+        basePath: this.basePath,
+        baseUrl: `${this.options.publicUrl}${this.basePath}`,
+        versions: this.versions,
+        roles: this.options.roles,
+        // The versions endpoint belongs to no version: every version's document lists it.
+        operationIds: (version) => this.servedRoutes().filter((r) => (versionOf(r) ?? version) === version).map((r) => r.operationId),
+      });
     }
     // Bytes are counted as the body streams in (chunked or not), and reading stops at the limit.
     // The rest of the body is not read: the connection is closed after the answer, so it cannot be reused mid-body.
@@ -589,19 +697,22 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       }
       return c.json(envelope(undefined, OcpiStatus.ClientError, `no OCPI endpoint at ${path}`), 404, headers);
     });
-    app.onError((error, c) => {
-      const request = ids(c);
-      this.options.log?.({ type: "error", operationId: "unrouted", requestId: request.requestId, error });
-      return c.json(envelope(undefined, OcpiStatus.ServerError, "internal error"), 500, idHeaders(request));
-    });
+    app.onError((error, c) => this.unhandled(error, c));
+    this.builtRoutes = app.routes.length;
     return app;
   }
 
   private async handle(c: Context, route: RouteInfo): Promise<Response> {
     const { requestId, correlationId } = ids(c);
     const headers: Record<string, string> = idHeaders({ requestId, correlationId });
+    // For the request's log line (see requestLog): the party is added once known.
+    const facts: RequestFacts | undefined = this.logger ? { operationId: route.operationId } : undefined;
+    if (facts) c.set(REQUEST_FACTS, facts);
+    let partyId: string | undefined;
     try {
       const caller = await this.authenticate(c, route);
+      partyId = caller.party.id;
+      if (facts) facts.partyId = partyId;
       Object.assign(headers, responseRouting(route, readRoutingHeaders(c.req.raw.headers), caller, this.options.roles));
       const { data, extraHeaders, statusMessage } = await this.dispatch(c, route, caller, requestId, correlationId);
       const list = data instanceof RawJsonList ? data : Array.isArray(data) && data[0] instanceof RawJson ? new RawJsonList(`[${(data as RawJson[]).map((item) => item.json).join(",")}]`, data.length) : undefined;
@@ -619,7 +730,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       return c.json(envelope(data, OcpiStatus.Success, statusMessage), 200, { ...headers, ...extraHeaders });
     } catch (error) {
       if (error instanceof OcpiHttpError) return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, { ...headers, ...error.headers });
-      this.options.log?.({ type: "error", operationId: route.operationId, requestId, error });
+      this.options.log?.({ type: "error", operationId: route.operationId, requestId, correlationId, ...(partyId !== undefined ? { partyId } : {}), error });
       // Our data that the peer's version cannot hold: say so, as a server error.
       const message = error instanceof ConversionError ? error.message : "internal error";
       return c.json(envelope(undefined, OcpiStatus.ServerError, message), 500, headers);

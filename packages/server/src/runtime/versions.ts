@@ -1,26 +1,23 @@
 /** The route tables and handler interfaces of every version the server can serve, and how their routes correspond. */
-import * as v2_1_1 from "../generated/2.1.1/index.gen.js";
-import * as v2_2_1 from "../generated/2.2.1/index.gen.js";
-import * as v2_3_0 from "../generated/2.3.0/index.gen.js";
+import { OCPI_VERSIONS, type OcpiVersion } from "@ocpi-sdk/protocol";
+import { routes as GENERATED_ROUTES, type VersionHandlers } from "../generated/index.gen.js";
 import { EXTENSION_ROUTES } from "./extension-routes.js";
 import type { RouteInfo } from "./routes.js";
 
-export type ServedVersion = "2.1.1" | "2.2.1" | "2.3.0";
+/** A version the server can serve: every version the SDK implements (each has a generated route table). */
+export type ServedVersion = OcpiVersion;
 
 /** Every version the server can serve, lowest first. */
-export const SERVER_VERSIONS = ["2.1.1", "2.2.1", "2.3.0"] as const satisfies readonly ServedVersion[];
+export const SERVER_VERSIONS = OCPI_VERSIONS;
 
 /** The handler interfaces of a version. */
-export type HandlersOf<V extends ServedVersion> = V extends "2.1.1" ? v2_1_1.Handlers : V extends "2.2.1" ? v2_2_1.Handlers : v2_3_0.Handlers;
+export type HandlersOf<V extends ServedVersion> = VersionHandlers[V];
 
 /** Handlers of any version, keyed by it: what a server serves natively in that version. */
 export type HandlersByVersion = { [V in ServedVersion]?: HandlersOf<V> };
 
-export const ROUTES: Readonly<Record<ServedVersion, readonly RouteInfo[]>> = {
-  "2.1.1": v2_1_1.routes,
-  "2.2.1": v2_2_1.routes,
-  "2.3.0": v2_3_0.routes,
-};
+/** The built-in route table of each version. */
+export const ROUTES: Readonly<Record<ServedVersion, readonly RouteInfo[]>> = GENERATED_ROUTES;
 
 /** The version a route belongs to (its layout path starts with it; `/versions` belongs to none). */
 export function versionOf(route: RouteInfo): ServedVersion | undefined {

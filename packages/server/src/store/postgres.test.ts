@@ -277,6 +277,19 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL server (DATABASE_URL)", (
 
   sqlClientContract("fromPgPool", server);
 
+  it("connects with a connection string (loading pg itself), and stops on close", async () => {
+    const schema = freshSchema(`ocpi_test_${run}_connect`);
+    const store = await PostgresStore.connect(process.env.DATABASE_URL!, { schema });
+    try {
+      await store.putObject(object);
+      expect(await store.getObject(object)).toEqual(object);
+    } finally {
+      await store.close();
+      await server().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+    await expect(store.getObject(object)).rejects.toThrow("PostgresStore is closed");
+  });
+
   it("migrates once when stores open at once on separate connections", async () => {
     const schema = freshSchema(`ocpi_test_${run}_race`);
     try {

@@ -15,7 +15,7 @@ import {
   tokenTaken,
 } from "./memory.js";
 import { checkClaim, checkDelivery, checkDeliveryQuery } from "./outbox.js";
-import type { SqlClient } from "./sql.js";
+import { connectPg, type PgPoolConfig, type SqlClient } from "./sql.js";
 import type {
   Delivery,
   DeliveryCount,
@@ -266,6 +266,8 @@ export class PostgresStore implements Store {
   private readonly parties: string;
   private readonly outbox: string;
   private closed = false;
+  /** Ends the pool that connect() opened (none when the caller gave the SqlClient). */
+  private end: (() => Promise<void>) | undefined;
 
   private constructor(
     private readonly sql: SqlClient,
@@ -282,6 +284,23 @@ export class PostgresStore implements Store {
   static async open(sql: SqlClient, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     await migrate(sql, options);
     return new PostgresStore(sql, options.schema);
+  }
+
+  /**
+   * Opens a node-postgres pool (a connection string, or the Pool's options), applies pending migrations and returns
+   * the store; close() ends the pool. Needs `pg`, an optional peer dependency: `npm install pg` (the error says so).
+   */
+  static async connect(config: string | PgPoolConfig, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pool = await connectPg(config);
+    try {
+      await migrate(pool, options);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    const store = new PostgresStore(pool, options.schema);
+    store.end = () => pool.end();
+    return store;
   }
 
   private db(): SqlClient {
@@ -589,8 +608,14 @@ export class PostgresStore implements Store {
     return at === null || at === undefined ? undefined : iso(at);
   }
 
-  /** Stops using the SqlClient; ending the pool (or closing PGlite) is the caller's, who created it. */
+  /**
+   * Stops using the SqlClient. A pool that connect() opened is ended; one the caller gave (or a PGlite) is the
+   * caller's to end, who created it.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    const end = this.end;
+    this.end = undefined;
+    await end?.();
   }
 }

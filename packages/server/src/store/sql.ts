@@ -1,9 +1,9 @@
 /**
  * The little PostgresStore needs from a PostgreSQL driver, with adapters for node-postgres (`pg`) and PGlite.
- * Both are imported as types only, so neither is loaded unless the application passes one in.
+ * Neither driver is imported, not even for its types: the adapters take the few methods they call (a `pg` Pool and a
+ * PGlite database fit them), so `@ocpi-sdk/server` compiles and runs without either installed. Both are optional
+ * peer dependencies; `connectPg` is the one place that loads `pg`, when it is called.
  */
-import type { Pool, PoolClient } from "pg";
-import type { PGlite } from "@electric-sql/pglite";
 
 export interface SqlClient {
   /** Runs one statement; `$1`, `$2`, ... refer to `params`. */
@@ -13,6 +13,25 @@ export interface SqlClient {
    * transaction must go through `tx`. Nested calls on `tx` become savepoints.
    */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+}
+
+/** What `fromPgPool` calls of a node-postgres `Pool` (a `pg.Pool` is one). */
+export interface PgPool {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  connect(): Promise<PgPoolClient>;
+}
+
+/** What `fromPgPool` calls of a connection taken from a `pg.Pool` (a `pg.PoolClient` is one). */
+export interface PgPoolClient {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** Returns the connection to the pool; with an error, destroys it instead. */
+  release(error?: Error | boolean): void;
+}
+
+/** What `fromPglite` calls of a PGlite database (a `PGlite` is one). */
+export interface PgliteDatabase {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  transaction<T>(fn: (tx: { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> }) => Promise<T>): Promise<T>;
 }
 
 type Run = (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }>;
@@ -40,7 +59,7 @@ function transactionClient(run: Run): SqlClient {
 }
 
 /** A node-postgres pool. Transactions take one connection: BEGIN, COMMIT or ROLLBACK, release. */
-export function fromPgPool(pool: Pool): SqlClient {
+export function fromPgPool(pool: PgPool): SqlClient {
   return {
     async query<R>(text: string, params?: unknown[]) {
       const result = await pool.query(text, params);
@@ -48,7 +67,7 @@ export function fromPgPool(pool: Pool): SqlClient {
     },
 
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
-      const connection: PoolClient = await pool.connect();
+      const connection = await pool.connect();
       // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than return it to the pool.
       let broken: Error | undefined;
       try {
@@ -71,7 +90,7 @@ export function fromPgPool(pool: Pool): SqlClient {
 }
 
 /** A PGlite database (in-process PostgreSQL). */
-export function fromPglite(db: Pick<PGlite, "query" | "transaction">): SqlClient {
+export function fromPglite(db: PgliteDatabase): SqlClient {
   return {
     async query<R>(text: string, params?: unknown[]) {
       const result = await db.query<R>(text, params);
@@ -82,4 +101,49 @@ export function fromPglite(db: Pick<PGlite, "query" | "transaction">): SqlClient
       return db.transaction((tx) => fn(transactionClient((text, params) => tx.query(text, params))));
     },
   };
+}
+
+/** The options of a node-postgres `Pool` (`connectionString`, `max`, `ssl`, ...: see node-postgres' documentation). */
+export interface PgPoolConfig {
+  connectionString?: string;
+  max?: number;
+  [option: string]: unknown;
+}
+
+/** A node-postgres pool as a SqlClient, and the way to end it. */
+export interface PgConnection extends SqlClient {
+  /** Ends the pool: closes its connections. */
+  end(): Promise<void>;
+}
+
+type PgModule = { Pool: new (config: PgPoolConfig) => PgPool & { end(): Promise<void> } };
+
+/**
+ * Opens a node-postgres pool (a connection string, or the Pool's options). `pg` is loaded only now: it is an optional
+ * peer dependency of `@ocpi-sdk/server`, which the application installs (`npm install pg`) when it uses PostgreSQL.
+ */
+export async function connectPg(config: string | PgPoolConfig): Promise<PgConnection> {
+  const pg = await loadOptional<PgModule & { default?: PgModule }>("pg", "The PostgreSQL store (PostgresStore.connect, connectPg)");
+  const { Pool } = pg.default ?? pg;
+  const pool = new Pool(typeof config === "string" ? { connectionString: config } : config);
+  return { ...fromPgPool(pool), end: () => pool.end() };
+}
+
+/** Imports an optional peer dependency, or says which package to install when it is missing. */
+async function loadOptional<T>(name: string, feature: string): Promise<T> {
+  try {
+    // A specifier in a variable: bundlers leave it alone, so a bundle of an application that never calls this
+    // does not need the package.
+    const specifier = name;
+    return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as T;
+  } catch (error) {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    if ((code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") && typeof message === "string" && message.includes(`'${name}'`)) {
+      throw new Error(
+        `${feature} needs the "${name}" package, an optional peer dependency of @ocpi-sdk/server that is not installed: run \`npm install ${name}\`.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }

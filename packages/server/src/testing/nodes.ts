@@ -50,8 +50,9 @@ export async function startNode(
         : { ...base, chargingprofiles: { sender: { postActiveProfileResult: async () => {}, postSetProfileResult: async () => {}, postClearProfileResult: async () => {}, putActiveProfile: async () => {} } } };
     })();
   const node = await listen((publicUrl) =>
-    // Test nodes talk to each other on 127.0.0.1: loopback is opened explicitly (it is refused by default).
-    createOcpiServer({ publicUrl, roles: [role], handlers, store, log: (e) => events.push(e), resultRetry: { baseDelayMs: 5, maxDelayMs: 20 }, urlPolicy: { allowLoopback: true }, ...options.server }),
+    // Test nodes talk to each other on 127.0.0.1: loopback is opened explicitly (it is refused by default). They log
+    // nothing (a line per request would bury the test output): events are in `events`; logging tests pass a logger.
+    createOcpiServer({ publicUrl, roles: [role], handlers, store, log: (e) => events.push(e), logger: false, resultRetry: { baseDelayMs: 5, maxDelayMs: 20 }, urlPolicy: { allowLoopback: true }, ...options.server }),
     options.port === undefined ? {} : { port: options.port },
   );
   return { ...node, store, events, commandResults };
