@@ -145,11 +145,12 @@ const listening = await listen((publicUrl) =>
   createOcpiServer({ publicUrl, roles: [cpo], store, routes, handlers, logger: false, urlPolicy: { allowLoopback: true } }),
 );
 
-// An eMSP (the built-in tables) registers with it...
+// An eMSP of the same project registers with it: its calls use the project's bindings, which know the module (the
+// spec lets custom ModuleIDs go only to parties that agreed to them).
 const emspRole: CredentialsRole = { role: "EMSP", country_code: "NL", party_id: "MSP", business_details: { name: "eMSP" } };
 const emspStore = new MemoryStore();
 const emsp = await listen((publicUrl) =>
-  createOcpiServer({ publicUrl, roles: [emspRole], store: emspStore, handlers: storeHandlers(emspStore, { roles: [emspRole] }), logger: false, urlPolicy: { allowLoopback: true } }),
+  createOcpiServer({ publicUrl, roles: [emspRole], store: emspStore, handlers: storeHandlers(emspStore, { roles: [emspRole] }), outgoing: { bindings }, logger: false, urlPolicy: { allowLoopback: true } }),
 );
 const { token } = await listening.server.credentials.createRegistrationToken();
 const party = await emsp.server.credentials.registerWith({ versionsUrl: listening.server.versionsUrl, token });
