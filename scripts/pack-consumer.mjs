@@ -9,10 +9,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { assertBuilt, packTarballs, publicPackages, report } from "./lib/packed.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const keep = process.argv.includes("--keep");
-const started = Date.now();
 const rootPackage = readJson(path.join(root, "package.json"));
 const license = readFileSync(path.join(root, "LICENSE"), "utf8");
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
@@ -20,18 +20,12 @@ const REPOSITORY = "git+https://github.com/ocpi-sdk/ocpi-sdk.git";
 /** Packages the consumer must not get from a plain install (optional peers of the server, and their types). */
 const ABSENT = ["pg", "@electric-sql/pglite", "@types/pg", "pg-pool", "pg-protocol"];
 
-const failures = [];
-const check = (ok, message) => {
-  if (!ok) failures.push(message);
-};
+const { check, log, finish } = report("pack-consumer");
 
 function readJson(file) {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
-function log(message) {
-  console.log(`[pack-consumer ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
-}
 
 /** Runs a command; resolves with its output, rejects (with the output) when it fails. */
 function run(command, args, { cwd = root, env = {}, timeoutMs = 120_000 } = {}) {
@@ -63,22 +57,6 @@ async function du(...paths) {
 
 const mib = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
 
-/** The public workspace packages, in the order of the root's workspaces. */
-function publicPackages() {
-  const found = [];
-  for (const pattern of rootPackage.workspaces) {
-    const dirs = pattern.endsWith("/*")
-      ? readdirSync(path.join(root, pattern.slice(0, -2)))
-          .map((name) => path.join(pattern.slice(0, -2), name))
-          .filter((dir) => existsSync(path.join(root, dir, "package.json")))
-      : [pattern];
-    for (const dir of dirs) {
-      const manifest = readJson(path.join(root, dir, "package.json"));
-      if (manifest.private !== true) found.push({ dir, manifest });
-    }
-  }
-  return found;
-}
 
 /** Every file path an `exports` value points at. */
 function exportTargets(value) {
@@ -342,15 +320,11 @@ async function installSize(modules) {
 }
 
 async function main() {
-  const packages = publicPackages();
+  const packages = publicPackages(root);
   const publicNames = new Set(packages.map((p) => p.manifest.name));
   const manifests = new Map(packages.map((p) => [p.manifest.name, p.manifest]));
   for (const p of packages) checkManifest(p, publicNames);
-  for (const { dir, manifest } of packages) {
-    if ((manifest.files ?? []).includes("dist") && !existsSync(path.join(root, dir, "dist"))) {
-      throw new Error(`${manifest.name} is not built: run npx turbo run build first`);
-    }
-  }
+  assertBuilt(root, packages);
 
   const work = realpathSync(mkdtempSync(path.join(tmpdir(), "ocpi-sdk-pack-")));
   if (!path.relative(root, work).startsWith("..")) throw new Error(`${work} is inside the repository`);
@@ -361,9 +335,7 @@ async function main() {
   const summary = { packages: {}, consumers: {} };
   try {
     log(`packing ${packages.length} packages into ${tarballs}`);
-    const packed = JSON.parse(
-      (await run("npm", ["pack", "--json", "--pack-destination", tarballs, ...packages.map((p) => `--workspace=${p.dir}`)])).stdout,
-    );
+    const packed = await packTarballs(packages, tarballs, async (args) => (await run("npm", args)).stdout);
     const tarball = new Map(packed.map((p) => [p.name, p.filename]));
     for (const p of packed) summary.packages[p.name] = { tarballKiB: Math.round(p.size / 1024), unpackedKiB: Math.round(p.unpackedSize / 1024) };
 
@@ -433,12 +405,7 @@ async function main() {
     if (keep) log(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
-  summary.seconds = Math.round((Date.now() - started) / 1000);
-  summary.failures = failures;
-  if (failures.length > 0) console.error(`\n${failures.length} check(s) failed:\n- ${failures.join("\n- ")}\n`);
-  else log("every check passed");
-  console.log(`pack-consumer: ${JSON.stringify(summary)}`);
-  process.exit(failures.length > 0 ? 1 : 0);
+  finish(summary);
 }
 
 main().catch((error) => {

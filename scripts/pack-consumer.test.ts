@@ -2,10 +2,10 @@
 // tarballs in a fresh folder outside the repository, checks their contents and manifests, compiles a consumer with
 // `skipLibCheck: false` (nodenext, bundler, and without Node's types for the packages that run anywhere) and runs it
 // in plain Node. Slow (about a minute): it runs in `npm test` after the build, as one test.
-import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
+import { runReport } from "./lib/run-report.js";
 
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "pack-consumer.mjs");
 
@@ -21,20 +21,13 @@ interface Summary {
 }
 
 it("packs, installs without pg or PGlite, compiles with skipLibCheck: false and runs", async () => {
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [script], { maxBuffer: 64 * 1024 * 1024, timeout: 170_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+  const { code, stdout, stderr, summary } = await runReport<Summary>(script, "pack-consumer", 170_000);
   // The sizes, for the log of the run.
   console.log(stdout.split("\n").filter((line) => !line.startsWith("pack-consumer: ")).join("\n"));
-  const line = stdout.split("\n").find((l) => l.startsWith("pack-consumer: "));
-  expect(line, stderr).toBeDefined();
-  const summary = JSON.parse(line!.slice("pack-consumer: ".length)) as Summary;
-  expect(summary.failures).toEqual([]);
+  expect(summary, stderr).toBeDefined();
+  expect(summary!.failures).toEqual([]);
   expect(code).toBe(0);
-  const { all, server } = summary.consumers;
+  const { all, server } = summary!.consumers;
   for (const consumer of [all, server]) {
     expect(consumer.absent).toEqual(expect.arrayContaining(["pg", "@electric-sql/pglite", "@types/pg"]));
     expect(consumer.smoke.postgresError).toContain("npm install pg");

@@ -6,20 +6,16 @@
 // Needs built packages (`npx turbo run build`). Run: node scripts/user-project.mjs [--keep]
 // The last line is `user-project: {json}`, a summary the test reads. Exit code 1 on any failed check.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { assertBuilt, packTarballs, publicPackages, report } from "./lib/packed.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const keep = process.argv.includes("--keep");
-const started = Date.now();
 const rootPackage = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const failures = [];
-const check = (ok, message) => {
-  if (!ok) failures.push(message);
-};
-const log = (message) => console.log(`[user-project ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+const { check, log, finish } = report("user-project");
 
 /** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
 function run(command, args, { cwd, timeoutMs = 180_000 } = {}) {
@@ -39,16 +35,6 @@ const must = async (what, promise) => {
   return result;
 };
 
-/** The public workspace packages. */
-function publicPackages() {
-  const dirs = rootPackage.workspaces.flatMap((pattern) =>
-    pattern.endsWith("/*") ? readdirSync(path.join(root, pattern.slice(0, -2))).map((name) => path.join(pattern.slice(0, -2), name)) : [pattern],
-  );
-  return dirs
-    .filter((dir) => existsSync(path.join(root, dir, "package.json")))
-    .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8")) }))
-    .filter((p) => p.manifest.private !== true);
-}
 
 const CONFIG = {
   versions: ["2.2.1"],
@@ -169,10 +155,8 @@ console.log(JSON.stringify({ pointers, stars, listed }));
 `;
 
 async function main() {
-  const packages = publicPackages();
-  for (const { dir, manifest } of packages) {
-    if ((manifest.files ?? []).includes("dist") && !existsSync(path.join(root, dir, "dist"))) throw new Error(`${manifest.name} is not built: run npx turbo run build first`);
-  }
+  const packages = publicPackages(root);
+  assertBuilt(root, packages);
   const work = realpathSync(mkdtempSync(path.join(tmpdir(), "ocpi-sdk-user-")));
   if (!path.relative(root, work).startsWith("..")) throw new Error(`${work} is inside the repository`);
   const tarballs = path.join(work, "tarballs");
@@ -183,7 +167,7 @@ async function main() {
   let mock;
   try {
     log(`packing ${packages.length} packages`);
-    const packed = JSON.parse((await must("npm pack", run("npm", ["pack", "--json", "--pack-destination", tarballs, ...packages.map((p) => `--workspace=${p.dir}`)], { cwd: root }))).stdout);
+    const packed = await packTarballs(packages, tarballs, async (args) => (await must("npm pack", run("npm", args, { cwd: root }))).stdout);
     const dependencies = Object.fromEntries(packed.map((p) => [p.name, `file:../tarballs/${p.filename}`]));
     const devDependencies = { typescript: rootPackage.devDependencies.typescript, "@types/node": rootPackage.devDependencies["@types/node"] };
     writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "my-ocpi-platform", private: true, type: "module", dependencies, devDependencies }, null, 2));
@@ -264,12 +248,7 @@ async function main() {
     if (keep) log(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
-  summary.seconds = Math.round((Date.now() - started) / 1000);
-  summary.failures = failures;
-  if (failures.length > 0) console.error(`\n${failures.length} check(s) failed:\n- ${failures.join("\n- ")}\n`);
-  else log("every check passed");
-  console.log(`user-project: ${JSON.stringify(summary)}`);
-  process.exit(failures.length > 0 ? 1 : 0);
+  finish(summary);
 }
 
 main().catch((error) => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env -S npx tsx
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate, repoLayout, summarize } from "./generate.js";
+import { repoLayout } from "./emit/context.js";
+import { generate, summarize } from "./generate.js";
 
 // This repository's own generation; users run `ocpi generate` (@ocpi-sdk/cli) with a config instead.
 const usage = `usage: ocpi-codegen generate [--check]

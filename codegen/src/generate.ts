@@ -1,4 +1,4 @@
-import { createContext, repoLayout } from "./emit/context.js";
+import { createContext } from "./emit/context.js";
 import { TARGET_NAMES, withDependencies, type Emitter, type Layout, type TargetName } from "./emit/emitter.js";
 import { EMITTERS } from "./emitters.js";
 import { loadSchemas, type VersionOverlay } from "./load/loadSchemas.js";
@@ -61,8 +61,6 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const drift = options.check ? await diffOutputs(outputs) : await writeOutputs(outputs);
   return { model, drift, fileCount: outputs.reduce((n, o) => n + o.files.length, 0) };
 }
-
-export { repoLayout };
 
 /** One line per version: how many files and named schemas of each kind. */
 export function summarize(model: Model): string {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { TARGET_NAMES, type TargetName } from "./emit/emitter.js";
 import { listVersions, loadSchemas, SchemaConventionError, type VersionOverlay } from "./load/loadSchemas.js";
-import { diffOutputs, writeOutputs, type Drift } from "./lib/output.js";
+import { diffOutputs, listGenerated, writeOutputs, type Drift } from "./lib/output.js";
 import type { JsonSchema } from "./model/model.js";
 
 /** `ocpi.config.json`. Paths are relative to the file. */
@@ -183,13 +183,7 @@ async function readStamp(out: string): Promise<Stamp | undefined> {
 /** Whether the files on disk are exactly those the stamp lists (none changed, none missing, none added). */
 async function matchesStamp(out: string, stamp: Stamp): Promise<boolean> {
   const onDisk: string[] = [];
-  for (const target of TARGET_NAMES) {
-    try {
-      onDisk.push(...(await listFiles(path.join(out, target), (n) => /\.gen\.(ts|js|json|yaml)$/.test(n))));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    }
-  }
+  for (const target of TARGET_NAMES) onDisk.push(...(await listGenerated(path.join(out, target))).map((f) => path.join(out, target, f)));
   const listed = Object.keys(stamp.files).map((f) => path.join(out, f)).sort();
   if (JSON.stringify(onDisk.sort()) !== JSON.stringify(listed)) return false;
   for (const [file, digest] of Object.entries(stamp.files)) {

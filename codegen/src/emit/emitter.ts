@@ -62,8 +62,12 @@ export function withDependencies(emitters: readonly Emitter[], chosen: readonly 
   return TARGET_NAMES.filter((t) => wanted.has(t));
 }
 
-/** `import * as v2_2_1 from "./2.2.1/index.gen.js";` for every version: the start of a table file. */
-export function versionImports(versions: VersionModel[], kind: "import" | "import type" | "export type"): string[] {
-  if (kind === "export type") return versions.map((v) => `export type * as ${v.ident} from "./${v.version}/index.gen.js";`);
+/** `import * as v2_2_1 from "./2.2.1/index.gen.js";` (or `export`, `import type`, ...) for every version. */
+export function versionImports(versions: VersionModel[], kind: "import" | "import type" | "export" | "export type"): string[] {
   return versions.map((v) => `${kind} * as ${v.ident} from "./${v.version}/index.gen.js";`);
+}
+
+/** A target's cross-version table (`index.gen.ts` at its root): the header, what it is, each version's entry, then `body`. */
+export function tableFile(context: EmitContext, about: string, versions: VersionModel[], kind: Parameters<typeof versionImports>[1], body: string[] = []): OutputFile {
+  return { path: "index.gen.ts", content: [context.header("schemas/"), `// ${about}`, "", ...versionImports(versions, kind), "", ...body].join("\n") };
 }

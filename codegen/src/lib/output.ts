@@ -21,7 +21,8 @@ export interface Drift {
 
 const GENERATED_FILE = /\.gen\.(ts|js|json|yaml)$/;
 
-async function listGenerated(dir: string): Promise<string[]> {
+/** The generated files under `dir` (relative to it, sorted); none when it does not exist. */
+export async function listGenerated(dir: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });

@@ -1,5 +1,5 @@
 import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
-import { versionImports, type EmitContext, type Emitter } from "../emitter.js";
+import { tableFile, type EmitContext, type Emitter } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import type { OperationModel } from "../../model/endpoints.js";
 import type { VersionModel } from "../../model/model.js";
@@ -98,24 +98,16 @@ export const clientEmitter: Emitter = {
   tables: (versions, context) => {
     const withEndpoints = versions.filter((v) => v.endpoints);
     return [
-      {
-        path: "index.gen.ts",
-        content: [
-          context.header("schemas/"),
-          "// The client bindings of every generated version: `OcpiClient.connect({ bindings })` talks them.",
-          "",
-          ...versionImports(withEndpoints, "import"),
-          "",
-          "/** The bindings of each version, by version. */",
-          `export const bindings = { ${withEndpoints.map((v) => `${JSON.stringify(v.version)}: ${v.ident}`).join(", ")} } as const;`,
-          "",
-          "/** The versions that have bindings, highest first (the order of preference). */",
-          `export const versions = ${JSON.stringify(withEndpoints.map((v) => v.version).reverse())} as const;`,
-          "",
-          "export type BindingsVersion = keyof typeof bindings;",
-          "",
-        ].join("\n"),
-      },
+      tableFile(context, "The client bindings of every generated version: `OcpiClient.connect({ bindings })` talks them.", withEndpoints, "import", [
+        "/** The bindings of each version, by version. */",
+        `export const bindings = { ${withEndpoints.map((v) => `${JSON.stringify(v.version)}: ${v.ident}`).join(", ")} } as const;`,
+        "",
+        "/** The versions that have bindings, highest first (the order of preference). */",
+        `export const versions = ${JSON.stringify(withEndpoints.map((v) => v.version).reverse())} as const;`,
+        "",
+        "export type BindingsVersion = keyof typeof bindings;",
+        "",
+      ]),
     ];
   },
 };

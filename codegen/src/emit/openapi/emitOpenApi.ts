@@ -1,5 +1,5 @@
 import type { OutputFile } from "../../lib/output.js";
-import type { EmitContext, Emitter } from "../emitter.js";
+import { tableFile, type EmitContext, type Emitter } from "../emitter.js";
 import type { OperationModel, ParameterModel } from "../../model/endpoints.js";
 import { RefResolver, type JsonSchema, type VersionModel } from "../../model/model.js";
 import { mapSchema } from "../../model/visit.js";
@@ -219,15 +219,6 @@ export const openApiEmitter: Emitter = {
   dependsOn: [],
   emit: emitOpenApi,
   tables: (versions, context) => [
-    {
-      path: "index.gen.ts",
-      content: [
-        context.header("schemas/"),
-        "// The OpenAPI documents of every generated version, one namespace each.",
-        "",
-        ...versions.filter((v) => v.endpoints).map((v) => `export * as ${v.ident} from "./${v.version}/index.gen.js";`),
-        "",
-      ].join("\n"),
-    },
+    tableFile(context, "The OpenAPI documents of every generated version, one namespace each.", versions.filter((v) => v.endpoints), "export"),
   ],
 };

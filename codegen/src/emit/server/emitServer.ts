@@ -1,4 +1,4 @@
-import { versionImports, type EmitContext, type Emitter } from "../emitter.js";
+import { tableFile, type EmitContext, type Emitter } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import type { ModuleModel, OperationModel, ParameterModel } from "../../model/endpoints.js";
 import { RefResolver, type VersionModel } from "../../model/model.js";
@@ -139,27 +139,19 @@ export const serverEmitter: Emitter = {
   tables: (versions, context) => {
     const withEndpoints = versions.filter((v) => v.endpoints);
     return [
-      {
-        path: "index.gen.ts",
-        content: [
-          context.header("schemas/"),
-          "// The route tables of every generated version: `createOcpiServer({ routes, handlers })` serves them.",
-          "",
-          ...versionImports(withEndpoints, "import"),
-          "",
-          "/** The route table of each version, by version. */",
-          `export const routes = { ${withEndpoints.map((v) => `${JSON.stringify(v.version)}: ${v.ident}.routes`).join(", ")} } as const;`,
-          "",
-          "/** The versions that have routes, lowest first. */",
-          `export const versions = ${JSON.stringify(withEndpoints.map((v) => v.version))} as const;`,
-          "",
-          "/** The handler interfaces of each version. */",
-          "export interface VersionHandlers {",
-          ...withEndpoints.map((v) => `  ${JSON.stringify(v.version)}: ${v.ident}.Handlers;`),
-          "}",
-          "",
-        ].join("\n"),
-      },
+      tableFile(context, "The route tables of every generated version: `createOcpiServer({ routes, handlers })` serves them.", withEndpoints, "import", [
+        "/** The route table of each version, by version. */",
+        `export const routes = { ${withEndpoints.map((v) => `${JSON.stringify(v.version)}: ${v.ident}.routes`).join(", ")} } as const;`,
+        "",
+        "/** The versions that have routes, lowest first. */",
+        `export const versions = ${JSON.stringify(withEndpoints.map((v) => v.version))} as const;`,
+        "",
+        "/** The handler interfaces of each version. */",
+        "export interface VersionHandlers {",
+        ...withEndpoints.map((v) => `  ${JSON.stringify(v.version)}: ${v.ident}.Handlers;`),
+        "}",
+        "",
+      ]),
     ];
   },
 };

@@ -1,6 +1,6 @@
 import { compile, type JSONSchema } from "json-schema-to-typescript";
 import type { EmitContext, Emitter } from "../emitter.js";
-import { versionImports } from "../emitter.js";
+import { tableFile } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import { openEnumValues, RefResolver, type NamedSchema, type VersionModel } from "../../model/model.js";
 import { mapSchema } from "../../model/visit.js";
@@ -117,10 +117,5 @@ export const typesEmitter: Emitter = {
   target: "types",
   dependsOn: [],
   emit: emitTypes,
-  tables: (versions, context) => [
-    {
-      path: "index.gen.ts",
-      content: [context.header("schemas/"), "// The types of every generated version, one namespace each.", "", ...versionImports(versions, "export type"), ""].join("\n"),
-    },
-  ],
+  tables: (versions, context) => [tableFile(context, "The types of every generated version, one namespace each.", versions, "export type")],
 };
