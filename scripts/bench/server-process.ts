@@ -28,7 +28,7 @@ if (mode === "bare") {
   const now = new Date().toISOString();
   await store.putParty({ id: "bench", incomingToken: TOKEN, incomingTokenKind: "C", endpoints: [], roles: [EMSP], status: "registered", createdAt: now, updatedAt: now });
   // 2.2.1 handlers, also served as 2.1.1 (through the converters) for the converted GET.
-  const node = await listen((publicUrl) => createOcpiServer({ publicUrl, roles: [CPO], store, handlers: storeHandlers(store, { roles: [CPO] }), versions: ["2.1.1", "2.2.1"] }));
+  const node = await listen((publicUrl) => createOcpiServer({ publicUrl, roles: [CPO], store, handlers: storeHandlers(store, { roles: [CPO] }), versions: ["2.1.1", "2.2.1"], logger: false }));
   console.log(JSON.stringify({ url: node.url }));
   process.on("SIGTERM", () => void node.close().then(() => process.exit(0)));
 }

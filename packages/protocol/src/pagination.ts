@@ -9,9 +9,15 @@ export interface PageQuery {
   limit?: number;
 }
 
+/** The Link header of nearly every page: one next link and nothing else (no comma anywhere, so no other entry). */
+const ONLY_NEXT = /^\s*<([^>,]*)>\s*;\s*rel\s*=\s*"?next"?\s*$/i;
+
 /** The URL of a `Link` header's `rel="next"` entry, if any. */
 export function parseNextLink(header: string | null | undefined): string | undefined {
   if (!header) return undefined;
+  // One match for the common header, read below in full otherwise (it is read for every page of a crawl).
+  const only = ONLY_NEXT.exec(header);
+  if (only) return only[1]!;
   for (const part of header.split(/,(?=\s*<)/)) {
     const match = /^\s*<([^>]*)>\s*((?:;[^;]*)*)$/.exec(part);
     if (!match) continue;

@@ -70,8 +70,11 @@ export interface AttemptOptions {
    * attempt can go out as it is, without building a second Request.
    */
   firstTimeout?: AbortSignal;
-  /** The caller's own cancellation (with the call's deadline and the client's signal). */
-  signal?: AbortSignal;
+  /**
+   * The caller's own cancellation (with the call's deadline and the client's signal), or what builds it when first
+   * needed: a first attempt that succeeds never does.
+   */
+  signal?: AbortSignal | (() => AbortSignal);
   /** Sees each attempt's request (its X-Request-ID). */
   onAttempt?: (request: Request) => void;
 }
@@ -86,9 +89,11 @@ export async function fetchWithPolicy(
   request: Request,
   fetchImpl: (request: Request) => Promise<Response>,
   policy: RetryPolicy | false,
-  { timeoutMs, signal: callerSignal, onAttempt, firstTimeout }: AttemptOptions,
+  { timeoutMs, signal, onAttempt, firstTimeout }: AttemptOptions,
 ): Promise<Response> {
   const retries = policy && request.method === "GET" ? policy.retries : 0;
+  let caller: AbortSignal | undefined;
+  const callerSignal = () => (caller ??= typeof signal === "function" ? signal() : signal);
   for (let attempt = 0; ; attempt++) {
     let timeout: AbortSignal;
     let attemptRequest: Request;
@@ -97,11 +102,12 @@ export async function fetchWithPolicy(
       attemptRequest = request;
     } else {
       timeout = AbortSignal.timeout(timeoutMs);
-      const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+      const stop = callerSignal();
+      const attemptSignal = stop ? AbortSignal.any([stop, timeout]) : timeout;
       // Retries happen for GET only, which has no body to replay; each retry gets its own X-Request-ID.
       const headers = new Headers(request.headers);
       if (attempt > 0) headers.set(OcpiHeaders.RequestId, newRequestId());
-      attemptRequest = new Request(request, { signal, headers });
+      attemptRequest = new Request(request, { signal: attemptSignal, headers });
     }
     onAttempt?.(attemptRequest);
     let delay: number;
@@ -113,11 +119,11 @@ export async function fetchWithPolicy(
       await response.body?.cancel();
       delay = wait;
     } catch (error) {
-      if (callerSignal?.aborted || isPolicyError(error)) throw error;
+      if (callerSignal()?.aborted || isPolicyError(error)) throw error;
       const failure = timeout.aborted ? new TimeoutError(`no response within ${timeoutMs} ms`, { cause: error }) : error;
       if (attempt >= retries) throw failure;
       delay = backoffDelay(policy as RetryPolicy, attempt + 1);
     }
-    await sleep(delay, callerSignal);
+    await sleep(delay, callerSignal());
   }
 }

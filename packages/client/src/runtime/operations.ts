@@ -147,7 +147,7 @@ export interface RunnerContext {
   /** Sends one request (timeouts, retries); `timeoutMs` overrides the client's for one call; `onAttempt` sees each try. */
   transport(
     request: Request,
-    call: { timeoutMs: number; signal?: AbortSignal; firstTimeout: AbortSignal; onAttempt: (request: Request) => void },
+    call: { timeoutMs: number; signal?: AbortSignal | (() => AbortSignal); firstTimeout: AbortSignal; onAttempt: (request: Request) => void },
   ): Promise<Response>;
   /** The client's timeout per request, in ms. */
   timeoutMs: number;
@@ -188,11 +188,12 @@ export interface PagerOptions extends PaginationLimits {
 }
 
 /**
- * A page whose data is not checked yet: the pager asks for the next page first, then checks this one (the check
- * replaces `data` and sets `dropped`, or throws as the validation mode says).
+ * The check of a page whose data is not checked yet: the pager asks for the next page first, then checks this one
+ * (the check replaces `data` and sets `dropped`, or throws as the validation mode says). Kept beside the page rather
+ * than as a property of it that is deleted before the page is handed on: a deleted property turns the object into a
+ * slow dictionary for every later access.
  */
-export const CHECK_PAGE: unique symbol = Symbol("ocpi-sdk.checkPage");
-type Unchecked<T> = OcpiPage<T> & { [CHECK_PAGE]?: (page: { data: unknown; dropped?: number }) => void };
+const deferredChecks = new WeakMap<object, (page: { data: unknown; dropped?: number }) => void>();
 
 /** What the pager asks for next: the first page, the page a Link names, or the page at an offset of the original query. */
 export type PageStep = { link: string } | { offset: number } | undefined;
@@ -278,7 +279,7 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       return promise;
     };
     for (;;) {
-      let page: Unchecked<T>;
+      let page: OcpiPage<T>;
       try {
         page = await (ahead ?? request(step));
       } catch (error) {
@@ -296,8 +297,8 @@ export class OcpiPager<T> implements AsyncIterable<T> {
       if (items > maxItems) throw this.limitError(page, `more than ${maxItems} objects (pagination.maxItems)`);
       this.totalCount = page.totalCount;
       this.limit = page.limit;
-      const check = page[CHECK_PAGE];
-      delete page[CHECK_PAGE];
+      const check = deferredChecks.get(page);
+      if (check) deferredChecks.delete(page);
       let next: PageStep | "end";
       try {
         next = this.nextStep(page, step, { endpoint, sent, pages, items, started, seen, maxPages, maxDurationMs, operationId });
@@ -373,8 +374,53 @@ export class OcpiPager<T> implements AsyncIterable<T> {
     return { link: page.next };
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    for await (const page of this.pages()) yield* page.data;
+  /**
+   * The objects, one at a time. A plain iterator over the current page rather than `yield*` in an async generator:
+   * an object already at hand costs one resolved promise, not a generator round trip (a crawl hands on millions).
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    const pages = this.pages();
+    let items: readonly T[] = [];
+    let index = 0;
+    // The page being fetched; later calls of next() wait for it, in order.
+    let refill: Promise<IteratorResult<T>> | undefined;
+    const next = (): Promise<IteratorResult<T>> => {
+      if (refill) return refill.then(next, next);
+      if (index < items.length) return Promise.resolve({ value: items[index++]!, done: false });
+      const current = pages.next().then(
+        (result) => {
+          refill = undefined;
+          if (result.done) return { value: undefined, done: true } as const;
+          items = result.value.data;
+          index = 0;
+          return next();
+        },
+        (error: unknown) => {
+          refill = undefined;
+          throw error;
+        },
+      );
+      refill = current;
+      return current;
+    };
+    // Ending early (a `break`, or an error thrown into the loop) ends the walk, as it would a generator's.
+    const close = () => {
+      items = [];
+      return pages.return(undefined);
+    };
+    const iterator: AsyncIterableIterator<T> = {
+      next,
+      return: async (value?: unknown) => {
+        await close();
+        return { value: value as T, done: true };
+      },
+      throw: async (error?: unknown) => {
+        await close();
+        throw error;
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** Every object in one array (the whole list in memory: prefer `for await` for large lists). */
@@ -399,7 +445,7 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
   pagingDeviation(_deviation: Deviation): void {}
 
   abstract send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string): Promise<OcpiResult<unknown>>;
-  /** One page; with `deferCheck`, the page may come unchecked, with its check under CHECK_PAGE (for the pager). */
+  /** One page; with `deferCheck`, the page may come unchecked, with its check in `deferredChecks` (for the pager). */
   abstract sendPage(info: OperationInfo, request: RequestArg, options: CallOptions, next?: string, deferCheck?: boolean): Promise<OcpiPage<unknown>>;
 
   call(info: OperationInfo) {
@@ -472,8 +518,8 @@ export class OperationRunner extends BindingCaller {
         correlationId: result.correlationId,
       });
     }
-    // The spread keeps a deferred check (CHECK_PAGE) for the pager.
-    const page: Unchecked<unknown> = { ...result, data };
+    // The result is this call's own: it becomes the page, which keeps its deferred check (no copy).
+    const page: OcpiPage<unknown> = result as OcpiPage<unknown>;
     const total = parseCountHeader(result.headers.get(OcpiHeaders.TotalCount));
     const limit = parseCountHeader(result.headers.get(OcpiHeaders.Limit));
     const nextLink = parseNextLink(result.headers.get(OcpiHeaders.Link));
@@ -562,24 +608,13 @@ export class OperationRunner extends BindingCaller {
     // signal, the client's and the call's deadline end every attempt and the backoff between them.
     const timeoutMs = options.timeoutMs ?? ctx.timeoutMs;
     const deadlineMs = options.deadlineMs ?? ctx.deadlineMs;
-    const deadline = new AbortController();
-    const deadlineTimer = setTimeout(() => deadline.abort(new DOMException(`deadline of ${deadlineMs} ms passed`, "TimeoutError")), deadlineMs);
-    const stops = [deadline.signal, ...(options.signal ? [options.signal] : []), ...(ctx.signal ? [ctx.signal] : [])];
-    // AbortSignal.any only where there is more than one signal: it costs on every call.
-    const callSignal = stops.length === 1 ? deadline.signal : AbortSignal.any(stops);
-    // The first attempt's own signal: its timeout, or any stop. One controller and one timer rather than
-    // AbortSignal.timeout plus AbortSignal.any, which made every page of a crawl measurably slower.
-    const first = new AbortController();
-    const firstTimer = setTimeout(() => first.abort(new DOMException(`no response within ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
-    const stopFirst = () => first.abort(callSignal.reason);
-    if (callSignal.aborted) stopFirst();
-    else callSignal.addEventListener("abort", stopFirst, { once: true });
+    const stops = new CallStops(timeoutMs, deadlineMs, options.signal, ctx.signal);
     const send = (req: Request) => {
       requestUrl = req.url;
       return ctx.transport(req, {
         timeoutMs,
-        firstTimeout: first.signal,
-        signal: callSignal,
+        firstTimeout: stops.first.signal,
+        signal: stops.callSignal,
         onAttempt: (attempt) => {
           requestId = attempt.headers.get(OcpiHeaders.RequestId) ?? requestId;
         },
@@ -594,7 +629,7 @@ export class OperationRunner extends BindingCaller {
         headers,
         parseAs: "text",
         fetch: send,
-        signal: first.signal,
+        signal: stops.first.signal,
         // The client follows redirects itself (each hop checked); asking for it here spares a copy of the Request.
         redirect: "manual",
       } as never);
@@ -604,24 +639,23 @@ export class OperationRunner extends BindingCaller {
     } catch (error) {
       const where = { method, requestId, correlationId, url: requestUrl };
       if (options.signal?.aborted || ctx.signal?.aborted) throw new OcpiError("network", `${info.operationId}: aborted`, { ...where, cause: error });
-      if (deadline.signal.aborted) {
+      if (stops.deadlinePassed) {
         throw new OcpiError("timeout", `${info.operationId}: no complete answer within the deadline of ${deadlineMs} ms (deadlineMs)`, { ...where, cause: error });
       }
       throw toTransportError(error, info, where);
     } finally {
-      clearTimeout(deadlineTimer);
-      clearTimeout(firstTimer);
-      callSignal.removeEventListener("abort", stopFirst);
+      stops.dispose();
     }
     const url = requestUrl;
-    const details = { method, requestId, correlationId, url, httpStatus: response.status };
+    // The details of an error, built only for one.
+    const details = () => ({ method, requestId, correlationId, url, httpStatus: response.status });
     if (!isEnvelope(parsed)) {
-      if (isAuthError(response.status, undefined)) throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}`, details);
-      if (!response.ok) throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}`, details);
-      throw new OcpiError("invalid-response", `${method} ${url}: the response is not an OCPI envelope`, details);
+      if (isAuthError(response.status, undefined)) throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}`, details());
+      if (!response.ok) throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}`, details());
+      throw new OcpiError("invalid-response", `${method} ${url}: the response is not an OCPI envelope`, details());
     }
     const env = parsed as OcpiEnvelope;
-    const ocpiDetails = { ...details, statusCode: env.status_code, ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}) };
+    const ocpiDetails = () => ({ ...details(), statusCode: env.status_code, ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}) });
     if (!isSuccessStatus(env.status_code) && isAuthError(response.status, env, ctx.profile?.authErrors)) {
       if (response.status !== 401 && response.status !== 403) {
         ctx.deviation?.({
@@ -631,13 +665,13 @@ export class OperationRunner extends BindingCaller {
           message: `the token was refused with HTTP ${response.status} and OCPI ${env.status_code} instead of HTTP 401`,
         });
       }
-      throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
+      throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails());
     }
     if (!response.ok) {
-      throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
+      throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails());
     }
     if (!isSuccessStatus(env.status_code)) {
-      throw new OcpiError("ocpi", `${method} ${url}: OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails);
+      throw new OcpiError("ocpi", `${method} ${url}: OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails());
     }
     const received = Array.isArray(env.data) ? env.data.length : 0;
     const checked = (target: { data: unknown; dropped?: number }) => {
@@ -647,7 +681,7 @@ export class OperationRunner extends BindingCaller {
       if (dropped > 0) target.dropped = dropped;
     };
     const etag = response.headers.get("ETag");
-    const result: Unchecked<unknown> | OcpiResult<unknown> = {
+    const result: OcpiResult<unknown> = {
       ...(etag !== null ? { etag } : {}),
       data: env.data,
       url,
@@ -661,11 +695,11 @@ export class OperationRunner extends BindingCaller {
     };
     // A list the pager walks is checked by the pager, once the next page is asked for; everything else now.
     if (deferCheck && Array.isArray(env.data)) {
-      (result as Unchecked<unknown>)[CHECK_PAGE] = checked;
+      deferredChecks.set(result, checked);
     } else {
-      checked(result as { data: unknown; dropped?: number });
+      checked(result);
     }
-    return result as OcpiResult<unknown>;
+    return result;
   }
 
   /** The envelope's timestamp: checked in strict mode, repaired in lenient mode. */
@@ -747,6 +781,72 @@ export class OperationRunner extends BindingCaller {
       const why = issues.filter((e) => e.pointer.startsWith(`/${i}/`) || e.pointer === `/${i}`);
       deviation({ code: "invalid-object-dropped", operationId, url: where.url, pointer: `/${i}`, message: `object /${i} left out of the page: ${formatIssues(why)}` });
     }
+  }
+}
+
+/**
+ * The stops of one call: the first attempt's signal (its timeout, the call's deadline, the caller's and the client's
+ * signals) and the call's own signal (the deadline and those signals), which retries and the backoff between them
+ * use. Nearly every call ends with its first attempt: that costs one controller and one timer, and the call's signal
+ * is built only when a retry asks for it (a second controller, timer and listener on every call made each page of a
+ * crawl measurably slower).
+ */
+class CallStops {
+  readonly first = new AbortController();
+  /** Whether the call's deadline passed. */
+  deadlinePassed = false;
+  private readonly external: AbortSignal[] = [];
+  private deadline?: AbortController;
+  private call?: AbortSignal;
+  private timer: ReturnType<typeof setTimeout>;
+  private readonly stopFirst = (event: Event) => this.first.abort((event.target as AbortSignal).reason);
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly deadlineMs: number,
+    ...signals: (AbortSignal | undefined)[]
+  ) {
+    // One timer: the attempt's timeout, or the deadline when it comes first (after a timeout, the rest of the deadline).
+    this.timer = setTimeout(this.expire, Math.min(timeoutMs, deadlineMs));
+    for (const signal of signals) {
+      if (!signal) continue;
+      this.external.push(signal);
+      if (signal.aborted) this.first.abort(signal.reason);
+      else signal.addEventListener("abort", this.stopFirst, { once: true });
+    }
+  }
+
+  private readonly expire = () => {
+    if (this.deadlineMs <= this.timeoutMs) return this.passDeadline();
+    this.first.abort(new DOMException(`no response within ${this.timeoutMs} ms`, "TimeoutError"));
+    this.timer = setTimeout(this.passDeadline, this.deadlineMs - this.timeoutMs);
+  };
+
+  private readonly passDeadline = () => {
+    this.deadlinePassed = true;
+    const reason = this.deadlineReason();
+    this.deadline?.abort(reason);
+    this.first.abort(reason);
+  };
+
+  private deadlineReason(): DOMException {
+    return new DOMException(`deadline of ${this.deadlineMs} ms passed`, "TimeoutError");
+  }
+
+  /** The call's signal, built on first use. */
+  readonly callSignal = (): AbortSignal => {
+    if (!this.call) {
+      this.deadline = new AbortController();
+      if (this.deadlinePassed) this.deadline.abort(this.deadlineReason());
+      // AbortSignal.any only where there is more than one signal: it costs.
+      this.call = this.external.length === 0 ? this.deadline.signal : AbortSignal.any([this.deadline.signal, ...this.external]);
+    }
+    return this.call;
+  };
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const signal of this.external) signal.removeEventListener("abort", this.stopFirst);
   }
 }
 

@@ -72,11 +72,27 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** Checks one hop: the URL, then (for a host name not in allowHosts) every address it resolves to. */
-async function checkHop(url: string, options: SafeFetchOptions, signal: AbortSignal): Promise<URL> {
-  const parsed = checkUrl(url, options.policy);
+/**
+ * Checks one hop: the URL, then (for a host name not in allowHosts) every address it resolves to. A hop that needs no
+ * lookup (an IP literal, an allowed host, a runtime without resolver) is judged at once, without a promise: the
+ * request then goes out in the same turn, before the caller moves on (the pager checks a page while the next one is
+ * on its way).
+ */
+function checkHop(parsed: URL, options: SafeFetchOptions, signal: AbortSignal): URL | Promise<URL> {
   if (isAllowedHost(parsed, options.policy) || ipLiteral(parsed) !== undefined) return parsed;
-  const lookup = options.lookup ?? (await defaultLookup());
+  if (!options.lookup && resolved && !resolved.lookup) return parsed;
+  return resolveHop(parsed, options, signal);
+}
+
+/** The runtime's resolver once known, so that a runtime without one does not wait a turn for every hop. */
+let resolved: { lookup: Lookup | undefined } | undefined;
+
+async function resolveHop(parsed: URL, options: SafeFetchOptions, signal: AbortSignal): Promise<URL> {
+  let lookup = options.lookup;
+  if (!lookup) {
+    lookup = await defaultLookup();
+    resolved = { lookup };
+  }
   // No resolver on this runtime (browsers, most edge runtimes): only the literal check above applies. The runtime's
   // fetch resolves the name again; a DNS server answering differently then (rebinding) is only caught by a fetch
   // that checks at connect time (give one as the `fetch` option).
@@ -134,7 +150,8 @@ function capResponse(response: Response, limit: number): Response {
 export function safeFetch(fetchImpl: (request: Request) => Promise<Response>, options: SafeFetchOptions): (request: Request) => Promise<Response> {
   return async (request) => {
     const signal = request.signal;
-    const origin = checkUrl(request.url, options.policy).origin;
+    const first = checkUrl(request.url, options.policy);
+    const origin = first.origin;
     let url = request.url;
     let method = request.method;
     // A request without a body that asks for manual redirects already is sent as it is on the first hop: no copy of
@@ -146,7 +163,8 @@ export function safeFetch(fetchImpl: (request: Request) => Promise<Response>, op
     for (let hop = 0; ; hop++) {
       let target: URL;
       try {
-        target = await checkHop(url, options, signal);
+        const checked = checkHop(hop === 0 ? first : checkUrl(url, options.policy), options, signal);
+        target = checked instanceof URL ? checked : await checked;
       } catch (error) {
         if (hop > 0 && error instanceof UnsafeUrlError) throw new UnsafeUrlError(error.url, error.reason, `${error.message} (a redirect from ${request.url})`);
         throw error;
