@@ -6,4 +6,5 @@ import { openApiEmitter } from "./emit/openapi/emitOpenApi.js";
 import { clientEmitter } from "./emit/client/emitClient.js";
 import { serverEmitter } from "./emit/server/emitServer.js";
 
+/** Every emitter of the SDK, in the order they run (each after those it depends on). */
 export const EMITTERS: readonly Emitter[] = [typesEmitter, validatorsEmitter, openApiEmitter, clientEmitter, serverEmitter];

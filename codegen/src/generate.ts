@@ -5,6 +5,7 @@ import { loadSchemas, type VersionOverlay } from "./load/loadSchemas.js";
 import { diffOutputs, writeOutputs, type Drift, type OutputDir } from "./lib/output.js";
 import type { Model } from "./model/model.js";
 
+/** What {@link generate} reads and writes: the schemas, the layout, targets, versions and overlays. */
 export interface GenerateOptions {
   /** Folder holding one sub-folder of JSON Schemas per OCPI version (the `@ocpi-sdk/schemas` package, or this repo's `schemas/`). */
   schemasDir: string;
@@ -24,6 +25,7 @@ export interface GenerateOptions {
   emitters?: readonly Emitter[];
 }
 
+/** What {@link generate} found and wrote. */
 export interface GenerateResult {
   model: Model;
   /** Files that were (or, with `check`, would be) added, changed or removed. */
@@ -52,6 +54,10 @@ export async function emitAll(
   return outputs;
 }
 
+/**
+ * Loads the schemas of the chosen versions (with overlays), runs every emitter of the chosen targets, and writes the
+ * files that changed (or, with `check`, only reports the drift).
+ */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const model = await loadSchemas(options.schemasDir, options.versions, {
     ...(options.endpointsFormat ? { endpointsFormat: options.endpointsFormat } : {}),

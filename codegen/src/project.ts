@@ -55,6 +55,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Options of {@link generateProject}: the config file, check mode, and where the schemas are. */
 export interface ProjectOptions {
   /** Path of `ocpi.config.json`. */
   configPath: string;
@@ -66,6 +67,7 @@ export interface ProjectOptions {
   force?: boolean;
 }
 
+/** What {@link generateProject} did: whether the stamp matched, the drift, the output folder. */
 export interface ProjectResult {
   /** True when the stamp matched and no emitter ran. */
   upToDate: boolean;

@@ -39,6 +39,7 @@ export function folderLayout(dirs: Record<TargetName, string>, regenerate = "npm
   };
 }
 
+/** The context the emitters share: the model, the layout, the file header, and OpenAPI documents built once. */
 export function createContext(model: Model, layout: Layout): EmitContext {
   const documents = new Map<string, JsonSchema>();
   return {

@@ -5,6 +5,7 @@ import type { JsonSchema, Model, VersionModel } from "../model/model.js";
 /** What can be generated; each target is one folder (in this repository: one package's `src/generated`). */
 export type TargetName = "types" | "validators" | "openapi" | "client" | "server";
 
+/** Every target, in dependency order. */
 export const TARGET_NAMES: readonly TargetName[] = ["types", "validators", "openapi", "client", "server"];
 
 /** Where the targets go, and how a generated file of one target imports another target's entry of a version. */
@@ -39,6 +40,7 @@ export interface EmitContext {
   openApi(version: VersionModel, role?: string): JsonSchema;
 }
 
+/** One generator of a target's files: per version, and optionally the cross-version tables at the target's root. */
 export interface Emitter {
   name: string;
   target: TargetName;

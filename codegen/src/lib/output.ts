@@ -14,6 +14,7 @@ export interface OutputDir {
   files: OutputFile[];
 }
 
+/** A generated file that differs from what the generator would write: new, changed, or no longer generated. */
 export interface Drift {
   path: string;
   change: "added" | "changed" | "stale";

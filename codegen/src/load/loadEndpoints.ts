@@ -22,6 +22,10 @@ export interface RawEndpoints {
   modules: (Omit<ModuleModel, "interfaces"> & { interfaces: (Omit<InterfaceModel, "operations"> & { operations: RawOperation[] })[] })[];
 }
 
+/**
+ * A version's `endpoints.json`, checked against the endpoints format and resolved into modules, interfaces and
+ * operations (schemas referenced checked to exist).
+ */
 export function buildEndpointsModel(raw: RawEndpoints, version: VersionModel, format: object): EndpointsModel {
   const where = `${version.version}/endpoints.json`;
   const validate = new Ajv2020({ strict: false, allErrors: true }).compile(format);

@@ -50,6 +50,7 @@ export interface VersionOverlay {
   endpoints?: Record<string, unknown>;
 }
 
+/** Options of {@link loadSchemas}: the endpoints format and the overlays per version. */
 export interface LoadOptions {
   /** The JSON Schema of endpoint descriptions; `<schemasDir>/endpoints.schema.json` by default. */
   endpointsFormat?: string;

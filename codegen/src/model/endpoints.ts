@@ -5,6 +5,7 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export type InterfaceRole = "SENDER" | "RECEIVER";
 export type UrlBase = "endpoint" | "response_url" | "versions" | "version_details";
 
+/** A path or query parameter of an operation. */
 export interface ParameterModel {
   name: string;
   description: string;
@@ -12,6 +13,7 @@ export interface ParameterModel {
   schema: JsonSchema;
 }
 
+/** One HTTP operation of an interface (or of discovery). */
 export interface OperationModel {
   name: string;
   summary: string;
@@ -36,18 +38,21 @@ export interface OperationModel {
   layoutPath: string;
 }
 
+/** The SENDER or RECEIVER interface of a module (2.1.1: the CPO or eMSP interface), with its operations. */
 export interface InterfaceModel {
   role: InterfaceRole;
   implementedBy: string[];
   operations: OperationModel[];
 }
 
+/** An OCPI module (`locations`, `commands`, ...) and its interfaces. */
 export interface ModuleModel {
   id: string;
   title: string;
   interfaces: InterfaceModel[];
 }
 
+/** The operations of a version: discovery, then the modules. */
 export interface EndpointsModel {
   discovery: OperationModel[];
   modules: ModuleModel[];
@@ -72,6 +77,10 @@ export function layoutPath(version: string, module: ModuleModel | undefined, ifa
   return op.url === "response_url" ? `${base}/${op.name}/{response_id}` : `${base}${op.path}`;
 }
 
+/**
+ * The operationId of an operation: module, interface role and name (`locationsSenderGet`), or the name alone for
+ * discovery.
+ */
 export function operationId(module: ModuleModel | undefined, iface: InterfaceModel | undefined, name: string): string {
   if (!module || !iface) return name;
   return `${module.id}${upperFirst(iface.role.toLowerCase())}${upperFirst(name)}`;

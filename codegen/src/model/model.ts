@@ -2,6 +2,7 @@
 
 import type { EndpointsModel } from "./endpoints.js";
 
+/** A JSON Schema (2020-12) object, as read from the schema files. */
 export type JsonSchema = { [keyword: string]: unknown };
 
 /** One `schemas/<version>/<name>.json` file. */
@@ -35,6 +36,7 @@ export interface NamedSchema {
   patchOf?: string;
 }
 
+/** One OCPI version: its schema files, named schemas and endpoint description. */
 export interface VersionModel {
   /** `2.2.1` */
   version: string;
@@ -47,6 +49,7 @@ export interface VersionModel {
   schemas: NamedSchema[];
 }
 
+/** Every version loaded. */
 export interface Model {
   versions: VersionModel[];
 }
@@ -63,6 +66,7 @@ export function openEnumValues(schema: JsonSchema): string[] | undefined {
   return known.enum as string[];
 }
 
+/** The identifier of a version: `2.2.1` becomes `v2_2_1`. */
 export const versionIdent = (version: string): string => `v${version.replace(/\./g, "_")}`;
 
 /** The target of a `$ref`, with the base URI that nested references inside it resolve against. */
@@ -83,6 +87,7 @@ export class RefResolver {
     for (const named of version.schemas) this.namedByRef.set(named.ref, named);
   }
 
+  /** The schema a `$ref` names, read against `baseId`; throws when it names nothing. */
   resolve(ref: string, baseId: string): ResolvedRef {
     const url = new URL(ref, baseId);
     const pointer = decodeURIComponent(url.hash.replace(/^#/, ""));

@@ -6,6 +6,7 @@ const VALUE_KEYWORDS = new Set(["enum", "const", "required", "examples", "defaul
 /** Keywords whose values map names (not keywords) to subschemas. */
 const SCHEMA_MAPS = new Set(["properties", "$defs", "patternProperties", "dependentSchemas"]);
 
+/** What {@link mapSchema} and {@link eachSchema} call on the way through a schema. */
 export interface SchemaVisitor {
   /**
    * Called on each schema before its subschemas; returning a value replaces the schema (and its subschemas are not

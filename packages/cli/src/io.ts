@@ -17,6 +17,7 @@ export interface Output {
   columns?: number;
 }
 
+/** What a command reads and writes: the streams, environment and working folder (the process's, or a test's). */
 export interface CliIo {
   stdout: Output;
   stderr: Output;

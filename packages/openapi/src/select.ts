@@ -14,6 +14,7 @@ export interface OpenApiDocument {
   [key: string]: unknown;
 }
 
+/** Options of {@link selectOperations}: which operations to keep, and the server URL to name. */
 export interface SelectOptions {
   /** The operations kept, by operationId (default: every one). Path items left without one are dropped. */
   operationIds?: Iterable<string>;

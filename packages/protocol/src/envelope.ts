@@ -13,6 +13,7 @@ export function toOcpiDateTime(date: Date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** The envelope of a response: `data` left out when undefined, the timestamp `now` as an OCPI DateTime. */
 export function envelope<T>(data: T | undefined, statusCode: number = OcpiStatus.Success, statusMessage?: string, now = new Date()): OcpiEnvelope<T> {
   const body: OcpiEnvelope<T> = { status_code: statusCode, timestamp: toOcpiDateTime(now) };
   if (data !== undefined) body.data = data;

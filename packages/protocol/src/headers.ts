@@ -24,6 +24,7 @@ export interface RoutingHeaders {
   to?: PartyId;
 }
 
+/** The `OCPI-from-*` and `OCPI-to-*` headers for the parties given (none for a party left out). */
 export function routingHeaders({ from, to }: RoutingHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
   if (from) {

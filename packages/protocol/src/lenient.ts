@@ -14,6 +14,7 @@ export type RepairCode =
   /** A one-element list where one object is expected: the object. */
   | "one-element-array";
 
+/** One repair made to a received value: what, where, from what to what. */
 export interface Repair {
   code: RepairCode;
   /** JSON pointer (RFC 6901) of the field, relative to the value repaired. */
@@ -31,6 +32,7 @@ export interface IssueLike {
   message: string;
 }
 
+/** What {@link repairValue} made of a value: the value, the repairs made, and the issues left. */
 export interface RepairOutcome<I extends IssueLike> {
   /** The value repaired (the same object, changed in place, unless the root itself was replaced). */
   value: unknown;

@@ -27,6 +27,7 @@ export function parseNextLink(header: string | null | undefined): string | undef
   return undefined;
 }
 
+/** The `Link` header value naming `url` as the next page. */
 export function formatNextLink(url: string): string {
   return `<${url}>; rel="next"`;
 }

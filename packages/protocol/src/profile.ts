@@ -4,7 +4,9 @@
  * with the party for the party's own requests, pushes and callbacks.
  */
 
+/** How what a peer sends is checked: refused when invalid, repaired where it can be, or not checked. */
 export type ProfileValidation = "strict" | "lenient" | "off";
+/** How a list is paged: by the `Link` header, by offset/limit, or by the Link with offset/limit as the fallback. */
 export type PaginationMode = "link" | "offset" | "auto";
 
 /** An endpoint the peer serves but leaves out of its version details. */
@@ -31,6 +33,7 @@ export interface AuthErrorRules {
   messagePattern?: string;
 }
 
+/** One partner's deviations from the spec and the settings that answer them (see the client README, "Working with real peers"). */
 export interface PeerProfile {
   /** Checking of what the peer sends: its answers to our calls and its requests to us (default: the client's or server's mode). */
   validation?: ProfileValidation;
@@ -50,8 +53,10 @@ export interface PeerProfile {
 
 /** Thrown by {@link checkPeerProfile}: names the field as a JSON pointer. */
 export class PeerProfileError extends TypeError {
+  /** Always `PeerProfileError`. */
   override readonly name = "PeerProfileError";
   constructor(
+    /** The JSON pointer of the field at fault (`""` for the profile itself). */
     readonly pointer: string,
     message: string,
   ) {

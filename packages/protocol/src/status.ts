@@ -16,8 +16,10 @@ export const OcpiStatus = {
   ConnectionProblem: 4003,
 } as const;
 
+/** One of the status codes in {@link OcpiStatus}. */
 export type OcpiStatusCode = (typeof OcpiStatus)[keyof typeof OcpiStatus];
 
+/** Whether a status code is a success (1xxx). */
 export const isSuccessStatus = (code: number): boolean => code >= 1000 && code < 2000;
 
 /** Which class a status code belongs to. */

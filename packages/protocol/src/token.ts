@@ -6,6 +6,7 @@
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** Base64 of the UTF-8 bytes of `text`, as OCPI 2.2 and later put a token in the `Authorization` header. */
 export function base64Encode(text: string): string {
   let binary = "";
   for (const byte of utf8.encode(text)) binary += String.fromCharCode(byte);

@@ -188,6 +188,7 @@ export function openApiDocument(version: VersionModel, role?: string): JsonSchem
   };
 }
 
+/** The OpenAPI documents of a version as JSON files: the whole version and one per role. */
 export function emitOpenApi(version: VersionModel, context: EmitContext): OutputFile[] {
   if (!version.endpoints) return [];
   const json = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
@@ -203,6 +204,7 @@ export function emitOpenApi(version: VersionModel, context: EmitContext): Output
       "",
       ...imports.map(([name]) => `import ${name} from "./${name}.gen.json" with { type: "json" };`),
       "",
+      "/** The OpenAPI documents of the version by name: `ocpi` (every module and interface) and one per role. */",
       `export const documents = { ${imports.map(([name]) => name).join(", ")} } as const;`,
       "",
       `/** Roles with a document of their own. */`,

@@ -72,6 +72,7 @@ function handlerSignature(op: OperationModel, module: ModuleModel, resolver: Ref
   return `${op.name}(request: OcpiRequest<${params}, ${query}, ${body}>): Promise<${data} | OcpiReply<${data}>>;`;
 }
 
+/** The name of the handlers interface of a module's interface, e.g. `LocationsSenderHandlers`. */
 export function handlersInterfaceName(module: ModuleModel, role: string): string {
   return `${module.id.charAt(0).toUpperCase()}${module.id.slice(1)}${upperFirst(role.toLowerCase())}Handlers`;
 }
@@ -113,6 +114,7 @@ export function emitServer(version: VersionModel, context: EmitContext): OutputF
     `import { validators } from "${context.layout.entry("server", "validators", v)}";`,
     `import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "${context.layout.runtime("server")}";`,
     "",
+    "/** The OCPI version of this route table. */",
     `export const version = ${JSON.stringify(v)};`,
     "",
     "/** Every operation of the version, discovery first. */",

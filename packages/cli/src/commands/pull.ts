@@ -15,7 +15,9 @@ import type { CommandContext } from "../program.js";
 import { peerUrlPolicy } from "../url-policy.js";
 import type { OcpiVersion } from "../validate/versions.js";
 
+/** The modules `ocpi pull` can read (the SENDER interfaces with lists). */
 export const PULL_MODULES = ["locations", "tariffs", "sessions", "cdrs", "tokens"] as const;
+/** One of {@link PULL_MODULES}. */
 export type PullModule = (typeof PULL_MODULES)[number];
 
 export interface PullCommandOptions {

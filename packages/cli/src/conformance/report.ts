@@ -12,6 +12,7 @@ const xml = (text: string) =>
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
+/** The report as JUnit XML: one test suite, one test case per check (failures with their evidence, skips with the reason). */
 export function toJUnit(report: ConformanceReport): string {
   const { summary } = report;
   const time = report.checks.reduce((t, c) => t + c.durationMs, 0);

@@ -1,6 +1,7 @@
 /** What a conformance run finds: one result per check, named by a stable rule id, with the evidence of a failure. */
 import { describeExchange, type Exchange } from "./http.js";
 
+/** A check's outcome. */
 export type CheckStatus = "pass" | "fail" | "skip";
 
 /** One fact behind a failure: where (request, URL, HTTP status), and what (pointer, value, message). */
@@ -18,6 +19,7 @@ export interface Evidence {
   requestId?: string;
 }
 
+/** The outcome of one check, with its rule id and the evidence of a failure. */
 export interface CheckResult {
   /** Stable rule id, e.g. `locations.sender.pagination.link`. */
   id: string;
@@ -29,6 +31,7 @@ export interface CheckResult {
   durationMs: number;
 }
 
+/** A whole conformance run: the peer, what was assumed, every check and a summary (the `--json` output). */
 export interface ConformanceReport {
   tool: "ocpi conformance";
   versionsUrl: string;

@@ -18,6 +18,7 @@ import { PeerHttp, type Exchange, type TokenEncoding } from "./http.js";
 import { endpointOf, joinPath, objectKey, RECEIVER_MODULES, SENDER_MODULES, type EndpointEntry, type PeerRole, type SenderModule } from "./modules.js";
 import { at, preview, SkipCheck, type CheckResult, type ConformanceReport, type Evidence } from "./results.js";
 
+/** What `ocpi conformance` tests: the peer's versions URL and token, its role, and how far to trust its URLs. */
 export interface ConformanceOptions extends UrlPolicyFlags {
   /** The peer's versions endpoint. */
   versionsUrl: string;

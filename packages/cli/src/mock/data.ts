@@ -8,6 +8,7 @@ import { validators } from "@ocpi-sdk/validators/2.2.1";
 import type { Validator } from "@ocpi-sdk/validators";
 import type { Random } from "./prng.js";
 
+/** A party's country code and party id. */
 export interface Party {
   country_code: string;
   party_id: string;
@@ -157,6 +158,7 @@ export function mockTokens(random: Random, count: number, owner: Party): Token[]
   });
 }
 
+/** The Sessions generated for a CPO and the CDRs of those that completed. */
 export interface SessionsAndCdrs {
   sessions: Session[];
   cdrs: CDR[];

@@ -12,6 +12,7 @@ import { roleHandlers, type Role } from "./handlers.js";
 import { seededRandom } from "./prng.js";
 import type { OcpiVersion } from "../validate/versions.js";
 
+/** Options of {@link startMockPeer}: the role, versions, address and data of the mock. */
 export interface MockPeerOptions {
   /** The role the mock plays: `cpo` (Locations, Tariffs, Sessions, CDRs; commands and charging profiles) or `emsp` (Tokens). */
   role: "cpo" | "emsp" | Role;
@@ -55,6 +56,7 @@ export interface MockPeerOptions {
   onRegistered?: (info: { partyId: string; roles: string[]; version: string; nextTokenA: string }) => void;
 }
 
+/** A running mock peer: where to reach it, the tokens to use, and how to stop it. */
 export interface MockPeer {
   role: Role;
   versions: OcpiVersion[];

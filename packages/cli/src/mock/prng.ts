@@ -24,6 +24,7 @@ function hash128(text: string): [number, number, number, number] {
   return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
 }
 
+/** A deterministic random source: the same seed gives the same data on every machine. */
 export interface Random {
   /** A number in [0, 1). */
   next(): number;
@@ -41,6 +42,7 @@ export interface Random {
   fork(label: string): Random;
 }
 
+/** A {@link Random} seeded from a string (sfc32 on a cyrb128 hash of the seed). */
 export function seededRandom(seed: string): Random {
   let [a, b, c, d] = hash128(seed);
   const next = () => {

@@ -48,6 +48,7 @@ const CANDIDATES: readonly Candidate[] = [
   { name: "ChargingPreferences", keys: ["profile_type", "departure_time", "energy_need"] },
 ];
 
+/** Which schema an object was taken for, and why: the candidates tried and those that also validated. */
 export interface Detection {
   /** The schema chosen. */
   schema: string;

@@ -6,6 +6,7 @@ import { formatIssues, type ValidationIssue } from "@ocpi-sdk/validators";
 import { detect } from "./detect.js";
 import { validatorOf, type OcpiVersion } from "./versions.js";
 
+/** How `ocpi validate` checks a document: the OCPI version, the schema (or `auto`), strict or not. */
 export interface ValidateOptions {
   version: OcpiVersion;
   /** A schema name of the version (`Location`, `CDR`, `EVSEPatch`, ...) or `auto` to detect each object. */
@@ -28,6 +29,7 @@ export interface ObjectResult {
   issues: ValidationIssue[];
 }
 
+/** What a document held and what is wrong with it: the envelope, each object, and every issue. */
 export interface DocumentResult {
   valid: boolean;
   /** Whether an envelope was unwrapped. */

@@ -33,6 +33,7 @@ import { actsFor } from "../runtime/scope.js";
 import { instantOf } from "../store/memory.js";
 import type { ObjectKey, ObjectQuery, Store, StoredJson, StoredObject } from "../store/store.js";
 
+/** The store collection of what parties pushed to our receiver interface of `module`. */
 export const received = (module: string) => `${module}.received`;
 
 type Owned = { country_code: string; party_id: string; last_updated: string };
@@ -267,6 +268,7 @@ async function patchWhole<D>(store: Store, key: ObjectKey, policy: StaleWritePol
   return reply;
 }
 
+/** Options of {@link storeHandlers}: our roles, stale-write policy, command results, open data. */
 export interface StoreHandlersOptions {
   /** Our own roles: where our objects are kept. */
   roles: CredentialsRole[];
@@ -282,6 +284,11 @@ export interface StoreHandlersOptions {
   openData?: { maxAgeMs?: number };
 }
 
+/**
+ * Handlers of every module served from a {@link Store}: our own objects for the SENDER interfaces, what parties push
+ * kept per party for the RECEIVER interfaces (ownership checked, stale writes by policy), command results passed to
+ * `onCommandResult`.
+ */
 export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const { roles } = options;
   const cache = new PageCache();

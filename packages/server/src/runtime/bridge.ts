@@ -26,6 +26,10 @@ export interface ConversionRequest {
   params: Record<string, unknown>;
 }
 
+/**
+ * What a {@link VersionBridge} needs: the handlers' version and handlers, our roles, and hooks for conversion context
+ * and notes.
+ */
 export interface BridgeOptions {
   /** The version the handlers are written against. */
   handlersVersion: ServedVersion;
@@ -47,6 +51,10 @@ export class ConversionError extends Error {
   override readonly name = "ConversionError";
 }
 
+/**
+ * Serves a route of one OCPI version with handlers written against another: requests and replies converted with
+ * `@ocpi-sdk/converters`, what each conversion dropped or defaulted reported through `onNotes`.
+ */
 export class VersionBridge {
   private readonly h: ServedVersion;
   /** Converted pages, kept with the stored page they came from (gone with it). */

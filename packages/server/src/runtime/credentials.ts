@@ -58,6 +58,10 @@ function withProfile(party: PartyRecord, profile: PeerProfile | undefined): Part
 }
 
 
+/**
+ * Registration and tokens: Token A issuing, the credentials handshake in both directions, token rotation, and the
+ * parties registered with us (the server's `credentials`).
+ */
 export class CredentialsService {
   constructor(private readonly options: CredentialsOptions) {}
 

@@ -26,6 +26,7 @@ export interface DocsScript {
 /** The OpenAPI documents of one version: `ocpi` (every module and interface) and one per role (`cpo`, `emsp`, ...). */
 export type VersionDocuments = Readonly<Record<string, unknown>>;
 
+/** The server's API reference (`docs` option): Scalar's script, and the OpenAPI documents served per version and role. */
 export interface DocsOptions {
   /**
    * Scalar's standalone bundle. On Node: `apiReferenceScript()` of `@ocpi-sdk/server/node`, which reads it from

@@ -26,14 +26,17 @@ export class OcpiHttpError extends Error {
     return new OcpiHttpError(404, statusCode, message);
   }
 
+  /** HTTP 401 with OCPI 2000: no token, or one we do not know. */
   static unauthorized(message: string): OcpiHttpError {
     return new OcpiHttpError(401, OcpiStatus.ClientError, message);
   }
 
+  /** HTTP 403 with OCPI 2000: a known token that may not do this. */
   static forbidden(message: string): OcpiHttpError {
     return new OcpiHttpError(403, OcpiStatus.ClientError, message);
   }
 
+  /** HTTP 405 with OCPI 2000: the interface does not take this method. */
   static methodNotAllowed(message: string): OcpiHttpError {
     return new OcpiHttpError(405, OcpiStatus.ClientError, message);
   }

@@ -11,10 +11,12 @@ import type { ServedVersion } from "./versions.js";
 
 /** The receiver interfaces that can list what the calling party pushed (`receiverBulkGet`). */
 export const RECEIVER_BULK_MODULES = ["locations", "sessions", "tariffs", "tokens"] as const;
+/** One of {@link RECEIVER_BULK_MODULES}. */
 export type ReceiverBulkModule = (typeof RECEIVER_BULK_MODULES)[number];
 
 /** The receiver interfaces that can delete what the calling party pushed (`receiverDelete`). */
 export const RECEIVER_DELETE_MODULES = ["tariffs", "tokens"] as const;
+/** One of {@link RECEIVER_DELETE_MODULES}. */
 export type ReceiverDeleteModule = (typeof RECEIVER_DELETE_MODULES)[number];
 
 export interface ExtensionRoute {

@@ -11,6 +11,7 @@ import type { Caller, OcpiReply, OcpiRequest, Page, PageRequest } from "./routes
 
 export type { ReceiverBulkModule, ReceiverDeleteModule } from "./extension-routes.js";
 
+/** A request budget: `requests` per `windowMs`. */
 export interface RateLimit {
   /** Requests a key may make per window (default 60). */
   requests: number;
@@ -18,6 +19,7 @@ export interface RateLimit {
   windowMs: number;
 }
 
+/** How Locations are served to requests without a token: the rate limit, and whose budget a request spends. */
 export interface OpenDataOptions {
   /** How many requests without a token are served (default 60 a minute per key); `false`: no limit. */
   rateLimit?: RateLimit | false;
@@ -28,6 +30,7 @@ export interface OpenDataOptions {
   key?: (request: Request) => string;
 }
 
+/** Behaviour beyond the spec, each off unless set (`extensions` option). */
 export interface ServerExtensions {
   /**
    * Serves the Locations SENDER interface (list, Location, EVSE, Connector) of every served version to requests

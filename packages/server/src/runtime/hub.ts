@@ -38,6 +38,7 @@ const BROADCAST = new Set(["locations", "tariffs", "tokens"]);
 /** Modules that are between a party and the hub itself: never forwarded. */
 const OWN_MODULES = new Set(["discovery", "credentials", "hubclientinfo"]);
 
+/** A party's connection status as HubClientInfo gives it. */
 export type ConnectionStatus = "CONNECTED" | "OFFLINE" | "PLANNED" | "SUSPENDED";
 
 /** A party as HubClientInfo lists it (the same object in 2.2.1 and 2.3.0). */
@@ -49,6 +50,7 @@ export interface ClientInfo {
   last_updated: string;
 }
 
+/** Options of {@link createOcpiHub}: the server's options, less those the hub sets itself, and the hub's own party. */
 export interface OcpiHubOptions extends Omit<OcpiServerOptions<"2.2.1">, "roles" | "handlers" | "handlersVersion" | "versionHandlers" | "versions" | "conversionContext"> {
   /** The hub's own party: its credentials role is HUB with this identity. */
   hub: { country_code: string; party_id: string; business_details: BusinessDetails };
@@ -142,7 +144,12 @@ function argumentsOf(route: RouteInfo, request: OcpiRequest<Record<string, unkno
   return args;
 }
 
+/**
+ * A hub on an OCPI server: routes requests by their OCPI-to-* headers, broadcasts pushes without one, passes async
+ * results on, and serves HubClientInfo (see {@link createOcpiHub}).
+ */
 export class OcpiHub {
+  /** The OCPI server the hub runs on (its credentials, outbox and store). */
   readonly server: OcpiServer<ServedVersion>;
   /** The hub's own identity (OCPI-to-* naming it means: the hub itself). */
   readonly identity: PartyId;
@@ -183,6 +190,7 @@ export class OcpiHub {
     }
   }
 
+  /** The server's Hono app: serve its `fetch`. */
   get app() {
     return this.server.app;
   }
@@ -241,6 +249,7 @@ export class OcpiHub {
     await this.server.idle();
   }
 
+  /** Stops the alive checks and the server's outgoing calls (see OcpiServer.close). */
   close(): void {
     if (this.aliveTimer) clearInterval(this.aliveTimer);
     this.server.close();

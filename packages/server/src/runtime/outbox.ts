@@ -14,6 +14,7 @@ import { sameParty } from "./identity.js";
 import { applyPatch, checkOwn, deliveriesOf, idOf, operationOf, ownKey, paramsOf, PushError, receives, type LocationPart, type Owned, type PushMessage, type PushModule } from "./push.js";
 import { routeById, type ServedVersion } from "./versions.js";
 
+/** When the outbox retries a delivery and gives up, and how it works through them. */
 export interface DeliveryPolicy {
   /** First retry after about this long (default 1 s); doubled per attempt, with jitter. */
   baseDelayMs: number;
@@ -29,6 +30,7 @@ export interface DeliveryPolicy {
   pollMs: number;
 }
 
+/** The delivery policy used where the server's `outbox.policy` leaves a field out. */
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   baseDelayMs: 1000,
   maxDelayMs: 5 * 60_000,
@@ -38,6 +40,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   pollMs: 1000,
 };
 
+/** What the outbox reports: each delivery sent, to be retried or given up, and store errors. */
 export type OutboxEvent =
   | { type: "delivery-sent"; delivery: Delivery }
   | { type: "delivery-retry"; delivery: Delivery; failure: DeliveryFailure; nextAttemptAt: string }
@@ -45,6 +48,7 @@ export type OutboxEvent =
   /** The store refused a claim or an update (a database that is down): the worker tries again later. */
   | { type: "outbox-error"; error: unknown };
 
+/** What an {@link Outbox} needs: the store it keeps deliveries in, the push version, and a client per party. */
 export interface OutboxOptions {
   store: Store;
   /** The version pushes are written in (the handlers' version). */
@@ -103,8 +107,14 @@ const isHub = (party: PartyRecord): boolean => party.roles.some((r) => r.role ==
 /** A failure that ends a delivery at once: retrying cannot help. */
 class Refused extends Error {}
 
+/**
+ * Deliveries that survive restarts: pushes of our objects to every party that receives them, and async results, kept
+ * in the store and sent by a worker with retries and backoff until sent or dead letters (the server's `outbox`).
+ */
 export class Outbox {
+  /** The delivery policy in force: the defaults with the given fields over them. */
   readonly policy: DeliveryPolicy;
+  /** This worker's name in the leases it takes (several processes may share one store). */
   readonly worker: string;
   private running = false;
   private loop: Promise<void> | undefined;

@@ -119,10 +119,15 @@ export type CommandResponseOf<V extends ServedVersion> = { "2.1.1": T211.Command
 export type CommandResultOf<V extends ServedVersion> = { "2.1.1": T211.CommandResponse; "2.2.1": T221.CommandResult; "2.3.0": T230.CommandResult }[V];
 /** The versions with charging profiles (2.2.1 on). */
 export type ChargingProfilesVersion = "2.2.1" | "2.3.0";
+/** The CPO's immediate answer to a charging profile request, in a version. */
 export type ChargingProfileResponseOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ChargingProfileResponse; "2.3.0": T230.ChargingProfileResponse }[V];
+/** A ChargingProfile, in a version. */
 export type ChargingProfileOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ChargingProfile; "2.3.0": T230.ChargingProfile }[V];
+/** The asynchronous result of a GET ActiveChargingProfile request, in a version. */
 export type ActiveChargingProfileResultOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ActiveChargingProfileResult; "2.3.0": T230.ActiveChargingProfileResult }[V];
+/** The asynchronous result of setting a charging profile, in a version. */
 export type ChargingProfileResultOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ChargingProfileResult; "2.3.0": T230.ChargingProfileResult }[V];
+/** The asynchronous result of clearing a charging profile, in a version. */
 export type ClearProfileResultOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ClearProfileResult; "2.3.0": T230.ClearProfileResult }[V];
 
 /** How requests answered at a response_url are waited for (OcpiServerOptions.expectedResults). */

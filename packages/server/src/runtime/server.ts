@@ -78,6 +78,10 @@ import { Outbox, originOf, originsOf, type DeliveryPolicy, type OutboxEvent } fr
 import { OcpiReply, RawJson, RawJsonList, RouteMap, type HandlerNotice, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
 import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
+/**
+ * Options of {@link createOcpiServer}: where the server is reached, our roles, the store, the handlers and versions served,
+ * and what the server does besides (validation, outbox, logging, middleware, docs).
+ */
 export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   /** Where peers reach this server, e.g. `https://ocpi.example.com` (no trailing slash). */
   publicUrl: string;
@@ -212,6 +216,7 @@ export interface OcpiServerOptions<H extends ServedVersion = "2.2.1"> {
   middleware?: MiddlewareHandler[];
 }
 
+/** What the server reports through `onEvent`: failed requests, command and profile results sent or not, outbox work. */
 export type ServerEvent =
   /** A request answered 500 because something threw (a handler, a middleware); also the hub's failed forwards. */
   | { type: "error"; operationId: string; requestId: string; correlationId?: string; partyId?: string; error: unknown }
@@ -238,12 +243,19 @@ export type ServerEvent =
 /** Hono path of a layout path: `{param}` becomes `:param`. */
 const honoPath = (basePath: string, layoutPath: string) => basePath + layoutPath.replace(/\{([a-z_]+)\}/g, ":$1");
 
+/**
+ * An OCPI server: the versions and credentials modules, the routes of every served version and role (each answered by
+ * the handlers, through a version bridge where the handlers' version differs), authentication, validation, pagination,
+ * the outbox of pushes and the results of async requests. Serve `app.fetch` (a Hono app) on any runtime.
+ */
 export class OcpiServer<H extends ServedVersion = "2.2.1"> {
+  /** The Hono app that answers every route: serve its `fetch`, or mount it in another app. */
   readonly app: Hono;
   /** The version the handlers are written against. */
   readonly handlersVersion: ServedVersion;
   /** The versions served, lowest first. */
   readonly versions: ServedVersion[];
+  /** Registration, tokens and registered parties. */
   readonly credentials: CredentialsService;
   /** Where the server logs (the `logger` option, or the default JSON logger); undefined with `logger: false`. */
   readonly logger: Logger | undefined;
@@ -1149,6 +1161,7 @@ function pick(values: Record<string, unknown>, keys: string[]): Record<string, s
   return out;
 }
 
+/** Builds an {@link OcpiServer}; `H` is the version the handlers are written against (default 2.2.1). */
 export function createOcpiServer<H extends ServedVersion = "2.2.1">(options: OcpiServerOptions<H>): OcpiServer<H> {
   return new OcpiServer(options);
 }

@@ -16,6 +16,7 @@ import type { PartyRecord, Store, StoredObject } from "../store/store.js";
 
 /** The modules whose SENDER list a receiver can sync. */
 export type SyncModule = "locations" | "tariffs" | "sessions" | "cdrs" | "tokens";
+/** The modules {@link sync} can pull from a partner. */
 export const SYNC_MODULES: readonly SyncModule[] = ["locations", "tariffs", "sessions", "cdrs", "tokens"];
 
 /** The store collection the cursors are kept in, one object per party and module. */
@@ -24,6 +25,7 @@ export const SYNC_CURSORS = "sync.cursors";
 /** A client, or a way to get the current one (after a token rotation the old client's token is refused). */
 export type SyncClient = OcpiClient | (() => OcpiClient | Promise<OcpiClient>);
 
+/** What {@link sync} pulls into: the store and the partner, and how (overlap, passes, concurrency, call options). */
 export interface SyncOptions {
   store: Store;
   /**
@@ -52,6 +54,7 @@ export interface SyncOptions {
   callOptions?: Omit<CallOptions, "signal">;
 }
 
+/** Where a sync run is: pass, pages and objects so far, rate; `done` on the last event. */
 export interface SyncProgress {
   partyId: string;
   module: SyncModule;
@@ -70,6 +73,7 @@ export interface SyncProgress {
   done: boolean;
 }
 
+/** What a sync run did: its window, what was received and written or left out, and whether it was complete. */
 export interface SyncSummary {
   partyId: string;
   module: SyncModule;
@@ -380,6 +384,7 @@ export async function sync(source: SyncClient, module: SyncModule, options: Sync
   }
 }
 
+/** Options of {@link startSync}: those of {@link sync}, the interval between runs, and where results and errors go. */
 export interface SyncRunnerOptions extends SyncOptions {
   /** Time between the end of one run and the start of the next. */
   intervalMs: number;
@@ -389,6 +394,7 @@ export interface SyncRunnerOptions extends SyncOptions {
   onError: (error: unknown) => void;
 }
 
+/** A periodic sync started by {@link startSync}. */
 export interface SyncRunner {
   /** Runs now, or, while a run is going, gives that run: never two at once. Undefined when the run failed or after stop. */
   runNow(): Promise<SyncSummary | undefined>;

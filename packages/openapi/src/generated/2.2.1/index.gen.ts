@@ -11,6 +11,7 @@ import nsp from "./nsp.gen.json" with { type: "json" };
 import other from "./other.gen.json" with { type: "json" };
 import scsp from "./scsp.gen.json" with { type: "json" };
 
+/** The OpenAPI documents of the version by name: `ocpi` (every module and interface) and one per role. */
 export const documents = { ocpi, cpo, emsp, hub, nap, nsp, other, scsp } as const;
 
 /** Roles with a document of their own. */

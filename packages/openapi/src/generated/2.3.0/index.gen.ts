@@ -12,6 +12,7 @@ import other from "./other.gen.json" with { type: "json" };
 import ptp from "./ptp.gen.json" with { type: "json" };
 import scsp from "./scsp.gen.json" with { type: "json" };
 
+/** The OpenAPI documents of the version by name: `ocpi` (every module and interface) and one per role. */
 export const documents = { ocpi, cpo, emsp, hub, nap, nsp, other, ptp, scsp } as const;
 
 /** Roles with a document of their own. */

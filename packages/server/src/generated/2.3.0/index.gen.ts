@@ -6,6 +6,7 @@ import type * as T from "@ocpi-sdk/types/2.3.0";
 import { validators } from "@ocpi-sdk/validators/2.3.0";
 import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/index.js";
 
+/** The OCPI version of this route table. */
 export const version = "2.3.0";
 
 /** Every operation of the version, discovery first. */
