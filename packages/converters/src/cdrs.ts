@@ -73,6 +73,7 @@ export const DEFAULT_CONNECTOR: Readonly<ConnectorContext> = {
   connector_power_type: "AC_3_PHASE",
 };
 
+/** What a 2.1.1 CDR lacks that 2.2.1 requires (owner, CdrToken), and what fills the gaps its Location leaves. */
 export interface CdrV211ToV221Context {
   /** The CPO owning the CDR. */
   owner: Owner;
@@ -86,6 +87,7 @@ export interface CdrV211ToV221Context {
   tariff?: TariffConverter<V211.Tariff, V221.Tariff>;
 }
 
+/** What a 2.2.1 CDR lacks that 2.1.1 requires: the whole Location its CdrLocation stands for. */
 export interface CdrV221ToV211Context {
   /**
    * The CDR's Location in 2.1.1 form (e.g. made by `locationV221ToV211`). It is trimmed to the EVSE and connector
@@ -96,11 +98,13 @@ export interface CdrV221ToV211Context {
   tariff?: TariffConverter<V221.Tariff, V211.Tariff>;
 }
 
+/** For a 2.2.1 CDR going to 2.3.0: needed only to carry its embedded tariffs. */
 export interface CdrV221ToV230Context {
   /** Converts the embedded tariffs (e.g. `t => tariffV221ToV230(t, { tax_included })`); without it they are dropped. */
   tariff?: TariffConverter<V221.Tariff, V230.Tariff>;
 }
 
+/** For a 2.3.0 CDR going to 2.2.1: its embedded tariffs, and a stand-in for connector standards 2.2.1 lacks. */
 export interface CdrV230ToV221Context {
   /** Converts the embedded tariffs; without it they are dropped. */
   tariff?: TariffConverter<V230.Tariff, V221.Tariff>;
@@ -108,10 +112,15 @@ export interface CdrV230ToV221Context {
   connector_standard?: V221.ConnectorType;
 }
 
+/** As {@link CdrV211ToV221Context}, the tariff converter giving 2.3.0 tariffs. */
 export interface CdrV211ToV230Context extends Omit<CdrV211ToV221Context, "tariff"> {
   tariff?: TariffConverter<V211.Tariff, V230.Tariff>;
 }
 
+/**
+ * As {@link CdrV221ToV211Context}, the tariff converter taking 2.3.0 tariffs; a connector standard 2.1.1 lacks keeps
+ * the given Location's.
+ */
 export interface CdrV230ToV211Context {
   location: V211.Location;
   tariff?: TariffConverter<V230.Tariff, V211.Tariff>;
@@ -120,6 +129,10 @@ export interface CdrV230ToV211Context {
 // ---------------------------------------------------------------------------------------------------------------
 // CDR converters
 
+/**
+ * 2.1.1 CDR as 2.2.1: owner and CdrToken from the context; the Location becomes a CdrLocation of its first EVSE and
+ * connector; `total_cost` a Price; `FLAT` dimensions dropped. See the module comment for the whole list.
+ */
 export function cdrV211ToV221(cdr: V211.CDR, context: CdrV211ToV221Context): Conversion<V221.CDR> {
   const notes = new Notes();
   const { tariffs, ...rest } = cloneJson(cdr);
@@ -135,6 +148,10 @@ export function cdrV221ToV211(cdr: V221.CDR, context: CdrV221ToV211Context): Con
   return done(withTariffs(value, tariffs, context.tariff, notes), notes);
 }
 
+/**
+ * 2.2.1 CDR as 2.3.0: every Price gets `before_taxes` and, from `incl_vat`, one `VAT` tax; tariffs by the context's
+ * function (else dropped).
+ */
 export function cdrV221ToV230(cdr: V221.CDR, context: CdrV221ToV230Context = {}): Conversion<V230.CDR> {
   const notes = new Notes();
   const { tariffs, ...rest } = cloneJson(cdr);
@@ -142,6 +159,10 @@ export function cdrV221ToV230(cdr: V221.CDR, context: CdrV221ToV230Context = {})
   return done(withTariffs(value, tariffs, context.tariff, notes), notes);
 }
 
+/**
+ * 2.3.0 CDR as 2.2.1: Prices back to `excl_vat`/`incl_vat` (taxes summed); token types and connector standards 2.2.1
+ * lacks replaced; tariffs by the context's function (else dropped).
+ */
 export function cdrV230ToV221(cdr: V230.CDR, context: CdrV230ToV221Context = {}): Conversion<V221.CDR> {
   const notes = new Notes();
   const { tariffs, ...rest } = cloneJson(cdr);

@@ -35,11 +35,13 @@ export interface CommandV211Context {
   owner: Owner;
 }
 
+/** For a 2.2.1 ReserveNow going to 2.1.1, whose reservation ids are integers. */
 export interface ReserveNowV221ToV211Context {
   /** Put in place of a reservation id that is not an integer (else a number derived from it). */
   reservation_id?: number;
 }
 
+/** For a 2.1.1 CommandResponse going up: 2.2.1 requires a `timeout`, which 2.1.1 does not give. */
 export interface CommandResponseV211ToV221Context {
   /** Seconds the eMSP should wait for the result; {@link DEFAULT_COMMAND_TIMEOUT} if absent. */
   timeout?: number;
@@ -51,6 +53,10 @@ const fitId = (id: string, field: string): string => refuseLonger(id, 36, field,
 // ---------------------------------------------------------------------------------------------------------------
 // StartSession
 
+/**
+ * 2.1.1 StartSession as 2.2.1: the token as by `tokenV211ToV221`, its owner from the context.
+ * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
+ */
 export function startSessionV211ToV221(
   command: V211.StartSession,
   context: CommandV211Context,
@@ -66,6 +72,9 @@ export function startSessionV211ToV221(
   return done(value, notes);
 }
 
+/**
+ * 2.2.1 StartSession as 2.1.1: `connector_id` and `authorization_reference` dropped; the token as by `tokenV221ToV211`.
+ */
 export function startSessionV221ToV211(command: V221.StartSession): Conversion<V211.StartSession> {
   const notes = new Notes();
   const { token, connector_id, authorization_reference, ...rest } = cloneJson(command);
@@ -76,18 +85,24 @@ export function startSessionV221ToV211(command: V221.StartSession): Conversion<V
   return done({ ...rest, token: nested(notes, "/token", tokenV221ToV211(token)) }, notes);
 }
 
+/** 2.2.1 StartSession as 2.3.0: a copy; nothing is lost. */
 export function startSessionV221ToV230(command: V221.StartSession): Conversion<V230.StartSession> {
   const notes = new Notes();
   const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV221ToV230(copy.token)) }, notes);
 }
 
+/** 2.3.0 StartSession as 2.2.1: a token type 2.2.1 lacks becomes `OTHER`. */
 export function startSessionV230ToV221(command: V230.StartSession): Conversion<V221.StartSession> {
   const notes = new Notes();
   const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV230ToV221(copy.token)) }, notes);
 }
 
+/**
+ * 2.1.1 StartSession as 2.3.0, through 2.2.1.
+ * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
+ */
 export function startSessionV211ToV230(
   command: V211.StartSession,
   context: CommandV211Context,
@@ -95,6 +110,7 @@ export function startSessionV211ToV230(
   return chain(startSessionV211ToV221(command, context), startSessionV221ToV230);
 }
 
+/** 2.3.0 StartSession as 2.1.1, through 2.2.1. */
 export function startSessionV230ToV211(command: V230.StartSession): Conversion<V211.StartSession> {
   return chain(startSessionV230ToV221(command), startSessionV221ToV211);
 }
@@ -102,26 +118,32 @@ export function startSessionV230ToV211(command: V230.StartSession): Conversion<V
 // ---------------------------------------------------------------------------------------------------------------
 // StopSession (the same fields in every version)
 
+/** 2.1.1 StopSession as 2.2.1: a copy (the same fields). */
 export function stopSessionV211ToV221(command: V211.StopSession): Conversion<V221.StopSession> {
   return unchanged(command);
 }
 
+/** 2.2.1 StopSession as 2.1.1: a copy (the same fields). */
 export function stopSessionV221ToV211(command: V221.StopSession): Conversion<V211.StopSession> {
   return unchanged(command);
 }
 
+/** 2.2.1 StopSession as 2.3.0: a copy (the same fields). */
 export function stopSessionV221ToV230(command: V221.StopSession): Conversion<V230.StopSession> {
   return unchanged(command);
 }
 
+/** 2.3.0 StopSession as 2.2.1: a copy (the same fields). */
 export function stopSessionV230ToV221(command: V230.StopSession): Conversion<V221.StopSession> {
   return unchanged(command);
 }
 
+/** 2.1.1 StopSession as 2.3.0, through 2.2.1: a copy. */
 export function stopSessionV211ToV230(command: V211.StopSession): Conversion<V230.StopSession> {
   return chain(stopSessionV211ToV221(command), stopSessionV221ToV230);
 }
 
+/** 2.3.0 StopSession as 2.1.1, through 2.2.1: a copy. */
 export function stopSessionV230ToV211(command: V230.StopSession): Conversion<V211.StopSession> {
   return chain(stopSessionV230ToV221(command), stopSessionV221ToV211);
 }
@@ -129,6 +151,11 @@ export function stopSessionV230ToV211(command: V230.StopSession): Conversion<V21
 // ---------------------------------------------------------------------------------------------------------------
 // ReserveNow
 
+/**
+ * 2.1.1 ReserveNow as 2.2.1: the integer `reservation_id` written as a string; the token as by `tokenV211ToV221`, its
+ * owner from the context.
+ * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
+ */
 export function reserveNowV211ToV221(
   command: V211.ReserveNow,
   context: CommandV211Context,
@@ -168,18 +195,24 @@ export function reserveNowV221ToV211(
   return done(value, notes);
 }
 
+/** 2.2.1 ReserveNow as 2.3.0: a copy; nothing is lost. */
 export function reserveNowV221ToV230(command: V221.ReserveNow): Conversion<V230.ReserveNow> {
   const notes = new Notes();
   const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV221ToV230(copy.token)) }, notes);
 }
 
+/** 2.3.0 ReserveNow as 2.2.1: a token type 2.2.1 lacks becomes `OTHER`. */
 export function reserveNowV230ToV221(command: V230.ReserveNow): Conversion<V221.ReserveNow> {
   const notes = new Notes();
   const copy = cloneJson(command);
   return done({ ...copy, token: nested(notes, "/token", tokenV230ToV221(copy.token)) }, notes);
 }
 
+/**
+ * 2.1.1 ReserveNow as 2.3.0, through 2.2.1.
+ * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
+ */
 export function reserveNowV211ToV230(
   command: V211.ReserveNow,
   context: CommandV211Context,
@@ -187,6 +220,10 @@ export function reserveNowV211ToV230(
   return chain(reserveNowV211ToV221(command, context), reserveNowV221ToV230);
 }
 
+/**
+ * 2.3.0 ReserveNow as 2.1.1, through 2.2.1; a `reservation_id` that is not an integer is replaced as by
+ * `reserveNowV221ToV211`.
+ */
 export function reserveNowV230ToV211(
   command: V230.ReserveNow,
   context: ReserveNowV221ToV211Context = {},
@@ -214,6 +251,10 @@ function reservationIdDown(id: string, given: number | undefined, notes: Notes):
 // ---------------------------------------------------------------------------------------------------------------
 // UnlockConnector (the same fields; 2.1.1 ids may be longer)
 
+/**
+ * 2.1.1 UnlockConnector as 2.2.1: a copy.
+ * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
+ */
 export function unlockConnectorV211ToV221(command: V211.UnlockConnector): Conversion<V221.UnlockConnector> {
   const copy = cloneJson(command);
   fitId(copy.location_id, "location_id");
@@ -221,22 +262,30 @@ export function unlockConnectorV211ToV221(command: V211.UnlockConnector): Conver
   return done(copy, new Notes());
 }
 
+/** 2.2.1 UnlockConnector as 2.1.1: a copy (2.2.1's ids fit 2.1.1's). */
 export function unlockConnectorV221ToV211(command: V221.UnlockConnector): Conversion<V211.UnlockConnector> {
   return unchanged(command);
 }
 
+/** 2.2.1 UnlockConnector as 2.3.0: a copy (the same fields). */
 export function unlockConnectorV221ToV230(command: V221.UnlockConnector): Conversion<V230.UnlockConnector> {
   return unchanged(command);
 }
 
+/** 2.3.0 UnlockConnector as 2.2.1: a copy (the same fields). */
 export function unlockConnectorV230ToV221(command: V230.UnlockConnector): Conversion<V221.UnlockConnector> {
   return unchanged(command);
 }
 
+/**
+ * 2.1.1 UnlockConnector as 2.3.0, through 2.2.1: a copy.
+ * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
+ */
 export function unlockConnectorV211ToV230(command: V211.UnlockConnector): Conversion<V230.UnlockConnector> {
   return chain(unlockConnectorV211ToV221(command), unlockConnectorV221ToV230);
 }
 
+/** 2.3.0 UnlockConnector as 2.1.1, through 2.2.1: a copy. */
 export function unlockConnectorV230ToV211(command: V230.UnlockConnector): Conversion<V211.UnlockConnector> {
   return chain(unlockConnectorV230ToV221(command), unlockConnectorV221ToV211);
 }
@@ -244,10 +293,12 @@ export function unlockConnectorV230ToV211(command: V230.UnlockConnector): Conver
 // ---------------------------------------------------------------------------------------------------------------
 // CancelReservation (2.2.1 and 2.3.0 only)
 
+/** 2.2.1 CancelReservation as 2.3.0: a copy (the same fields). */
 export function cancelReservationV221ToV230(command: V221.CancelReservation): Conversion<V230.CancelReservation> {
   return unchanged(command);
 }
 
+/** 2.3.0 CancelReservation as 2.2.1: a copy (the same fields). */
 export function cancelReservationV230ToV221(command: V230.CancelReservation): Conversion<V221.CancelReservation> {
   return unchanged(command);
 }
@@ -279,6 +330,7 @@ export function commandResponseV211ToV221(
   return done({ ...rest, result: result221, timeout }, notes);
 }
 
+/** 2.2.1 CommandResponse as 2.1.1: `timeout` and `message` dropped. */
 export function commandResponseV221ToV211(response: V221.CommandResponse): Conversion<V211.CommandResponse> {
   const notes = new Notes();
   const { timeout, message, ...rest } = cloneJson(response);
@@ -287,14 +339,20 @@ export function commandResponseV221ToV211(response: V221.CommandResponse): Conve
   return done(rest, notes);
 }
 
+/** 2.2.1 CommandResponse as 2.3.0: a copy (the same fields). */
 export function commandResponseV221ToV230(response: V221.CommandResponse): Conversion<V230.CommandResponse> {
   return unchanged(response);
 }
 
+/** 2.3.0 CommandResponse as 2.2.1: a copy (the same fields). */
 export function commandResponseV230ToV221(response: V230.CommandResponse): Conversion<V221.CommandResponse> {
   return unchanged(response);
 }
 
+/**
+ * Reads a 2.1.1 CommandResponse given as the direct answer, as 2.3.0, through 2.2.1 (`timeout` from the context,
+ * `TIMEOUT` becomes `REJECTED`).
+ */
 export function commandResponseV211ToV230(
   response: V211.CommandResponse,
   context: CommandResponseV211ToV221Context = {},
@@ -302,6 +360,7 @@ export function commandResponseV211ToV230(
   return chain(commandResponseV211ToV221(response, context), commandResponseV221ToV230);
 }
 
+/** 2.3.0 CommandResponse as 2.1.1, through 2.2.1: `timeout` and `message` dropped. */
 export function commandResponseV230ToV211(response: V230.CommandResponse): Conversion<V211.CommandResponse> {
   return chain(commandResponseV230ToV221(response), commandResponseV221ToV211);
 }
@@ -345,18 +404,22 @@ export function commandResultV221ToV211(result: V221.CommandResult): Conversion<
   return done({ ...rest, result: result211 }, notes);
 }
 
+/** 2.2.1 CommandResult as 2.3.0: a copy (the same fields). */
 export function commandResultV221ToV230(result: V221.CommandResult): Conversion<V230.CommandResult> {
   return unchanged(result);
 }
 
+/** 2.3.0 CommandResult as 2.2.1: a copy (the same fields). */
 export function commandResultV230ToV221(result: V230.CommandResult): Conversion<V221.CommandResult> {
   return unchanged(result);
 }
 
+/** Reads a 2.1.1 CommandResponse posted to the response_url as a 2.3.0 CommandResult, through 2.2.1. */
 export function commandResultV211ToV230(response: V211.CommandResponse): Conversion<V230.CommandResult> {
   return chain(commandResultV211ToV221(response), commandResultV221ToV230);
 }
 
+/** Gives a 2.3.0 CommandResult as the 2.1.1 CommandResponse posted to the response_url, through 2.2.1. */
 export function commandResultV230ToV211(result: V230.CommandResult): Conversion<V211.CommandResponse> {
   return chain(commandResultV230ToV221(result), commandResultV221ToV211);
 }

@@ -8,6 +8,7 @@ export type ConversionNoteKind =
   /** The value was carried over in another form (renamed, re-typed, split or merged, a value mapped). */
   | "changed";
 
+/** One thing a converter could not carry over as it was: its kind, where, and why. */
 export interface ConversionNote {
   kind: ConversionNoteKind;
   /** JSON pointer in the source object (dropped, changed) or in the result (defaulted). */
@@ -16,6 +17,7 @@ export interface ConversionNote {
   detail: string;
 }
 
+/** A converter's result: the converted `value`, and `notes` on what was dropped, defaulted or changed on the way. */
 export interface Conversion<T> {
   value: T;
   notes: ConversionNote[];
@@ -33,14 +35,17 @@ export class Notes {
     return new Notes(`${this.base}/${String(segment).replace(/~/g, "~0").replace(/\//g, "~1")}`, this.list);
   }
 
+  /** Notes that `field` has no place in the target version: its value is lost. */
   dropped(field: string, detail: string): void {
     this.list.push({ kind: "dropped", pointer: `${this.base}/${field}`, detail });
   }
 
+  /** Notes that the target's `field` was filled by a default or from the caller's context. */
   defaulted(field: string, detail: string): void {
     this.list.push({ kind: "defaulted", pointer: `${this.base}/${field}`, detail });
   }
 
+  /** Notes that `field` was carried over in another form (renamed, re-typed, a value mapped). */
   changed(field: string, detail: string): void {
     this.list.push({ kind: "changed", pointer: `${this.base}/${field}`, detail });
   }

@@ -17,21 +17,28 @@ import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion } from "./conversion.js";
 import { chain, cloneJson, DECOMPOSED_ASCII, fitAscii, IMAGE_CATEGORIES_221, isIn } from "./shared.js";
 
+/** For 2.1.1 Credentials going up: 2.2.1 puts the party in a role, which 2.1.1 does not name. */
 export interface CredentialsV211ToV221Context {
   /** The role the 2.1.1 party plays (2.1.1 does not say; usually CPO or EMSP). */
   role: V221.Role;
 }
 
+/** For 2.2.1 Credentials going down: which of the roles becomes the one 2.1.1 party. */
 export interface CredentialsV221ToV211Context {
   /** Which role to keep (the first one playing it); by default the first role. */
   role?: V221.Role;
 }
 
+/** As {@link CredentialsV211ToV221Context}, with a 2.3.0 role. */
 export interface CredentialsV211ToV230Context {
   /** The role the 2.1.1 party plays. */
   role: V230.Role;
 }
 
+/**
+ * As {@link CredentialsV221ToV211Context}; the role is looked for after the 2.2.1 step, where the hub's `OTHER` role is
+ * `HUB`.
+ */
 export interface CredentialsV230ToV211Context {
   /** Which role to keep (the first one playing it); by default the first role. */
   role?: V230.Role;
@@ -123,6 +130,10 @@ export function credentialsV221ToV230(credentials: V221.Credentials): Conversion
   return done(value, notes);
 }
 
+/**
+ * 2.3.0 Credentials as 2.2.1: the `OTHER` role of the `hub_party_id` party becomes `HUB` (without one `hub_party_id` is
+ * dropped); logo categories 2.2.1 lacks become `OTHER`.
+ */
 export function credentialsV230ToV221(credentials: V230.Credentials): Conversion<V221.Credentials> {
   const notes = new Notes();
   const { hub_party_id, roles, ...rest } = cloneJson(credentials);
@@ -146,6 +157,10 @@ export function credentialsV230ToV221(credentials: V230.Credentials): Conversion
   return done({ ...rest, roles: roles221 }, notes);
 }
 
+/**
+ * 2.1.1 Credentials as 2.3.0, through 2.2.1: one role, its `role` from the context. Throws a RangeError if the token
+ * holds white space or non-ASCII characters.
+ */
 export function credentialsV211ToV230(
   credentials: V211.Credentials,
   context: CredentialsV211ToV230Context,
@@ -153,6 +168,10 @@ export function credentialsV211ToV230(
   return chain(credentialsV211ToV221(credentials, context), credentialsV221ToV230);
 }
 
+/**
+ * 2.3.0 Credentials as 2.1.1, through 2.2.1: one role kept (the context's `role`, else the first). Throws a RangeError
+ * if no role plays it, or if the token is not printable ASCII.
+ */
 export function credentialsV230ToV211(
   credentials: V230.Credentials,
   context: CredentialsV230ToV211Context = {},

@@ -51,6 +51,7 @@ import { asciiId, chain, cloneJson, dropPresent, dropShadowed, unchanged } from 
 // ---------------------------------------------------------------------------------------------------------------
 // Contexts
 
+/** What a 2.1.1 Session lacks that 2.2.1 requires: the owner and the CdrToken. */
 export interface SessionV211ToV221Context {
   /** The CPO owning the session. */
   owner: Owner;
@@ -58,6 +59,7 @@ export interface SessionV211ToV221Context {
   cdr_token: CdrTokenContext;
 }
 
+/** What a 2.2.1 Session lacks that 2.1.1 requires: the whole Location it names by id. */
 export interface SessionV221ToV211Context {
   /**
    * The session's Location in 2.1.1 form (e.g. made by `locationV221ToV211`), trimmed here to the EVSE and connector
@@ -66,6 +68,7 @@ export interface SessionV221ToV211Context {
   location: V211.Location;
 }
 
+/** For a 2.1.1 SessionPatch going up; each field is needed only when the patch calls for it. */
 export interface SessionPatchV211ToV221Context {
   /** Needed to carry `auth_id` (else dropped). */
   cdr_token?: CdrTokenContext;
@@ -73,6 +76,7 @@ export interface SessionPatchV211ToV221Context {
   last_updated?: string;
 }
 
+/** For a 2.2.1 SessionPatch going down: the Location, when the patch names location ids. */
 export interface SessionPatchV221ToV211Context {
   /** Needed to carry `location_id`, `evse_uid` or `connector_id` (else dropped). */
   location?: V211.Location;
@@ -81,6 +85,11 @@ export interface SessionPatchV221ToV211Context {
 // ---------------------------------------------------------------------------------------------------------------
 // Session
 
+/**
+ * 2.1.1 Session as 2.2.1: owner and CdrToken from the context; dates renamed; the Location reduced to `location_id`,
+ * `evse_uid`, `connector_id` (its first EVSE and connector, else `#NA`); `total_cost` a Price; `FLAT` dimensions
+ * dropped.
+ */
 export function sessionV211ToV221(session: V211.Session, context: SessionV211ToV221Context): Conversion<V221.Session> {
   const notes = new Notes();
   ownerUp(notes);
@@ -90,25 +99,37 @@ export function sessionV211ToV221(session: V211.Session, context: SessionV211ToV
   return done({ ...fields, ...owner } as V221.Session, notes);
 }
 
+/**
+ * 2.2.1 Session as 2.1.1: the Location from the context, trimmed to the EVSE and connector used; owner,
+ * `authorization_reference` and the CdrToken but `contract_id` (now `auth_id`) dropped; `RESERVATION` becomes
+ * `PENDING`. See the module comment for the whole list.
+ */
 export function sessionV221ToV211(session: V221.Session, context: SessionV221ToV211Context): Conversion<V211.Session> {
   const notes = new Notes();
   return done(fieldsDown(cloneJson(session), context.location, notes) as V211.Session, notes);
 }
 
+/** 2.2.1 Session as 2.3.0: `total_cost` gets `before_taxes` and, from `incl_vat`, one `VAT` tax. */
 export function sessionV221ToV230(session: V221.Session): Conversion<V230.Session> {
   const notes = new Notes();
   return done(fieldsTo230(cloneJson(session), notes) as V230.Session, notes);
 }
 
+/**
+ * 2.3.0 Session as 2.2.1: `total_cost` back to `excl_vat`/`incl_vat` (taxes summed); token types 2.2.1 lacks become
+ * `OTHER`.
+ */
 export function sessionV230ToV221(session: V230.Session): Conversion<V221.Session> {
   const notes = new Notes();
   return done(fieldsFrom230(cloneJson(session), notes) as V221.Session, notes);
 }
 
+/** 2.1.1 Session as 2.3.0, through 2.2.1 (owner and CdrToken from the context). */
 export function sessionV211ToV230(session: V211.Session, context: SessionV211ToV221Context): Conversion<V230.Session> {
   return chain(sessionV211ToV221(session, context), sessionV221ToV230, { toSource: pointerFrom221To211 });
 }
 
+/** 2.3.0 Session as 2.1.1, through 2.2.1 (the Location from the context). */
 export function sessionV230ToV211(session: V230.Session, context: SessionV221ToV211Context): Conversion<V211.Session> {
   return chain(sessionV230ToV221(session), (s) => sessionV221ToV211(s, context), { toSource: pointerFrom221To230 });
 }
@@ -133,6 +154,10 @@ export function sessionPatchV211ToV221(
   return done(fields as V221.SessionPatch, notes);
 }
 
+/**
+ * 2.2.1 SessionPatch as 2.1.1, the fields present as by `sessionV221ToV211`; location ids need the `location` context
+ * (else they are dropped).
+ */
 export function sessionPatchV221ToV211(
   patch: V221.SessionPatch,
   context: SessionPatchV221ToV211Context = {},
@@ -141,16 +166,22 @@ export function sessionPatchV221ToV211(
   return done(fieldsDown(cloneJson(patch), context.location, notes), notes);
 }
 
+/** 2.2.1 SessionPatch as 2.3.0, the fields present as by `sessionV221ToV230`. */
 export function sessionPatchV221ToV230(patch: V221.SessionPatch): Conversion<V230.SessionPatch> {
   const notes = new Notes();
   return done(fieldsTo230(cloneJson(patch), notes) as V230.SessionPatch, notes);
 }
 
+/** 2.3.0 SessionPatch as 2.2.1, the fields present as by `sessionV230ToV221`. */
 export function sessionPatchV230ToV221(patch: V230.SessionPatch): Conversion<V221.SessionPatch> {
   const notes = new Notes();
   return done(fieldsFrom230(cloneJson(patch), notes) as V221.SessionPatch, notes);
 }
 
+/**
+ * 2.1.1 SessionPatch as 2.3.0, through 2.2.1.
+ * @throws RangeError when neither the patch nor the context has `last_updated`.
+ */
 export function sessionPatchV211ToV230(
   patch: V211.SessionPatch,
   context: SessionPatchV211ToV221Context = {},
@@ -158,6 +189,7 @@ export function sessionPatchV211ToV230(
   return chain(sessionPatchV211ToV221(patch, context), sessionPatchV221ToV230, { toSource: pointerFrom221To211 });
 }
 
+/** 2.3.0 SessionPatch as 2.1.1, through 2.2.1; location ids need the `location` context (else they are dropped). */
 export function sessionPatchV230ToV211(
   patch: V230.SessionPatch,
   context: SessionPatchV221ToV211Context = {},
@@ -172,10 +204,12 @@ export function sessionPatchV230ToV211(
 // ---------------------------------------------------------------------------------------------------------------
 // ChargingPreferences (2.2.1 and 2.3.0 only, the same object)
 
+/** 2.2.1 ChargingPreferences as 2.3.0: a copy (the same object). */
 export function chargingPreferencesV221ToV230(preferences: V221.ChargingPreferences): Conversion<V230.ChargingPreferences> {
   return unchanged(preferences);
 }
 
+/** 2.3.0 ChargingPreferences as 2.2.1: a copy (the same object). */
 export function chargingPreferencesV230ToV221(preferences: V230.ChargingPreferences): Conversion<V221.ChargingPreferences> {
   return unchanged(preferences);
 }

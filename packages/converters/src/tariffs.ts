@@ -30,18 +30,25 @@ import {
 /** What a 2.3.0 Tariff made from a 2.2.1 one says about taxes unless told otherwise: 2.2.1 prices exclude VAT. */
 export const DEFAULT_TAX_INCLUDED: V230.TaxIncluded = "NO";
 
+/** What a 2.1.1 Tariff lacks that 2.2.1 requires: its owner. */
 export interface TariffV211ToV221Context {
   /** The CPO owning the tariff: fills `country_code` and `party_id`. */
   owner: Owner;
 }
 
+/** For a 2.2.1 Tariff going to 2.3.0, which says whether its prices include taxes. */
 export interface TariffV221ToV230Context {
   /** Whether the 2.3.0 prices include taxes; {@link DEFAULT_TAX_INCLUDED} if absent. With `YES` VAT is added. */
   tax_included?: V230.TaxIncluded;
 }
 
+/** Both steps' contexts: the owner, and optionally `tax_included`. */
 export interface TariffV211ToV230Context extends TariffV211ToV221Context, TariffV221ToV230Context {}
 
+/**
+ * 2.1.1 Tariff as 2.2.1: owner from the context; a restriction time `24:00` becomes `00:00`, times and dates 2.2.1
+ * rejects are dropped; EnvironmentalImpact `source` renamed `category`.
+ */
 export function tariffV211ToV221(tariff: V211.Tariff, context: TariffV211ToV221Context): Conversion<V221.Tariff> {
   const notes = new Notes();
   return done(tariffUp(cloneJson(tariff), context.owner, notes), notes);
@@ -53,6 +60,10 @@ export function tariffV221ToV211(tariff: V221.Tariff): Conversion<V211.Tariff> {
   return done(tariffDown(cloneJson(tariff), notes), notes);
 }
 
+/**
+ * 2.2.1 Tariff as 2.3.0: `min_price`/`max_price` as `before_taxes`/`after_taxes`; `tax_included` from the context, by
+ * default `NO`; with `YES` every price with a `vat` is raised by it.
+ */
 export function tariffV221ToV230(
   tariff: V221.Tariff,
   context: TariffV221ToV230Context = {},
@@ -61,11 +72,16 @@ export function tariffV221ToV230(
   return done(tariffTo230(cloneJson(tariff), context.tax_included, notes), notes);
 }
 
+/**
+ * 2.3.0 Tariff as 2.2.1: `preauthorize_amount` and `tax_included` dropped (with `YES`, VAT taken off every price with a
+ * `vat`); price limits renamed back; impact categories 2.2.1 lacks dropped.
+ */
 export function tariffV230ToV221(tariff: V230.Tariff): Conversion<V221.Tariff> {
   const notes = new Notes();
   return done(tariffFrom230(cloneJson(tariff), notes), notes);
 }
 
+/** 2.1.1 Tariff as 2.3.0, through 2.2.1: owner and `tax_included` from the context. */
 export function tariffV211ToV230(
   tariff: V211.Tariff,
   context: TariffV211ToV230Context,
@@ -73,6 +89,7 @@ export function tariffV211ToV230(
   return chain(tariffV211ToV221(tariff, context), (t) => tariffV221ToV230(t, context));
 }
 
+/** 2.3.0 Tariff as 2.1.1, through 2.2.1. Throws a RangeError when every element prices a reservation. */
 export function tariffV230ToV211(tariff: V230.Tariff): Conversion<V211.Tariff> {
   return chain(tariffV230ToV221(tariff), tariffV221ToV211);
 }

@@ -26,16 +26,19 @@ import {
 // ---------------------------------------------------------------------------------------------------------------
 // Contexts
 
+/** What a 2.1.1 Token lacks that 2.2.1 and 2.3.0 require: its owner. */
 export interface TokenV211Context {
   /** The party owning the token (the eMSP): fills `country_code` and `party_id`. */
   owner: Owner;
 }
 
+/** What a 2.1.1 AuthorizationInfo lacks that 2.2.1 requires: the Token. */
 export interface AuthorizationInfoV211ToV221Context {
   /** The Token the authorization is for (2.2.1 requires it; 2.1.1 does not repeat it). */
   token: V221.Token;
 }
 
+/** What a 2.1.1 AuthorizationInfo lacks that 2.3.0 requires: the Token. */
 export interface AuthorizationInfoV211ToV230Context {
   /** The Token the authorization is for, put in as it is. */
   token: V230.Token;
@@ -44,29 +47,38 @@ export interface AuthorizationInfoV211ToV230Context {
 // ---------------------------------------------------------------------------------------------------------------
 // Token
 
+/** 2.1.1 Token as 2.2.1: owner from the context; `auth_id` renamed `contract_id`. */
 export function tokenV211ToV221(token: V211.Token, context: TokenV211Context): Conversion<V221.Token> {
   const notes = new Notes();
   return done(tokenUp(cloneJson(token), context.owner, notes), notes);
 }
 
+/**
+ * 2.2.1 Token as 2.1.1: owner, `group_id`, `default_profile_type`, `energy_contract` dropped; `contract_id` renamed
+ * `auth_id`; types 2.1.1 lacks become `OTHER`; non-ASCII text transliterated.
+ */
 export function tokenV221ToV211(token: V221.Token): Conversion<V211.Token> {
   const notes = new Notes();
   return done(tokenDown(cloneJson(token), notes), notes);
 }
 
+/** 2.2.1 Token as 2.3.0: a copy; nothing is lost. */
 export function tokenV221ToV230(token: V221.Token): Conversion<V230.Token> {
   return unchanged<V230.Token>(token);
 }
 
+/** 2.3.0 Token as 2.2.1: token types 2.2.1 lacks (`EMAID`, custom values) become `OTHER`. */
 export function tokenV230ToV221(token: V230.Token): Conversion<V221.Token> {
   const notes = new Notes();
   return done(tokenFrom230(cloneJson(token), notes), notes);
 }
 
+/** 2.1.1 Token as 2.3.0, through 2.2.1 (owner from the context). */
 export function tokenV211ToV230(token: V211.Token, context: TokenV211Context): Conversion<V230.Token> {
   return chain(tokenV211ToV221(token, context), tokenV221ToV230);
 }
 
+/** 2.3.0 Token as 2.1.1, through 2.2.1. */
 export function tokenV230ToV211(token: V230.Token): Conversion<V211.Token> {
   return chain(tokenV230ToV221(token), tokenV221ToV211);
 }
@@ -83,6 +95,7 @@ export function authorizationInfoV211ToV221(
   return done(authorizationInfoUp(cloneJson(info), cloneJson(context.token), notes), notes);
 }
 
+/** 2.2.1 AuthorizationInfo as 2.1.1: `token` and `authorization_reference` dropped; `info` fitted to ASCII. */
 export function authorizationInfoV221ToV211(info: V221.AuthorizationInfo): Conversion<V211.AuthorizationInfo> {
   const notes = new Notes();
   const { allowed, token, location, authorization_reference, info: text, ...extra } = cloneJson(info);
@@ -99,10 +112,12 @@ export function authorizationInfoV221ToV211(info: V221.AuthorizationInfo): Conve
   return done(value, notes);
 }
 
+/** 2.2.1 AuthorizationInfo as 2.3.0: a copy; nothing is lost. */
 export function authorizationInfoV221ToV230(info: V221.AuthorizationInfo): Conversion<V230.AuthorizationInfo> {
   return unchanged<V230.AuthorizationInfo>(info);
 }
 
+/** 2.3.0 AuthorizationInfo as 2.2.1: a token type 2.2.1 lacks becomes `OTHER`. */
 export function authorizationInfoV230ToV221(info: V230.AuthorizationInfo): Conversion<V221.AuthorizationInfo> {
   const notes = new Notes();
   const copy = cloneJson(info);
@@ -119,6 +134,7 @@ export function authorizationInfoV211ToV230(
   return done(authorizationInfoUp(cloneJson(info), cloneJson(context.token), notes), notes);
 }
 
+/** 2.3.0 AuthorizationInfo as 2.1.1, through 2.2.1. */
 export function authorizationInfoV230ToV211(info: V230.AuthorizationInfo): Conversion<V211.AuthorizationInfo> {
   return chain(authorizationInfoV230ToV221(info), authorizationInfoV221ToV211);
 }
@@ -126,28 +142,40 @@ export function authorizationInfoV230ToV211(info: V230.AuthorizationInfo): Conve
 // ---------------------------------------------------------------------------------------------------------------
 // LocationReferences (the body of a real-time authorization request)
 
+/**
+ * 2.1.1 LocationReferences as 2.2.1: `connector_ids` dropped (2.2.1 references EVSEs only). Throws a RangeError on a
+ * location id or EVSE uid over 36 characters.
+ */
 export function locationReferencesV211ToV221(refs: V211.LocationReferences): Conversion<V221.LocationReferences> {
   const notes = new Notes();
   return done(locationReferencesUp(cloneJson(refs), notes), notes);
 }
 
+/** 2.2.1 LocationReferences as 2.1.1: a copy (2.2.1's ids fit 2.1.1's). */
 export function locationReferencesV221ToV211(refs: V221.LocationReferences): Conversion<V211.LocationReferences> {
   // 2.2.1's CiString(36) ids fit 2.1.1's string(39).
   return unchanged<V211.LocationReferences>(refs);
 }
 
+/** 2.2.1 LocationReferences as 2.3.0: a copy (the same fields). */
 export function locationReferencesV221ToV230(refs: V221.LocationReferences): Conversion<V230.LocationReferences> {
   return unchanged<V230.LocationReferences>(refs);
 }
 
+/** 2.3.0 LocationReferences as 2.2.1: a copy (the same fields). */
 export function locationReferencesV230ToV221(refs: V230.LocationReferences): Conversion<V221.LocationReferences> {
   return unchanged<V221.LocationReferences>(refs);
 }
 
+/**
+ * 2.1.1 LocationReferences as 2.3.0, through 2.2.1. Throws a RangeError on a location id or EVSE uid over 36
+ * characters.
+ */
 export function locationReferencesV211ToV230(refs: V211.LocationReferences): Conversion<V230.LocationReferences> {
   return chain(locationReferencesV211ToV221(refs), locationReferencesV221ToV230);
 }
 
+/** 2.3.0 LocationReferences as 2.1.1, through 2.2.1: a copy. */
 export function locationReferencesV230ToV211(refs: V230.LocationReferences): Conversion<V211.LocationReferences> {
   return chain(locationReferencesV230ToV221(refs), locationReferencesV221ToV211);
 }
