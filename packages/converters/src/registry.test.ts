@@ -1,3 +1,4 @@
+import { OCPI_VERSIONS } from "@ocpi-sdk/protocol";
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import { describe, expect, it } from "vitest";
@@ -5,7 +6,8 @@ import { locationV221ToV211 } from "./locations.js";
 import { CONVERTIBLE, conversionName, convertObject, converterFor, convertPatch, needsCurrent, partyContext, type ConversionContext, type OcpiVersion } from "./registry.js";
 import { expectValid, fixturesOf, validFixtures, type Fixture } from "./testing/support.js";
 
-const VERSIONS: OcpiVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
+// Every version the SDK implements: a version added to @ocpi-sdk/protocol is converted to and from here too.
+const VERSIONS: readonly OcpiVersion[] = OCPI_VERSIONS;
 const MODULES = ["locations", "sessions", "cdrs", "tariffs", "tokens", "credentials", "commands"];
 
 /** What 2.1.1 calls the objects the registry names otherwise. */

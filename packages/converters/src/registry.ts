@@ -6,6 +6,7 @@
  * response_url. One context carries every fact a conversion may need; the converters that cannot do without one
  * (an owner, a Location, a Token, a role) throw a RangeError naming it.
  */
+import type { OcpiVersion as ProtocolVersion } from "@ocpi-sdk/protocol";
 import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
@@ -19,7 +20,11 @@ import * as tariffs from "./tariffs.js";
 import * as tokens from "./tokens.js";
 import { cloneJson } from "./shared.js";
 
-export type OcpiVersion = "2.1.1" | "2.2.1" | "2.3.0";
+/**
+ * An OCPI version the converters convert between: `OcpiVersion` of @ocpi-sdk/protocol (its `OCPI_VERSIONS`), the
+ * one list of versions every package derives its own from, exported here too for the converters' users.
+ */
+export type OcpiVersion = ProtocolVersion;
 
 /** Everything a conversion may need that the source object does not say. */
 export interface ConversionContext {
@@ -49,7 +54,12 @@ type Converter = (value: never, context: ConversionContext) => Conversion<unknow
 
 const TABLE = { ...cdrs, ...commands, ...credentials, ...locations, ...sessions, ...tariffs, ...tokens } as unknown as Record<string, Converter | undefined>;
 
-const code = (version: OcpiVersion) => version.replace(/\./g, "");
+/**
+ * The suffix of each version in the converters' names (`locationV221ToV211`). Every version of OCPI_VERSIONS needs
+ * one: a version added there fails to compile here until its converters are written.
+ */
+const CODES = { "2.1.1": "211", "2.2.1": "221", "2.3.0": "230" } as const satisfies Record<OcpiVersion, string>;
+const code = (version: OcpiVersion) => CODES[version];
 /** `Location` → `location`, `CDR` → `cdr`, `EVSE` → `evse`, `AuthorizationInfo` → `authorizationInfo`. */
 const stem = (name: string) => (name === name.toUpperCase() ? name.toLowerCase() : name[0]!.toLowerCase() + name.slice(1));
 

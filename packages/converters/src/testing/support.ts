@@ -10,8 +10,10 @@ import { validators as v221 } from "@ocpi-sdk/validators/2.2.1";
 import { validators as v230 } from "@ocpi-sdk/validators/2.3.0";
 import { describe, expect, it } from "vitest";
 import type { Conversion, ConversionNote, Owner } from "../conversion.js";
+import type { OcpiVersion } from "../registry.js";
 
-export type Version = "2.1.1" | "2.2.1" | "2.3.0";
+/** The versions the tests convert between: the converters' own (@ocpi-sdk/protocol's OcpiVersion). */
+export type Version = OcpiVersion;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Fixtures
