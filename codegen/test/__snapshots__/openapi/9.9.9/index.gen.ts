@@ -6,6 +6,7 @@ import ocpi from "./ocpi.gen.json" with { type: "json" };
 import cpo from "./cpo.gen.json" with { type: "json" };
 import emsp from "./emsp.gen.json" with { type: "json" };
 
+/** The OpenAPI documents of the version by name: `ocpi` (every module and interface) and one per role. */
 export const documents = { ocpi, cpo, emsp } as const;
 
 /** Roles with a document of their own. */

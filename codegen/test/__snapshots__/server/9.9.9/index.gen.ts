@@ -6,6 +6,7 @@ import type * as T from "@ocpi-sdk/types/9.9.9";
 import { validators } from "@ocpi-sdk/validators/9.9.9";
 import type { AsyncReply, OcpiReply, OcpiRequest, Page, PageRequest, RouteInfo } from "../../runtime/index.js";
 
+/** The OCPI version of this route table. */
 export const version = "9.9.9";
 
 /** Every operation of the version, discovery first. */
