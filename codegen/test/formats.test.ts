@@ -5,6 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { RUNTIME_FORMATS } from "../src/index.js";
+import { formatExportName } from "../src/emit/validators/emitValidators.js";
+import * as runtime from "../../packages/validators/src/runtime/index.js";
 import { formats } from "../../packages/validators/src/runtime/generated-runtime.js";
 
 const schemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../schemas");
@@ -27,6 +29,10 @@ function formatsIn(node: unknown, found: Set<string>): Set<string> {
 describe("string formats", () => {
   it("the runtime implements exactly the formats the generator declares", () => {
     expect(Object.keys(formats).sort()).toEqual([...RUNTIME_FORMATS].sort());
+  });
+
+  it.each([...RUNTIME_FORMATS])("the runtime exports the check of %s by the name the generated code imports", (name) => {
+    expect((runtime as Record<string, unknown>)[formatExportName(name)]).toBe(formats[name]);
   });
 
   it.each(["2.1.1", "2.2.1", "2.3.0"])("OCPI %s uses only runtime formats, ocpi-date-time on DateTime", (version) => {

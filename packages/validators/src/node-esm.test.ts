@@ -18,4 +18,16 @@ describe("built @ocpi-sdk/validators under plain Node", () => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
     expect(JSON.parse(out)).toEqual({ ok: true, bad: "/text: is required; /language: must be at most 2 characters long" });
   });
+
+  it("imports one validator by name, strict included", () => {
+    const script = `
+      import { DisplayText, validators } from "@ocpi-sdk/validators/2.2.1";
+      import { formatIssues } from "@ocpi-sdk/validators";
+      const extra = { language: "en", text: "hi", colour: "red" };
+      const strict = DisplayText.validate(extra, { strict: true });
+      console.log(JSON.stringify({ same: DisplayText === validators.DisplayText, lenient: DisplayText.is(extra), strict: formatIssues(strict.errors) }));
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ same: true, lenient: true, strict: "/colour: is not a field of this object" });
+  });
 });

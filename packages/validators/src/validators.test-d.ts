@@ -1,8 +1,8 @@
 // Compile-time tests: validators return the generated types.
 import { describe, expectTypeOf, test } from "vitest";
 import type { CDR, Location, LocationPatch } from "@ocpi-sdk/types/2.2.1";
-import { validators, type SchemaName } from "@ocpi-sdk/validators/2.2.1";
-import type { ValidationIssue } from "@ocpi-sdk/validators";
+import { Location as LocationValidator, validators, type SchemaName } from "@ocpi-sdk/validators/2.2.1";
+import type { ValidationIssue, Validator } from "@ocpi-sdk/validators";
 
 describe("validators are typed", () => {
   test("validate narrows to the schema's type or the issues", () => {
@@ -16,6 +16,11 @@ describe("validators are typed", () => {
     const body: unknown = {};
     if (validators.LocationPatch.is(body)) expectTypeOf(body).toEqualTypeOf<LocationPatch>();
     expectTypeOf(validators.DateTime.parse("x")).toEqualTypeOf<string>();
+  });
+
+  test("each validator is also its own export, the same as in validators", () => {
+    expectTypeOf(LocationValidator).toEqualTypeOf<Validator<Location>>();
+    expectTypeOf(validators.Location).toEqualTypeOf<Validator<Location>>();
   });
 
   test("schema names are the spec's", () => {

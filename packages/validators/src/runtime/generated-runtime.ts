@@ -58,16 +58,26 @@ function digitsAt(value: string, from: number, to: number): number {
  */
 const dateExists = (value: string) => isCalendarDate(digitsAt(value, 0, 4), digitsAt(value, 5, 7), digitsAt(value, 8, 10));
 
+/** `ocpi-date`: a calendar date (YYYY-MM-DD) on a day that exists. */
+export const formatOcpiDate = (value: string): boolean => OCPI_DATE.test(value) && dateExists(value);
+/** `ocpi-date-time`: the OCPI DateTime grammar, on a day that exists. */
+export const formatOcpiDateTime = (value: string): boolean => OCPI_DATE_TIME.test(value) && dateExists(value);
+/** `uri`: an absolute URL with a scheme and a host. */
+export const formatUri = (value: string): boolean => ABSOLUTE_URL.test(value);
+/** `uri-reference`: a URL (absolute or relative) without white space. */
+export const formatUriReference = (value: string): boolean => URL_REFERENCE.test(value);
+
 /**
- * String format checks the generated code looks up by format name.
+ * String format checks by format name. The generated code imports each by its own name (`format` and the format's
+ * name in camel case), so that a bundle keeps only the checks its validators use.
  *
  * `ocpi-date-time` and `ocpi-date` stand beside the schemas' patterns: a pattern cannot tell 2024-02-30 or year 0000
  * from a real day, the format can. Each checks the whole grammar too, so that it means the same on its own; when a
  * value fails both, the issues report it once, by the pattern (see `issues.ts`).
  */
 export const formats: Record<string, (value: string) => boolean> = {
-  "ocpi-date": (value) => OCPI_DATE.test(value) && dateExists(value),
-  "ocpi-date-time": (value) => OCPI_DATE_TIME.test(value) && dateExists(value),
-  uri: (value) => ABSOLUTE_URL.test(value),
-  "uri-reference": (value) => URL_REFERENCE.test(value),
+  "ocpi-date": formatOcpiDate,
+  "ocpi-date-time": formatOcpiDateTime,
+  uri: formatUri,
+  "uri-reference": formatUriReference,
 };

@@ -57,6 +57,7 @@ const TYPE_WORDS: Record<string, string> = {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+/** One of ajv's raw errors in plain words, at the JSON pointer of the field it is about (a missing field's own). */
 export function toIssue(error: RawError, patternNames: PatternNames = {}): ValidationIssue {
   const { keyword, params, instancePath } = error;
   switch (keyword) {

@@ -1,7 +1,7 @@
 // defineValidator over real generated validators (OCPI 2.2.1 DisplayText and Price).
 import { describe, expect, it } from "vitest";
 import { validators } from "../generated/2.2.1/index.gen.js";
-import { ValidationError } from "./validator.js";
+import { defineValidator, ValidationError, type RawValidateFunction } from "./validator.js";
 
 const text = { language: "en", text: "Standard Tariff" };
 
@@ -29,6 +29,32 @@ describe("Validator", () => {
       ok: false,
       errors: [{ pointer: "/colour", message: "is not a field of this object", keyword: "additionalProperties" }],
     });
+  });
+
+  it("strict reports unknown fields at any depth beside the other issues, in is() and parse() too", () => {
+    const location = { coordinates: { latitude: "x", longitude: "11.5761249", altitude: 500 }, colour: "red" };
+    const result = validators.Location.validate(location, { strict: true });
+    expect(result.ok ? [] : result.errors.filter((e) => e.keyword === "additionalProperties")).toEqual([
+      { pointer: "/colour", message: "is not a field of this object", keyword: "additionalProperties" },
+      { pointer: "/coordinates/altitude", message: "is not a field of this object", keyword: "additionalProperties" },
+    ]);
+    expect(result.ok ? [] : result.errors.map((e) => e.pointer)).toContain("/coordinates/latitude");
+    expect(validators.DisplayText.is({ ...text, colour: "red" })).toBe(true);
+    expect(validators.DisplayText.is({ ...text, colour: "red" }, { strict: true })).toBe(false);
+    expect(() => validators.DisplayText.parse({ ...text, colour: "red" }, { strict: true })).toThrow("Invalid DisplayText: /colour: is not a field of this object");
+    // Schemas without fields (an enum) are the same strict or not.
+    expect(validators.TokenType.validate("RFID", { strict: true }).ok).toBe(true);
+  });
+
+  it("still takes a second, strict, validate function (code generated before the table of known fields)", () => {
+    const loose: RawValidateFunction = (data) => typeof data === "object";
+    const strict: RawValidateFunction = Object.assign((data: unknown) => JSON.stringify(data) === "{}", {
+      errors: [{ instancePath: "", schemaPath: "#", keyword: "additionalProperties", params: { additionalProperty: "a" } }],
+    });
+    const legacy = defineValidator<object>("Legacy", loose, strict);
+    expect(legacy.validate({ a: 1 }).ok).toBe(true);
+    expect(legacy.validate({ a: 1 }, { strict: true })).toEqual({ ok: false, errors: [{ pointer: "/a", message: "is not a field of this object", keyword: "additionalProperties" }] });
+    expect(legacy.is({}, { strict: true })).toBe(true);
   });
 
   it("is() narrows and parse() throws a ValidationError naming the fields", () => {

@@ -1,4 +1,5 @@
 import { formatIssues, toIssues, type PatternNames, type RawError, type ValidationIssue } from "./issues.js";
+import { compileKnownFields, hasUnknownFields, mergeUnknownFieldErrors, unknownFieldErrors, type FieldsNode, type KnownFields } from "./unknown-fields.js";
 
 /** A validate function as ajv's standalone code exports it. */
 export interface RawValidateFunction {
@@ -6,11 +7,16 @@ export interface RawValidateFunction {
   errors?: RawError[] | null;
 }
 
+/** How {@link Validator.validate}, `is` and `parse` check a value. */
 export interface ValidateOptions {
-  /** Reject fields the spec does not define. Off by default: OCPI asks receivers to tolerate unknown fields. */
+  /**
+   * Also reject fields the spec does not define, at any depth (each reported as `is not a field of this object`).
+   * Off by default: OCPI asks receivers to tolerate unknown fields.
+   */
   strict?: boolean;
 }
 
+/** The value, typed, when it is valid; otherwise every issue found, each naming its field as a JSON pointer. */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationIssue[] };
 
 /** Thrown by {@link Validator.parse}; `issues` says what is wrong and where. */
@@ -36,22 +42,46 @@ export interface Validator<T> {
   parse(value: unknown, options?: ValidateOptions): T;
 }
 
+/**
+ * A validator over ajv's lenient (unknown fields allowed) validate function of a schema. Strict validation is that
+ * function plus a walk of the schema's table of known fields (`fields.gen.ts`), which reports unknown fields as
+ * `additionalProperties` errors. (Code generated before the table existed passes a second, strict, validate
+ * function instead; that still works.)
+ */
 export function defineValidator<T>(
   name: string,
   loose: RawValidateFunction,
-  strict: RawValidateFunction,
+  known: KnownFields | RawValidateFunction = 0,
   patternNames: PatternNames = {},
 ): Validator<T> {
-  const pick = (options?: ValidateOptions) => (options?.strict ? strict : loose);
+  const strictFunction = typeof known === "function" ? known : undefined;
+  const table = typeof known === "function" ? 0 : known;
+  let walked: FieldsNode | undefined;
+  const fields = (): FieldsNode => (walked ??= compileKnownFields(table));
+  const ok = (value: unknown): ValidationResult<T> => ({ ok: true, value: value as T });
+  const failed = (errors: readonly RawError[]): ValidationResult<T> => ({ ok: false, errors: toIssues(errors, patternNames) });
+
   const validate = (value: unknown, options?: ValidateOptions): ValidationResult<T> => {
-    const fn = pick(options);
-    if (fn(value)) return { ok: true, value: value as T };
-    return { ok: false, errors: toIssues(fn.errors ?? [], patternNames) };
+    const strict = !!options?.strict;
+    if (strict && strictFunction) return strictFunction(value) ? ok(value) : failed(strictFunction.errors ?? []);
+    const valid = loose(value);
+    if (!strict || table === 0) return valid ? ok(value) : failed(loose.errors ?? []);
+    // Read before anything else runs the lenient function again: it keeps only its last call's errors.
+    const errors = valid ? [] : (loose.errors ?? []);
+    const root = fields();
+    if (valid && !hasUnknownFields(value, root)) return ok(value);
+    const unknown = unknownFieldErrors(value, root);
+    return unknown.length === 0 && valid ? ok(value) : failed(mergeUnknownFieldErrors(errors, unknown, root));
+  };
+  const is = (value: unknown, options?: ValidateOptions): value is T => {
+    if (!options?.strict) return loose(value);
+    if (strictFunction) return strictFunction(value);
+    return loose(value) && (table === 0 || !hasUnknownFields(value, fields()));
   };
   return {
     name,
     validate,
-    is: (value: unknown, options?: ValidateOptions): value is T => pick(options)(value),
+    is,
     parse(value: unknown, options?: ValidateOptions): T {
       const result = validate(value, options);
       if (!result.ok) throw new ValidationError(name, result.errors);
