@@ -26,11 +26,11 @@ describe("emitters on the fixture schemas", () => {
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/types/${f.path}`);
   });
 
-  it("validators: typed index and the two standalone modules", async () => {
+  it("validators: the lenient standalone module, the table of known fields strict validation walks, and the typed index", async () => {
     const files = emitValidators(model.versions[0]!, context);
     expect(files.map((f) => f.path)).toEqual([
       "9.9.9/standalone.gen.ts",
-      "9.9.9/standalone-strict.gen.ts",
+      "9.9.9/fields.gen.ts",
       "9.9.9/index.gen.ts",
     ]);
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/validators/${f.path}`);
@@ -42,9 +42,9 @@ describe("emitters on the fixture schemas", () => {
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/openapi/${f.path}`);
   });
 
-  it("client: paths types and bindings", async () => {
+  it("client: paths types, bindings and the entry of the version alone", async () => {
     const files = await emitClient(model.versions[0]!, context);
-    expect(files.map((f) => f.path)).toEqual(["9.9.9/paths.gen.ts", "9.9.9/index.gen.ts"]);
+    expect(files.map((f) => f.path)).toEqual(["9.9.9/paths.gen.ts", "9.9.9/index.gen.ts", "9.9.9/client.gen.ts"]);
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/client/${f.path}`);
   });
 

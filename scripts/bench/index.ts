@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark of the SDK, side by side in one run. Timings are printed, never asserted.
-// BENCH_ONLY=crawl (or a comma-separated list of validate, crawl, http, store) runs only those.
+// BENCH_ONLY=crawl (or a comma-separated list of validate, crawl, http, store, size) runs only those.
 import { benchCrawl } from "./crawl.js";
 import { benchHttp } from "./http.js";
+import { benchSize } from "./size.js";
 import { benchStore } from "./store.js";
 import { benchValidate } from "./validate.js";
 
@@ -13,3 +14,4 @@ if (runs("validate")) benchValidate(ms);
 if (runs("crawl")) await benchCrawl();
 if (runs("http")) await benchHttp(Number(process.env.BENCH_SECONDS ?? 5));
 if (runs("store")) await benchStore();
+if (runs("size")) await benchSize();

@@ -5,8 +5,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { base64Encode, jsonLogger } from "@ocpi-sdk/protocol";
-import { createOcpiServer, MemoryStore, PushError, received, saveObject, storeHandlers, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
-import { apiReferenceScript, listen, type Listening } from "@ocpi-sdk/server/node";
+import { createOcpiServer, PushError, received, saveObject, storeHandlers, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
+import { apiReferenceScript, listen, MemoryStore, type Listening } from "@ocpi-sdk/server/node";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import { demoLocations, demoTariffs, demoToken } from "./data.js";
 

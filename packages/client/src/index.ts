@@ -1,4 +1,5 @@
-export { OcpiClient, OcpiClientCore, CLIENT_VERSIONS } from "./runtime/client.js";
+export { OcpiClient, CLIENT_VERSIONS } from "./client.js";
+export { OcpiClientCore } from "./runtime/client.js";
 export type { ClientVersion, CredentialsOf, DiscoveryOf, ModulesOf, ModulesWith, OcpiClientConstructor } from "./runtime/client.js";
 export { OcpiError } from "./runtime/errors.js";
 export type { OcpiErrorKind, OcpiErrorDetails } from "./runtime/errors.js";

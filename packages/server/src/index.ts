@@ -74,7 +74,7 @@ export type {
   WriteOptions,
 } from "./store/store.js";
 export { MemoryStore } from "./store/memory.js";
-export type { MemoryStoreOptions, SnapshotStorage } from "./store/memory.js";
+export type { JournalHost, JournalStorage, MemoryStoreOptions, SnapshotStorage, StoreJournal } from "./store/memory.js";
 export { PostgresStore } from "./store/postgres.js";
 export { connectPg, fromPgPool, fromPglite } from "./store/sql.js";
 export type { PgConnection, PgliteDatabase, PgPool, PgPoolClient, PgPoolConfig, SqlClient } from "./store/sql.js";

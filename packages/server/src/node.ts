@@ -4,8 +4,12 @@ import type { OcpiServer } from "./runtime/server.js";
 import type { ServedVersion } from "./runtime/versions.js";
 
 export { API_REFERENCE_VERSION, apiReferenceScript } from "./runtime/docs-node.js";
+export { directoryStorage, fileStorage, MemoryStore } from "./store/node.js";
+export type { DirectoryStorageOptions, NodeMemoryStoreOptions } from "./store/node.js";
 
+/** A server listening on a port (see {@link listen}). */
 export interface Listening<S extends OcpiServer<ServedVersion>> {
+  /** The server, built once its public URL was known. */
   server: S;
   /** `http://host:port` */
   url: string;

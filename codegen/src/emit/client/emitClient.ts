@@ -29,13 +29,20 @@ function binding(op: OperationModel, indent: string): string[] {
   return [doc, `${indent}${op.name}: caller.call${typeArgs}(operations.${op.operationId}),`];
 }
 
+/**
+ * The client files of one version: `paths.gen.ts` (openapi-typescript over its OpenAPI document), `index.gen.ts` (the
+ * operation table and the typed calls bound to it) and `client.gen.ts` (the entry of the version alone: its bindings
+ * and an `OcpiClient` talking only them).
+ */
 export async function emitClient(version: VersionModel, context: EmitContext): Promise<OutputFile[]> {
   const endpoints = version.endpoints;
   if (!endpoints) return [];
   const v = version.version;
   const doc = context.openApi(version);
   const ast = await openapiTS(doc as unknown as OpenAPI3, { alphabetize: false, exportType: false });
-  const paths = [context.header(`schemas/${v}/ (via the OpenAPI document and openapi-typescript)`), "", astToString(ast)].join("\n");
+  // openapi-typescript writes no comment on its root interface: the one `paths` has here is ours.
+  const pathsDoc = `/** Every path of the OCPI ${v} OpenAPI document, with its parameters, request bodies and responses (openapi-fetch's \`paths\`). */`;
+  const paths = [context.header(`schemas/${v}/ (via the OpenAPI document and openapi-typescript)`), "", astToString(ast).replace(/^export interface paths \{/m, `${pathsDoc}\nexport interface paths {`)].join("\n");
 
   const ops = [...endpoints.discovery, ...endpoints.modules.flatMap((m) => m.interfaces.flatMap((i) => i.operations))];
   const modules: string[] = [];
@@ -60,8 +67,10 @@ export async function emitClient(version: VersionModel, context: EmitContext): P
     `import type { OperationCaller, OperationInfo } from "${context.layout.runtime("client")}";`,
     `import type { paths } from "./paths.gen.js";`,
     "",
+    "/** The OCPI version of these bindings. */",
     `export const version = ${JSON.stringify(v)};`,
     "",
+    "/** Every operation of the version by operationId: method, paths, parameters, interface, token and validators. */",
     "export const operations = {",
     ...ops.map(operationEntry),
     "} as const satisfies Record<string, OperationInfo>;",
@@ -80,13 +89,35 @@ export async function emitClient(version: VersionModel, context: EmitContext): P
     "  };",
     "}",
     "",
+    "/** The module calls of the version, as the client has them (`client.locations.sender.all()`, ...). */",
     "export type Modules = ReturnType<typeof bindModules>;",
     "export type { paths };",
+    "",
+  ].join("\n");
+  // The entry of this version alone (`@ocpi-sdk/client/<version>`): its bindings and a client that talks only them, so
+  // that a bundle importing it holds no other version's bindings or validators.
+  const entry = [
+    context.header(`schemas/${v}/endpoints.json`),
+    `// The OCPI ${v} client alone, and the bindings it talks: a bundle of it holds no other version.`,
+    "",
+    `import { defineClient, type OcpiClient as ClientOf } from "${context.layout.runtime("client")}";`,
+    `import * as bindings from "./index.gen.js";`,
+    "",
+    `export * from "./index.gen.js";`,
+    "",
+    "/** The bindings this client talks, by version. */",
+    `type Builtins = { readonly ${JSON.stringify(v)}: typeof bindings };`,
+    "",
+    `/** A client of OCPI ${v} peers, talking ${v} alone (see the all-versions \`OcpiClient\` for the rest). */`,
+    `export const OcpiClient = /* @__PURE__ */ defineClient<Builtins>({ ${JSON.stringify(v)}: bindings });`,
+    `/** A client of an OCPI ${v} peer: typed calls of every module and interface of ${v}. */`,
+    `export type OcpiClient = ClientOf<${JSON.stringify(v)}, Builtins>;`,
     "",
   ].join("\n");
   return [
     { path: `${v}/paths.gen.ts`, content: paths },
     { path: `${v}/index.gen.ts`, content: index },
+    { path: `${v}/client.gen.ts`, content: entry },
   ];
 }
 

@@ -5,28 +5,26 @@ import type * as T230 from "@ocpi-sdk/types/2.3.0";
 import type * as v2_1_1 from "../generated/2.1.1/index.gen.js";
 import type * as v2_2_1 from "../generated/2.2.1/index.gen.js";
 import type * as v2_3_0 from "../generated/2.3.0/index.gen.js";
-import { bindings as BINDINGS, versions as BINDING_VERSIONS } from "../generated/index.gen.js";
 import { chooseVersion, findEndpoint, type EndpointEntry, type VersionEntry } from "./discovery.js";
 import { OcpiError } from "./errors.js";
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
 import { DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, safeFetch } from "./safe-fetch.js";
-import { OperationRunner, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
+import { OperationRunner, type BindingCaller, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
 import type { BindingsTable, CallOptions, Deviation, DeviationCode, OcpiClientOptions, RetryPolicy, ValidationMode, VersionBindings } from "./options.js";
-import { resolveLogger, type EndpointAddition, type OcpiVersion } from "@ocpi-sdk/protocol";
-import { ConvertingCaller, type ViewOptions } from "./view.js";
+import { compareVersions, resolveLogger, type EndpointAddition, type OcpiVersion } from "@ocpi-sdk/protocol";
+import type { ViewedClient, ViewOptions } from "./view.js";
 
-/** The OCPI versions this client talks: every version the SDK implements (each has generated bindings). */
+/** The OCPI versions a client can talk: every version the SDK implements (each has generated bindings). */
 export type ClientVersion = OcpiVersion;
-
-/** The versions this client has generated bindings for, highest first (the order of preference). */
-export const CLIENT_VERSIONS = BINDING_VERSIONS satisfies readonly ClientVersion[];
-// Every version the SDK implements has bindings (a version added to protocol without generated bindings fails here).
-BINDINGS satisfies Record<ClientVersion, unknown>;
 
 /** The module calls of a version: `client.locations`, `client.commands`, ... */
 export type ModulesOf<V extends ClientVersion> = V extends "2.1.1" ? v2_1_1.Modules : V extends "2.2.1" ? v2_2_1.Modules : v2_3_0.Modules;
 /** The discovery calls of a version. */
-export type DiscoveryOf<V extends ClientVersion> = ReturnType<(typeof BINDINGS)[V]["bindDiscovery"]>;
+export type DiscoveryOf<V extends ClientVersion> = V extends "2.1.1"
+  ? ReturnType<typeof v2_1_1.bindDiscovery>
+  : V extends "2.2.1"
+    ? ReturnType<typeof v2_2_1.bindDiscovery>
+    : ReturnType<typeof v2_3_0.bindDiscovery>;
 /** The Credentials object of a version (2.1.1 names one party; 2.2 lists roles). */
 export type CredentialsOf<V extends ClientVersion> = V extends "2.1.1" ? T211.Credentials : V extends "2.2.1" ? T221.Credentials : T230.Credentials;
 
@@ -43,14 +41,51 @@ export type ModulesWith<V extends ClientVersion, B> = B extends { readonly [K in
 /** Options with the generated bindings `B` (see {@link OcpiClientOptions.bindings}). */
 type OptionsWith<V extends ClientVersion, B extends BindingsTable> = OcpiClientOptions<V> & { bindings?: B };
 
-export interface OcpiClientConstructor {
+/**
+ * The `OcpiClient` of an entry point that talks the versions `Vs`: `@ocpi-sdk/client` talks every version,
+ * `@ocpi-sdk/client/2.2.1` only 2.2.1 (and bundles no other version's bindings or validators).
+ */
+export interface OcpiClientConstructor<Vs extends ClientVersion = ClientVersion, T extends BindingsTable = {}> {
   /** A client that has not discovered the peer yet (see {@link OcpiClientCore.discover}). */
-  new <V extends ClientVersion = ClientVersion, B extends BindingsTable = {}>(options: OptionsWith<V, B>): OcpiClient<V, B>;
+  new <V extends Vs = Vs, B extends BindingsTable = {}>(options: OptionsWith<V, B>): OcpiClient<V, WithBuiltins<T, B>>;
   /** Connects: discovers the peer's versions, picks the highest mutual one (of `options.versions`) and reads its endpoints. */
-  connect<V extends ClientVersion = ClientVersion, B extends BindingsTable = {}>(options: OptionsWith<V, B>): Promise<OcpiClient<V, B>>;
+  connect<V extends Vs = Vs, B extends BindingsTable = {}>(options: OptionsWith<V, B>): Promise<OcpiClient<V, WithBuiltins<T, B>>>;
   /** A client of a peer already known (registered earlier): no discovery needed. */
-  restore<V extends ClientVersion, B extends BindingsTable = {}>(options: OptionsWith<V, B>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V, B>;
-  readonly prototype: OcpiClientCore<ClientVersion>;
+  restore<V extends Vs, B extends BindingsTable = {}>(options: OptionsWith<V, B>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V, WithBuiltins<T, B>>;
+  readonly prototype: OcpiClientCore<Vs>;
+}
+
+/** The bindings a client talks: those given in the options (`B`) over the class's own (`T`, typed where not the SDK's). */
+export type WithBuiltins<T, B> = {} extends T ? B : Omit<T, keyof B> & B;
+
+/**
+ * Makes the module calls of `version` for a client that talks another version with the peer (`client.as`): the
+ * converting view of the all-versions client. A client without one views only the version it talks.
+ */
+export type ViewFactory = (client: ViewedClient, version: ClientVersion, options: ViewOptions) => BindingCaller;
+
+/** What an entry point's client class talks: the built-in bindings by version, highest first, and its view. */
+export interface ClientBuiltins {
+  readonly bindings: BindingsTable;
+  readonly versions: readonly ClientVersion[];
+  readonly view?: ViewFactory;
+}
+
+/**
+ * The `OcpiClient` class talking the versions of `bindings` (generated bindings by version), highest preferred,
+ * with `view` for `client.as` across versions. Each entry point makes its own, so that a bundle holds only the
+ * versions it imports: `@ocpi-sdk/client` every version with the converting view, `@ocpi-sdk/client/<version>` one.
+ */
+export function defineClient<const T extends BindingsTable>(bindings: T, view?: ViewFactory): OcpiClientConstructor<keyof T & ClientVersion, T> {
+  const versions = (Object.keys(bindings) as ClientVersion[]).sort((a, b) => compareVersions(b, a));
+  for (const version of versions) {
+    const given = bindings[version]!.version;
+    if (given !== version) throw new TypeError(`the bindings given for OCPI ${version} are OCPI ${given}'s`);
+  }
+  const builtins: ClientBuiltins = { bindings, versions, ...(view ? { view } : {}) };
+  return class OcpiClient<V extends ClientVersion> extends OcpiClientCore<V> {
+    static override readonly builtins = builtins;
+  } as unknown as OcpiClientConstructor<keyof T & ClientVersion, T>;
 }
 
 /** The version-independent part of every client: the version, endpoints, token, discovery and credentials calls. */
@@ -75,21 +110,35 @@ export class OcpiClientCore<V extends ClientVersion> {
   private detailsUrl?: string;
   private readonly options: OcpiClientOptions<V>;
   private readonly runner: OperationRunner;
+  /** The built-in bindings and view of the class this client was made with. */
+  private readonly builtins: ClientBuiltins;
 
-  static async connect<V extends ClientVersion = ClientVersion>(options: OcpiClientOptions<V>): Promise<OcpiClient<V>> {
-    const client = new OcpiClientCore(options);
+  /** Set by {@link defineClient} on each entry point's class; the core alone talks nothing. */
+  protected static readonly builtins?: ClientBuiltins;
+
+  /** Connects: discovers the peer's versions, picks the highest mutual one (of `options.versions`) and reads its endpoints. */
+  static async connect<V extends ClientVersion = ClientVersion>(this: new (options: OcpiClientOptions<V>) => OcpiClientCore<V>, options: OcpiClientOptions<V>): Promise<OcpiClient<V>> {
+    const client = new this(options);
     await client.discover();
     return client as unknown as OcpiClient<V>;
   }
 
-  static restore<V extends ClientVersion>(options: OcpiClientOptions<V>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V> {
-    const client = new OcpiClientCore(options);
+  /** A client of a peer already known (registered earlier): no discovery needed. */
+  static restore<V extends ClientVersion>(
+    this: new (options: OcpiClientOptions<V>) => OcpiClientCore<V>,
+    options: OcpiClientOptions<V>,
+    state: { version: V; endpoints: EndpointEntry[] },
+  ): OcpiClient<V> {
+    const client = new this(options);
     client.version = state.version;
     client.endpoints = client.withAdditions(state.endpoints);
     return client as unknown as OcpiClient<V>;
   }
 
   constructor(options: OcpiClientOptions<V>) {
+    const builtins = (new.target as unknown as { builtins?: ClientBuiltins }).builtins;
+    if (!builtins) throw new TypeError("OcpiClientCore is the base of every client: make one with OcpiClient of @ocpi-sdk/client or @ocpi-sdk/client/<version>");
+    this.builtins = builtins;
     this.options = options;
     this.token = options.token;
     this.encoding = options.tokenEncoding ?? "auto";
@@ -166,8 +215,9 @@ export class OcpiClientCore<V extends ClientVersion> {
 
   /** Talks `version` from now on (its module calls, validators and token encoding). */
   set version(version: V | undefined) {
-    if (version !== undefined && !(CLIENT_VERSIONS as readonly string[]).includes(version)) {
-      throw new OcpiError("no-mutual-version", `OCPI ${String(version)} is not a version this client talks (${CLIENT_VERSIONS.join(", ")})`);
+    const versions = this.builtins.versions;
+    if (version !== undefined && !(versions as readonly string[]).includes(version)) {
+      throw new OcpiError("no-mutual-version", `OCPI ${String(version)} is not a version this client talks (${versions.join(", ")})`);
     }
     this.chosen = version;
     this.bind(version ?? this.preferred());
@@ -175,13 +225,13 @@ export class OcpiClientCore<V extends ClientVersion> {
 
   /** Our versions this client may talk, highest first: `options.versions` that have bindings. */
   private allowed(): V[] {
-    const ours = (this.options.versions ?? CLIENT_VERSIONS) as readonly string[];
-    return CLIENT_VERSIONS.filter((v) => ours.includes(v)) as V[];
+    const ours = (this.options.versions ?? this.builtins.versions) as readonly string[];
+    return this.builtins.versions.filter((v) => ours.includes(v)) as V[];
   }
 
   /** The version bound before one is chosen: the highest we may talk. */
   private preferred(): ClientVersion {
-    return this.allowed()[0] ?? CLIENT_VERSIONS[0];
+    return this.allowed()[0] ?? this.builtins.versions[0]!;
   }
 
   private bound?: ClientVersion;
@@ -203,7 +253,9 @@ export class OcpiClientCore<V extends ClientVersion> {
   private bindingsOf(version: ClientVersion): VersionBindings {
     const given = this.options.bindings?.[version];
     if (given && given.version !== version) throw new OcpiError("no-mutual-version", `the bindings given for OCPI ${version} are OCPI ${given.version}'s`);
-    return given ?? BINDINGS[version];
+    const bindings = given ?? this.builtins.bindings[version];
+    if (!bindings) throw new OcpiError("no-mutual-version", `this client has no bindings for OCPI ${version} (it talks ${this.builtins.versions.join(", ")})`);
+    return bindings;
   }
 
   /** The module calls of the version talked (also reachable directly on the client). */
@@ -216,8 +268,19 @@ export class OcpiClientCore<V extends ClientVersion> {
    * version and answers back, so that logic written against one version talks to every peer. A call the peer's
    * version lacks fails with `no-endpoint`; what cannot be converted with `validation` (going out) or
    * `invalid-response` (coming in). `options.peer` names the peer's party for objects a 2.1.1 peer sends without one.
+   * A client of one version (`@ocpi-sdk/client/<version>`) converts nothing: it views only the version it talks.
    */
   as<T extends ClientVersion>(version: T, options: ViewOptions = {}): ModulesOf<T> {
+    const view = this.builtins.view;
+    if (!view) {
+      if (this.chosen !== undefined && (version as ClientVersion) !== this.chosen) {
+        throw new OcpiError(
+          "no-mutual-version",
+          `this client talks OCPI ${this.builtins.versions.join(", ")} alone and converts nothing: the OcpiClient of @ocpi-sdk/client views OCPI ${version} through conversion`,
+        );
+      }
+      return this.bindingsOf(version).bindModules(this.runner as never) as ModulesOf<T>;
+    }
     const client = this;
     const viewed = {
       get version() {
@@ -227,7 +290,7 @@ export class OcpiClientCore<V extends ClientVersion> {
       runner: this.runner,
       party: this.options.party,
     };
-    return this.bindingsOf(version).bindModules(new ConvertingCaller(viewed, version, options) as never) as ModulesOf<T>;
+    return this.bindingsOf(version).bindModules(view(viewed, version, options) as never) as ModulesOf<T>;
   }
 
   /**
@@ -369,4 +432,3 @@ export class OcpiClientCore<V extends ClientVersion> {
   }
 }
 
-export const OcpiClient = OcpiClientCore as unknown as OcpiClientConstructor;

@@ -1,15 +1,21 @@
 /** Version negotiation and endpoint lookup: pure functions over what the versions and details endpoints return. */
 import { compareVersions } from "@ocpi-sdk/protocol";
 
+/** One version a peer lists at its versions endpoint. */
 export interface VersionEntry {
+  /** The version number, e.g. `2.2.1`. */
   version: string;
+  /** The URL of its version details. */
   url: string;
 }
 
+/** One endpoint a peer lists in its version details. */
 export interface EndpointEntry {
+  /** The module, e.g. `locations`. */
   identifier: string;
   /** SENDER or RECEIVER (2.2 and later; a 2.1.1 peer lists one URL per module, without a role). */
   role?: string;
+  /** Where the module's interface is served. */
   url: string;
 }
 

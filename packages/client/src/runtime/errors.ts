@@ -30,29 +30,48 @@ export type OcpiErrorKind =
   /** A cap of the client was reached: `pagination.maxPages`, `maxItems`, `maxDurationMs`, or `maxRedirects`. */
   | "limit";
 
+/** What an {@link OcpiError} is made with: what is known of the call and the peer's answer. */
 export interface OcpiErrorDetails {
+  /** The HTTP status of the peer's answer. */
   httpStatus?: number;
+  /** The OCPI status_code of the peer's envelope. */
   statusCode?: number;
+  /** The OCPI status_message of the peer's envelope. */
   statusMessage?: string;
+  /** The HTTP method of the call. */
   method?: string;
+  /** The URL called. */
   url?: string;
+  /** The call's X-Request-ID. */
   requestId?: string;
+  /** The call's X-Correlation-ID. */
   correlationId?: string;
+  /** What broke the schema (kind `validation` or `invalid-response`), with JSON pointers. */
   issues?: ValidationIssue[];
+  /** The error that caused this one. */
   cause?: unknown;
 }
 
 /** Every failure of the client is an OcpiError, with what the peer said and the ids to find the request in logs. */
 export class OcpiError extends Error {
   override readonly name = "OcpiError";
+  /** What went wrong (see {@link OcpiErrorKind}). */
   readonly kind: OcpiErrorKind;
+  /** The HTTP status of the peer's answer, where there was one. */
   readonly httpStatus?: number;
+  /** The OCPI status_code of the peer's envelope, where there was one. */
   readonly statusCode?: number;
+  /** The OCPI status_message of the peer's envelope, where there was one. */
   readonly statusMessage?: string;
+  /** The HTTP method of the call. */
   readonly method?: string;
+  /** The URL called. */
   readonly url?: string;
+  /** The call's X-Request-ID, to find it in the peer's logs. */
   readonly requestId?: string;
+  /** The call's X-Correlation-ID (shared by its pages and retries). */
   readonly correlationId?: string;
+  /** What broke the schema (kind `validation` or `invalid-response`), with JSON pointers. */
   readonly issues?: ValidationIssue[];
 
   constructor(kind: OcpiErrorKind, message: string, details: OcpiErrorDetails = {}) {

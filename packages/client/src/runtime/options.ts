@@ -98,6 +98,7 @@ export interface VersionBindings {
 /** Generated bindings by version. */
 export type BindingsTable = { readonly [V in OcpiVersion]?: VersionBindings };
 
+/** How a client talks to its peer: where, with which token and versions, and within which limits. */
 export interface OcpiClientOptions<V extends string = string> {
   /** The peer's versions endpoint. */
   versionsUrl: string;

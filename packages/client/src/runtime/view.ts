@@ -22,6 +22,7 @@ export interface ViewConversion {
   request: Record<string, unknown>;
 }
 
+/** Options of `client.as(version, options)`: what the conversions need to know and whom they tell what they did. */
 export interface ViewOptions {
   /** The peer's party: the owner of objects a 2.1.1 peer sends without one, where the path names none. */
   peer?: Owner;

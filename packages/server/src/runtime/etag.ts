@@ -2,17 +2,34 @@
  * ETags of single OCPI objects, and the If-Match check of conditional writes (RFC 9110 §8.8.3, §13.1.1). Not part of
  * OCPI: an extension of plain HTTP that lets a peer change an object only when it is still the one it read.
  */
-import { createHash } from "node:crypto";
 import { OcpiStatus } from "@ocpi-sdk/protocol";
 import { OcpiHttpError } from "./errors.js";
+import { base64url, sha256 } from "./sha256.js";
+
+type NodeCrypto = typeof import("node:crypto");
+let nodeCrypto: NodeCrypto | null | undefined;
+
+/**
+ * node:crypto where the runtime has it (Node.js, Bun, Deno: `process.getBuiltinModule`), else null. Looked up at run
+ * time, not imported, so that a bundle of the server for an edge runtime holds no node: import.
+ */
+function builtinCrypto(): NodeCrypto | null {
+  if (nodeCrypto === undefined) {
+    const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    nodeCrypto = (process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined) ?? null;
+  }
+  return nodeCrypto;
+}
 
 /**
  * The strong ETag of an object's JSON text as served: `"` + the first 22 base64url characters (132 bits) of its
- * SHA-256 + `"`. The same text always gives the same tag, in any process. node:crypto because it hashes
- * synchronously (Web Crypto's digest is asynchronous); Bun, Deno and workers with Node compatibility offer it.
+ * SHA-256 + `"`. The same text always gives the same tag, in any process and runtime. Hashed synchronously (Web
+ * Crypto's digest is asynchronous): with node:crypto where the runtime has it, else in plain JavaScript.
  */
 export function etagOf(json: string): string {
-  return `"${createHash("sha256").update(json).digest("base64url").slice(0, 22)}"`;
+  const crypto = builtinCrypto();
+  const digest = crypto ? crypto.createHash("sha256").update(json).digest("base64url") : base64url(sha256(json));
+  return `"${digest.slice(0, 22)}"`;
 }
 
 /** An If-Match header read: `*` (any current object), or the entity tags listed. */

@@ -5,7 +5,6 @@
  * sends them in the party's version, retries what may pass with exponential backoff and jitter, and keeps what the
  * party refused as a dead letter. Several processes on one database share the work through the store's leases.
  */
-import { randomUUID } from "node:crypto";
 import { OcpiError, type OcpiClient } from "@ocpi-sdk/client";
 import { sameCiString, statusClass } from "@ocpi-sdk/protocol";
 import type { Delivery, DeliveryCount, DeliveryFailure, DeliveryQuery, NewDelivery, PartyRecord, Store, StoredObject } from "../store/store.js";
@@ -125,7 +124,7 @@ export class Outbox {
 
   constructor(private readonly options: OutboxOptions) {
     this.policy = { ...DEFAULT_DELIVERY_POLICY, ...options.policy };
-    this.worker = options.worker ?? `worker-${randomUUID()}`;
+    this.worker = options.worker ?? `worker-${crypto.randomUUID()}`;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stopping.signal]) : this.stopping.signal;
   }
 

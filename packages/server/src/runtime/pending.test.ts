@@ -10,7 +10,7 @@ import { storeHandlers } from "../handlers/store-handlers.js";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { MemoryStore } from "../store/memory.js";
+import { MemoryStore } from "../store/node.js";
 import { PostgresStore } from "../store/postgres.js";
 import { fromPglite } from "../store/sql.js";
 import type { PartyRecord, Store } from "../store/store.js";

@@ -6,6 +6,10 @@ import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import type { SnapshotStorage } from "./memory.js";
 
+/**
+ * A JSON file for a MemoryStore's snapshot, created (with its folder) at the first write and replaced atomically at
+ * each: for small data, as every write rewrites everything. `directoryStorage` is the one for more.
+ */
 export function fileStorage(file: string): SnapshotStorage {
   const directory = path.dirname(path.resolve(file));
   return {

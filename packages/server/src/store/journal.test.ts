@@ -8,7 +8,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { MemoryStore } from "./memory.js";
+import { MemoryStore } from "./node.js";
 import type { NewDelivery, PartyRecord, Store, StoredObject } from "./store.js";
 
 const root = mkdtempSync(path.join(tmpdir(), "ocpi-journal-"));
@@ -386,7 +386,7 @@ describe("MemoryStore in a folder", () => {
  * often), printing each id once its write resolved, and kills it with SIGKILL after `killAfter` ids.
  */
 async function killedWhileWriting(directory: string, killAfter: number, writers: number): Promise<string[]> {
-  const memory = path.join(path.dirname(fileURLToPath(import.meta.url)), "memory.ts");
+  const memory = path.join(path.dirname(fileURLToPath(import.meta.url)), "node.ts");
   const script = path.join(root, `writer-${folders}.mts`);
   writeFileSync(
     script,

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { outboxContract, storeContract } from "./contract.js";
-import { compareText, instantOf, MemoryStore } from "./memory.js";
+import { compareText, instantOf } from "./memory.js";
+import { MemoryStore } from "./node.js";
 import type { ObjectQuery, PartyRecord, Store, StoredObject } from "./store.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ocpi-memory-store-"));

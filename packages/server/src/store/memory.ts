@@ -1,14 +1,14 @@
 /**
- * A Store in process memory, optionally persisted: to a folder holding a snapshot and an append-only journal (the
- * default for one process: a write costs the same however much the store holds), or to one JSON snapshot file
- * rewritten after every change (for small data). Runs in any JavaScript runtime: the Node-specific parts (files)
- * live in ./journal.ts and ./file.ts and are loaded only when a folder or a file is given.
+ * A Store in process memory, optionally persisted through a storage it is given: a snapshot and an append-only
+ * journal (`JournalStorage`: a write costs the same however much the store holds), or one JSON snapshot rewritten
+ * after every change (`SnapshotStorage`, for small data). Runs in any JavaScript runtime and imports no node: module:
+ * the storages on files (./journal.ts, ./file.ts) and the MemoryStore taking `directory` and `file` (./node.ts) are
+ * in `@ocpi-sdk/server/node`, so a bundle of this module for an edge runtime holds none of them.
  *
  * This module also exports the input rules both stores share (DateTime instants, key and paging checks, canonical
  * CiString keys, text order), so MemoryStore and PostgresStore accept, reject, find and order exactly the same things.
  */
 import { canonicalCiString, sameCiString } from "@ocpi-sdk/protocol";
-import type { Journal } from "./journal.js";
 import { checkClaim, checkDelivery, checkDeliveryQuery } from "./outbox.js";
 import type {
   Delivery,
@@ -443,7 +443,10 @@ export interface JournalHost {
   capture(): Iterable<string>;
 }
 
-/** Where a MemoryStore keeps its snapshot between runs (./file.ts has the one for files). */
+/**
+ * Where a MemoryStore keeps its state between runs as one snapshot, rewritten after every change (`fileStorage` of
+ * `@ocpi-sdk/server/node` keeps it in a file).
+ */
 export interface SnapshotStorage {
   /** The snapshot, or undefined when there is none yet. */
   read(): Promise<string | undefined>;
@@ -453,28 +456,43 @@ export interface SnapshotStorage {
   readonly description: string;
 }
 
+/**
+ * Where a MemoryStore keeps its state between runs as a snapshot plus a journal of the changes since, so that a write
+ * costs the same however much the store holds (`directoryStorage` of `@ocpi-sdk/server/node` keeps them in a folder).
+ */
+export interface JournalStorage {
+  /** Loads the snapshot and replays the journal into `host`; rejects, leaving what is stored alone, when corrupt. */
+  openJournal(host: JournalHost): Promise<StoreJournal>;
+  /** Names the storage in error messages (e.g. the folder). */
+  readonly description: string;
+}
+
+/** An open journal of a {@link JournalStorage}. */
+export interface StoreJournal {
+  /** Stores the changes of one call as one record: resolves once they are durable. */
+  append(changes: unknown[]): Promise<void>;
+  /** Set after a failed write: the journal takes nothing more. */
+  readonly failure: Error | undefined;
+  /** Waits for pending writes and releases the storage. */
+  close(): Promise<void>;
+}
+
+/** Options of a {@link MemoryStore}: where it is kept between runs, if anywhere. */
 export interface MemoryStoreOptions {
   /**
-   * A folder for a snapshot and an append-only journal, created if missing. Every change is one record appended to
-   * the journal and flushed to disk (fdatasync) before its call resolves; changes made meanwhile share the next flush.
-   * The journal is folded into a new snapshot once it outgrows it. A write costs the same however much the store
-   * holds: the default for one process. Node.js only; one process at a time (a `lock` file holds its pid).
+   * Where the store is kept between runs: a {@link JournalStorage} (`directoryStorage(folder)` of
+   * `@ocpi-sdk/server/node`: the default for one process) or a {@link SnapshotStorage} (`fileStorage(file)`, for
+   * small data, or a place of your own in any runtime). Without it, nothing is persisted. The `MemoryStore` of
+   * `@ocpi-sdk/server/node` also takes `{ directory }` and `{ file }` for those two.
    */
-  directory?: string;
-  /** With `directory`: the journal is compacted once it is larger than this and than the snapshot. Default 4 MiB. */
-  compactionBytes?: number;
-  /**
-   * A JSON file to load at open() and rewrite (atomically) after every change: for small data, as every write costs
-   * a rewrite of everything (about 140 writes/s at 1,000 objects, 3/s at 50,000). Node.js only.
-   */
-  file?: string;
-  /** Another place for the snapshot file, in any runtime. Takes precedence over `file`. */
-  storage?: SnapshotStorage;
+  storage?: SnapshotStorage | JournalStorage;
 }
+
+const isJournalStorage = (storage: SnapshotStorage | JournalStorage): storage is JournalStorage => typeof (storage as JournalStorage).openJournal === "function";
 
 const SNAPSHOT_FORMAT = "ocpi-sdk/memory-store";
 
-/** The snapshot of `file` and `storage`. Version 1 had no outbox; it is read as one with no deliveries. */
+/** The snapshot of a SnapshotStorage. Version 1 had no outbox; it is read as one with no deliveries. */
 interface Snapshot {
   format: typeof SNAPSHOT_FORMAT;
   version: 1 | 2;
@@ -557,6 +575,11 @@ const objectItem = ({ object: { module, country_code, party_id, id, last_updated
 // The store
 // ---------------------------------------------------------------------------------------------------------------
 
+/**
+ * A Store in process memory, in any runtime: objects, parties and the outbox, indexed for paging by `last_updated`.
+ * Persisted through `options.storage`, if given (then `open()` it first): a folder or a file on Node.js with the
+ * storages, or the `MemoryStore`, of `@ocpi-sdk/server/node`, or a storage of your own.
+ */
 export class MemoryStore implements Store {
   private modules = new Map<string, ModuleObjects>();
   private parties = new Map<string, PartyRecord>();
@@ -571,20 +594,24 @@ export class MemoryStore implements Store {
   private opening: Promise<void> | undefined;
   private loading = false;
   private writer: SnapshotWriter | undefined;
-  private journal: Journal | undefined;
+  private journal: StoreJournal | undefined;
 
-  /** A store with a directory, file or storage must be opened (open()) before use; one without is ready at once. */
+  /** A store with storage must be opened (open()) before use; one without is ready at once. */
   constructor(options: MemoryStoreOptions = {}) {
-    if (options.directory !== undefined && (options.file !== undefined || options.storage !== undefined)) {
-      throw new TypeError("MemoryStore: give a directory, or a file or storage, not both");
+    const files = options as { directory?: unknown; file?: unknown };
+    if (files.directory !== undefined || files.file !== undefined) {
+      throw new TypeError(
+        "MemoryStore: this one keeps no files (it runs in any runtime): use the MemoryStore of @ocpi-sdk/server/node for { directory } or { file }, " +
+          "or give { storage: directoryStorage(folder) } (or fileStorage(file)) of @ocpi-sdk/server/node",
+      );
     }
     this.options = { ...options };
-    this.state = options.directory === undefined && options.file === undefined && options.storage === undefined ? "open" : "unopened";
+    this.state = options.storage === undefined ? "open" : "unopened";
   }
 
   /** Creates and opens a store. */
   static async open(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
-    const store = new MemoryStore(options);
+    const store = new this(options);
     await store.open();
     return store;
   }
@@ -610,9 +637,9 @@ export class MemoryStore implements Store {
   private async load(): Promise<void> {
     this.loading = true;
     try {
-      if (this.options.directory !== undefined) {
-        // Loaded on demand, so runtimes without node:fs never see it.
-        const { openJournal } = await import("./journal.js");
+      const storage = this.options.storage;
+      if (!storage) return;
+      if (isJournalStorage(storage)) {
         const host: JournalHost = {
           restore: (item) => this.restoreItem(item),
           replay: (changes) => {
@@ -620,15 +647,9 @@ export class MemoryStore implements Store {
           },
           capture: () => this.capture(),
         };
-        this.journal = await openJournal(this.options.directory, host, { compactionBytes: this.options.compactionBytes });
+        this.journal = await storage.openJournal(host);
         return;
       }
-      let storage = this.options.storage;
-      if (!storage && this.options.file !== undefined) {
-        const { fileStorage } = await import("./file.js");
-        storage = fileStorage(this.options.file);
-      }
-      if (!storage) return;
       const text = await storage.read();
       if (text !== undefined) this.restoreSnapshot(parseSnapshot(text, storage.description), storage.description);
       this.writer = new SnapshotWriter(storage, () => this.snapshot());
@@ -748,7 +769,7 @@ export class MemoryStore implements Store {
     throw new Error(
       this.state === "closed"
         ? "MemoryStore is closed"
-        : "MemoryStore has a directory or file: await store.open() (or use MemoryStore.open()) first",
+        : "MemoryStore has storage: await store.open() (or use MemoryStore.open()) first",
     );
   }
 

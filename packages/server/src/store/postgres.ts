@@ -259,6 +259,10 @@ const DELIVERY_ID = /^[1-9][0-9]{0,17}$/;
 // A PostgreSQL unique violation.
 const isUniqueViolation = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "23505";
 
+/**
+ * A Store in PostgreSQL: several processes may share one database (their outbox workers through leases claimed with
+ * `FOR UPDATE SKIP LOCKED`). Made with `PostgresStore.open(client)` (migrations applied) or `PostgresStore.connect(url)`.
+ */
 export class PostgresStore implements Store {
   /** The schema holding the tables, if one was given. */
   readonly schema: string | undefined;

@@ -23,6 +23,7 @@ export interface ObjectKey {
   id: string;
 }
 
+/** An OCPI object as a store holds it: its key, its last_updated and its data. */
 export interface StoredObject<T = unknown> extends ObjectKey {
   /** The object's last_updated DateTime; lists filter and sort on it. */
   last_updated: string;
@@ -37,7 +38,9 @@ export interface StoredJson extends ObjectKey {
   json: string;
 }
 
+/** A page of one module's objects: by owner and last_updated window, then offset and limit. */
 export interface ObjectQuery {
+  /** The module, e.g. `locations`. */
   module: string;
   /** Only objects of this owner (both must be given to scope by party); compared case-insensitively. */
   country_code?: string;
@@ -46,10 +49,13 @@ export interface ObjectQuery {
   date_from?: string;
   /** Only objects with last_updated < date_to (exclusive). */
   date_to?: string;
+  /** Matching objects skipped before the page. */
   offset: number;
+  /** The most objects on the page. */
   limit: number;
 }
 
+/** One page of objects (see {@link ObjectQuery}). */
 export interface ObjectPage<T = unknown> {
   /** Ordered by last_updated, then the canonical country_code, party_id, id (by code point). */
   items: StoredObject<T>[];
@@ -161,6 +167,7 @@ export interface DeliveryFailure {
   statusMessage?: string;
 }
 
+/** A delivery in the outbox: what to send to whom (see NewDelivery), and how its attempts went. */
 export interface Delivery extends NewDelivery {
   /** The store's id of the delivery. */
   id: string;
@@ -189,10 +196,15 @@ export type DeliveryOutcome =
   | { state: "retry"; nextAttemptAt: string; failure: DeliveryFailure }
   | { state: "dead"; failure: DeliveryFailure };
 
+/** A page of deliveries, in enqueue order. */
 export interface DeliveryQuery {
+  /** Only the deliveries to this party. */
   partyId?: string;
+  /** Only pending ones, or only dead letters. */
   state?: Delivery["state"];
+  /** Matching deliveries skipped before the page. */
   offset: number;
+  /** The most deliveries on the page. */
   limit: number;
 }
 
@@ -232,6 +244,7 @@ export interface Store {
   ): Promise<StoredObject<T> | undefined>;
   /** Whether there was an object to delete. */
   deleteObject(key: ObjectKey): Promise<boolean>;
+  /** One page of a module's objects, by `last_updated` (then key), and how many the query matches in all. */
   listObjects<T = unknown>(query: ObjectQuery): Promise<ObjectPage<T>>;
   /**
    * The same page as listObjects, each object's data as JSON text, so that a server can send a page without parsing,
@@ -246,12 +259,15 @@ export interface Store {
   /** Likewise for parties: lets a server remember which party a token belongs to until any party changes. */
   partiesRevision?(): number;
 
+  /** The party of this id, if any. */
   getParty(id: string): Promise<PartyRecord | undefined>;
   /** The party whose incomingToken this is. */
   findPartyByToken(token: string): Promise<PartyRecord | undefined>;
   /** Creates or replaces a party (incomingToken is unique across parties). */
   putParty(party: PartyRecord): Promise<void>;
+  /** Whether there was a party to delete. */
   deleteParty(id: string): Promise<boolean>;
+  /** Every party, by id. */
   listParties(): Promise<PartyRecord[]>;
 
   /** Adds deliveries to the outbox (see NewDelivery), in one transaction, in the order given. */

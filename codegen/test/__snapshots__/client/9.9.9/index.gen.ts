@@ -6,8 +6,10 @@ import { validators } from "@ocpi-sdk/validators/9.9.9";
 import type { OperationCaller, OperationInfo } from "../../runtime/index.js";
 import type { paths } from "./paths.gen.js";
 
+/** The OCPI version of these bindings. */
 export const version = "9.9.9";
 
+/** Every operation of the version by operationId: method, paths, parameters, interface, token and validators. */
 export const operations = {
   versions: { operationId: "versions", module: "discovery", name: "versions", method: "GET", layoutPath: "/versions", url: "versions", path: "", pathParams: [], query: [], paginated: false, auth: "tokenA" },
   versionDetails: { operationId: "versionDetails", module: "discovery", name: "versionDetails", method: "GET", layoutPath: "/9.9.9", url: "version_details", path: "", pathParams: [], query: [], paginated: false, auth: "tokenA" },
@@ -49,5 +51,6 @@ export function bindModules(caller: OperationCaller<paths>) {
   };
 }
 
+/** The module calls of the version, as the client has them (`client.locations.sender.all()`, ...). */
 export type Modules = ReturnType<typeof bindModules>;
 export type { paths };

@@ -6,8 +6,10 @@ import { validators } from "@ocpi-sdk/validators/2.3.0";
 import type { OperationCaller, OperationInfo } from "../../runtime/index.js";
 import type { paths } from "./paths.gen.js";
 
+/** The OCPI version of these bindings. */
 export const version = "2.3.0";
 
+/** Every operation of the version by operationId: method, paths, parameters, interface, token and validators. */
 export const operations = {
   versions: { operationId: "versions", module: "discovery", name: "versions", method: "GET", layoutPath: "/versions", url: "versions", path: "", pathParams: [], query: [], paginated: false, auth: "tokenA", response: { validator: validators.Version, list: true } },
   versionDetails: { operationId: "versionDetails", module: "discovery", name: "versionDetails", method: "GET", layoutPath: "/2.3.0", url: "version_details", path: "", pathParams: [], query: [], paginated: false, auth: "tokenA", response: { validator: validators.VersionDetails, list: false } },
@@ -287,5 +289,6 @@ export function bindModules(caller: OperationCaller<paths>) {
   };
 }
 
+/** The module calls of the version, as the client has them (`client.locations.sender.all()`, ...). */
 export type Modules = ReturnType<typeof bindModules>;
 export type { paths };
