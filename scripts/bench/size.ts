@@ -10,7 +10,7 @@
  */
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { build, type Metafile } from "esbuild";
+import { bundleForEdge } from "../lib/bundle.js";
 import { fmt, table } from "./measure.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -54,23 +54,9 @@ const NODE_IMPORT = /\b(?:from|import|require)\s*\(?\s*["'`](node:[\w/]+)/g;
 /** Bundles one entry as an application would and measures it. */
 export async function bundleSize(entry: SizeEntry): Promise<SizeResult> {
   try {
-    const result = await build({
-      stdin: { contents: entry.contents, resolveDir: root, loader: "js", sourcefile: "app.js" },
-      bundle: true,
-      minify: true,
-      format: "esm",
-      platform: "neutral",
-      // Platform neutral reads no package.json `main` by default; ipaddr.js (of @ocpi-sdk/protocol) has nothing else.
-      mainFields: ["module", "main"],
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
-    const code = result.outputFiles[0]!.contents;
-    const output = Object.values(result.metafile.outputs)[0]!;
-    const text = new TextDecoder().decode(code);
-    const nodeImports = [...new Set([...output.imports.map((i) => i.path), ...[...text.matchAll(NODE_IMPORT)].map((m) => m[1]!)].filter((p) => p.startsWith("node:")))];
-    return { entry, minified: code.length, gzip: gzipSync(code, { level: 9 }).length, nodeImports, largest: largest(output) };
+    const { code, text, imports, bytesByInput } = await bundleForEdge(entry.contents, { resolveDir: root, loader: "js", minify: true });
+    const nodeImports = [...new Set([...imports, ...[...text.matchAll(NODE_IMPORT)].map((m) => m[1]!)].filter((p) => p.startsWith("node:")))];
+    return { entry, minified: code.length, gzip: gzipSync(code, { level: 9 }).length, nodeImports, largest: largest(bytesByInput) };
   } catch (error) {
     const errors = (error as { errors?: { text: string }[] }).errors;
     return { entry, nodeImports: [], largest: [], error: errors?.length ? errors.map((e) => e.text).join("; ") : String(error) };
@@ -87,9 +73,9 @@ function partOf(file: string): string {
 }
 
 /** The parts that weigh most in a bundle (minified bytes each holds). */
-function largest(output: Metafile["outputs"][string], count = 4): { file: string; bytes: number }[] {
+function largest(bytesByInput: ReadonlyMap<string, number>, count = 4): { file: string; bytes: number }[] {
   const parts = new Map<string, number>();
-  for (const [file, input] of Object.entries(output.inputs)) parts.set(partOf(file), (parts.get(partOf(file)) ?? 0) + input.bytesInOutput);
+  for (const [file, bytes] of bytesByInput) parts.set(partOf(file), (parts.get(partOf(file)) ?? 0) + bytes);
   return [...parts]
     .map(([file, bytes]) => ({ file, bytes }))
     .filter((part) => part.bytes > 0)

@@ -3,24 +3,16 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { bundleForEdge } from "../../../scripts/lib/bundle.js";
 import * as known from "./generated/2.2.1/fields.gen.js";
 import type { KnownFields } from "./runtime/index.js";
 
 const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "generated/2.2.1/index.gen.ts");
 
 async function bundle(imports: string, minify: boolean): Promise<string> {
-  const result = await build({
-    stdin: { contents: `export { ${imports} } from ${JSON.stringify(entry)};`, resolveDir: path.dirname(entry), loader: "ts" },
-    bundle: true,
-    minify,
-    format: "esm",
-    platform: "neutral",
-    write: false,
-    logLevel: "silent",
-  });
-  return result.outputFiles[0]!.text;
+  const { text } = await bundleForEdge(`export { ${imports} } from ${JSON.stringify(entry)};`, { resolveDir: path.dirname(entry), minify });
+  return text;
 }
 
 /** The distinct objects a table reaches, itself included. */

@@ -4,7 +4,7 @@
  */
 import { OcpiStatus } from "@ocpi-sdk/protocol";
 import { OcpiHttpError } from "./errors.js";
-import { base64url, sha256 } from "./sha256.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 
 type NodeCrypto = typeof import("node:crypto");
 let nodeCrypto: NodeCrypto | null | undefined;
@@ -24,12 +24,19 @@ function builtinCrypto(): NodeCrypto | null {
 /**
  * The strong ETag of an object's JSON text as served: `"` + the first 22 base64url characters (132 bits) of its
  * SHA-256 + `"`. The same text always gives the same tag, in any process and runtime. Hashed synchronously (Web
- * Crypto's digest is asynchronous): with node:crypto where the runtime has it, else in plain JavaScript.
+ * Crypto's digest is asynchronous): with node:crypto where the runtime has it, else with @noble/hashes.
  */
 export function etagOf(json: string): string {
   const crypto = builtinCrypto();
-  const digest = crypto ? crypto.createHash("sha256").update(json).digest("base64url") : base64url(sha256(json));
+  const digest = crypto ? crypto.createHash("sha256").update(json).digest("base64url") : base64url(sha256(new TextEncoder().encode(json)));
   return `"${digest.slice(0, 22)}"`;
+}
+
+/** Bytes in base64url without padding (RFC 4648 §5), as node:crypto's `digest("base64url")` gives them. */
+export function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** An If-Match header read: `*` (any current object), or the entity tags listed. */

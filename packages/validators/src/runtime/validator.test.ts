@@ -1,7 +1,7 @@
 // defineValidator over real generated validators (OCPI 2.2.1 DisplayText and Price).
 import { describe, expect, it } from "vitest";
 import { validators } from "../generated/2.2.1/index.gen.js";
-import { defineValidator, ValidationError, type RawValidateFunction } from "./validator.js";
+import { ValidationError } from "./validator.js";
 
 const text = { language: "en", text: "Standard Tariff" };
 
@@ -44,17 +44,6 @@ describe("Validator", () => {
     expect(() => validators.DisplayText.parse({ ...text, colour: "red" }, { strict: true })).toThrow("Invalid DisplayText: /colour: is not a field of this object");
     // Schemas without fields (an enum) are the same strict or not.
     expect(validators.TokenType.validate("RFID", { strict: true }).ok).toBe(true);
-  });
-
-  it("still takes a second, strict, validate function (code generated before the table of known fields)", () => {
-    const loose: RawValidateFunction = (data) => typeof data === "object";
-    const strict: RawValidateFunction = Object.assign((data: unknown) => JSON.stringify(data) === "{}", {
-      errors: [{ instancePath: "", schemaPath: "#", keyword: "additionalProperties", params: { additionalProperty: "a" } }],
-    });
-    const legacy = defineValidator<object>("Legacy", loose, strict);
-    expect(legacy.validate({ a: 1 }).ok).toBe(true);
-    expect(legacy.validate({ a: 1 }, { strict: true })).toEqual({ ok: false, errors: [{ pointer: "/a", message: "is not a field of this object", keyword: "additionalProperties" }] });
-    expect(legacy.is({}, { strict: true })).toBe(true);
   });
 
   it("is() narrows and parse() throws a ValidationError naming the fields", () => {

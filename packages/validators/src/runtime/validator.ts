@@ -45,17 +45,15 @@ export interface Validator<T> {
 /**
  * A validator over ajv's lenient (unknown fields allowed) validate function of a schema. Strict validation is that
  * function plus a walk of the schema's table of known fields (`fields.gen.ts`), which reports unknown fields as
- * `additionalProperties` errors. (Code generated before the table existed passes a second, strict, validate
- * function instead; that still works.)
+ * `additionalProperties` errors.
  */
 export function defineValidator<T>(
   name: string,
   loose: RawValidateFunction,
-  known: KnownFields | RawValidateFunction = 0,
+  known: KnownFields = 0,
   patternNames: PatternNames = {},
 ): Validator<T> {
-  const strictFunction = typeof known === "function" ? known : undefined;
-  const table = typeof known === "function" ? 0 : known;
+  const table = known;
   let walked: FieldsNode | undefined;
   const fields = (): FieldsNode => (walked ??= compileKnownFields(table));
   const ok = (value: unknown): ValidationResult<T> => ({ ok: true, value: value as T });
@@ -63,7 +61,6 @@ export function defineValidator<T>(
 
   const validate = (value: unknown, options?: ValidateOptions): ValidationResult<T> => {
     const strict = !!options?.strict;
-    if (strict && strictFunction) return strictFunction(value) ? ok(value) : failed(strictFunction.errors ?? []);
     const valid = loose(value);
     if (!strict || table === 0) return valid ? ok(value) : failed(loose.errors ?? []);
     // Read before anything else runs the lenient function again: it keeps only its last call's errors.
@@ -75,7 +72,6 @@ export function defineValidator<T>(
   };
   const is = (value: unknown, options?: ValidateOptions): value is T => {
     if (!options?.strict) return loose(value);
-    if (strictFunction) return strictFunction(value);
     return loose(value) && (table === 0 || !hasUnknownFields(value, fields()));
   };
   return {
