@@ -85,6 +85,7 @@ export const CONVERTIBLE = [
   "CommandResult",
   "ChargingPreferences",
 ] as const;
+/** The name of an object the registry converts between versions (`"Location"`, `"CDR"`, ...: {@link CONVERTIBLE}). */
 export type ConvertibleName = (typeof CONVERTIBLE)[number];
 
 /** What a conversion from 2.1.1 cannot do without (the converters' required context fields). */
