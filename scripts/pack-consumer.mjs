@@ -303,7 +303,7 @@ function everyExport(names, manifests) {
       i++;
     }
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** Sizes of what is in a node_modules folder, largest first, and its total. */

@@ -93,7 +93,7 @@ describe("generate: write and drift check", () => {
     expect((await generate({ schemasDir: fixtures, endpointsFormat, layout, check: true })).drift).toEqual([]);
 
     const widgets = path.join(targets.types, "9.9.9/widgets.gen.ts");
-    await writeFile(widgets, (await readFile(widgets, "utf8")) + "// hand edit\n");
+    await writeFile(widgets, `${await readFile(widgets, "utf8")}// hand edit\n`);
     await rm(path.join(targets.validators, "9.9.9/index.gen.ts"));
     await mkdir(path.join(targets.types, "1.0.0"), { recursive: true });
     await writeFile(path.join(targets.types, "1.0.0/old.gen.ts"), "export {};\n");

@@ -110,10 +110,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 /** Every object of a value (the root included), parents before children. */
 function objects(value: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
-  if (Array.isArray(value)) value.forEach((v) => objects(v, out));
+  if (Array.isArray(value)) for (const v of value) objects(v, out);
   else if (isObject(value)) {
     out.push(value);
-    Object.values(value).forEach((v) => objects(v, out));
+    for (const v of Object.values(value)) objects(v, out);
   }
   return out;
 }
@@ -132,7 +132,12 @@ function spoiled(value: unknown): unknown {
   const copy = clone(value);
   let n = 0;
   const spoil = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach((item, i) => (typeof item === "object" && item !== null ? spoil(item) : n++ % 3 === 0 && (node[i] = { wrong: 1 })));
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => {
+        if (typeof item === "object" && item !== null) spoil(item);
+        else if (n++ % 3 === 0) node[i] = { wrong: 1 };
+      });
+    }
     else if (isObject(node)) {
       const first = Object.keys(node)[0];
       if (first !== undefined && Object.keys(node).length > 1) delete node[first];

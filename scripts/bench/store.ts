@@ -105,7 +105,11 @@ const contenders: Contender[] = [
       // Closing waits for the compaction the fill started: the round begins with a fresh snapshot.
       await filling.close();
       const store = await MemoryStore.open({ directory });
-      return { store, close: async () => (await store.close(), await remove()) };
+      return { store, close: async () => {
+        await store.close();
+        await remove();
+      },
+    };
     },
   },
   {
@@ -115,7 +119,11 @@ const contenders: Contender[] = [
       const store = await MemoryStore.open({ file: path.join(dir, "store.json") });
       // One batch: one rewrite of the snapshot.
       await fillThroughStore(store, size, size);
-      return { store, close: async () => (await store.close(), await remove()) };
+      return { store, close: async () => {
+        await store.close();
+        await remove();
+      },
+    };
     },
   },
   {
@@ -126,7 +134,12 @@ const contenders: Contender[] = [
       const sql = fromPglite(db);
       const store = await PostgresStore.open(sql);
       await fillThroughSql(sql, "ocpi_objects", size);
-      return { store, close: async () => (await store.close(), await db.close(), await remove()) };
+      return { store, close: async () => {
+        await store.close();
+        await db.close();
+        await remove();
+      },
+    };
     },
   },
 ];

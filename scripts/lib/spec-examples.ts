@@ -68,7 +68,9 @@ export function loadExampleChecks(version: string, root = examplesRoot()): Examp
     const each = (pointer: string, schema: string) => {
       const list = resolvePointer(doc, pointer);
       if (!Array.isArray(list)) throw new Error(`${file}${pointer}: expected a list`);
-      list.forEach((_, i) => at(`${pointer}/${i}`, schema));
+      list.forEach((_, i) => {
+        at(`${pointer}/${i}`, schema);
+      });
     };
     switch (entry.kind) {
       case "full":

@@ -77,7 +77,7 @@ export function buildEndpointsModel(raw: RawEndpoints, version: VersionModel, fo
       for (const op of iface.operations) {
         if (op.result === undefined) continue;
         const other = module.interfaces.find((i) => i !== iface)?.operations.find((o) => o.name === op.result);
-        if (!other || other.url !== "response_url") {
+        if (other?.url !== "response_url") {
           throw new SchemaConventionError(`${where}: ${op.operationId}: result ${op.result} must name a response_url operation of the other interface`);
         }
       }

@@ -235,7 +235,7 @@ function kindOf(name: string, schema: JsonSchema): NamedSchemaKind {
 function checkPatch(patch: NamedSchema, all: NamedSchema[], version: string): void {
   const where = `${version}/${patch.file}.json#/$defs/${patch.name}`;
   const base = all.find((s) => s.name === patch.patchOf && s.file === patch.file);
-  if (!base || base.kind !== "object") throw new SchemaConventionError(`${where}: no object ${patch.patchOf} in the same file`);
+  if (base?.kind !== "object") throw new SchemaConventionError(`${where}: no object ${patch.patchOf} in the same file`);
   const baseProps = Object.keys((base.schema.properties ?? {}) as object);
   const props = (patch.schema.properties ?? {}) as Record<string, JsonSchema>;
   if (JSON.stringify(Object.keys(props)) !== JSON.stringify(baseProps)) {

@@ -37,7 +37,9 @@ export function mapSchema(node: unknown, visitor: SchemaVisitor): unknown {
 /** Calls `visit` on every subschema of a schema, with its JSON pointer. */
 export function eachSchema(node: unknown, visit: (schema: JsonSchema, pointer: string) => void, pointer = ""): void {
   if (Array.isArray(node)) {
-    node.forEach((n, i) => eachSchema(n, visit, `${pointer}/${i}`));
+    node.forEach((n, i) => {
+      eachSchema(n, visit, `${pointer}/${i}`);
+    });
     return;
   }
   if (node === null || typeof node !== "object") return;
@@ -45,14 +47,14 @@ export function eachSchema(node: unknown, visit: (schema: JsonSchema, pointer: s
   visit(schema, pointer);
   for (const [key, value] of Object.entries(schema)) {
     if (VALUE_KEYWORDS.has(key)) continue;
-    const at = `${pointer}/${escape(key)}`;
+    const at = `${pointer}/${escapeToken(key)}`;
     if (SCHEMA_MAPS.has(key) && value !== null && typeof value === "object" && !Array.isArray(value)) {
-      for (const [name, sub] of Object.entries(value)) eachSchema(sub, visit, `${at}/${escape(name)}`);
+      for (const [name, sub] of Object.entries(value)) eachSchema(sub, visit, `${at}/${escapeToken(name)}`);
     } else eachSchema(value, visit, at);
   }
 }
 
-const escape = (token: string) => token.replace(/~/g, "~0").replace(/\//g, "~1");
+const escapeToken = (token: string) => token.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /**
  * JSON Merge Patch (RFC 7396): objects merge key by key, `null` removes a key, anything else (arrays too) replaces.

@@ -300,13 +300,15 @@ function firstUsed(
   notes: Notes,
 ): { evse: V211.EVSE; connector: V211.Connector; evseNotes: Notes; connectorNotes: Notes } | undefined {
   const [evse, ...otherEvses] = evses ?? [];
-  otherEvses.forEach((_, i) => notes.at("evses").dropped(String(i + 1), "only the first EVSE is taken as the one used"));
+  otherEvses.forEach((_, i) => {
+    notes.at("evses").dropped(String(i + 1), "only the first EVSE is taken as the one used");
+  });
   const [connector, ...otherConnectors] = evse?.connectors ?? [];
   if (evse === undefined || connector === undefined) return undefined;
   const evseNotes = notes.at("evses").at(0);
-  otherConnectors.forEach((_, i) =>
-    evseNotes.at("connectors").dropped(String(i + 1), "only the first connector is taken as the one used"),
-  );
+  otherConnectors.forEach((_, i) => {
+    evseNotes.at("connectors").dropped(String(i + 1), "only the first connector is taken as the one used");
+  });
   return { evse, connector, evseNotes, connectorNotes: evseNotes.at("connectors").at(0) };
 }
 

@@ -233,7 +233,9 @@ function tariffIdDown(n: Notes, tariffIds: string[] | undefined): string | undef
     return undefined;
   }
   n.changed("tariff_ids", "its first tariff id becomes tariff_id (2.1.1 holds one)");
-  others.forEach((_, k) => n.at("tariff_ids").dropped(String(k + 1), "2.1.1 holds a single tariff_id"));
+  others.forEach((_, k) => {
+    n.at("tariff_ids").dropped(String(k + 1), "2.1.1 holds a single tariff_id");
+  });
   return first;
 }
 

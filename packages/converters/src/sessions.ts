@@ -254,7 +254,9 @@ function locationIdsUp(
   n.changed("id", "carried as location_id");
   dropPresent(others, n, "a 2.2 Session names its Location by id only");
   const [evse, ...otherEvses] = evses ?? [];
-  otherEvses.forEach((_, i) => n.at("evses").dropped(String(i + 1), "only the first EVSE is taken as the one used"));
+  otherEvses.forEach((_, i) => {
+    n.at("evses").dropped(String(i + 1), "only the first EVSE is taken as the one used");
+  });
   const [connector, ...otherConnectors] = evse?.connectors ?? [];
   if (evse === undefined || connector === undefined) {
     notes.defaulted("evse_uid", "the 2.1.1 Location names no EVSE: #NA");
@@ -265,9 +267,9 @@ function locationIdsUp(
   const { uid, connectors: _connectors, ...evseOthers } = evse;
   e.changed("uid", "carried as evse_uid");
   dropPresent(evseOthers, e, "a 2.2 Session names its EVSE by uid only");
-  otherConnectors.forEach((_, i) =>
-    e.at("connectors").dropped(String(i + 1), "only the first connector is taken as the one used"),
-  );
+  otherConnectors.forEach((_, i) => {
+    e.at("connectors").dropped(String(i + 1), "only the first connector is taken as the one used");
+  });
   const c = e.at("connectors").at(0);
   const { id: connectorId, ...connectorOthers } = connector;
   c.changed("id", "carried as connector_id");

@@ -90,12 +90,12 @@ function locate(root: unknown, pointer: string): { parent: Record<string, unknow
   for (let i = 0; i < tokens.length - 1; i++) {
     if (node === null || typeof node !== "object") return undefined;
     const token = tokens[i]!;
-    if (!Object.prototype.hasOwnProperty.call(node, token)) return undefined;
+    if (!Object.hasOwn(node, token)) return undefined;
     node = (node as Record<string, unknown>)[token];
   }
   if (node === null || typeof node !== "object") return undefined;
   const key = tokens[tokens.length - 1]!;
-  if (!Object.prototype.hasOwnProperty.call(node, key)) return undefined;
+  if (!Object.hasOwn(node, key)) return undefined;
   return { parent: node as Record<string, unknown>, key };
 }
 

@@ -117,7 +117,7 @@ describe("open data: published Locations without a token", () => {
     expect(window.items.map((l) => l.id)).toEqual(published.filter((id) => Number(id.slice(1)) >= 30 && Number(id.slice(1)) < 60));
     expect(window.total).toBe(10);
     const deep = await raw(`${cpo.url}/ocpi/${version}/locations/sender?offset=30&limit=10`);
-    expect([(deep.body?.data as { id: string }[]).map((l) => l.id), deep.headers.get("X-Total-Count"), deep.headers.get("Link")]).toEqual([published.slice(30), "34", null]);
+    expect([(deep.body!.data as { id: string }[]).map((l) => l.id), deep.headers.get("X-Total-Count"), deep.headers.get("Link")]).toEqual([published.slice(30), "34", null]);
   });
 
   it.each(
@@ -207,7 +207,7 @@ describe("open data: published Locations without a token", () => {
   it("follows the store: a Location published or unpublished is in or out of the next page", async () => {
     const cpo = await node(CPO_ROLE, { server: { extensions: { openDataLocations: { rateLimit: false } } } });
     const published = await seedLocations(cpo.store, 6);
-    const ids = async () => ((await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`)).body?.data as { id: string }[]).map((l) => l.id);
+    const ids = async () => ((await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`)).body!.data as { id: string }[]).map((l) => l.id);
     expect(await ids()).toEqual(published);
     await saveObject(cpo.store, "locations", "L001", location("L001", { publish: true, last_updated: at(1) }));
     await saveObject(cpo.store, "locations", "L000", location("L000", { publish: false, last_updated: at(0) }));
@@ -270,7 +270,7 @@ describe("receivers' bulk GET", () => {
     await putReceived(emsp.store, "locations", CPO_ROLE, "X0", 0);
     const res = await raw(`${emsp.url}/ocpi/2.1.1/locations/receiver`, { token: toEmsp });
     expect([res.status, res.headers.get("X-Total-Count")]).toEqual([200, "1"]);
-    const [only] = res.body?.data as Record<string, unknown>[];
+    const [only] = res.body!.data as Record<string, unknown>[];
     expect(v211.Location.validate(only).ok).toBe(true);
     expect(only).not.toHaveProperty("publish");
   });

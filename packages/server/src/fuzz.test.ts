@@ -266,7 +266,7 @@ const badJsonBodies: Generator = (ctx) => {
     // RFC 8259 §8.1: a sender MUST NOT add a BOM, a parser MAY ignore it. Ignoring it silently is tolerance, which
     // the design puts in lenient mode (and reports): so it counts as malformed here.
     ["a UTF-8 BOM before the JSON", `\uFEFF${text}`],
-    ["invalid UTF-8 bytes in a string", concat(utf8(text.slice(0, -1) + (text.length > 2 ? "," : "") + '"x_fuzz":"'), new Uint8Array([0xff, 0xfe, 0xc3, 0x28]), utf8('"}'))],
+    ["invalid UTF-8 bytes in a string", concat(utf8(`${text.slice(0, -1) + (text.length > 2 ? "," : "")}"x_fuzz":"`), new Uint8Array([0xff, 0xfe, 0xc3, 0x28]), utf8('"}'))],
     ["invalid UTF-8 bytes only", new Uint8Array([0xff, 0xfe, 0xfd, 0xc3, 0x28])],
   ];
   if (ctx.route.request.required) cases.push(["no body", ""]);
@@ -288,7 +288,7 @@ const prototypeKeys: Generator = (ctx) => {
   const nested = structuredClone(body);
   const inner = nested && typeof nested === "object" ? Object.values(nested).map((v) => (Array.isArray(v) ? v[0] : v)).find((v) => v && typeof v === "object" && !Array.isArray(v)) : undefined;
   if (inner) {
-    (inner as Record<string, unknown>)["x_fuzz_proto"] = { polluted: true };
+    (inner as Record<string, unknown>).x_fuzz_proto = { polluted: true };
     cases.push(["nested __proto__", renameKey(JSON.stringify(nested), "x_fuzz_proto", "__proto__")]);
   }
   return cases.map(([name, text]) => withBody(ctx, `prototype key: ${name}`, text));

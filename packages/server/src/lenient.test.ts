@@ -370,7 +370,7 @@ describe("version details as a list", () => {
     const { token: emspToken } = await emsp.server.credentials.createRegistrationToken();
     const registered = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token: listed.token, json: { token: emspToken, url: emsp.server.versionsUrl, roles: [EMSP_ROLE] } });
     expect(registered.status).toBe(200);
-    const tokenC = (registered.body?.data as T.Credentials).token;
+    const tokenC = (registered.body!.data as T.Credentials).token;
     expect(details(await raw(detailsUrl, { token: tokenC }))).toEqual([expect.objectContaining({ version: "2.2.1" })]);
     expect(details(await raw(detailsUrl, { token: plain.token }))).toEqual(expect.objectContaining({ version: "2.2.1" }));
 

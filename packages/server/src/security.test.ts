@@ -168,7 +168,7 @@ describe("path keys win over bodies", () => {
     const all = await emsp.store.listObjects<T.Location>({ module: received("locations"), offset: 0, limit: 10 });
     expect(all.items.map((o) => [o.country_code, o.party_id, o.id, o.data.name])).toEqual([["NL", "CPO", "LOC-X", "second"]]);
     const got = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/Nl/Cpo/Loc-X`, { token: party.incomingToken });
-    expect((got.body?.data as T.Location).name).toBe("second");
+    expect((got.body!.data as T.Location).name).toBe("second");
   });
 });
 

@@ -144,7 +144,7 @@ describe("validation", () => {
   });
 
   it.each([
-    ["/ocpi/2.2.1/locations/sender/" + "x".repeat(37), "/path/location_id: must be at most 36 characters long"],
+    [`/ocpi/2.2.1/locations/sender/${"x".repeat(37)}`, "/path/location_id: must be at most 36 characters long"],
     ["/ocpi/2.2.1/locations/sender?limit=ten", "/query/limit: must be a whole number of at least 0"],
     ["/ocpi/2.2.1/locations/sender?date_from=yesterday", "/query/date_from: must be an RFC 3339 date-time in UTC"],
     ["/ocpi/2.2.1/sessions/sender", "/query/date_from: is required"],

@@ -18,7 +18,7 @@ import { createOcpiServer } from "./runtime/server.js";
 import { MemoryStore } from "./store/memory.js";
 import type { HandlersOf } from "./runtime/versions.js";
 import type { ServedVersion } from "./runtime/versions.js";
-import { CPO_ROLE, EMSP_ROLE, startNode, type TestNode } from "./testing/nodes.js";
+import { CPO_ROLE, EMSP_ROLE, startNode, } from "./testing/nodes.js";
 
 const ALL: ServedVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
 /** Every party of these tests runs on 127.0.0.1: loopback is opened explicitly (refused by default). */
@@ -459,7 +459,7 @@ describe("handlers of another version, and native handlers of one version", () =
   it("adds native handlers of one version beside converted ones: 2.3.0 payments next to 2.2.1 store handlers", async () => {
     const store = await MemoryStore.open();
     const { server } = await serve({ handlers: storeHandlers(store, { roles: [CPO_ROLE] }), versionHandlers: { "2.3.0": { payments: handlers230().payments! } } });
-    const routes = server.servedRoutes().map((r) => r.operationId + "@" + r.layoutPath.split("/")[1]);
+    const routes = server.servedRoutes().map((r) => `${r.operationId}@${r.layoutPath.split("/")[1]}`);
     expect(routes).toContain("paymentsSenderListTerminals@2.3.0");
     expect(routes).toContain("locationsSenderList@2.1.1");
     const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, urlPolicy: LOOPBACK, token: "token-c" });

@@ -1,7 +1,7 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { _ } from "ajv";
 import standalone from "ajv/dist/standalone/index.js";
-import { type EmitContext, type Emitter } from "../emitter.js";
+import type { EmitContext, Emitter } from "../emitter.js";
 import type { OutputFile } from "../../lib/output.js";
 import type { NamedSchema, VersionModel } from "../../model/model.js";
 import { eachSchema, mapSchema } from "../../model/visit.js";

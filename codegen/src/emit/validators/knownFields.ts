@@ -149,7 +149,10 @@ export function knownFieldsModule(version: VersionModel, header: string, runtime
     const value = expression(node);
     exported.add(named.name);
     if (isMap(node)) exports.push(value === named.name ? named.name : `${value} as ${named.name}`);
-    else lines.push(`const ${named.name}: KnownFields = ${value};`), exports.push(named.name);
+    else {
+      lines.push(`const ${named.name}: KnownFields = ${value};`);
+      exports.push(named.name);
+    }
   }
   const code = [
     header,

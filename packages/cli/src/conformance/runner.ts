@@ -234,7 +234,9 @@ async function walk(http: PeerHttp, url: string, query: Record<string, string | 
       walked.problems.push(at(ex, { message: `page ${walked.pages.length} is not a successful list answer${ex.error ? ` (${ex.error})` : ""}` }));
       break;
     }
-    data.forEach((value, index) => walked.objects.push({ value, page: ex, index }));
+    data.forEach((value, index) => {
+      walked.objects.push({ value, page: ex, index });
+    });
     const link = parseNextLink(ex.headers.get("Link"));
     if (link === undefined) {
       walked.complete = true;
@@ -363,7 +365,9 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     const listed = answer.data.filter(isObject).map((v) => String(v.version));
     version = [...allowed].sort().reverse().find((v) => listed.includes(v));
     if (!version) return c.fail(at(ex, { pointer: "/data", value: listed, message: `no version in common: the peer lists ${listed.join(", ") || "none"}, the run may test ${allowed.join(", ")}` }));
-    answer.data.forEach((v, i) => expectValid(c, ex, version!, "Version", v, `/data/${i}`));
+    answer.data.forEach((v, i) => {
+      expectValid(c, ex, version!, "Version", v, `/data/${i}`);
+    });
     const entry = answer.data.find((v) => isObject(v) && v.version === version) as { url?: unknown };
     if (typeof entry.url === "string") detailsUrl = entry.url;
     encoding = version === "2.1.1" || rawOnly ? "raw" : "base64";
@@ -411,7 +415,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 
   // -- Registration ----------------------------------------------------------------------------------------------
   let tokenC: string | undefined = options.tokenC ? options.token : undefined;
-  let us: Party | undefined = options.tokenC ? options.party : (options.party ?? { country_code: "NL", party_id: "CNF" });
+  const us: Party | undefined = options.tokenC ? options.party : (options.party ?? { country_code: "NL", party_id: "CNF" });
   let party: PartyRecord | undefined;
   if (options.tokenC) {
     checks.skipped("credentials.register", "registration with the Token A (POST credentials)", "--token-c: the token is used as it is, no registration");

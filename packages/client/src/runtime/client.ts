@@ -347,7 +347,10 @@ export class OcpiClientCore<V extends ClientVersion> {
     const entries: VersionEntry[] = [];
     list.forEach((entry, i) => {
       const ok = entry !== null && typeof entry === "object" && typeof (entry as VersionEntry).version === "string" && typeof (entry as VersionEntry).url === "string";
-      if (ok) return entries.push(entry as VersionEntry);
+      if (ok) {
+        entries.push(entry as VersionEntry);
+        return;
+      }
       const message = `/${i}: a version needs a version number and a url`;
       if (mode === "strict") throw new OcpiError("validation", `versions: the list of versions received is invalid: ${message}`, { url: this.options.versionsUrl });
       this.recordDeviation({ code: "invalid-object-dropped", operationId: "versions", url: this.options.versionsUrl, pointer: `/${i}`, message: `left out: ${message}` });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../store/memory.js";
 import type { Store } from "../store/store.js";
-import { RawJsonList } from "../runtime/routes.js";
+import type { RawJsonList } from "../runtime/routes.js";
 import { PublishedIndex } from "./published.js";
 
 const at = (i: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString().replace(".000", "");

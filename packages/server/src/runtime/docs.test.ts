@@ -66,7 +66,7 @@ describe("docs", () => {
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
       expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
       const html = await page.text();
-      expect(html).toContain("<title>OCPI " + version + " API reference: Docs &#60;CPO&#62; &#38; Co (CPO NL/DOC)</title>");
+      expect(html).toContain(`<title>OCPI ${version} API reference: Docs &#60;CPO&#62; &#38; Co (CPO NL/DOC)</title>`);
       // No absolute URL at all: whatever host name the browser used, the page loads from it.
       expect(html).not.toMatch(/(https?:)?\/\/[a-z0-9]/i);
       const urls = pageUrls(html, pageUrl);

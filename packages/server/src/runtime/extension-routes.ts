@@ -33,7 +33,7 @@ function build(routes: readonly RouteInfo[]): ExtensionRoute[] {
     // The sender's list says what a list of the module is: its query (date_from required for sessions), its page
     // and its objects. Only the interface and the path change.
     const list = find(routes, `${module}SenderList`);
-    if (!list || !list.layoutPath.endsWith("/sender")) continue;
+    if (!list?.layoutPath.endsWith("/sender")) continue;
     out.push({
       extension: "receiverBulkGet",
       module,

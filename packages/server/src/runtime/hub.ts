@@ -36,7 +36,6 @@ export const HubStatus = {
 /** The modules a push without a receiver is broadcast for: data meant for every party, not one. */
 const BROADCAST = new Set(["locations", "tariffs", "tokens"]);
 /** Modules that are between a party and the hub itself: never forwarded. */
-const OWN_MODULES = new Set(["discovery", "credentials", "hubclientinfo"]);
 
 /** A party's connection status as HubClientInfo gives it. */
 export type ConnectionStatus = "CONNECTED" | "OFFLINE" | "PLANNED" | "SUSPENDED";
@@ -516,7 +515,7 @@ export class OcpiHub {
     if (!stored) throw OcpiHttpError.notFound(`no request forwarded with response_id ${responseId}`);
     const record = stored.data;
     const party = await this.store.getParty(record.partyId);
-    if (!party || party.status !== "registered") throw hubError(HubStatus.ConnectionProblem, `the party that asked (${label(record.to)}) is not connected`);
+    if (party?.status !== "registered") throw hubError(HubStatus.ConnectionProblem, `the party that asked (${label(record.to)}) is not connected`);
     const from = versionOf(route)!;
     let body = request.body;
     if (from !== record.version && route.request) {

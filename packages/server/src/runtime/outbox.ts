@@ -371,7 +371,7 @@ export class Outbox {
   /** One attempt: in the party's version (converted by the client when the delivery was written in another). */
   private async send(delivery: Delivery): Promise<void> {
     const party = await this.options.store.getParty(delivery.partyId);
-    if (!party || party.status !== "registered") throw new Refused(`party ${delivery.partyId} is not registered`);
+    if (party?.status !== "registered") throw new Refused(`party ${delivery.partyId} is not registered`);
     const client = this.options.clientFor(party);
     const request = { ...delivery.params, ...(delivery.body !== undefined ? { body: delivery.body } : {}) };
     const options = { signal: this.signal, ...(delivery.to ? { to: delivery.to } : {}) };

@@ -67,7 +67,7 @@ function timeouts() {
     seen,
     onResultTimeout: (request: TimedOutRequest) => {
       seen.push(request);
-      waiting.splice(0).forEach((w) => w(request));
+      for (const w of waiting.splice(0)) w(request);
     },
     next: () => new Promise<TimedOutRequest>((resolve) => waiting.push(resolve)),
   };

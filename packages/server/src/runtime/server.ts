@@ -504,7 +504,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /** The route of a version that receives results at a response_url. */
   private resultRoute(operationId: string, version: ServedVersion = this.handlersVersion): { route: RouteInfo; version: ServedVersion } {
     const route = routeById(version, operationId);
-    if (!route || route.url !== "response_url") throw new Error(`${operationId} is not an operation that receives results in OCPI ${version}`);
+    if (route?.url !== "response_url") throw new Error(`${operationId} is not an operation that receives results in OCPI ${version}`);
     return { route, version };
   }
 

@@ -215,8 +215,8 @@ describe("MemoryStore in a folder", () => {
     it.each([
       ["not JSON", () => "{ nope\n", /line 1 is not JSON/],
       ["of another format", () => `${JSON.stringify({ format: "something else", version: 1, seq: 0 })}\n`, /not a version 1 ocpi-sdk\/memory-store-directory snapshot/],
-      ["cut short", (good: string) => good.split("\n").slice(0, -2).join("\n") + "\n", /incomplete \(no end line\)/],
-      ["holding a bad object", () => [{ format: "ocpi-sdk/memory-store-directory", version: 1, seq: 0 }, { object: { ...objectOf("1"), last_updated: "never" } }, { end: 1 }].map((l) => JSON.stringify(l)).join("\n") + "\n", /line 2: not an OCPI DateTime/],
+      ["cut short", (good: string) => `${good.split("\n").slice(0, -2).join("\n")}\n`, /incomplete \(no end line\)/],
+      ["holding a bad object", () => `${[{ format: "ocpi-sdk/memory-store-directory", version: 1, seq: 0 }, { object: { ...objectOf("1"), last_updated: "never" } }, { end: 1 }].map((l) => JSON.stringify(l)).join("\n")}\n`, /line 2: not an OCPI DateTime/],
     ])("a snapshot %s", async (_, make, problem) => {
       const directory = freshDirectory();
       const store = await MemoryStore.open({ directory, compactionBytes: 1 });

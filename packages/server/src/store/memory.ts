@@ -55,7 +55,7 @@ export function instantOf(value: string): string {
     throw new RangeError(`not an OCPI DateTime: ${JSON.stringify(value)}`);
   }
   // Round the fraction to microseconds from its first 7 digits (half up), carrying into the milliseconds.
-  const micros = Math.round(Number(((m[7] ?? "") + "0000000").slice(0, 7)) / 10);
+  const micros = Math.round(Number((`${m[7] ?? ""}0000000`).slice(0, 7)) / 10);
   const ms = date.getTime() - offsetMinutes * 60_000 + Math.floor(micros / 1000);
   const utc = new Date(ms);
   const y = utc.getUTCFullYear();
@@ -1056,7 +1056,7 @@ export class MemoryStore implements Store {
     const state = finishedState(outcome);
     const delivery = typeof id === "string" ? this.deliveries.get(id) : undefined;
     // Held: claimed by this worker and not taken over since (an expired lease nobody took still counts).
-    if (!delivery || delivery.state !== "pending" || delivery.leasedBy !== worker) return false;
+    if (delivery?.state !== "pending" || delivery.leasedBy !== worker) return false;
     const changes: Change[] = [];
     if (state === undefined) this.removeDelivery(id, changes);
     else this.setDeliveryState(id, { attempts: delivery.attempts, nextAttemptAt: delivery.nextAttemptAt, ...state }, changes);

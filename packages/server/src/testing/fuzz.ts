@@ -80,7 +80,7 @@ export function dateLeaves(value: unknown, at: (string | number)[] = []): DateLe
   return [];
 }
 
-const fieldOf = (at: (string | number)[]) => "/" + at.map((k) => (typeof k === "number" ? "*" : k)).join("/");
+const fieldOf = (at: (string | number)[]) => `/${at.map((k) => (typeof k === "number" ? "*" : k)).join("/")}`;
 
 export function setAt(value: unknown, at: (string | number)[], leaf: unknown): void {
   let node = value as Record<string | number, unknown>;
@@ -102,7 +102,7 @@ export function withLeadingMembers(body: unknown, members: string): string {
 
 /** A value nested `depth` levels deep, by string repetition: `{"a":{"a":...1...}}` or `[[...1...]]`. */
 export function nestedText(depth: number, kind: "object" | "array"): string {
-  return kind === "object" ? '{"a":'.repeat(depth) + "1" + "}".repeat(depth) : "[".repeat(depth) + "1" + "]".repeat(depth);
+  return kind === "object" ? `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}` : `${"[".repeat(depth)}1${"]".repeat(depth)}`;
 }
 
 /** Replaces the key `placeholder` by `key` in a JSON text (to nest prototype keys anywhere). */
