@@ -26,7 +26,6 @@ function readJson(file) {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
-
 /** Runs a command; resolves with its output, rejects (with the output) when it fails. */
 function run(command, args, { cwd = root, env = {}, timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -38,7 +37,12 @@ function run(command, args, { cwd = root, env = {}, timeoutMs = 120_000 } = {}) 
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${command} ${args.join(" ")} (in ${cwd}) ${code === null ? `did not end within ${timeoutMs / 1000} s` : `exited with ${code}`}\n${stdout}\n${stderr}`));
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(" ")} (in ${cwd}) ${code === null ? `did not end within ${timeoutMs / 1000} s` : `exited with ${code}`}\n${stdout}\n${stderr}`,
+          ),
+        );
     });
   });
 }
@@ -56,7 +60,6 @@ async function du(...paths) {
 }
 
 const mib = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
-
 
 /** Every file path an `exports` value points at. */
 function exportTargets(value) {
@@ -76,7 +79,10 @@ function filesUnder(dir, base = dir) {
 function checkManifest({ dir, manifest }, publicNames) {
   const name = manifest.name;
   check(manifest.license === "MIT", `${name}: license is ${manifest.license}, not MIT`);
-  check(manifest.repository?.url === REPOSITORY && manifest.repository?.directory === dir, `${name}: repository is not {url: ${REPOSITORY}, directory: ${dir}}`);
+  check(
+    manifest.repository?.url === REPOSITORY && manifest.repository?.directory === dir,
+    `${name}: repository is not {url: ${REPOSITORY}, directory: ${dir}}`,
+  );
   check(typeof manifest.homepage === "string" && manifest.homepage.includes(dir), `${name}: no homepage of its folder`);
   check(typeof manifest.bugs?.url === "string", `${name}: no bugs.url`);
   check(manifest.engines?.node === rootPackage.engines.node, `${name}: engines.node is not ${rootPackage.engines.node}`);
@@ -102,7 +108,10 @@ function checkInstalled({ dir, manifest }, installed) {
   check(shipped.has("README.md"), `${name}: no README.md`);
   check(!files.some((f) => f.endsWith(".map")), `${name}: ships source maps (${files.find((f) => f.endsWith(".map"))})`);
   check(!files.some((f) => /\.test(-d)?\.|(^|\/)testing\//.test(f)), `${name}: ships tests (${files.find((f) => /\.test(-d)?\.|(^|\/)testing\//.test(f))})`);
-  check(!files.some((f) => /sourceMappingURL/.test(f.endsWith(".js") ? readFileSync(path.join(installed, f), "utf8").slice(-300) : "")), `${name}: a .js file names a source map`);
+  check(
+    !files.some((f) => /sourceMappingURL/.test(f.endsWith(".js") ? readFileSync(path.join(installed, f), "utf8").slice(-300) : "")),
+    `${name}: a .js file names a source map`,
+  );
   const targets = exportTargets(manifest.exports).map((t) => t.replace(/^\.\//, ""));
   for (const target of targets) check(shipped.has(target), `${name}: exports ${target}, which the tarball lacks`);
   const exported = new Set(targets);
@@ -340,13 +349,21 @@ async function main() {
     for (const p of packed) summary.packages[p.name] = { tarballKiB: Math.round(p.size / 1024), unpackedKiB: Math.round(p.unpackedSize / 1024) };
 
     // The compiler's Node types sit beside the consumers, so they do not count in their installs.
-    writeFileSync(path.join(tools, "package.json"), JSON.stringify({ private: true, devDependencies: { "@types/node": rootPackage.devDependencies["@types/node"] } }));
+    writeFileSync(
+      path.join(tools, "package.json"),
+      JSON.stringify({ private: true, devDependencies: { "@types/node": rootPackage.devDependencies["@types/node"] } }),
+    );
     const consumers = Object.entries(CONSUMERS).map(([name, consumer]) => {
       const dir = path.join(work, name);
       mkdirSync(path.join(dir, "src"), { recursive: true });
       // Internal dependencies come from the tarballs, never from the registry: each is listed by its file.
       const names = withInternalDependencies(consumer.install([...publicNames]), manifests);
-      const manifest = { name: `ocpi-sdk-consumer-${name}`, private: true, type: "module", dependencies: Object.fromEntries(names.map((n) => [n, `file:../tarballs/${tarball.get(n)}`])) };
+      const manifest = {
+        name: `ocpi-sdk-consumer-${name}`,
+        private: true,
+        type: "module",
+        dependencies: Object.fromEntries(names.map((n) => [n, `file:../tarballs/${tarball.get(n)}`])),
+      };
       writeFileSync(path.join(dir, "package.json"), JSON.stringify(manifest, null, 2));
       for (const [file, text] of Object.entries(consumer.files)) writeFileSync(path.join(dir, file), text.trimStart());
       if (name === "all") writeFileSync(path.join(dir, "src/exports.ts"), everyExport(names, manifests));
@@ -371,14 +388,19 @@ async function main() {
       }
       const { totalKiB, sizes } = await installSize(modules);
       summary.consumers[c.name] = { installKiB: totalKiB, installedPackages: installed.length, absent: ABSENT.filter((n) => copiesOf(n).length === 0) };
-      console.log(`\nInstall of ${c.names.length === publicNames.size ? "every @ocpi-sdk package" : c.consumer.install([]).join(", ")}: ${mib(totalKiB)} in node_modules, ${installed.length} packages`);
+      console.log(
+        `\nInstall of ${c.names.length === publicNames.size ? "every @ocpi-sdk package" : c.consumer.install([]).join(", ")}: ${mib(totalKiB)} in node_modules, ${installed.length} packages`,
+      );
       for (const { name, kib } of sizes.slice(0, 15)) console.log(`  ${mib(kib).padStart(9)}  ${name}`);
       const rest = sizes.slice(15);
       if (rest.length > 0) console.log(`  ${mib(rest.reduce((sum, { kib }) => sum + kib, 0)).padStart(9)}  ${rest.length} smaller packages`);
       console.log(`  not installed: ${summary.consumers[c.name].absent.join(", ")}`);
     }
     console.log("\nTarballs:");
-    for (const p of packed) console.log(`  ${p.filename.padEnd(34)} ${mib(p.size / 1024).padStart(9)} packed, ${mib(p.unpackedSize / 1024).padStart(9)} unpacked, ${p.entryCount} files`);
+    for (const p of packed)
+      console.log(
+        `  ${p.filename.padEnd(34)} ${mib(p.size / 1024).padStart(9)} packed, ${mib(p.unpackedSize / 1024).padStart(9)} unpacked, ${p.entryCount} files`,
+      );
     console.log("");
     const all = consumers.find((c) => c.name === "all");
     for (const p of packages) summary.packages[p.manifest.name].files = checkInstalled(p, path.join(all.dir, "node_modules", p.manifest.name));

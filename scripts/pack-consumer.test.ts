@@ -23,7 +23,12 @@ interface Summary {
 it("packs, installs without pg or PGlite, compiles with skipLibCheck: false and runs", async () => {
   const { code, stdout, stderr, summary } = await runReport<Summary>(script, "pack-consumer", 170_000);
   // The sizes, for the log of the run.
-  console.log(stdout.split("\n").filter((line) => !line.startsWith("pack-consumer: ")).join("\n"));
+  console.log(
+    stdout
+      .split("\n")
+      .filter((line) => !line.startsWith("pack-consumer: "))
+      .join("\n"),
+  );
   expect(summary, stderr).toBeDefined();
   expect(summary!.failures).toEqual([]);
   expect(code).toBe(0);

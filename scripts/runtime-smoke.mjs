@@ -39,12 +39,29 @@ async function inProcess({ version, locations }) {
   const role = { role: "CPO", ...owner, business_details: { name: "In-process CPO" } };
   const store = new MemoryStore();
   // The locations arrived in `version`: the handlers of this server are written against that one.
-  const server = createOcpiServer({ publicUrl: "https://cpo.test", roles: [role], store, handlersVersion: version, versions: [version], handlers: storeHandlers(store, { roles: [role] }), logger: false });
+  const server = createOcpiServer({
+    publicUrl: "https://cpo.test",
+    roles: [role],
+    store,
+    handlersVersion: version,
+    versions: [version],
+    handlers: storeHandlers(store, { roles: [role] }),
+    logger: false,
+  });
   try {
     for (const location of locations) await saveObject(store, "locations", location.id, location);
     const token = "in-process-token";
     const now = new Date().toISOString();
-    await store.putParty({ id: "emsp", incomingToken: token, incomingTokenKind: "C", endpoints: [], roles: [{ role: "EMSP", country_code: "NL", party_id: "MSP", business_details: { name: "eMSP" } }], status: "registered", createdAt: now, updatedAt: now });
+    await store.putParty({
+      id: "emsp",
+      incomingToken: token,
+      incomingTokenKind: "C",
+      endpoints: [],
+      roles: [{ role: "EMSP", country_code: "NL", party_id: "MSP", business_details: { name: "eMSP" } }],
+      status: "registered",
+      createdAt: now,
+      updatedAt: now,
+    });
     const call = async (path, headers = {}) => {
       const response = await server.app.fetch(new Request(`https://cpo.test/ocpi${path}`, { headers }));
       return { status: response.status, body: await response.json(), totalCount: response.headers.get("X-Total-Count") };
@@ -54,7 +71,13 @@ async function inProcess({ version, locations }) {
     const list = await call(`/${version}/locations/sender?limit=2`, auth);
     const anonymous = await call(`/${version}/locations/sender`);
     // Our client with the server's fetch handler as its fetch: discovery and a whole pull without a socket.
-    const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, token, fetch: server.app.fetch, urlPolicy: { allowHosts: ["cpo.test"] }, logger: false });
+    const client = await OcpiClient.connect({
+      versionsUrl: server.versionsUrl,
+      token,
+      fetch: server.app.fetch,
+      urlPolicy: { allowHosts: ["cpo.test"] },
+      logger: false,
+    });
     const pulled = await client.locations.sender.all({ limit: 5 }).toArray();
     summary.inProcess = {
       versions: { status: versions.status, statusCode: versions.body.status_code, list: versions.body.data },

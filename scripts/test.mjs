@@ -6,11 +6,9 @@ import path from "node:path";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ocpi-sdk-test-"));
 const report = path.join(dir, "report.json");
-const run = spawnSync(
-  "npx",
-  ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
-  { stdio: "inherit" },
-);
+const run = spawnSync("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
 let summary;
 try {
   const r = JSON.parse(readFileSync(report, "utf8"));

@@ -9,7 +9,9 @@ const root = path.resolve(import.meta.dirname, "..");
 describe("TSDoc of the public API", () => {
   it("covers the entry points of every public package", () => {
     const entries = entryPoints(root).map((e) => e.entry);
-    expect(entries).toEqual(expect.arrayContaining(["@ocpi-sdk/client", "@ocpi-sdk/server", "@ocpi-sdk/server/node", "@ocpi-sdk/protocol", "@ocpi-sdk/validators/2.2.1"]));
+    expect(entries).toEqual(
+      expect.arrayContaining(["@ocpi-sdk/client", "@ocpi-sdk/server", "@ocpi-sdk/server/node", "@ocpi-sdk/protocol", "@ocpi-sdk/validators/2.2.1"]),
+    );
   });
 
   it("documents every exported name and public class member", { timeout: 120_000 }, () => {

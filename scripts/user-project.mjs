@@ -35,7 +35,6 @@ const must = async (what, promise) => {
   return result;
 };
 
-
 const CONFIG = {
   versions: ["2.2.1"],
   out: "src/ocpi",
@@ -170,13 +169,27 @@ async function main() {
     const packed = await packTarballs(packages, tarballs, async (args) => (await must("npm pack", run("npm", args, { cwd: root }))).stdout);
     const dependencies = Object.fromEntries(packed.map((p) => [p.name, `file:../tarballs/${p.filename}`]));
     const devDependencies = { typescript: rootPackage.devDependencies.typescript, "@types/node": rootPackage.devDependencies["@types/node"] };
-    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "my-ocpi-platform", private: true, type: "module", dependencies, devDependencies }, null, 2));
+    writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "my-ocpi-platform", private: true, type: "module", dependencies, devDependencies }, null, 2),
+    );
     writeFileSync(path.join(project, "ocpi.config.json"), JSON.stringify(CONFIG, null, 2));
     writeFileSync(path.join(project, "ocpi/ratings.json"), JSON.stringify(RATINGS_SCHEMA, null, 2));
     writeFileSync(path.join(project, "ocpi/endpoints.json"), JSON.stringify(RATINGS_ENDPOINTS, null, 2));
     mkdirSync(path.join(project, "src"));
     writeFileSync(path.join(project, "src/app.ts"), APP.trimStart());
-    const tsconfig = { compilerOptions: { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", strict: true, skipLibCheck: true, outDir: "dist", types: ["node"] }, include: ["src"] };
+    const tsconfig = {
+      compilerOptions: {
+        target: "ES2022",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        strict: true,
+        skipLibCheck: true,
+        outDir: "dist",
+        types: ["node"],
+      },
+      include: ["src"],
+    };
     writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
 
     log("npm install");
@@ -208,7 +221,10 @@ async function main() {
       summary.app = result;
       check(result !== undefined, `the app failed (exit ${app.code}):\n${app.stdout}${app.stderr}`);
       if (result) {
-        check(result.pointers.every((messages) => messages.length === 1), `x_rating 9 is not rejected once in Location and LocationPatch: ${JSON.stringify(result.pointers)}`);
+        check(
+          result.pointers.every((messages) => messages.length === 1),
+          `x_rating 9 is not rejected once in Location and LocationPatch: ${JSON.stringify(result.pointers)}`,
+        );
         check(JSON.stringify(result.stars) === "[3,4,5]", `the ratings module answered ${JSON.stringify(result.stars)}`);
         check(result.listed.includes("ratings"), `version details do not list ratings: ${result.listed}`);
       }
@@ -216,7 +232,11 @@ async function main() {
 
     log("npx ocpi mock, conformance, pull");
     const locations = 25;
-    mock = spawn("npx", ["ocpi", "mock", "--role", "cpo", "--version", "2.2.1", "--locations", String(locations), "--json"], { cwd: project, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    mock = spawn("npx", ["ocpi", "mock", "--role", "cpo", "--version", "2.2.1", "--locations", String(locations), "--json"], {
+      cwd: project,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     const listening = await new Promise((resolve, reject) => {
       let buffered = "";
       const timer = setTimeout(() => reject(new Error(`ocpi mock did not start:\n${buffered}`)), 60_000);
@@ -233,14 +253,24 @@ async function main() {
       });
       mock.on("close", (code) => reject(new Error(`ocpi mock exited with ${code}:\n${buffered}`)));
     });
-    const conformance = await run("npx", ["ocpi", "conformance", "--versions-url", listening.versionsUrl, "--token", listening.tokenA, "--junit", "report.xml", "--allow-loopback"], { cwd: project });
+    const conformance = await run(
+      "npx",
+      ["ocpi", "conformance", "--versions-url", listening.versionsUrl, "--token", listening.tokenA, "--junit", "report.xml", "--allow-loopback"],
+      { cwd: project },
+    );
     check(conformance.code === 0, `ocpi conformance against ocpi mock exits ${conformance.code}:\n${conformance.stderr.slice(-3000)}`);
     const junit = existsSync(path.join(project, "report.xml")) ? readFileSync(path.join(project, "report.xml"), "utf8") : "";
     summary.junit = { tests: Number(/<testsuites[^>]*tests="(\d+)"/.exec(junit)?.[1]), failures: Number(/<testsuites[^>]*failures="(\d+)"/.exec(junit)?.[1]) };
     check(summary.junit.tests > 0 && summary.junit.failures === 0, `JUnit report: ${JSON.stringify(summary.junit)}`);
-    const pull = await run("npx", ["ocpi", "pull", "--versions-url", listening.versionsUrl, "--token", listening.tokenC, "--module", "locations", "--out", "locations.ndjson"], { cwd: project });
+    const pull = await run(
+      "npx",
+      ["ocpi", "pull", "--versions-url", listening.versionsUrl, "--token", listening.tokenC, "--module", "locations", "--out", "locations.ndjson"],
+      { cwd: project },
+    );
     check(pull.code === 0, `ocpi pull exits ${pull.code}:\n${pull.stderr}`);
-    const lines = existsSync(path.join(project, "locations.ndjson")) ? readFileSync(path.join(project, "locations.ndjson"), "utf8").split("\n").filter(Boolean).length : 0;
+    const lines = existsSync(path.join(project, "locations.ndjson"))
+      ? readFileSync(path.join(project, "locations.ndjson"), "utf8").split("\n").filter(Boolean).length
+      : 0;
     summary.pulled = lines;
     check(lines === locations, `ocpi pull wrote ${lines} lines for ${locations} Locations`);
   } finally {

@@ -112,7 +112,10 @@ export async function loadConfig(configPath: string): Promise<ProjectConfig> {
   const validate = new Ajv2020({ strict: false, allErrors: true }).compile(CONFIG_SCHEMA);
   if (!validate(config)) {
     const detail = (validate.errors ?? [])
-      .map((e) => `${e.instancePath || "/"}: ${e.message}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ""}${e.keyword === "enum" ? ` (${(e.params as { allowedValues: string[] }).allowedValues.join(", ")})` : ""}`)
+      .map(
+        (e) =>
+          `${e.instancePath || "/"}: ${e.message}${e.keyword === "additionalProperties" ? ` (${String((e.params as { additionalProperty: string }).additionalProperty)})` : ""}${e.keyword === "enum" ? ` (${(e.params as { allowedValues: string[] }).allowedValues.join(", ")})` : ""}`,
+      )
       .join("; ");
     throw new ConfigError(`${configPath}: ${detail}`);
   }
@@ -131,16 +134,19 @@ async function resolveOverlays(config: ProjectConfig, base: string, versions: st
   const overlays: Record<string, VersionOverlay> = {};
   const named = new Set([...Object.keys(config.overlays ?? {}), ...Object.keys(config.schemas ?? {}), ...Object.keys(config.endpoints ?? {})]);
   for (const version of named) {
-    if (!versions.includes(version)) throw new ConfigError(`the config has overlays for OCPI ${version}, which is not generated (versions: ${versions.join(", ")})`);
+    if (!versions.includes(version))
+      throw new ConfigError(`the config has overlays for OCPI ${version}, which is not generated (versions: ${versions.join(", ")})`);
     const overlay: VersionOverlay = {};
     const schemas = await read(config.overlays?.[version], `overlays.${version}`);
     if (schemas !== undefined) {
-      if (schemas === null || typeof schemas !== "object" || Array.isArray(schemas)) throw new ConfigError(`overlays.${version}: must map schema names to merge patches`);
+      if (schemas === null || typeof schemas !== "object" || Array.isArray(schemas))
+        throw new ConfigError(`overlays.${version}: must map schema names to merge patches`);
       overlay.schemas = schemas as Record<string, unknown>;
     }
     const endpoints = await read(config.endpoints?.[version], `endpoints.${version}`);
     if (endpoints !== undefined) {
-      if (endpoints === null || typeof endpoints !== "object" || Array.isArray(endpoints)) throw new ConfigError(`endpoints.${version}: must be a merge patch of endpoints.json`);
+      if (endpoints === null || typeof endpoints !== "object" || Array.isArray(endpoints))
+        throw new ConfigError(`endpoints.${version}: must be a merge patch of endpoints.json`);
       overlay.endpoints = endpoints as Record<string, unknown>;
     }
     for (const file of config.schemas?.[version] ?? []) {
@@ -186,7 +192,9 @@ async function readStamp(out: string): Promise<Stamp | undefined> {
 async function matchesStamp(out: string, stamp: Stamp): Promise<boolean> {
   const onDisk: string[] = [];
   for (const target of TARGET_NAMES) onDisk.push(...(await listGenerated(path.join(out, target))).map((f) => path.join(out, target, f)));
-  const listed = Object.keys(stamp.files).map((f) => path.join(out, f)).sort();
+  const listed = Object.keys(stamp.files)
+    .map((f) => path.join(out, f))
+    .sort();
   if (JSON.stringify(onDisk.sort()) !== JSON.stringify(listed)) return false;
   for (const [file, digest] of Object.entries(stamp.files)) {
     if (sha(await readFile(path.join(out, file))) !== digest) return false;
@@ -202,7 +210,8 @@ export async function generateProject(options: ProjectOptions): Promise<ProjectR
   const schemasDir = options.schemasDir ?? packagedSchemasDir();
   const packaged = await listVersions(schemasDir);
   const versions = config.versions ?? packaged;
-  for (const v of versions) if (!packaged.includes(v)) throw new ConfigError(`versions: OCPI ${v} is not one of the packaged versions (${packaged.join(", ")})`);
+  for (const v of versions)
+    if (!packaged.includes(v)) throw new ConfigError(`versions: OCPI ${v} is not one of the packaged versions (${packaged.join(", ")})`);
   const out = path.resolve(base, config.out ?? "src/ocpi");
   const read = new Map<string, string>();
   const overlays = await resolveOverlays(config, base, versions, read);

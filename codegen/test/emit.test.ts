@@ -4,7 +4,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createContext, emitAll, emitClient, emitOpenApi, emitServer, emitTypes, emitValidators, folderLayout, generate, loadSchemas, repoLayout, type EmitContext, type Model } from "../src/index.js";
+import {
+  createContext,
+  emitAll,
+  emitClient,
+  emitOpenApi,
+  emitServer,
+  emitTypes,
+  emitValidators,
+  folderLayout,
+  generate,
+  loadSchemas,
+  repoLayout,
+  type EmitContext,
+  type Model,
+} from "../src/index.js";
 import { GENERATED_JSON_NOTE } from "../src/emit/openapi/emitOpenApi.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,11 +42,7 @@ describe("emitters on the fixture schemas", () => {
 
   it("validators: the lenient standalone module, the table of known fields strict validation walks, and the typed index", async () => {
     const files = emitValidators(model.versions[0]!, context);
-    expect(files.map((f) => f.path)).toEqual([
-      "9.9.9/standalone.gen.ts",
-      "9.9.9/fields.gen.ts",
-      "9.9.9/index.gen.ts",
-    ]);
+    expect(files.map((f) => f.path)).toEqual(["9.9.9/standalone.gen.ts", "9.9.9/fields.gen.ts", "9.9.9/index.gen.ts"]);
     for (const f of files) await expect(f.content).toMatchFileSnapshot(`__snapshots__/validators/${f.path}`);
   });
 
@@ -84,7 +94,13 @@ describe("generate: write and drift check", () => {
   });
 
   it("writes, then reports no drift, then reports a changed, a missing and a stale file", async () => {
-    const targets = { types: path.join(out, "types"), validators: path.join(out, "validators"), openapi: path.join(out, "openapi"), client: path.join(out, "client"), server: path.join(out, "server") };
+    const targets = {
+      types: path.join(out, "types"),
+      validators: path.join(out, "validators"),
+      openapi: path.join(out, "openapi"),
+      client: path.join(out, "client"),
+      server: path.join(out, "server"),
+    };
     const layout = folderLayout(targets);
     const first = await generate({ schemasDir: fixtures, endpointsFormat, layout });
     expect(first.drift.every((d) => d.change === "added")).toBe(true);

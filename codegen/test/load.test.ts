@@ -48,8 +48,22 @@ describe("buildVersionModel", () => {
   it.each([
     ["a title that differs from its key", { Thing: { ...thing, title: "Other" } }, /title must equal the \$defs key/],
     ["a Patch missing a property", { Thing: thing, ThingPatch: patchOf(["last_updated"]) }, /properties must be those of Thing/],
-    ["a Patch with its own constraint", { Thing: thing, ThingPatch: { ...patchOf(["id", "last_updated"]), properties: { id: { $ref: "#/$defs/Thing/properties/id", maxLength: 3 }, last_updated: { $ref: "#/$defs/Thing/properties/last_updated" } } } }, /must be only/],
-    ["a Patch requiring more than last_updated", { Thing: thing, ThingPatch: patchOf(["id", "last_updated"], { required: ["id", "last_updated"] }) }, /required must be \["last_updated"\] or nothing/],
+    [
+      "a Patch with its own constraint",
+      {
+        Thing: thing,
+        ThingPatch: {
+          ...patchOf(["id", "last_updated"]),
+          properties: { id: { $ref: "#/$defs/Thing/properties/id", maxLength: 3 }, last_updated: { $ref: "#/$defs/Thing/properties/last_updated" } },
+        },
+      },
+      /must be only/,
+    ],
+    [
+      "a Patch requiring more than last_updated",
+      { Thing: thing, ThingPatch: patchOf(["id", "last_updated"], { required: ["id", "last_updated"] }) },
+      /required must be \["last_updated"\] or nothing/,
+    ],
     ["a Patch of nothing", { ThingPatch: patchOf(["id"]) }, /no object Thing/],
   ])("rejects %s", (_, defs, message) => {
     expect(() => buildVersionModel("1.0.0", [file("a", defs as Record<string, JsonSchema>)])).toThrow(SchemaConventionError);
@@ -57,9 +71,7 @@ describe("buildVersionModel", () => {
   });
 
   it("rejects a name defined in two files", () => {
-    expect(() => buildVersionModel("1.0.0", [file("a", { Thing: thing }), file("b", { Thing: thing })])).toThrow(
-      /already defined in a/,
-    );
+    expect(() => buildVersionModel("1.0.0", [file("a", { Thing: thing }), file("b", { Thing: thing })])).toThrow(/already defined in a/);
   });
 });
 

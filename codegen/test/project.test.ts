@@ -105,7 +105,10 @@ describe("generating with an overlay", () => {
   });
 
   it("regenerates when an overlay changes", async () => {
-    await writeFile(path.join(path.dirname(configPath), "overlays.json"), JSON.stringify({ Location: { properties: { x_rating: { type: "integer", minimum: 1, maximum: 5 } } } }));
+    await writeFile(
+      path.join(path.dirname(configPath), "overlays.json"),
+      JSON.stringify({ Location: { properties: { x_rating: { type: "integer", minimum: 1, maximum: 5 } } } }),
+    );
     const result = await generateProject({ configPath });
     expect(result.upToDate).toBe(false);
     expect(result.drift.map((d) => path.relative(out, d.path)).sort()).toEqual(["validators/2.2.1/standalone.gen.ts"]);
@@ -122,7 +125,11 @@ describe("a custom module", () => {
         Rating: {
           title: "Rating",
           type: "object",
-          properties: { id: { type: "string", maxLength: 36, $ref: "common.json#/$defs/CiString" }, stars: { type: "integer" }, last_updated: { $ref: "common.json#/$defs/DateTime" } },
+          properties: {
+            id: { type: "string", maxLength: 36, $ref: "common.json#/$defs/CiString" },
+            stars: { type: "integer" },
+            last_updated: { $ref: "common.json#/$defs/DateTime" },
+          },
           required: ["id", "stars", "last_updated"],
         },
       },
@@ -138,14 +145,27 @@ describe("a custom module", () => {
               role: "RECEIVER",
               implementedBy: ["EMSP"],
               operations: [
-                { name: "patch", summary: "Update a rating.", method: "PATCH", path: "/{id}", pathParams: [{ name: "id", description: "Rating id.", required: true, schema: { type: "string", maxLength: 36 } }], query: [], requestBody: { schema: { $ref: "ratings.json#/$defs/RatingPatch" }, required: true }, response: { list: false } },
+                {
+                  name: "patch",
+                  summary: "Update a rating.",
+                  method: "PATCH",
+                  path: "/{id}",
+                  pathParams: [{ name: "id", description: "Rating id.", required: true, schema: { type: "string", maxLength: 36 } }],
+                  query: [],
+                  requestBody: { schema: { $ref: "ratings.json#/$defs/RatingPatch" }, required: true },
+                  response: { list: false },
+                },
               ],
             },
           ],
         },
       ],
     };
-    const configPath = await project("module", { versions: ["2.2.1"], out: "gen", schemas: { "2.2.1": ["ratings.json"] }, endpoints: { "2.2.1": "endpoints.json" } }, { "ratings.json": rating, "endpoints.json": endpoints });
+    const configPath = await project(
+      "module",
+      { versions: ["2.2.1"], out: "gen", schemas: { "2.2.1": ["ratings.json"] }, endpoints: { "2.2.1": "endpoints.json" } },
+      { "ratings.json": rating, "endpoints.json": endpoints },
+    );
     await generateProject({ configPath });
     const out = path.join(path.dirname(configPath), "gen");
     const types = await readFile(path.join(out, "types/2.2.1/ratings.gen.ts"), "utf8");

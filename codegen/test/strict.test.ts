@@ -64,7 +64,14 @@ function versionOf(defs: Record<string, unknown>): VersionModel {
     version: "9.0.0",
     ident: "v9_0_0",
     files: [{ name: "t", id, title: "t", description: "", schema: { $id: id, $defs: defs } }],
-    schemas: Object.entries(defs).map(([name, schema]) => ({ name, kind: "object", file: "t", ref: `${id}#/$defs/${name}`, description: "", schema: schema as Record<string, unknown> })),
+    schemas: Object.entries(defs).map(([name, schema]) => ({
+      name,
+      kind: "object",
+      file: "t",
+      ref: `${id}#/$defs/${name}`,
+      description: "",
+      schema: schema as Record<string, unknown>,
+    })),
   };
 }
 const tableOf = (defs: Record<string, unknown>) => Object.fromEntries([...knownFields(versionOf(defs))].map(([s, node]) => [s.name, node]));
@@ -75,7 +82,12 @@ describe("knownFields (the table strict validation walks)", () => {
       Part: { type: "object", properties: { name: { type: "string" }, any: {}, open: { anyOf: [{ enum: ["A"] }, { type: "string" }] } } },
       Widget: {
         type: "object",
-        properties: { part: { description: "x", $ref: "#/$defs/Part" }, parts: { type: "array", items: { $ref: "#/$defs/Part" } }, grid: { type: "array", items: { type: "array", items: { $ref: "#/$defs/Part" } } }, tags: { type: "array", items: { type: "string" } } },
+        properties: {
+          part: { description: "x", $ref: "#/$defs/Part" },
+          parts: { type: "array", items: { $ref: "#/$defs/Part" } },
+          grid: { type: "array", items: { type: "array", items: { $ref: "#/$defs/Part" } } },
+          tags: { type: "array", items: { type: "string" } },
+        },
       },
       WidgetPatch: { type: "object", properties: { parts: { $ref: "#/$defs/Widget/properties/parts" } } },
       Kind: { type: "string", enum: ["A", "B"] },
@@ -83,20 +95,38 @@ describe("knownFields (the table strict validation walks)", () => {
       List: { type: "array", items: { $ref: "#/$defs/Part" } },
     });
     const part = { name: 0, any: 0, open: 0 };
-    expect(table).toEqual({ Part: part, Widget: { part, parts: [part], grid: [[part]], tags: 0 }, WidgetPatch: { parts: [part] }, Kind: 0, Free: 0, List: [part] });
+    expect(table).toEqual({
+      Part: part,
+      Widget: { part, parts: [part], grid: [[part]], tags: 0 },
+      WidgetPatch: { parts: [part] },
+      Kind: 0,
+      Free: 0,
+      List: [part],
+    });
     // One object per schema, shared wherever it is used.
     expect((table.Widget as FieldsMap).part).toBe(table.Part);
   });
 
   it("mirrors strictVariant: an object with its own additionalProperties, or without type object, is not closed", () => {
-    expect(tableOf({ A: { type: "object", properties: { a: { type: "string" } }, additionalProperties: true }, B: { properties: { b: {} } } })).toEqual({ A: 0, B: 0 });
+    expect(tableOf({ A: { type: "object", properties: { a: { type: "string" } }, additionalProperties: true }, B: { properties: { b: {} } } })).toEqual({
+      A: 0,
+      B: 0,
+    });
   });
 
   it.each([
     ["an object inside anyOf", { A: { anyOf: [{ type: "object", properties: {} }, { type: "string" }] } }, /anyOf/],
-    ["a $ref beside its own properties", { B: { type: "object", properties: {} }, A: { $ref: "#/$defs/B", type: "object", properties: { x: {} } } }, /both from a \$ref/],
+    [
+      "a $ref beside its own properties",
+      { B: { type: "object", properties: {} }, A: { $ref: "#/$defs/B", type: "object", properties: { x: {} } } },
+      /both from a \$ref/,
+    ],
     ["a recursive schema", { A: { type: "object", properties: { child: { $ref: "#/$defs/A" } } } }, /recursive/],
-    ["a closed object under additionalProperties", { A: { type: "object", properties: {}, additionalProperties: { type: "object", properties: {} } } }, /additionalProperties/],
+    [
+      "a closed object under additionalProperties",
+      { A: { type: "object", properties: {}, additionalProperties: { type: "object", properties: {} } } },
+      /additionalProperties/,
+    ],
     ["a field named __proto__", JSON.parse('{"A": {"type": "object", "properties": {"__proto__": {}}}}') as Record<string, unknown>, /__proto__/],
   ])("refuses what the table cannot say: %s", (_, defs, message) => {
     expect(() => tableOf(defs)).toThrow(message);
@@ -137,8 +167,7 @@ function spoiled(value: unknown): unknown {
         if (typeof item === "object" && item !== null) spoil(item);
         else if (n++ % 3 === 0) node[i] = { wrong: 1 };
       });
-    }
-    else if (isObject(node)) {
+    } else if (isObject(node)) {
       const first = Object.keys(node)[0];
       if (first !== undefined && Object.keys(node).length > 1) delete node[first];
       for (const [k, v] of Object.entries(node)) {
@@ -161,7 +190,9 @@ interface Case {
 function cases(version: string): Case[] {
   const found: Case[] = [];
   const dir = path.join(root, "packages/validators/fixtures", version);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     const { valid } = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { valid: Case[] };
     for (const c of valid) found.push({ schema: c.schema, value: c.value });
   }
@@ -188,7 +219,8 @@ describe.each(["2.1.1", "2.2.1", "2.3.0"])("OCPI %s: the generated validators sa
     strict = compileAjv(version, true);
   });
 
-  const expected = (fn: ValidateFunction, value: unknown) => (fn(value) ? { ok: true, value } : { ok: false, errors: toIssues((fn.errors ?? []) as RawError[], patternNames(version)) });
+  const expected = (fn: ValidateFunction, value: unknown) =>
+    fn(value) ? { ok: true, value } : { ok: false, errors: toIssues((fn.errors ?? []) as RawError[], patternNames(version)) };
 
   it(`on ${all.length} values (fixtures, spec examples, unknown fields in each object, everything spoiled at once)`, () => {
     let unknownReported = 0;

@@ -47,7 +47,16 @@ const locations = exampleLocations(12, CPO);
 for (const location of locations) await saveObject(store, "locations", location.id, location); // validated on the way in
 const token = Deno.env.get("TOKEN") || crypto.randomUUID();
 const now = new Date().toISOString();
-await store.putParty({ id: "example-emsp", incomingToken: token, incomingTokenKind: "C", endpoints: [], roles: [EMSP], status: "registered", createdAt: now, updatedAt: now });
+await store.putParty({
+  id: "example-emsp",
+  incomingToken: token,
+  incomingTokenKind: "C",
+  endpoints: [],
+  roles: [EMSP],
+  status: "registered",
+  createdAt: now,
+  updatedAt: now,
+});
 
 // An OCPI server publishes absolute URLs (versions, endpoints, Link headers), so it is made once the port is known.
 let ocpi: OcpiServer | undefined;

@@ -53,7 +53,9 @@ async function crawl(items: AsyncIterable<unknown>): Promise<Crawl> {
 async function* plainFetch(endpoint: string, token: string): AsyncGenerator<unknown> {
   let url: string | undefined = `${endpoint}?limit=${PAGE}`;
   while (url) {
-    const response: Response = await fetch(url, { headers: { Authorization: `Token ${base64Encode(token)}`, "X-Request-ID": crypto.randomUUID(), "X-Correlation-ID": "bench" } });
+    const response: Response = await fetch(url, {
+      headers: { Authorization: `Token ${base64Encode(token)}`, "X-Request-ID": crypto.randomUUID(), "X-Correlation-ID": "bench" },
+    });
     const body = (await response.json()) as { data: unknown[] };
     yield* body.data;
     url = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get("Link") ?? "")?.[1];
@@ -69,7 +71,13 @@ export async function benchCrawl(rounds = Number(process.env.BENCH_CRAWL_ROUNDS 
   try {
     const client = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", urlPolicy: { allowLoopback: true }, versions: ["2.2.1"] });
     const endpoint = client.endpoints.find((e) => e.identifier === "locations" && e.role === "SENDER")!.url;
-    const noValidation = await OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "token-c", urlPolicy: { allowLoopback: true }, versions: ["2.2.1"], validation: "off" });
+    const noValidation = await OcpiClient.connect({
+      versionsUrl: peer.versionsUrl,
+      token: "token-c",
+      urlPolicy: { allowLoopback: true },
+      versions: ["2.2.1"],
+      validation: "off",
+    });
     const contenders = {
       plain: { name: "plain fetch loop", run: () => crawl(plainFetch(endpoint, "token-c")) },
       lenient: { name: "OcpiClient (lenient validation)", run: () => crawl(client.locations.sender.all({ limit: PAGE })) },
@@ -110,7 +118,10 @@ export async function benchCrawl(rounds = Number(process.env.BENCH_CRAWL_ROUNDS 
     console.log(
       `\nLocations/s and RSS of each crawler's median round; overhead = median over ${rounds} rounds (after ${warmUp} warm-up rounds) of the extra time over the plain loop of the same round. The pager reads one page ahead; the plain loop does not.\n`,
     );
-    for (const [key, label] of [["lenient", "crawl lenient"], ["off", "crawl validation off"]] as const) {
+    for (const [key, label] of [
+      ["lenient", "crawl lenient"],
+      ["off", "crawl validation off"],
+    ] as const) {
       const ratio = overhead(key);
       const target = TARGETS[key];
       console.log(`${label}: ${percent(ratio)} over plain fetch (target ≤ ${target}%)${ratio * 100 <= target ? "" : " - missed"}`);

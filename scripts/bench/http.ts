@@ -12,7 +12,9 @@ import { demoLocations } from "../../examples/cpo-emsp/src/data.js";
 import { fmt, table } from "./measure.js";
 
 async function start(mode: "ocpi" | "bare"): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "server-process.ts"), mode], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve(import.meta.dirname, "server-process.ts"), mode], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`${mode} server exited with ${code}`)));
@@ -52,7 +54,13 @@ export async function benchHttp(seconds = 5): Promise<void> {
     const get = median(gets);
     const bareGet = median(bares);
     const location = { ...demoLocations(1, { country_code: "NL", party_id: "MSP" })[0]!, id: "PUT1" };
-    const put = await load({ url: `${ocpi.url}/ocpi/2.2.1/locations/receiver/NL/MSP/PUT1`, method: "PUT", headers, body: JSON.stringify(location), duration: seconds });
+    const put = await load({
+      url: `${ocpi.url}/ocpi/2.2.1/locations/receiver/NL/MSP/PUT1`,
+      method: "PUT",
+      headers,
+      body: JSON.stringify(location),
+      duration: seconds,
+    });
     const converted = await load({ url: ocpi.url + page.replace("2.2.1", "2.1.1"), headers, duration: seconds });
     const rows: (string | number)[][] = [["request", "requests/s", "p99 (ms)", "errors", "non-2xx"]];
     rows.push(["GET 50 of 10,000 locations (OCPI server)", fmt(get.rps), get.p99, get.errors, get.non2xx]);
@@ -60,9 +68,15 @@ export async function benchHttp(seconds = 5): Promise<void> {
     rows.push(["PUT a location (OCPI server)", fmt(put.rps), put.p99, put.errors, put.non2xx]);
     rows.push(["same GET in 2.1.1, converted from 2.2.1", fmt(converted.rps), converted.p99, converted.errors, converted.non2xx]);
     console.log(table(rows));
-    console.log(`\nGET (median of 3 rounds of ${seconds} s): the OCPI server does ${fmt((get.rps / bareGet.rps) * 100, 1)}% of bare Hono's requests/s (target >= 60%).`);
-    console.log(`The same page in 2.1.1 (converted once per stored page, then sent as kept JSON): ${fmt((converted.rps / get.rps) * 100, 1)}% of the GET in 2.2.1.`);
-    console.log("Per request it authenticates the token, checks path and query, reads the page (kept as JSON until the store changes), and writes the envelope, Link, X-Total-Count, X-Limit and request ids; bare Hono sends a fixed string.");
+    console.log(
+      `\nGET (median of 3 rounds of ${seconds} s): the OCPI server does ${fmt((get.rps / bareGet.rps) * 100, 1)}% of bare Hono's requests/s (target >= 60%).`,
+    );
+    console.log(
+      `The same page in 2.1.1 (converted once per stored page, then sent as kept JSON): ${fmt((converted.rps / get.rps) * 100, 1)}% of the GET in 2.2.1.`,
+    );
+    console.log(
+      "Per request it authenticates the token, checks path and query, reads the page (kept as JSON until the store changes), and writes the envelope, Link, X-Total-Count, X-Limit and request ids; bare Hono sends a fixed string.",
+    );
   } finally {
     ocpi.child.kill("SIGTERM");
     bare.child.kill("SIGTERM");

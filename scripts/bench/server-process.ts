@@ -18,7 +18,12 @@ if (mode === "bare") {
   const body = JSON.stringify(envelope(locations.slice(5000, 5050)));
   const app = new Hono();
   app.get("/ocpi/2.2.1/locations/sender", (c) =>
-    c.body(body, 200, { "Content-Type": "application/json", "X-Total-Count": "10000", "X-Limit": "100", Link: '<http://x/ocpi/2.2.1/locations/sender?offset=5050&limit=50>; rel="next"' }),
+    c.body(body, 200, {
+      "Content-Type": "application/json",
+      "X-Total-Count": "10000",
+      "X-Limit": "100",
+      Link: '<http://x/ocpi/2.2.1/locations/sender?offset=5050&limit=50>; rel="next"',
+    }),
   );
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) => console.log(JSON.stringify({ url: `http://127.0.0.1:${info.port}` })));
   process.on("SIGTERM", () => server.close(() => process.exit(0)));
@@ -26,9 +31,20 @@ if (mode === "bare") {
   const store = await MemoryStore.open();
   for (const location of locations) await saveObject(store, "locations", location.id, location);
   const now = new Date().toISOString();
-  await store.putParty({ id: "bench", incomingToken: TOKEN, incomingTokenKind: "C", endpoints: [], roles: [EMSP], status: "registered", createdAt: now, updatedAt: now });
+  await store.putParty({
+    id: "bench",
+    incomingToken: TOKEN,
+    incomingTokenKind: "C",
+    endpoints: [],
+    roles: [EMSP],
+    status: "registered",
+    createdAt: now,
+    updatedAt: now,
+  });
   // 2.2.1 handlers, also served as 2.1.1 (through the converters) for the converted GET.
-  const node = await listen((publicUrl) => createOcpiServer({ publicUrl, roles: [CPO], store, handlers: storeHandlers(store, { roles: [CPO] }), versions: ["2.1.1", "2.2.1"], logger: false }));
+  const node = await listen((publicUrl) =>
+    createOcpiServer({ publicUrl, roles: [CPO], store, handlers: storeHandlers(store, { roles: [CPO] }), versions: ["2.1.1", "2.2.1"], logger: false }),
+  );
   console.log(JSON.stringify({ url: node.url }));
   process.on("SIGTERM", () => void node.close().then(() => process.exit(0)));
 }

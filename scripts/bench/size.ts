@@ -99,7 +99,13 @@ export async function benchSize(): Promise<SizeResult[]> {
   const rows: (string | number)[][] = [["entry", "minified bytes", "gzip bytes", "target (1 KB = 1000 bytes)", ""]];
   for (const result of results) {
     const { target, met } = verdict(result);
-    rows.push([result.entry.name, result.minified === undefined ? "fails" : fmt(result.minified), result.gzip === undefined ? "" : fmt(result.gzip), target, met]);
+    rows.push([
+      result.entry.name,
+      result.minified === undefined ? "fails" : fmt(result.minified),
+      result.gzip === undefined ? "" : fmt(result.gzip),
+      target,
+      met,
+    ]);
   }
   console.log(table(rows));
   for (const result of results) {

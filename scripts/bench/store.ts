@@ -105,11 +105,13 @@ const contenders: Contender[] = [
       // Closing waits for the compaction the fill started: the round begins with a fresh snapshot.
       await filling.close();
       const store = await MemoryStore.open({ directory });
-      return { store, close: async () => {
-        await store.close();
-        await remove();
-      },
-    };
+      return {
+        store,
+        close: async () => {
+          await store.close();
+          await remove();
+        },
+      };
     },
   },
   {
@@ -119,11 +121,13 @@ const contenders: Contender[] = [
       const store = await MemoryStore.open({ file: path.join(dir, "store.json") });
       // One batch: one rewrite of the snapshot.
       await fillThroughStore(store, size, size);
-      return { store, close: async () => {
-        await store.close();
-        await remove();
-      },
-    };
+      return {
+        store,
+        close: async () => {
+          await store.close();
+          await remove();
+        },
+      };
     },
   },
   {
@@ -134,12 +138,14 @@ const contenders: Contender[] = [
       const sql = fromPglite(db);
       const store = await PostgresStore.open(sql);
       await fillThroughSql(sql, "ocpi_objects", size);
-      return { store, close: async () => {
-        await store.close();
-        await db.close();
-        await remove();
-      },
-    };
+      return {
+        store,
+        close: async () => {
+          await store.close();
+          await db.close();
+          await remove();
+        },
+      };
     },
   },
 ];

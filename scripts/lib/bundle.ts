@@ -41,7 +41,11 @@ export async function bundleForEdge(contents: string, options: EdgeBundleOptions
     logLevel: "silent",
   });
   const output = Object.values(result.metafile.outputs)[0]!;
-  const bytesByInput = new Map(Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([file, input]) => [file, input.bytesInOutput]));
+  const bytesByInput = new Map(
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file, input]) => [file, input.bytesInOutput]),
+  );
   const file = result.outputFiles[0]!;
   return { code: file.contents, text: file.text, imports: output.imports.map((i) => i.path), inputs: [...bytesByInput.keys()], bytesByInput };
 }

@@ -8,9 +8,7 @@ export function publicPackages(root) {
   const { workspaces } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
   const found = [];
   for (const pattern of workspaces) {
-    const dirs = pattern.endsWith("/*")
-      ? readdirSync(path.join(root, pattern.slice(0, -2))).map((name) => path.join(pattern.slice(0, -2), name))
-      : [pattern];
+    const dirs = pattern.endsWith("/*") ? readdirSync(path.join(root, pattern.slice(0, -2))).map((name) => path.join(pattern.slice(0, -2), name)) : [pattern];
     for (const dir of dirs.filter((d) => existsSync(path.join(root, d, "package.json")))) {
       const manifest = JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
       if (manifest.private !== true) found.push({ dir, manifest });

@@ -25,7 +25,12 @@ function sourceOf(dir: string, target: string): string {
 /** Every public package's entry points (its `exports`, types conditions left aside), mapped to their sources. */
 export function entryPoints(root: string): { entry: string; file: string }[] {
   const entries: { entry: string; file: string }[] = [];
-  const dirs = [...readdirSync(path.join(root, "packages")).sort().map((name) => path.join(root, "packages", name)), path.join(root, "codegen")];
+  const dirs = [
+    ...readdirSync(path.join(root, "packages"))
+      .sort()
+      .map((name) => path.join(root, "packages", name)),
+    path.join(root, "codegen"),
+  ];
   for (const dir of dirs) {
     const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
     if (pkg.private) continue;
@@ -49,7 +54,14 @@ export function tsdocCoverage(root: string): Coverage {
   const entries = entryPoints(root);
   const program = ts.createProgram(
     entries.map((e) => e.file),
-    { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, noEmit: true, skipLibCheck: true, allowImportingTsExtensions: true },
+    {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      noEmit: true,
+      skipLibCheck: true,
+      allowImportingTsExtensions: true,
+    },
   );
   const checker = program.getTypeChecker();
   const seen = new Set<ts.Symbol>();

@@ -31,7 +31,10 @@ export function folderLayout(dirs: Record<TargetName, string>, regenerate = "npm
   return {
     dir: (target) => dirs[target],
     entry: (from, to, version) => {
-      const rel = path.relative(path.join(dirs[from], version), path.join(dirs[to], version, "index.gen.js")).split(path.sep).join("/");
+      const rel = path
+        .relative(path.join(dirs[from], version), path.join(dirs[to], version, "index.gen.js"))
+        .split(path.sep)
+        .join("/");
       return rel.startsWith(".") ? rel : `./${rel}`;
     },
     runtime: (target) => RUNTIME_IMPORTS[target],

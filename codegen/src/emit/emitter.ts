@@ -70,6 +70,12 @@ export function versionImports(versions: VersionModel[], kind: "import" | "impor
 }
 
 /** A target's cross-version table (`index.gen.ts` at its root): the header, what it is, each version's entry, then `body`. */
-export function tableFile(context: EmitContext, about: string, versions: VersionModel[], kind: Parameters<typeof versionImports>[1], body: string[] = []): OutputFile {
+export function tableFile(
+  context: EmitContext,
+  about: string,
+  versions: VersionModel[],
+  kind: Parameters<typeof versionImports>[1],
+  body: string[] = [],
+): OutputFile {
   return { path: "index.gen.ts", content: [context.header("schemas/"), `// ${about}`, "", ...versionImports(versions, kind), "", ...body].join("\n") };
 }

@@ -1,12 +1,5 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
-import {
-  layoutPath,
-  operationId,
-  type EndpointsModel,
-  type InterfaceModel,
-  type ModuleModel,
-  type OperationModel,
-} from "../model/endpoints.js";
+import { layoutPath, operationId, type EndpointsModel, type InterfaceModel, type ModuleModel, type OperationModel } from "../model/endpoints.js";
 import { RefResolver, type VersionModel } from "../model/model.js";
 import { SchemaConventionError } from "./errors.js";
 import { eachSchema } from "../model/visit.js";

@@ -71,7 +71,12 @@ const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
  * Operations that answer at a peer-given response_url get `/<operation name>/{response_id}` under their interface,
  * which is where the SDK's server points the response_url it hands out.
  */
-export function layoutPath(version: string, module: ModuleModel | undefined, iface: InterfaceModel | undefined, op: Omit<OperationModel, "layoutPath" | "operationId" | "module" | "interface">): string {
+export function layoutPath(
+  version: string,
+  module: ModuleModel | undefined,
+  iface: InterfaceModel | undefined,
+  op: Omit<OperationModel, "layoutPath" | "operationId" | "module" | "interface">,
+): string {
   if (!module || !iface) return op.url === "versions" ? "/versions" : `/${version}`;
   const base = `/${version}/${module.id}${module.interfaces.length > 1 ? `/${iface.role.toLowerCase()}` : ""}`;
   return op.url === "response_url" ? `${base}/${op.name}/{response_id}` : `${base}${op.path}`;

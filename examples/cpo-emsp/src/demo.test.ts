@@ -28,7 +28,16 @@ describe("the CPO/eMSP demo", () => {
     expect(peer.versionsUrl).toBe(demo.cpo.server.versionsUrl);
     const role = { role: "EMSP" as const, country_code: "DE", party_id: "YOU", business_details: { name: "Your eMSP" } };
     const yourStore = new MemoryStore();
-    const yours = await listen((publicUrl) => createOcpiServer({ publicUrl, roles: [role], store: yourStore, logger: false, urlPolicy: { allowLoopback: true }, handlers: storeHandlers(yourStore, { roles: [role] }) }));
+    const yours = await listen((publicUrl) =>
+      createOcpiServer({
+        publicUrl,
+        roles: [role],
+        store: yourStore,
+        logger: false,
+        urlPolicy: { allowLoopback: true },
+        handlers: storeHandlers(yourStore, { roles: [role] }),
+      }),
+    );
     try {
       expect((await yours.server.credentials.registerWith(peer)).status).toBe("registered");
     } finally {

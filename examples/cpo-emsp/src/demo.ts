@@ -10,7 +10,12 @@ import { apiReferenceScript, listen, MemoryStore, type Listening } from "@ocpi-s
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
 import { demoLocations, demoTariffs, demoToken } from "./data.js";
 
-export const CPO: CredentialsRole = { role: "CPO", country_code: "NL", party_id: "DCP", business_details: { name: "Demo Charge Point Operator", website: "https://cpo.example.com" } };
+export const CPO: CredentialsRole = {
+  role: "CPO",
+  country_code: "NL",
+  party_id: "DCP",
+  business_details: { name: "Demo Charge Point Operator", website: "https://cpo.example.com" },
+};
 export const EMSP: CredentialsRole = { role: "EMSP", country_code: "NL", party_id: "DMS", business_details: { name: "Demo e-Mobility Service Provider" } };
 
 export interface DemoOptions {
@@ -32,7 +37,12 @@ export interface Demo {
 }
 
 /** Listens on the port asked for; on the default one, or on any free one when that is taken. */
-async function listenOn(asked: number | undefined, fallback: number, build: (url: string) => OcpiServer, log: (line: string) => void): Promise<Listening<OcpiServer>> {
+async function listenOn(
+  asked: number | undefined,
+  fallback: number,
+  build: (url: string) => OcpiServer,
+  log: (line: string) => void,
+): Promise<Listening<OcpiServer>> {
   if (asked !== undefined) return listen(build, { port: asked });
   try {
     return await listen(build, { port: fallback });
@@ -71,46 +81,54 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const docs = { script: apiReferenceScript() };
   // The demo prints its own steps: the nodes log only warnings and errors (one JSON line each).
   const logger = jsonLogger({ level: "warn" });
-  const cpo = await listenOn(options.cpoPort, 3001, (publicUrl) =>
-    createOcpiServer({
-      publicUrl,
-      logger,
-      roles: [CPO],
-      store: cpoStore,
-      // Both parties of the demo run on this machine: outgoing calls may reach loopback (denied by default).
-      urlPolicy: { allowLoopback: true },
-      // Handlers written against 2.2.1, served in every version: 2.1.1 and 2.3.0 peers go through the converters.
-      versions: ["2.1.1", "2.2.1", "2.3.0"],
-      docs,
-      handlers: {
-        ...storeHandlers(cpoStore, { roles: [CPO] }),
-        commands: {
-          receiver: {
-            // A real CPO would talk OCPP to the charge point here; the demo's charge point says yes after a moment.
-            startSession: async ({ body }) => ({
-              response: { result: "ACCEPTED", timeout: 30 },
-              result: new Promise((resolve) => setTimeout(() => resolve({ result: "ACCEPTED", message: [{ language: "en", text: `Session started at ${body.location_id}` }] }), 200)),
-            }),
-            stopSession: async () => ({ response: { result: "ACCEPTED", timeout: 30 }, result: Promise.resolve({ result: "ACCEPTED" }) }),
-            reserveNow: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
-            cancelReservation: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
-            unlockConnector: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
+  const cpo = await listenOn(
+    options.cpoPort,
+    3001,
+    (publicUrl) =>
+      createOcpiServer({
+        publicUrl,
+        logger,
+        roles: [CPO],
+        store: cpoStore,
+        // Both parties of the demo run on this machine: outgoing calls may reach loopback (denied by default).
+        urlPolicy: { allowLoopback: true },
+        // Handlers written against 2.2.1, served in every version: 2.1.1 and 2.3.0 peers go through the converters.
+        versions: ["2.1.1", "2.2.1", "2.3.0"],
+        docs,
+        handlers: {
+          ...storeHandlers(cpoStore, { roles: [CPO] }),
+          commands: {
+            receiver: {
+              // A real CPO would talk OCPP to the charge point here; the demo's charge point says yes after a moment.
+              startSession: async ({ body }) => ({
+                response: { result: "ACCEPTED", timeout: 30 },
+                result: new Promise((resolve) =>
+                  setTimeout(() => resolve({ result: "ACCEPTED", message: [{ language: "en", text: `Session started at ${body.location_id}` }] }), 200),
+                ),
+              }),
+              stopSession: async () => ({ response: { result: "ACCEPTED", timeout: 30 }, result: Promise.resolve({ result: "ACCEPTED" }) }),
+              reserveNow: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
+              cancelReservation: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
+              unlockConnector: async () => ({ response: { result: "NOT_SUPPORTED", timeout: 0 } }),
+            },
           },
         },
-      },
-    }),
+      }),
     log,
   );
-  const emsp = await listenOn(options.emspPort, 3002, (publicUrl) =>
-    createOcpiServer({
-      publicUrl,
-      logger,
-      roles: [EMSP],
-      store: emspStore,
-      urlPolicy: { allowLoopback: true },
-      docs,
-      handlers: storeHandlers(emspStore, { roles: [EMSP] }),
-    }),
+  const emsp = await listenOn(
+    options.emspPort,
+    3002,
+    (publicUrl) =>
+      createOcpiServer({
+        publicUrl,
+        logger,
+        roles: [EMSP],
+        store: emspStore,
+        urlPolicy: { allowLoopback: true },
+        docs,
+        handlers: storeHandlers(emspStore, { roles: [EMSP] }),
+      }),
     log,
   );
   step(1, "A CPO serving OCPI 2.1.1, 2.2.1 and 2.3.0 (from 2.2.1 handlers) and a 2.2.1 eMSP are up");
@@ -135,14 +153,19 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     log(`      already registered: both tokens rotated with PUT /credentials`);
   } else {
     // The token may register only as the eMSP it is handed to: identity comes from the CPO, not from the request.
-    const { token } = await cpo.server.credentials.createRegistrationToken({ allowedRoles: [{ role: "EMSP", country_code: EMSP.country_code, party_id: EMSP.party_id }] });
+    const { token } = await cpo.server.credentials.createRegistrationToken({
+      allowedRoles: [{ role: "EMSP", country_code: EMSP.country_code, party_id: EMSP.party_id }],
+    });
     log(`      the CPO hands the eMSP a registration token (Token A) out of band, good for EMSP ${EMSP.country_code}/${EMSP.party_id} only`);
     party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     log(`      eMSP -> CPO  POST /credentials with Token A; the CPO fetched the eMSP's versions, then answered with Token C`);
   }
-  log(`      agreed on OCPI ${party.version}; the CPO offers ${party.endpoints.length} endpoints: ${party.endpoints.map((e) => `${e.identifier}${e.role ? `/${e.role.toLowerCase()}` : ""}`).join(", ")}`);
+  log(
+    `      agreed on OCPI ${party.version}; the CPO offers ${party.endpoints.length} endpoints: ${party.endpoints.map((e) => `${e.identifier}${e.role ? `/${e.role.toLowerCase()}` : ""}`).join(", ")}`,
+  );
   const cpoApi = emsp.server.credentials.clientFor(party, "2.2.1");
-  const isDemoEmsp = (p: PartyRecord) => p.status === "registered" && p.roles.some((r) => r.role === "EMSP" && r.country_code === EMSP.country_code && r.party_id === EMSP.party_id);
+  const isDemoEmsp = (p: PartyRecord) =>
+    p.status === "registered" && p.roles.some((r) => r.role === "EMSP" && r.country_code === EMSP.country_code && r.party_id === EMSP.party_id);
   const emspAtCpo = (await cpoStore.listParties()).find(isDemoEmsp)!.id;
 
   // -- Pull ------------------------------------------------------------------------------------------------------
@@ -153,13 +176,30 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   for await (const page of locations.pages()) {
     pages++;
     for (const location of page.data) {
-      await emspStore.putObject({ module: received("locations"), country_code: location.country_code, party_id: location.party_id, id: location.id, last_updated: location.last_updated, data: location });
+      await emspStore.putObject({
+        module: received("locations"),
+        country_code: location.country_code,
+        party_id: location.party_id,
+        id: location.id,
+        last_updated: location.last_updated,
+        data: location,
+      });
       pulled++;
     }
-    log(`      page ${pages}: ${page.data.length} locations (X-Total-Count ${page.totalCount}, X-Limit ${page.limit}${page.next ? ", Link: next" : ", last page"})`);
+    log(
+      `      page ${pages}: ${page.data.length} locations (X-Total-Count ${page.totalCount}, X-Limit ${page.limit}${page.next ? ", Link: next" : ", last page"})`,
+    );
   }
   const tariffs = await cpoApi.tariffs.sender.all().toArray();
-  for (const tariff of tariffs) await emspStore.putObject({ module: received("tariffs"), country_code: tariff.country_code, party_id: tariff.party_id, id: tariff.id, last_updated: tariff.last_updated, data: tariff });
+  for (const tariff of tariffs)
+    await emspStore.putObject({
+      module: received("tariffs"),
+      country_code: tariff.country_code,
+      party_id: tariff.party_id,
+      id: tariff.id,
+      last_updated: tariff.last_updated,
+      data: tariff,
+    });
   log(`      ${pulled} locations and ${tariffs.length} tariffs (${tariffs.map((t) => t.id).join(", ")}) stored at the eMSP`);
 
   // -- Push ------------------------------------------------------------------------------------------------------
@@ -168,11 +208,22 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const changedAt = now();
   // The outbox changes the CPO's own copy and records one delivery per eMSP in one transaction; its worker sends it
   // (and would retry while the eMSP is down, in order, surviving a restart).
-  const to = await cpo.server.outbox.patch("locations", { country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001", evse_uid: "LOC0001-E1" }, { status: "CHARGING", last_updated: changedAt });
+  const to = await cpo.server.outbox.patch(
+    "locations",
+    { country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001", evse_uid: "LOC0001-E1" },
+    { status: "CHARGING", last_updated: changedAt },
+  );
   await deliveredTo(cpo.server, emspAtCpo);
   const evse = await cpoApi.locations.sender.getEvse({ location_id: "LOC0001", evse_uid: "LOC0001-E1" });
-  const stored = (await emspStore.getObject<{ evses: { uid: string; status: string }[] }>({ module: received("locations"), country_code: CPO.country_code, party_id: CPO.party_id, id: "LOC0001" }))!;
-  log(`      CPO -> eMSP  PATCH locations/NL/DCP/LOC0001/LOC0001-E1 {status: CHARGING} through the outbox (${to.length} delivery); the eMSP now has ${stored.data.evses.find((e) => e.uid === "LOC0001-E1")!.status} (the CPO serves ${evse.data.status} too)`);
+  const stored = (await emspStore.getObject<{ evses: { uid: string; status: string }[] }>({
+    module: received("locations"),
+    country_code: CPO.country_code,
+    party_id: CPO.party_id,
+    id: "LOC0001",
+  }))!;
+  log(
+    `      CPO -> eMSP  PATCH locations/NL/DCP/LOC0001/LOC0001-E1 {status: CHARGING} through the outbox (${to.length} delivery); the eMSP now has ${stored.data.evses.find((e) => e.uid === "LOC0001-E1")!.status} (the CPO serves ${evse.data.status} too)`,
+  );
 
   step(5, "The CPO pushes a session and its CDR");
   const token = demoToken(EMSP);
@@ -180,25 +231,63 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const start = "2024-06-01T09:00:00Z";
   const end = "2024-06-01T10:30:00Z";
   const session = {
-    country_code: CPO.country_code, party_id: CPO.party_id, id: "SES0001", start_date_time: start, end_date_time: end, kwh: 22.5,
-    cdr_token: cdrToken, auth_method: "WHITELIST" as const, location_id: "LOC0001", evse_uid: "LOC0001-E1", connector_id: "1",
-    currency: "EUR", status: "COMPLETED" as const, last_updated: end,
+    country_code: CPO.country_code,
+    party_id: CPO.party_id,
+    id: "SES0001",
+    start_date_time: start,
+    end_date_time: end,
+    kwh: 22.5,
+    cdr_token: cdrToken,
+    auth_method: "WHITELIST" as const,
+    location_id: "LOC0001",
+    evse_uid: "LOC0001-E1",
+    connector_id: "1",
+    currency: "EUR",
+    status: "COMPLETED" as const,
+    last_updated: end,
   };
   await cpo.server.outbox.put("sessions", session);
   log(`      CPO -> eMSP  PUT sessions/NL/DCP/SES0001 (22.5 kWh, COMPLETED), to the eMSP of its token only`);
   const location = demoLocations(1, CPO)[0]!;
   const cdr = {
-    country_code: CPO.country_code, party_id: CPO.party_id, id: "CDR0001", start_date_time: start, end_date_time: end, session_id: session.id,
-    cdr_token: cdrToken, auth_method: "WHITELIST" as const,
-    cdr_location: { id: location.id, address: location.address, city: location.city, postal_code: location.postal_code!, country: location.country, coordinates: location.coordinates, evse_uid: "LOC0001-E1", evse_id: location.evses![0]!.evse_id!, connector_id: "1", connector_standard: "IEC_62196_T2" as const, connector_format: "SOCKET" as const, connector_power_type: "AC_3_PHASE" as const },
-    currency: "EUR", tariffs: [tariffs[0]!],
+    country_code: CPO.country_code,
+    party_id: CPO.party_id,
+    id: "CDR0001",
+    start_date_time: start,
+    end_date_time: end,
+    session_id: session.id,
+    cdr_token: cdrToken,
+    auth_method: "WHITELIST" as const,
+    cdr_location: {
+      id: location.id,
+      address: location.address,
+      city: location.city,
+      postal_code: location.postal_code!,
+      country: location.country,
+      coordinates: location.coordinates,
+      evse_uid: "LOC0001-E1",
+      evse_id: location.evses![0]!.evse_id!,
+      connector_id: "1",
+      connector_standard: "IEC_62196_T2" as const,
+      connector_format: "SOCKET" as const,
+      connector_power_type: "AC_3_PHASE" as const,
+    },
+    currency: "EUR",
+    tariffs: [tariffs[0]!],
     charging_periods: [{ start_date_time: start, dimensions: [{ type: "ENERGY" as const, volume: 22.5 }], tariff_id: "AC-STANDARD" }],
-    total_cost: { excl_vat: 7.88, incl_vat: 9.53 }, total_energy: 22.5, total_time: 1.5, last_updated: end,
+    total_cost: { excl_vat: 7.88, incl_vat: 9.53 },
+    total_energy: 22.5,
+    total_time: 1.5,
+    last_updated: end,
   };
   const posted = await cpo.server.outbox.post("cdrs", cdr).catch((error: unknown) => (error instanceof PushError ? undefined : Promise.reject(error)));
   await deliveredTo(cpo.server, emspAtCpo);
   const kept = await emspStore.getObject({ module: received("cdrs"), country_code: CPO.country_code, party_id: CPO.party_id, id: cdr.id });
-  log(posted ? `      CPO -> eMSP  POST cdrs (EUR 9.53 incl. VAT); the eMSP keeps ${kept?.id}, and ${(await cpo.server.outbox.counts()).filter((c) => c.partyId === emspAtCpo).length} deliveries to it wait` : `      the CPO already had CDR0001 (kept from an earlier run): CDRs are never replaced`);
+  log(
+    posted
+      ? `      CPO -> eMSP  POST cdrs (EUR 9.53 incl. VAT); the eMSP keeps ${kept?.id}, and ${(await cpo.server.outbox.counts()).filter((c) => c.partyId === emspAtCpo).length} deliveries to it wait`
+      : `      the CPO already had CDR0001 (kept from an earlier run): CDRs are never replaced`,
+  );
 
   // -- Command ---------------------------------------------------------------------------------------------------
   step(6, "The eMSP starts a session remotely");
@@ -206,7 +295,9 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   const sent = await emsp.server.sendCommand(party, "START_SESSION", { token, location_id: "LOC0002", evse_uid: "LOC0002-E1" });
   log(`      eMSP -> CPO  POST commands/START_SESSION: immediate CommandResponse ${sent.response.result} (timeout ${sent.response.timeout}s)`);
   const result = await sent.result;
-  log(`      CPO -> eMSP  POST ${new URL(sent.responseUrl).pathname}: CommandResult ${result?.result}${result && "message" in result && result.message ? ` ("${result.message[0]!.text}")` : ""}`);
+  log(
+    `      CPO -> eMSP  POST ${new URL(sent.responseUrl).pathname}: CommandResult ${result?.result}${result && "message" in result && result.message ? ` ("${result.message[0]!.text}")` : ""}`,
+  );
 
   // -- Another version --------------------------------------------------------------------------------------------
   step(7, "A 2.1.1 eMSP registers with the same CPO and reads it in 2.1.1");
@@ -234,8 +325,12 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     const oldApi = legacy.server.credentials.clientFor(cpoFor211, "2.1.1");
     const page = await oldApi.locations.sender.list({ limit: 5 });
     const first = page.data[0]!;
-    log(`      agreed on OCPI ${cpoFor211.version} (the CPO offers 2.1.1, 2.2.1 and 2.3.0; this eMSP only 2.1.1), with raw tokens: ${sentTokens.at(-1)!.replace(/[0-9a-f-]{12,}$/, "…")}`);
-    log(`      ${page.data.length} of ${page.totalCount} locations as 2.1.1 objects, converted from the CPO's 2.2.1 store: ${first.id} is type ${first.type}, no owner fields (${"country_code" in first ? "wrong" : "as 2.1.1 has none"})`);
+    log(
+      `      agreed on OCPI ${cpoFor211.version} (the CPO offers 2.1.1, 2.2.1 and 2.3.0; this eMSP only 2.1.1), with raw tokens: ${sentTokens.at(-1)!.replace(/[0-9a-f-]{12,}$/, "…")}`,
+    );
+    log(
+      `      ${page.data.length} of ${page.totalCount} locations as 2.1.1 objects, converted from the CPO's 2.2.1 store: ${first.id} is type ${first.type}, no owner fields (${"country_code" in first ? "wrong" : "as 2.1.1 has none"})`,
+    );
     await legacy.server.credentials.unregisterFrom(cpoFor211);
     log(`      the 2.1.1 eMSP unregistered again (DELETE /2.1.1/credentials)`);
   } finally {

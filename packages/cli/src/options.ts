@@ -55,7 +55,10 @@ export const roleOption = (description: string, defaultValue?: string) => {
 
 /** `2.2.1` or a comma-separated list `2.1.1,2.2.1`, each a known OCPI version. */
 export function versionList(value: string): OcpiVersion[] {
-  const versions = value.split(",").map((v) => v.trim()).filter(Boolean);
+  const versions = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
   const unknown = versions.filter((v) => !isOcpiVersion(v));
   if (!versions.length || unknown.length) throw new InvalidArgumentError(`must be one or more of ${OCPI_VERSIONS.join(", ")} (comma-separated)`);
   return [...new Set(versions)] as OcpiVersion[];

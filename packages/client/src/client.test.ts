@@ -35,7 +35,6 @@ async function setup(peerOptions: PeerOptions = {}, clientOptions: Partial<OcpiC
   return { peer, client };
 }
 
-
 describe("discovery", () => {
   it("picks the highest mutual version and maps the endpoints", async () => {
     const peer = await startPeer({ versions: ["2.1.1", "2.2.1", "2.3.0"] });
@@ -84,7 +83,9 @@ describe("Authorization: Token", () => {
   it("maps an unknown token to an OcpiError of kind auth with HTTP 401", async () => {
     const peer = await startPeer();
     peers.push(peer);
-    const error = await errorOf(OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "wrong", tokenEncoding: "base64", versions: ["2.2.1"], ...loopback }));
+    const error = await errorOf(
+      OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "wrong", tokenEncoding: "base64", versions: ["2.2.1"], ...loopback }),
+    );
     expect(error).toMatchObject({ kind: "auth", httpStatus: 401, statusCode: 2000, statusMessage: "unknown token" });
   });
 });
@@ -93,7 +94,19 @@ describe("Authorization: Token", () => {
 function paramsFor(info: OperationInfo): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const name of info.pathParams) values[name] = name === "country_code" ? "NL" : name === "party_id" ? "TNM" : `${name}-1`;
-  for (const name of info.query) values[name] = name === "type" ? "RFID" : name === "duration" ? 900 : name === "response_url" ? "https://emsp.example.com/ocpi/2.2.1/chargingprofiles/sender/r1" : name === "limit" ? 10 : name === "offset" ? 0 : "2024-01-01T00:00:00Z";
+  for (const name of info.query)
+    values[name] =
+      name === "type"
+        ? "RFID"
+        : name === "duration"
+          ? 900
+          : name === "response_url"
+            ? "https://emsp.example.com/ocpi/2.2.1/chargingprofiles/sender/r1"
+            : name === "limit"
+              ? 10
+              : name === "offset"
+                ? 0
+                : "2024-01-01T00:00:00Z";
   return values;
 }
 
@@ -103,7 +116,10 @@ describe("every operation", () => {
   it.each(moduleOps.map((op) => [op.operationId, op] as const))("%s sends its method, path, query and body", async (_, info) => {
     const { peer, client } = await setup({ locations: [sample("2.2.1", "Location")] });
     const group = (client as unknown as Record<string, Record<string, Record<string, Function>>>)[info.module]!;
-    const ops = (Object.keys(group).some((k) => k === "sender" || k === "receiver") ? group[info.interface!.toLowerCase()]! : group) as Record<string, Function>;
+    const ops = (Object.keys(group).some((k) => k === "sender" || k === "receiver") ? group[info.interface!.toLowerCase()]! : group) as Record<
+      string,
+      Function
+    >;
     const params = paramsFor(info);
     const body = info.request ? sample("2.2.1", info.request.validator.name) : undefined;
     const request = { ...params, ...(body !== undefined ? { body } : {}) };
@@ -113,7 +129,8 @@ describe("every operation", () => {
     const sent = peer.requests.at(-1)!;
     expect(sent.operationId).toBe(info.operationId);
     expect(sent.method).toBe(info.method);
-    const expectedPath = info.url === "response_url" ? new URL(responseUrl).pathname : `/ocpi${info.layoutPath.replace(/\{([a-z_]+)\}/g, (_m, n: string) => String(params[n]))}`;
+    const expectedPath =
+      info.url === "response_url" ? new URL(responseUrl).pathname : `/ocpi${info.layoutPath.replace(/\{([a-z_]+)\}/g, (_m, n: string) => String(params[n]))}`;
     expect(sent.path).toBe(expectedPath);
     expect(sent.query).toEqual(Object.fromEntries(info.query.map((q) => [q, String(params[q])])));
     expect(sent.body).toEqual(body);
@@ -168,7 +185,13 @@ describe("pagination", () => {
 
   it.each([
     ["a link back to the same page", (url: URL) => url.href],
-    ["a link back to the first page", (url: URL) => { url.searchParams.delete("offset"); return url.href; }],
+    [
+      "a link back to the first page",
+      (url: URL) => {
+        url.searchParams.delete("offset");
+        return url.href;
+      },
+    ],
   ])("stops on %s", async (_, nextOf) => {
     const { client } = await setup({
       overrides: {
@@ -188,7 +211,8 @@ describe("pagination", () => {
     let n = 0;
     const { client } = await setup({
       overrides: {
-        locationsSenderList: (c) => c.json(envelope([]), 200, { Link: formatNextLink(`${new URL(c.req.url).origin}${new URL(c.req.url).pathname}?offset=${++n}`) }),
+        locationsSenderList: (c) =>
+          c.json(envelope([]), 200, { Link: formatNextLink(`${new URL(c.req.url).origin}${new URL(c.req.url).pathname}?offset=${++n}`) }),
       },
     });
     const pager = client.locations.sender.all();
@@ -199,8 +223,16 @@ describe("pagination", () => {
 
 describe("errors", () => {
   it.each([
-    ["an HTTP error with an envelope", (c: any) => c.json(envelope(undefined, 2003, "Unknown location"), 404), { kind: "http", httpStatus: 404, statusCode: 2003, statusMessage: "Unknown location" }],
-    ["HTTP 200 with an OCPI error", (c: any) => c.json(envelope(undefined, 2001, "/id: is required"), 200), { kind: "ocpi", httpStatus: 200, statusCode: 2001 }],
+    [
+      "an HTTP error with an envelope",
+      (c: any) => c.json(envelope(undefined, 2003, "Unknown location"), 404),
+      { kind: "http", httpStatus: 404, statusCode: 2003, statusMessage: "Unknown location" },
+    ],
+    [
+      "HTTP 200 with an OCPI error",
+      (c: any) => c.json(envelope(undefined, 2001, "/id: is required"), 200),
+      { kind: "ocpi", httpStatus: 200, statusCode: 2001 },
+    ],
     ["an HTTP error without an envelope", (c: any) => c.text("Bad gateway", 502), { kind: "http", httpStatus: 502, statusCode: undefined }],
     ["a body that is not JSON", (c: any) => c.text("<html>", 200), { kind: "invalid-response", httpStatus: 200 }],
     ["JSON that is not an envelope", (c: any) => c.json({ id: "1" }, 200), { kind: "invalid-response" }],
@@ -218,7 +250,14 @@ describe("errors", () => {
 describe("timeouts and retries", () => {
   it("times out a slow peer", async () => {
     const { client } = await setup(
-      { overrides: { locationsSenderGet: async (c) => { await new Promise((r) => setTimeout(r, 300)); return c.json(envelope(sample("2.2.1", "Location"))); } } },
+      {
+        overrides: {
+          locationsSenderGet: async (c) => {
+            await new Promise((r) => setTimeout(r, 300));
+            return c.json(envelope(sample("2.2.1", "Location")));
+          },
+        },
+      },
       { retry: false },
     );
     const error = await errorOf(client.locations.sender.get({ location_id: "1" }, { timeoutMs: 50 }));
@@ -261,7 +300,14 @@ describe("timeouts and retries", () => {
   });
 
   it("honours the caller's abort without retrying", async () => {
-    const { client } = await setup({ overrides: { locationsSenderGet: async (c) => { await new Promise((r) => setTimeout(r, 200)); return c.json(envelope(undefined)); } } });
+    const { client } = await setup({
+      overrides: {
+        locationsSenderGet: async (c) => {
+          await new Promise((r) => setTimeout(r, 200));
+          return c.json(envelope(undefined));
+        },
+      },
+    });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
     const error = await errorOf(client.locations.sender.get({ location_id: "1" }, { signal: controller.signal }));
@@ -312,7 +358,9 @@ describe("validation", () => {
   });
 
   it("lenient: a repaired object is handed on in the spec's form", async () => {
-    const { client } = await setup({ overrides: { locationsSenderGet: (c: any) => c.json(envelope({ ...sample<Location>("2.2.1", "Location"), last_updated: "2019-06-24 12:39:09+02:00" })) } });
+    const { client } = await setup({
+      overrides: { locationsSenderGet: (c: any) => c.json(envelope({ ...sample<Location>("2.2.1", "Location"), last_updated: "2019-06-24 12:39:09+02:00" })) },
+    });
     const { data } = await client.locations.sender.get({ location_id: "1" });
     expect(data.last_updated).toBe("2019-06-24T10:39:09Z");
   });
@@ -346,7 +394,10 @@ describe("validation", () => {
   });
 
   it("validates list items with their index in the pointer", async () => {
-    const { client } = await setup({ overrides: { locationsSenderList: (c: any) => c.json(envelope([sample("2.2.1", "Location"), sloppy()])) } }, { validation: "strict" });
+    const { client } = await setup(
+      { overrides: { locationsSenderList: (c: any) => c.json(envelope([sample("2.2.1", "Location"), sloppy()])) } },
+      { validation: "strict" },
+    );
     const error = await errorOf(client.locations.sender.list());
     expect(error.issues?.map((i) => i.pointer).sort()).toEqual(["/1/last_updated", "/1/parking_type"]);
   });
@@ -373,7 +424,11 @@ describe("registration", () => {
     expect(answer).toEqual(theirs);
     expect(client.currentToken).toBe("token-c");
     await client.locations.sender.list();
-    expect(peer.requests.at(-2)).toMatchObject({ operationId: "credentialsSenderPost", body: ours, headers: { authorization: `Token ${base64Encode("token-a")}` } });
+    expect(peer.requests.at(-2)).toMatchObject({
+      operationId: "credentialsSenderPost",
+      body: ours,
+      headers: { authorization: `Token ${base64Encode("token-a")}` },
+    });
     expect(peer.requests.at(-1)!.headers.authorization).toBe(`Token ${base64Encode("token-c")}`);
     await client.unregister();
     expect(peer.requests.at(-1)).toMatchObject({ operationId: "credentialsSenderDelete", method: "DELETE" });

@@ -13,7 +13,10 @@ bindings satisfies Record<ClientVersion, unknown>;
  * A client of one OCPI peer in any version the SDK implements: discovery and version choice, then typed calls of
  * every module and interface of the version talked; `client.as(version)` converts to and from the others.
  */
-export const OcpiClient = /* @__PURE__ */ defineClient(bindings, (client, version, options) => new ConvertingCaller(client, version, options)) as unknown as OcpiClientConstructor;
+export const OcpiClient = /* @__PURE__ */ defineClient(
+  bindings,
+  (client, version, options) => new ConvertingCaller(client, version, options),
+) as unknown as OcpiClientConstructor;
 /**
  * A client of one OCPI peer in version `V` (see {@link OcpiClientCore}). `OcpiClient` without a version is any of
  * the three: compare `client.version` to narrow it.

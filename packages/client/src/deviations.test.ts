@@ -62,7 +62,9 @@ describe("paging around an unusable next-page Link", () => {
     const all = await pager.toArray();
     expect(all.map((l) => l.id)).toEqual(LOCATIONS.map((l) => l.id));
     expect(pager.mode).toBe("offset");
-    const offsets = listed(peer).filter((r) => !("broken" in r.query) && !r.path.includes("ModuleID")).map((r) => [r.query.offset, r.query.date_from]);
+    const offsets = listed(peer)
+      .filter((r) => !("broken" in r.query) && !r.path.includes("ModuleID"))
+      .map((r) => [r.query.offset, r.query.date_from]);
     expect(offsets).toEqual([
       [undefined, "2024-01-01T00:00:00Z"],
       ["10", "2024-01-01T00:00:00Z"],
@@ -93,10 +95,7 @@ describe("paging around an unusable next-page Link", () => {
   });
 
   it("offset mode (the profile's) never follows a Link, and keeps the caller's offset and limit", async () => {
-    const { peer, client } = await setup(
-      { overrides: pagedWith(() => formatNextLink("http://localhost:8000/never")) },
-      { profile: { pagination: "offset" } },
-    );
+    const { peer, client } = await setup({ overrides: pagedWith(() => formatNextLink("http://localhost:8000/never")) }, { profile: { pagination: "offset" } });
     const all = await client.locations.sender.all({ offset: 5, limit: 10 }).toArray();
     expect(all.map((l) => l.id)).toEqual(LOCATIONS.slice(5).map((l) => l.id));
     expect(listed(peer).map((r) => [r.query.offset, r.query.limit])).toEqual([
@@ -213,7 +212,8 @@ describe("what is retried: only what may pass", () => {
     let calls = 0;
     const { client } = await setup({
       overrides: {
-        locationsSenderList: (c: Context) => (++calls === 1 ? c.json(envelope(undefined, 2000, "slow down"), 429, { "Retry-After": "0" }) : c.json(envelope(makeLocations(2)))),
+        locationsSenderList: (c: Context) =>
+          ++calls === 1 ? c.json(envelope(undefined, 2000, "slow down"), 429, { "Retry-After": "0" }) : c.json(envelope(makeLocations(2))),
       },
     });
     expect((await client.locations.sender.list()).data).toHaveLength(2);
@@ -335,7 +335,8 @@ describe("without onDeviation, deviations are warnings on the logger", () => {
   /** A Logger that keeps what it is given, as pino's `(fields, message)`. */
   const capturing = () => {
     const entries: { level: string; fields: Record<string, unknown>; message?: string }[] = [];
-    const at = (level: string) => (fields: Record<string, unknown>, message?: string) => void entries.push({ level, fields, ...(message !== undefined ? { message } : {}) });
+    const at = (level: string) => (fields: Record<string, unknown>, message?: string) =>
+      void entries.push({ level, fields, ...(message !== undefined ? { message } : {}) });
     return { entries, logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } };
   };
   /** Every timestamp in another form, and one object that no repair makes valid: two kinds, many times. */
@@ -349,10 +350,19 @@ describe("without onDeviation, deviations are warnings on the logger", () => {
     const { peer, client } = await setup({ locations: sloppy() }, { logger });
     await client.locations.sender.all().toArray();
     await client.locations.sender.all().toArray();
-    expect(entries.map((e) => [e.level, e.fields.code])).toEqual([["warn", "timestamp"], ["warn", "invalid-object-dropped"]]);
+    expect(entries.map((e) => [e.level, e.fields.code])).toEqual([
+      ["warn", "timestamp"],
+      ["warn", "invalid-object-dropped"],
+    ]);
     expect(entries[0]).toEqual({
       level: "warn",
-      fields: { peer: peer.versionsUrl, code: "timestamp", operationId: "locationsSenderList", url: expect.stringContaining("/locations/sender"), pointer: "/0/last_updated" },
+      fields: {
+        peer: peer.versionsUrl,
+        code: "timestamp",
+        operationId: "locationsSenderList",
+        url: expect.stringContaining("/locations/sender"),
+        pointer: "/0/last_updated",
+      },
       message: expect.stringMatching(/^the peer deviates from OCPI: \/0\/last_updated: 2024-01-01 10:00:00\+01:00 repaired to 2024-01-01T09:00:00Z/),
     });
     expect(entries[1]!.fields).toMatchObject({ peer: peer.versionsUrl, pointer: "/3" });
@@ -389,7 +399,14 @@ describe("without onDeviation, deviations are warnings on the logger", () => {
       await client.locations.sender.list();
       expect(warn).toHaveBeenCalledTimes(2);
       const line = JSON.parse(String(warn.mock.calls[0]![0])) as Record<string, unknown>;
-      expect(line).toMatchObject({ level: 40, time: expect.any(Number), peer: peer.versionsUrl, code: "timestamp", pointer: "/0/last_updated", msg: expect.stringContaining("repaired to") });
+      expect(line).toMatchObject({
+        level: 40,
+        time: expect.any(Number),
+        peer: peer.versionsUrl,
+        code: "timestamp",
+        pointer: "/0/last_updated",
+        msg: expect.stringContaining("repaired to"),
+      });
     } finally {
       warn.mockRestore();
     }

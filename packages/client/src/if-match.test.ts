@@ -25,7 +25,7 @@ async function setup(peerOptions: PeerOptions = {}) {
 }
 
 const keys = { country_code: "NL", party_id: "TNM", location_id: "LOC1" };
-const changed = { response: "the object changed; its current ETag is \"new\"" };
+const changed = { response: 'the object changed; its current ETag is "new"' };
 
 describe("ETag and If-Match", () => {
   it("reads the ETag of an answer, and has none when the peer sent none", async () => {
@@ -57,7 +57,10 @@ describe("ETag and If-Match", () => {
     ["a PATCH", "locationsReceiverPatch"],
   ])("a 412 to %s is an http OcpiError, sent once (never retried)", async (_, operationId) => {
     const { peer, client } = await setup({ overrides: { [operationId]: (c) => c.json(envelope(undefined, 2000, changed.response), 412, { ETag: '"new"' }) } });
-    const call = operationId === "locationsReceiverGet" ? client.locations.receiver.get(keys) : client.locations.receiver.patch({ ...keys, body: { last_updated: "2024-06-01T00:00:00Z" } }, { ifMatch: '"old"' });
+    const call =
+      operationId === "locationsReceiverGet"
+        ? client.locations.receiver.get(keys)
+        : client.locations.receiver.patch({ ...keys, body: { last_updated: "2024-06-01T00:00:00Z" } }, { ifMatch: '"old"' });
     const error = await errorOf(call);
     expect(error).toMatchObject({ kind: "http", httpStatus: 412, statusCode: 2000, statusMessage: changed.response });
     expect(peer.requests.filter((r) => r.operationId === operationId)).toHaveLength(1);

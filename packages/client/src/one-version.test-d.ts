@@ -6,7 +6,9 @@ import type { OcpiClient as AnyVersionClient } from "./index.js";
 describe("OcpiClient of @ocpi-sdk/client/2.2.1", () => {
   test("connect and restore give a 2.2.1 client, the type the all-versions client has for 2.2.1", () => {
     expectTypeOf(OcpiClient.connect({ versionsUrl: "https://x.example/versions", token: "t" })).resolves.toEqualTypeOf<AnyVersionClient<"2.2.1">>();
-    expectTypeOf(OcpiClient.restore({ versionsUrl: "https://x.example/versions", token: "t" }, { version: "2.2.1", endpoints: [] })).toEqualTypeOf<OcpiClient>();
+    expectTypeOf(
+      OcpiClient.restore({ versionsUrl: "https://x.example/versions", token: "t" }, { version: "2.2.1", endpoints: [] }),
+    ).toEqualTypeOf<OcpiClient>();
     expectTypeOf<OcpiClient["version"]>().toEqualTypeOf<"2.2.1" | undefined>();
     expectTypeOf<OcpiClient["locations"]>().toEqualTypeOf<AnyVersionClient<"2.2.1">["locations"]>();
   });

@@ -46,7 +46,11 @@ describe("the fetch option", () => {
 
 describe("the logger option", () => {
   test("takes a Logger, console, or false", () => {
-    const options: OcpiClientOptions[] = [{ ...base, logger: jsonLogger({ level: "debug" }) }, { ...base, logger: console }, { ...base, logger: false }];
+    const options: OcpiClientOptions[] = [
+      { ...base, logger: jsonLogger({ level: "debug" }) },
+      { ...base, logger: console },
+      { ...base, logger: false },
+    ];
     expectTypeOf(options).toExtend<OcpiClientOptions[]>();
     // @ts-expect-error true is not a logger
     const wrong: OcpiClientOptions = { ...base, logger: true };

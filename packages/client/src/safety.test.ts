@@ -80,8 +80,18 @@ describe("URL policy: the default refuses loopback, before any request", () => {
     ["a decimal IPv4 (2130706433)", (port) => `http://2130706433:${port}/versions`, {}, "127.0.0.1 is a loopback address"],
     ["a hex IPv4 (0x7f.0.0.1)", (port) => `http://0x7f.0.0.1:${port}/versions`, {}, "127.0.0.1 is a loopback address"],
     ["an IPv4-mapped IPv6", (port) => `http://[::ffff:127.0.0.1]:${port}/versions`, {}, "embeds 127.0.0.1 (IPv4-mapped)"],
-    ["a name that resolves to loopback", (port) => `http://peer.test:${port}/versions`, { lookup: async () => ["127.0.0.1"] }, "peer.test resolves to 127.0.0.1, which is a loopback address"],
-    ["a name with one loopback address among public ones", (port) => `http://peer.test:${port}/versions`, { lookup: async () => ["93.184.215.14", "127.0.0.1"] }, "peer.test resolves to 127.0.0.1"],
+    [
+      "a name that resolves to loopback",
+      (port) => `http://peer.test:${port}/versions`,
+      { lookup: async () => ["127.0.0.1"] },
+      "peer.test resolves to 127.0.0.1, which is a loopback address",
+    ],
+    [
+      "a name with one loopback address among public ones",
+      (port) => `http://peer.test:${port}/versions`,
+      { lookup: async () => ["93.184.215.14", "127.0.0.1"] },
+      "peer.test resolves to 127.0.0.1",
+    ],
     ["a file: URL", () => "file:///etc/passwd", { lookup: never }, "is not an http: or https: URL"],
     ["an ftp: URL", (port) => `ftp://127.0.0.1:${port}/versions`, { lookup: never }, "is not an http: or https: URL"],
   ])("%s", async (_, urlOf, options, message) => {
@@ -120,7 +130,9 @@ describe("URL policy: the default refuses loopback, before any request", () => {
       res.setHeader("Content-Type", "application/json");
       res.end(JSON.stringify(envelope([{ version: "2.2.1", url: `${sentinel.origin}/2.2.1` }])));
     });
-    const error = await errorOf(OcpiClient.connect({ versionsUrl: `${hostile.origin}/versions`, token: "t", urlPolicy: { allowHosts: [`127.0.0.1:${hostile.port}`] } }));
+    const error = await errorOf(
+      OcpiClient.connect({ versionsUrl: `${hostile.origin}/versions`, token: "t", urlPolicy: { allowHosts: [`127.0.0.1:${hostile.port}`] } }),
+    );
     expect(error).toMatchObject({ kind: "unsafe-url", url: `${sentinel.origin}/2.2.1` });
     expect(sentinel.hits).toHaveLength(0);
   });
@@ -135,7 +147,9 @@ describe("redirects", () => {
   it("re-checks every hop: an allowed peer redirecting to a loopback sentinel is refused", async () => {
     const sentinel = await startRaw();
     const hostile = await startRaw(redirectTo(302, () => `${sentinel.origin}/versions`));
-    const error = await errorOf(OcpiClient.connect({ versionsUrl: `${hostile.origin}/versions`, token: "t", urlPolicy: { allowHosts: [`127.0.0.1:${hostile.port}`] } }));
+    const error = await errorOf(
+      OcpiClient.connect({ versionsUrl: `${hostile.origin}/versions`, token: "t", urlPolicy: { allowHosts: [`127.0.0.1:${hostile.port}`] } }),
+    );
     expect(error.kind).toBe("unsafe-url");
     expect(error.message).toContain(`a redirect from ${hostile.origin}/versions`);
     expect(hostile.hits).toHaveLength(1);
@@ -154,7 +168,7 @@ describe("redirects", () => {
   it.each<[string, boolean]>([
     ["the same origin", true],
     ["another origin (another port)", false],
-  ])("sends the token on a redirect to %s: %s", async (_, same, ) => {
+  ])("sends the token on a redirect to %s: %s", async (_, same) => {
     const target = await startRaw();
     const first = await startRaw((req, res, hit) => {
       if (hit.url.startsWith("/moved")) return void res.end(JSON.stringify(envelope([])));
@@ -178,7 +192,10 @@ describe("redirects", () => {
     });
     origin = first.origin;
     await clientOf({ locations: `${first.origin}/locations` }, { urlPolicy: { allowLoopback: true } }).locations.sender.list();
-    expect(first.hits.map((h) => [h.url, h.headers.authorization !== undefined])).toEqual([["/locations", true], ["/back", false]]);
+    expect(first.hits.map((h) => [h.url, h.headers.authorization !== undefined])).toEqual([
+      ["/locations", true],
+      ["/back", false],
+    ]);
     expect(other.hits[0]!.headers.authorization).toBeUndefined();
   });
 
@@ -257,7 +274,10 @@ describe("response size cap", () => {
     });
     const ok = clientOf({ locations: `${server.origin}/locations` }, { urlPolicy: { allowLoopback: true }, maxResponseBytes: Buffer.byteLength(answer) });
     expect((await ok.locations.sender.list()).data).toHaveLength(3);
-    const small = clientOf({ locations: `${server.origin}/locations` }, { urlPolicy: { allowLoopback: true }, maxResponseBytes: Buffer.byteLength(answer) - 1 });
+    const small = clientOf(
+      { locations: `${server.origin}/locations` },
+      { urlPolicy: { allowLoopback: true }, maxResponseBytes: Buffer.byteLength(answer) - 1 },
+    );
     expect((await errorOf(small.locations.sender.list())).kind).toBe("too-large");
   });
 });
@@ -307,7 +327,9 @@ describe("pagination toward a hostile peer", () => {
   it("refuses a next Link to another origin in link mode, which receives no request", async () => {
     const other = await startRaw();
     const p = await peer({
-      overrides: { locationsSenderList: (c) => c.json(envelope(makeLocations(2)), 200, { Link: formatNextLink(`${other.origin}/ocpi/2.2.1/locations/sender?offset=2`) }) },
+      overrides: {
+        locationsSenderList: (c) => c.json(envelope(makeLocations(2)), 200, { Link: formatNextLink(`${other.origin}/ocpi/2.2.1/locations/sender?offset=2`) }),
+      },
     });
     const client = await OcpiClient.connect({ versionsUrl: p.versionsUrl, token: "token-c", versions: ["2.2.1"], urlPolicy: { allowLoopback: true } });
     const error = await errorOf(client.locations.sender.all(undefined, { pagination: { mode: "link" } }).toArray());
@@ -334,7 +356,13 @@ describe("pagination toward a hostile peer", () => {
     ["maxItems", { pagination: { maxItems: 7 } }, {}, "more than 7 objects (pagination.maxItems)", 4],
   ])("an endlessly changing Link ends at %s", async (_, clientOptions, callOptions, message, requests) => {
     const p = await endless();
-    const client = await OcpiClient.connect({ versionsUrl: p.versionsUrl, token: "token-c", versions: ["2.2.1"], urlPolicy: { allowLoopback: true }, ...clientOptions });
+    const client = await OcpiClient.connect({
+      versionsUrl: p.versionsUrl,
+      token: "token-c",
+      versions: ["2.2.1"],
+      urlPolicy: { allowLoopback: true },
+      ...clientOptions,
+    });
     const error = await errorOf(client.locations.sender.all({}, callOptions).toArray());
     expect(error).toMatchObject({ kind: "limit", message: `locationsSenderList: ${message}` });
     expect(p.requests.filter((r) => r.operationId === "locationsSenderList")).toHaveLength(requests);

@@ -15,14 +15,7 @@ import {
   type CdrTokenContext,
 } from "./cdrs.js";
 import { Notes, type Conversion, type Owner } from "./conversion.js";
-import {
-  deepFreeze,
-  expectRoundTripWithValues,
-  expectValid,
-  fixturesOf,
-  ownerOf,
-  pointersOf,
-} from "./testing/support.js";
+import { deepFreeze, expectRoundTripWithValues, expectValid, fixturesOf, ownerOf, pointersOf } from "./testing/support.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -285,9 +278,7 @@ describe("2.1.1 → 2.2.1", () => {
     expectValid("2.2.1", "CDR", result.value);
     expect(result.value.cdr_location).not.toHaveProperty("postal_code");
     expect(result.value.cdr_location).toMatchObject({ evse_uid: "EVSE-017-02", evse_id: "#NA", connector_id: "2" });
-    expect(pointersOf(result.notes, "dropped")).toEqual(
-      expect.arrayContaining(["/location/evses/1", "/location/evses/0/connectors/1"]),
-    );
+    expect(pointersOf(result.notes, "dropped")).toEqual(expect.arrayContaining(["/location/evses/1", "/location/evses/0/connectors/1"]));
     expect(pointersOf(result.notes, "defaulted")).toContain("/cdr_location/evse_id");
     expect(pointersOf(result.notes, "changed")).toContain("/location/postal_code");
     const withEvseId = cdrV211ToV221({ ...full211, location }, { ...upContext, evse_id: "BE*CHG*E9" });
@@ -301,18 +292,14 @@ describe("2.1.1 → 2.2.1", () => {
     expect(result.value.cdr_location).toMatchObject({ evse_uid: "#NA", evse_id: "#NA", connector_id: "#NA", ...DEFAULT_CONNECTOR });
     const connector = { connector_standard: "CHADEMO", connector_format: "CABLE", connector_power_type: "DC" } as const;
     expect(cdrV211ToV221({ ...full211, location }, { ...upContext, connector }).value.cdr_location).toMatchObject(connector);
-    expect(pointersOf(result.notes, "defaulted")).toEqual(
-      expect.arrayContaining(["/cdr_location/evse_uid", "/cdr_location/connector_standard"]),
-    );
+    expect(pointersOf(result.notes, "defaulted")).toEqual(expect.arrayContaining(["/cdr_location/evse_uid", "/cdr_location/connector_standard"]));
   });
 
   it("gives the CDR a period of its total energy when none could be carried", () => {
     const cdr: V211.CDR = { ...full211, charging_periods: [{ start_date_time: full211.start_date_time, dimensions: [{ type: "FLAT", volume: 1 }] }] };
     const result = cdrV211ToV221(cdr, upContext);
     expectValid("2.2.1", "CDR", result.value);
-    expect(result.value.charging_periods).toEqual([
-      { start_date_time: full211.start_date_time, dimensions: [{ type: "ENERGY", volume: 9.116 }] },
-    ]);
+    expect(result.value.charging_periods).toEqual([{ start_date_time: full211.start_date_time, dimensions: [{ type: "ENERGY", volume: 9.116 }] }]);
     expect(pointersOf(result.notes, "dropped")).toContain("/charging_periods/0");
     expect(pointersOf(result.notes, "defaulted")).toContain("/charging_periods");
   });
@@ -372,9 +359,7 @@ describe("2.2.1 → 2.1.1", () => {
     expect(result.value.location.coordinates).toEqual({ latitude: "51.054340", longitude: "-3.720728" });
     expect(result.value.location.postal_code).toBe("");
     expect(result.value.location).not.toHaveProperty("name");
-    expect(pointersOf(result.notes, "changed")).toEqual(
-      expect.arrayContaining(["/cdr_location/coordinates/latitude", "/cdr_location/coordinates/longitude"]),
-    );
+    expect(pointersOf(result.notes, "changed")).toEqual(expect.arrayContaining(["/cdr_location/coordinates/latitude", "/cdr_location/coordinates/longitude"]));
     expect(pointersOf(result.notes, "defaulted")).toContain("/location/postal_code");
   });
 
@@ -385,9 +370,7 @@ describe("2.2.1 → 2.1.1", () => {
     const result = cdrV221ToV211(cdr, { location: location211(base221.cdr_location) });
     expectValid("2.1.1", "CDR", result.value);
     expect(result.value.location.evses?.[0]?.connectors[0]).toMatchObject({ standard: "IEC_62196_T2", power_type: "AC_3_PHASE" });
-    expect(pointersOf(result.notes, "dropped")).toEqual(
-      expect.arrayContaining(["/cdr_location/connector_standard", "/cdr_location/connector_power_type"]),
-    );
+    expect(pointersOf(result.notes, "dropped")).toEqual(expect.arrayContaining(["/cdr_location/connector_standard", "/cdr_location/connector_power_type"]));
   });
 
   it("sends the Location without EVSEs when it lacks the one used", () => {
@@ -404,16 +387,18 @@ describe("2.2.1 → 2.1.1", () => {
   it("drops dimensions 2.1.1 lacks, and periods left without any", () => {
     const cdr = structuredClone(base221);
     cdr.charging_periods = [
-      { start_date_time: cdr.start_date_time, dimensions: [{ type: "ENERGY", volume: 9.116 }, { type: "MAX_POWER", volume: 22 }] },
+      {
+        start_date_time: cdr.start_date_time,
+        dimensions: [
+          { type: "ENERGY", volume: 9.116 },
+          { type: "MAX_POWER", volume: 22 },
+        ],
+      },
       { start_date_time: "2024-05-14T08:00:00Z", dimensions: [{ type: "RESERVATION_TIME", volume: 0.1 }] },
     ];
     const result = cdrV221ToV211(cdr, { location: location211(base221.cdr_location) });
-    expect(result.value.charging_periods).toEqual([
-      { start_date_time: cdr.start_date_time, dimensions: [{ type: "ENERGY", volume: 9.116 }] },
-    ]);
-    expect(pointersOf(result.notes, "dropped")).toEqual(
-      expect.arrayContaining(["/charging_periods/0/dimensions/1", "/charging_periods/1"]),
-    );
+    expect(result.value.charging_periods).toEqual([{ start_date_time: cdr.start_date_time, dimensions: [{ type: "ENERGY", volume: 9.116 }] }]);
+    expect(pointersOf(result.notes, "dropped")).toEqual(expect.arrayContaining(["/charging_periods/0/dimensions/1", "/charging_periods/1"]));
   });
 
   it("transliterates non-ASCII text and drops a non-ASCII meter id", () => {

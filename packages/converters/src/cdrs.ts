@@ -221,34 +221,34 @@ function cdrUp(cdr: Omit<V211.CDR, "tariffs">, context: CdrV211ToV221Context, no
   ownerUp(notes);
   notes.changed("stop_date_time", "renamed end_date_time");
   const periods = chargingPeriodsV211ToV221(charging_periods, notes.at("charging_periods"));
-  return dropShadowed(custom, {
-    ...custom,
-    country_code: context.owner.country_code,
-    party_id: context.owner.party_id,
-    id,
-    start_date_time,
-    end_date_time: stop_date_time,
-    cdr_token: cdrTokenUp(auth_id, context.cdr_token, notes),
-    auth_method,
-    cdr_location: cdrLocationUp(location, context, notes),
-    ...(meter_id === undefined ? {} : { meter_id }),
-    currency,
-    charging_periods: periods.length > 0 ? periods : fallbackPeriods(start_date_time, total_energy, notes),
-    total_cost: numberToPrice(total_cost, "total_cost", notes),
-    total_energy,
-    total_time,
-    ...(total_parking_time === undefined ? {} : { total_parking_time }),
-    ...(remark === undefined ? {} : { remark }),
-    last_updated,
-  }, notes);
+  return dropShadowed(
+    custom,
+    {
+      ...custom,
+      country_code: context.owner.country_code,
+      party_id: context.owner.party_id,
+      id,
+      start_date_time,
+      end_date_time: stop_date_time,
+      cdr_token: cdrTokenUp(auth_id, context.cdr_token, notes),
+      auth_method,
+      cdr_location: cdrLocationUp(location, context, notes),
+      ...(meter_id === undefined ? {} : { meter_id }),
+      currency,
+      charging_periods: periods.length > 0 ? periods : fallbackPeriods(start_date_time, total_energy, notes),
+      total_cost: numberToPrice(total_cost, "total_cost", notes),
+      total_energy,
+      total_time,
+      ...(total_parking_time === undefined ? {} : { total_parking_time }),
+      ...(remark === undefined ? {} : { remark }),
+      last_updated,
+    },
+    notes,
+  );
 }
 
 /** The 2.2.1 CdrLocation of the Location a 2.1.1 CDR embeds (`notes` at the CDR's root). */
-function cdrLocationUp(
-  location: V211.Location,
-  context: Pick<CdrV211ToV221Context, "evse_id" | "connector">,
-  notes: Notes,
-): V221.CdrLocation {
+function cdrLocationUp(location: V211.Location, context: Pick<CdrV211ToV221Context, "evse_id" | "connector">, notes: Notes): V221.CdrLocation {
   const source = notes.at("location");
   const result = notes.at("cdr_location");
   notes.changed("location", "carried as cdr_location, which holds only some of its fields");
@@ -312,12 +312,7 @@ function firstUsed(
   return { evse, connector, evseNotes, connectorNotes: evseNotes.at("connectors").at(0) };
 }
 
-function cdrDown(
-  cdr: Omit<V221.CDR, "tariffs">,
-  given: V211.Location,
-  notes: Notes,
-  standardKept: boolean,
-): V211.CDR {
+function cdrDown(cdr: Omit<V221.CDR, "tariffs">, given: V211.Location, notes: Notes, standardKept: boolean): V211.CDR {
   const {
     country_code,
     party_id,
@@ -371,39 +366,35 @@ function cdrDown(
   );
   notes.changed("end_date_time", "renamed stop_date_time");
   const periods = chargingPeriodsV221ToV211(charging_periods, notes.at("charging_periods"));
-  return dropShadowed(custom, {
-    ...custom,
-    id: refuseLonger(id, 36, "/id", "the target"),
-    start_date_time,
-    stop_date_time: end_date_time,
-    auth_id: cdrTokenDown(cdr_token, notes),
-    auth_method: authMethodV221ToV211(auth_method, notes),
-    location: locationOfCdrDown(given, cdr_location, notes, standardKept),
-    ...asciiId(meter_id, 255, "meter_id", notes),
-    currency,
-    charging_periods: periods.length > 0 ? periods : fallbackPeriods(start_date_time, total_energy, notes),
-    total_cost: priceToNumber(total_cost, "total_cost", notes),
-    total_energy,
-    total_time,
-    ...(total_parking_time === undefined ? {} : { total_parking_time }),
-    ...(remark === undefined ? {} : { remark: fitAscii(remark, 255, "remark", notes, SPELLED_ASCII_TERSE) }),
-    last_updated,
-  }, notes);
+  return dropShadowed(
+    custom,
+    {
+      ...custom,
+      id: refuseLonger(id, 36, "/id", "the target"),
+      start_date_time,
+      stop_date_time: end_date_time,
+      auth_id: cdrTokenDown(cdr_token, notes),
+      auth_method: authMethodV221ToV211(auth_method, notes),
+      location: locationOfCdrDown(given, cdr_location, notes, standardKept),
+      ...asciiId(meter_id, 255, "meter_id", notes),
+      currency,
+      charging_periods: periods.length > 0 ? periods : fallbackPeriods(start_date_time, total_energy, notes),
+      total_cost: priceToNumber(total_cost, "total_cost", notes),
+      total_energy,
+      total_time,
+      ...(total_parking_time === undefined ? {} : { total_parking_time }),
+      ...(remark === undefined ? {} : { remark: fitAscii(remark, 255, "remark", notes, SPELLED_ASCII_TERSE) }),
+      last_updated,
+    },
+    notes,
+  );
 }
 
 /** The given 2.1.1 Location, trimmed to the EVSE and connector used, with the CdrLocation's values over it. */
-function locationOfCdrDown(
-  given: V211.Location,
-  cdrLocation: V221.CdrLocation,
-  notes: Notes,
-  standardKept: boolean,
-): V211.Location {
+function locationOfCdrDown(given: V211.Location, cdrLocation: V221.CdrLocation, notes: Notes, standardKept: boolean): V211.Location {
   const n = notes.at("cdr_location");
   notes.changed("cdr_location", "carried as location");
-  notes.defaulted(
-    "location",
-    "the Location from the context, trimmed to the EVSE and connector used, with the CdrLocation's values over it",
-  );
+  notes.defaulted("location", "the Location from the context, trimmed to the EVSE and connector used, with the CdrLocation's values over it");
   const {
     id,
     name,
@@ -487,13 +478,7 @@ export function trimToUsed(
 // ---------------------------------------------------------------------------------------------------------------
 // 2.2.1 ↔ 2.3.0
 
-const OPTIONAL_PRICES = [
-  "total_fixed_cost",
-  "total_energy_cost",
-  "total_time_cost",
-  "total_parking_cost",
-  "total_reservation_cost",
-] as const;
+const OPTIONAL_PRICES = ["total_fixed_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_reservation_cost"] as const;
 
 /** The CDR without its optional prices, which are converted one by one (after `total_cost`). */
 function withoutOptionalPrices<T extends object>(cdr: T): Omit<T, (typeof OPTIONAL_PRICES)[number]> {
@@ -512,11 +497,7 @@ function cdrTo230(cdr: Omit<V221.CDR, "tariffs">, notes: Notes): V230.CDR {
   return result;
 }
 
-function cdrFrom230(
-  cdr: Omit<V230.CDR, "tariffs">,
-  standard: V221.ConnectorType | undefined,
-  notes: Notes,
-): V221.CDR {
+function cdrFrom230(cdr: Omit<V230.CDR, "tariffs">, standard: V221.ConnectorType | undefined, notes: Notes): V221.CDR {
   const { cdr_token, cdr_location, total_cost, ...rest } = withoutOptionalPrices(cdr);
   const result: V221.CDR = {
     ...rest,
@@ -531,11 +512,7 @@ function cdrFrom230(
   return result;
 }
 
-function cdrLocationV230ToV221(
-  location: V230.CdrLocation,
-  standard: V221.ConnectorType | undefined,
-  notes: Notes,
-): V221.CdrLocation {
+function cdrLocationV230ToV221(location: V230.CdrLocation, standard: V221.ConnectorType | undefined, notes: Notes): V221.CdrLocation {
   const { connector_standard, ...rest } = location;
   if (knownStandardV221(connector_standard)) return { ...rest, connector_standard };
   if (connector_standard === "SAE_J3400") {
@@ -775,11 +752,26 @@ export function pointerFrom221To230(pointer: string): string {
 
 const V211_POWER_TYPES = { AC_1_PHASE: true, AC_3_PHASE: true, DC: true } satisfies Record<V211.PowerType, true>;
 const V211_DIMENSIONS = {
-  ENERGY: true, FLAT: true, MAX_CURRENT: true, MIN_CURRENT: true, PARKING_TIME: true, TIME: true,
+  ENERGY: true,
+  FLAT: true,
+  MAX_CURRENT: true,
+  MIN_CURRENT: true,
+  PARKING_TIME: true,
+  TIME: true,
 } satisfies Record<V211.CdrDimensionType, true>;
 const V221_DIMENSIONS = {
-  CURRENT: true, ENERGY: true, ENERGY_EXPORT: true, ENERGY_IMPORT: true, MAX_CURRENT: true, MIN_CURRENT: true,
-  MAX_POWER: true, MIN_POWER: true, PARKING_TIME: true, POWER: true, RESERVATION_TIME: true, STATE_OF_CHARGE: true,
+  CURRENT: true,
+  ENERGY: true,
+  ENERGY_EXPORT: true,
+  ENERGY_IMPORT: true,
+  MAX_CURRENT: true,
+  MIN_CURRENT: true,
+  MAX_POWER: true,
+  MIN_POWER: true,
+  PARKING_TIME: true,
+  POWER: true,
+  RESERVATION_TIME: true,
+  STATE_OF_CHARGE: true,
   TIME: true,
 } satisfies Record<V221.CdrDimensionType, true>;
 

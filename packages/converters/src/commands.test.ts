@@ -76,24 +76,8 @@ const CONVERSIONS: ConversionCase[] = [
         startSessionV211ToV230,
         startSessionV230ToV211,
       ],
-      [
-        "ReserveNow",
-        reserveNowV211ToV221,
-        reserveNowV221ToV211,
-        reserveNowV221ToV230,
-        reserveNowV230ToV221,
-        reserveNowV211ToV230,
-        reserveNowV230ToV211,
-      ],
-      [
-        "StopSession",
-        stopSessionV211ToV221,
-        stopSessionV221ToV211,
-        stopSessionV221ToV230,
-        stopSessionV230ToV221,
-        stopSessionV211ToV230,
-        stopSessionV230ToV211,
-      ],
+      ["ReserveNow", reserveNowV211ToV221, reserveNowV221ToV211, reserveNowV221ToV230, reserveNowV230ToV221, reserveNowV211ToV230, reserveNowV230ToV211],
+      ["StopSession", stopSessionV211ToV221, stopSessionV221ToV211, stopSessionV221ToV230, stopSessionV230ToV221, stopSessionV211ToV230, stopSessionV230ToV211],
       [
         "UnlockConnector",
         unlockConnectorV211ToV221,
@@ -149,8 +133,7 @@ const TRIPS: RoundTripCase[] = [
     path: "2.2.1 → 2.1.1 → 2.2.1",
     version: "2.2.1",
     there: startSessionV221ToV211,
-    back: (c: V211.StartSession, original: V221.StartSession) =>
-      startSessionV211ToV221(c, { owner: ownerOf(original.token) }),
+    back: (c: V211.StartSession, original: V221.StartSession) => startSessionV211ToV221(c, { owner: ownerOf(original.token) }),
     lossy: { "minimal start session": ["/token/type"] },
   },
   {
@@ -173,8 +156,7 @@ const TRIPS: RoundTripCase[] = [
     path: "2.2.1 → 2.1.1 → 2.2.1",
     version: "2.2.1",
     there: (c: V221.ReserveNow) => reserveNowV221ToV211(c),
-    back: (c: V211.ReserveNow, original: V221.ReserveNow) =>
-      reserveNowV211ToV221(c, { owner: ownerOf(original.token) }),
+    back: (c: V211.ReserveNow, original: V221.ReserveNow) => reserveNowV211ToV221(c, { owner: ownerOf(original.token) }),
     lossy: { "minimal reserve now": ["/token/type", "/reservation_id"], "full reserve now": ["/reservation_id"] },
   },
   {
@@ -252,8 +234,7 @@ const TRIPS: RoundTripCase[] = [
     path: "2.2.1 → 2.1.1 → 2.2.1",
     version: "2.2.1",
     there: commandResponseV221ToV211,
-    back: (r: V211.CommandResponse, original: V221.CommandResponse) =>
-      commandResponseV211ToV221(r, { timeout: original.timeout }),
+    back: (r: V211.CommandResponse, original: V221.CommandResponse) => commandResponseV211ToV221(r, { timeout: original.timeout }),
   },
   {
     schema: "CommandResponse",
@@ -315,18 +296,12 @@ describe("StartSession", () => {
         last_updated: command.token.last_updated,
       },
     });
-    expect(sortNotes(notes)).toStrictEqual([
-      "changed /token/auth_id",
-      "defaulted /token/country_code",
-      "defaulted /token/party_id",
-    ]);
+    expect(sortNotes(notes)).toStrictEqual(["changed /token/auth_id", "defaulted /token/country_code", "defaulted /token/party_id"]);
   });
 
   it("2.1.1 → 2.2.1 refuses an EVSE uid longer than 36 characters", () => {
     const command = fixture<V211.StartSession>("2.1.1", "StartSession", "full start session");
-    expect(() => startSessionV211ToV221({ ...command, evse_uid: "E".repeat(39) }, { owner: OWNER })).toThrow(
-      /evse_uid/,
-    );
+    expect(() => startSessionV211ToV221({ ...command, evse_uid: "E".repeat(39) }, { owner: OWNER })).toThrow(/evse_uid/);
   });
 
   it("2.2.1 → 2.1.1 drops connector_id and authorization_reference", () => {
@@ -351,21 +326,14 @@ describe("StartSession", () => {
     const command = fixture<V230.StartSession>("2.3.0", "StartSession", "start session with an EMAID token");
     const { value, notes } = startSessionV230ToV221(command);
     expect(value).toStrictEqual({ ...command, token: { ...command.token, type: "OTHER" } });
-    expect(notes).toStrictEqual([
-      { kind: "changed", pointer: "/token/type", detail: expect.stringContaining("EMAID") },
-    ]);
+    expect(notes).toStrictEqual([{ kind: "changed", pointer: "/token/type", detail: expect.stringContaining("EMAID") }]);
   });
 
   it("2.3.0 → 2.1.1 notes the token's type once", () => {
     const command = fixture<V230.StartSession>("2.3.0", "StartSession", "start session with an EMAID token");
     const { value, notes } = startSessionV230ToV211(command);
     expect(value.token.type).toBe("OTHER");
-    expect(sortNotes(notes)).toStrictEqual([
-      "changed /token/contract_id",
-      "changed /token/type",
-      "dropped /token/country_code",
-      "dropped /token/party_id",
-    ]);
+    expect(sortNotes(notes)).toStrictEqual(["changed /token/contract_id", "changed /token/type", "dropped /token/country_code", "dropped /token/party_id"]);
   });
 });
 

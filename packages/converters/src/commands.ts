@@ -57,10 +57,7 @@ const fitId = (id: string, field: string): string => refuseLonger(id, 36, field,
  * 2.1.1 StartSession as 2.2.1: the token as by `tokenV211ToV221`, its owner from the context.
  * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
  */
-export function startSessionV211ToV221(
-  command: V211.StartSession,
-  context: CommandV211Context,
-): Conversion<V221.StartSession> {
+export function startSessionV211ToV221(command: V211.StartSession, context: CommandV211Context): Conversion<V221.StartSession> {
   const notes = new Notes();
   const { token, location_id, evse_uid, ...rest } = cloneJson(command);
   const value: V221.StartSession = {
@@ -103,10 +100,7 @@ export function startSessionV230ToV221(command: V230.StartSession): Conversion<V
  * 2.1.1 StartSession as 2.3.0, through 2.2.1.
  * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
  */
-export function startSessionV211ToV230(
-  command: V211.StartSession,
-  context: CommandV211Context,
-): Conversion<V230.StartSession> {
+export function startSessionV211ToV230(command: V211.StartSession, context: CommandV211Context): Conversion<V230.StartSession> {
   return chain(startSessionV211ToV221(command, context), startSessionV221ToV230);
 }
 
@@ -156,10 +150,7 @@ export function stopSessionV230ToV211(command: V230.StopSession): Conversion<V21
  * owner from the context.
  * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
  */
-export function reserveNowV211ToV221(
-  command: V211.ReserveNow,
-  context: CommandV211Context,
-): Conversion<V221.ReserveNow> {
+export function reserveNowV211ToV221(command: V211.ReserveNow, context: CommandV211Context): Conversion<V221.ReserveNow> {
   const notes = new Notes();
   const { token, reservation_id, location_id, evse_uid, ...rest } = cloneJson(command);
   notes.changed("reservation_id", "integer written as a string");
@@ -178,10 +169,7 @@ export function reserveNowV211ToV221(
  * `context.reservation_id` when given, else by a stable non-negative 31-bit number computed from it (the same id
  * always gives the same number, but two ids may collide).
  */
-export function reserveNowV221ToV211(
-  command: V221.ReserveNow,
-  context: ReserveNowV221ToV211Context = {},
-): Conversion<V211.ReserveNow> {
+export function reserveNowV221ToV211(command: V221.ReserveNow, context: ReserveNowV221ToV211Context = {}): Conversion<V211.ReserveNow> {
   const notes = new Notes();
   const { token, reservation_id, authorization_reference, ...rest } = cloneJson(command);
   if (authorization_reference !== undefined) {
@@ -213,10 +201,7 @@ export function reserveNowV230ToV221(command: V230.ReserveNow): Conversion<V221.
  * 2.1.1 ReserveNow as 2.3.0, through 2.2.1.
  * @throws RangeError when `location_id` or `evse_uid` is longer than 2.2.1's 36 characters.
  */
-export function reserveNowV211ToV230(
-  command: V211.ReserveNow,
-  context: CommandV211Context,
-): Conversion<V230.ReserveNow> {
+export function reserveNowV211ToV230(command: V211.ReserveNow, context: CommandV211Context): Conversion<V230.ReserveNow> {
   return chain(reserveNowV211ToV221(command, context), reserveNowV221ToV230);
 }
 
@@ -224,10 +209,7 @@ export function reserveNowV211ToV230(
  * 2.3.0 ReserveNow as 2.1.1, through 2.2.1; a `reservation_id` that is not an integer is replaced as by
  * `reserveNowV221ToV211`.
  */
-export function reserveNowV230ToV211(
-  command: V230.ReserveNow,
-  context: ReserveNowV221ToV211Context = {},
-): Conversion<V211.ReserveNow> {
+export function reserveNowV230ToV211(command: V230.ReserveNow, context: ReserveNowV221ToV211Context = {}): Conversion<V211.ReserveNow> {
   return chain(reserveNowV230ToV221(command), (c) => reserveNowV221ToV211(c, context));
 }
 
@@ -307,10 +289,7 @@ export function cancelReservationV230ToV221(command: V230.CancelReservation): Co
 // CommandResponse (the CPO's direct answer)
 
 /** Reads a 2.1.1 CommandResponse given as the direct answer to a command request. */
-export function commandResponseV211ToV221(
-  response: V211.CommandResponse,
-  context: CommandResponseV211ToV221Context = {},
-): Conversion<V221.CommandResponse> {
+export function commandResponseV211ToV221(response: V211.CommandResponse, context: CommandResponseV211ToV221Context = {}): Conversion<V221.CommandResponse> {
   const notes = new Notes();
   const { result, ...rest } = cloneJson(response);
   let result221: V221.CommandResponseType;
@@ -323,9 +302,7 @@ export function commandResponseV211ToV221(
   const timeout = context.timeout ?? DEFAULT_COMMAND_TIMEOUT;
   notes.defaulted(
     "timeout",
-    context.timeout === undefined
-      ? `2.1.1 gives no timeout; ${timeout} s by default`
-      : "2.1.1 gives no timeout; taken from the context",
+    context.timeout === undefined ? `2.1.1 gives no timeout; ${timeout} s by default` : "2.1.1 gives no timeout; taken from the context",
   );
   return done({ ...rest, result: result221, timeout }, notes);
 }
@@ -353,10 +330,7 @@ export function commandResponseV230ToV221(response: V230.CommandResponse): Conve
  * Reads a 2.1.1 CommandResponse given as the direct answer, as 2.3.0, through 2.2.1 (`timeout` from the context,
  * `TIMEOUT` becomes `REJECTED`).
  */
-export function commandResponseV211ToV230(
-  response: V211.CommandResponse,
-  context: CommandResponseV211ToV221Context = {},
-): Conversion<V230.CommandResponse> {
+export function commandResponseV211ToV230(response: V211.CommandResponse, context: CommandResponseV211ToV221Context = {}): Conversion<V230.CommandResponse> {
   return chain(commandResponseV211ToV221(response, context), commandResponseV221ToV230);
 }
 
@@ -382,12 +356,7 @@ export function commandResultV211ToV221(response: V211.CommandResponse): Convers
   return done({ ...rest, result: result221 }, notes);
 }
 
-const RESULTS_211: readonly string[] = [
-  "NOT_SUPPORTED",
-  "REJECTED",
-  "ACCEPTED",
-  "TIMEOUT",
-] satisfies V211.CommandResponseType[];
+const RESULTS_211: readonly string[] = ["NOT_SUPPORTED", "REJECTED", "ACCEPTED", "TIMEOUT"] satisfies V211.CommandResponseType[];
 
 /** Gives a 2.2.1 CommandResult as the 2.1.1 CommandResponse a CPO posts to the response_url. */
 export function commandResultV221ToV211(result: V221.CommandResult): Conversion<V211.CommandResponse> {

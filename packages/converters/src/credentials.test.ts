@@ -59,8 +59,7 @@ const TRIPS: RoundTripCase[] = [
     path: "2.2.1 → 2.1.1 → 2.2.1",
     version: "2.2.1",
     there: (c: V221.Credentials) => credentialsV221ToV211(c),
-    back: (c: V211.Credentials, original: V221.Credentials) =>
-      credentialsV211ToV221(c, { role: original.roles[0]!.role }),
+    back: (c: V211.Credentials, original: V221.Credentials) => credentialsV211ToV221(c, { role: original.roles[0]!.role }),
   },
   {
     schema: "Credentials",
@@ -96,12 +95,7 @@ describe("Credentials 2.1.1 ↔ 2.2.1", () => {
       url: CPO_211.url,
       roles: [{ role: "EMSP", business_details: CPO_211.business_details, party_id: "EXM", country_code: "BE" }],
     });
-    expect(sortNotes(notes)).toStrictEqual([
-      "changed /business_details",
-      "changed /country_code",
-      "changed /party_id",
-      "defaulted /roles/0/role",
-    ]);
+    expect(sortNotes(notes)).toStrictEqual(["changed /business_details", "changed /country_code", "changed /party_id", "defaulted /roles/0/role"]);
   });
 
   it("2.2.1 → 2.1.1 keeps the first role by default and drops the others", () => {
@@ -223,9 +217,7 @@ describe("Credentials across two steps", () => {
 
   it("2.1.1 → 2.3.0 takes the role from the context", () => {
     const { value, notes } = credentialsV211ToV230(CPO_211, { role: "CPO" });
-    expect(value.roles).toStrictEqual([
-      { role: "CPO", business_details: CPO_211.business_details, party_id: "EXM", country_code: "BE" },
-    ]);
+    expect(value.roles).toStrictEqual([{ role: "CPO", business_details: CPO_211.business_details, party_id: "EXM", country_code: "BE" }]);
     expect(value).not.toHaveProperty("hub_party_id");
     expect(pointersOf(notes, "defaulted")).toStrictEqual(["/roles/0/role"]);
   });

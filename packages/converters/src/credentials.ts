@@ -45,10 +45,7 @@ export interface CredentialsV230ToV211Context {
 }
 
 /** `role`: the role the 2.1.1 party plays (2.1.1 does not say; usually CPO or EMSP). */
-export function credentialsV211ToV221(
-  credentials: V211.Credentials,
-  context: CredentialsV211ToV221Context,
-): Conversion<V221.Credentials> {
+export function credentialsV211ToV221(credentials: V211.Credentials, context: CredentialsV211ToV221Context): Conversion<V221.Credentials> {
   const notes = new Notes();
   const { token, url, business_details, party_id, country_code, ...extra } = cloneJson(credentials);
   for (const field of ["business_details", "party_id", "country_code"]) notes.changed(field, "moved into roles/0");
@@ -66,10 +63,7 @@ export function credentialsV211ToV221(
  * `role`: which role to keep (the first one playing it); by default the first role. Throws a RangeError if no role
  * plays it, or if the token is not printable ASCII.
  */
-export function credentialsV221ToV211(
-  credentials: V221.Credentials,
-  context: CredentialsV221ToV211Context = {},
-): Conversion<V211.Credentials> {
+export function credentialsV221ToV211(credentials: V221.Credentials, context: CredentialsV221ToV211Context = {}): Conversion<V211.Credentials> {
   const notes = new Notes();
   const { token, url, roles, ...extra } = cloneJson(credentials);
   if (!/^[ -~]*$/.test(token)) {
@@ -82,12 +76,7 @@ export function credentialsV221ToV211(
   }
   roles.forEach((other, i) => {
     if (i !== index) {
-      notes
-        .at("roles")
-        .dropped(
-          String(i),
-          `2.1.1 credentials name one party; ${other.role} ${other.country_code}-${other.party_id} left out`,
-        );
+      notes.at("roles").dropped(String(i), `2.1.1 credentials name one party; ${other.role} ${other.country_code}-${other.party_id} left out`);
     }
   });
   const { role, business_details, party_id, country_code, ...roleExtra } = chosen;
@@ -111,9 +100,7 @@ export function credentialsV221ToV230(credentials: V221.Credentials): Conversion
   const notes = new Notes();
   const { roles, ...rest } = cloneJson(credentials);
   if (!/^[!-~]*$/.test(rest.token)) {
-    throw new RangeError(
-      "token: 2.3.0 tokens are printable ASCII without white space; this one cannot be carried over",
-    );
+    throw new RangeError("token: 2.3.0 tokens are printable ASCII without white space; this one cannot be carried over");
   }
   let hub: string | undefined;
   const roles230 = roles.map((r, i): V230.CredentialsRole => {
@@ -140,9 +127,7 @@ export function credentialsV230ToV221(credentials: V230.Credentials): Conversion
   const hubIndex =
     hub_party_id === undefined
       ? -1
-      : roles.findIndex(
-          (r) => r.role === "OTHER" && `${r.country_code}${r.party_id}`.toUpperCase() === hub_party_id.toUpperCase(),
-        );
+      : roles.findIndex((r) => r.role === "OTHER" && `${r.country_code}${r.party_id}`.toUpperCase() === hub_party_id.toUpperCase());
   if (hub_party_id !== undefined) {
     if (hubIndex >= 0) notes.changed("hub_party_id", `given as the HUB role at /roles/${hubIndex}`);
     else notes.dropped("hub_party_id", "2.2.1 has no hub_party_id, and no OTHER role of that party to mark HUB");
@@ -161,10 +146,7 @@ export function credentialsV230ToV221(credentials: V230.Credentials): Conversion
  * 2.1.1 Credentials as 2.3.0, through 2.2.1: one role, its `role` from the context. Throws a RangeError if the token
  * holds white space or non-ASCII characters.
  */
-export function credentialsV211ToV230(
-  credentials: V211.Credentials,
-  context: CredentialsV211ToV230Context,
-): Conversion<V230.Credentials> {
+export function credentialsV211ToV230(credentials: V211.Credentials, context: CredentialsV211ToV230Context): Conversion<V230.Credentials> {
   return chain(credentialsV211ToV221(credentials, context), credentialsV221ToV230);
 }
 
@@ -172,10 +154,7 @@ export function credentialsV211ToV230(
  * 2.3.0 Credentials as 2.1.1, through 2.2.1: one role kept (the context's `role`, else the first). Throws a RangeError
  * if no role plays it, or if the token is not printable ASCII.
  */
-export function credentialsV230ToV211(
-  credentials: V230.Credentials,
-  context: CredentialsV230ToV211Context = {},
-): Conversion<V211.Credentials> {
+export function credentialsV230ToV211(credentials: V230.Credentials, context: CredentialsV230ToV211Context = {}): Conversion<V211.Credentials> {
   return chain(credentialsV230ToV221(credentials), (c) => credentialsV221ToV211(c, context));
 }
 

@@ -4,18 +4,7 @@ import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { describe, expect, it } from "vitest";
 import type { Conversion } from "./conversion.js";
 import * as L from "./locations.js";
-import {
-  brief,
-  expectValid,
-  fixturesOf,
-  get,
-  pointersOf,
-  remove,
-  removalOrder,
-  set,
-  type Fixture,
-  type Version,
-} from "./testing/support.js";
+import { brief, expectValid, fixturesOf, get, pointersOf, remove, removalOrder, set, type Fixture, type Version } from "./testing/support.js";
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Fixtures
@@ -136,7 +125,13 @@ const ROUND_TRIPS: RoundTrip[] = [
       },
     },
   },
-  { name: "2.2.1 → 2.1.1 → 2.2.1", version: "2.2.1", schema: "EVSE", down: (v) => L.evseV221ToV211(v as V221.EVSE), up: (v) => L.evseV211ToV221(v as V211.EVSE) },
+  {
+    name: "2.2.1 → 2.1.1 → 2.2.1",
+    version: "2.2.1",
+    schema: "EVSE",
+    down: (v) => L.evseV221ToV211(v as V221.EVSE),
+    up: (v) => L.evseV211ToV221(v as V211.EVSE),
+  },
   {
     name: "2.2.1 → 2.1.1 → 2.2.1",
     version: "2.2.1",
@@ -144,8 +139,20 @@ const ROUND_TRIPS: RoundTrip[] = [
     down: (v) => L.connectorV221ToV211(v as V221.Connector),
     up: (v) => L.connectorV211ToV221(v as V211.Connector),
   },
-  { name: "2.2.1 → 2.3.0 → 2.2.1", version: "2.2.1", schema: "Location", down: (v) => L.locationV221ToV230(v as V221.Location), up: (v) => L.locationV230ToV221(v as V230.Location) },
-  { name: "2.2.1 → 2.3.0 → 2.2.1", version: "2.2.1", schema: "EVSE", down: (v) => L.evseV221ToV230(v as V221.EVSE), up: (v) => L.evseV230ToV221(v as V230.EVSE) },
+  {
+    name: "2.2.1 → 2.3.0 → 2.2.1",
+    version: "2.2.1",
+    schema: "Location",
+    down: (v) => L.locationV221ToV230(v as V221.Location),
+    up: (v) => L.locationV230ToV221(v as V230.Location),
+  },
+  {
+    name: "2.2.1 → 2.3.0 → 2.2.1",
+    version: "2.2.1",
+    schema: "EVSE",
+    down: (v) => L.evseV221ToV230(v as V221.EVSE),
+    up: (v) => L.evseV230ToV221(v as V230.EVSE),
+  },
   {
     name: "2.2.1 → 2.3.0 → 2.2.1",
     version: "2.2.1",
@@ -153,8 +160,20 @@ const ROUND_TRIPS: RoundTrip[] = [
     down: (v) => L.connectorV221ToV230(v as V221.Connector),
     up: (v) => L.connectorV230ToV221(v as V230.Connector),
   },
-  { name: "2.3.0 → 2.2.1 → 2.3.0", version: "2.3.0", schema: "Location", down: (v) => L.locationV230ToV221(v as V230.Location), up: (v) => L.locationV221ToV230(v as V221.Location) },
-  { name: "2.3.0 → 2.2.1 → 2.3.0", version: "2.3.0", schema: "EVSE", down: (v) => L.evseV230ToV221(v as V230.EVSE), up: (v) => L.evseV221ToV230(v as V221.EVSE) },
+  {
+    name: "2.3.0 → 2.2.1 → 2.3.0",
+    version: "2.3.0",
+    schema: "Location",
+    down: (v) => L.locationV230ToV221(v as V230.Location),
+    up: (v) => L.locationV221ToV230(v as V221.Location),
+  },
+  {
+    name: "2.3.0 → 2.2.1 → 2.3.0",
+    version: "2.3.0",
+    schema: "EVSE",
+    down: (v) => L.evseV230ToV221(v as V230.EVSE),
+    up: (v) => L.evseV221ToV230(v as V221.EVSE),
+  },
   {
     name: "2.3.0 → 2.2.1 → 2.3.0",
     version: "2.3.0",
@@ -248,7 +267,10 @@ describe("Location 2.1.1 → 2.2.1", () => {
 
   it("leaves an empty postal code out, shortens an id over 36 characters", () => {
     const id = "L".repeat(39);
-    const { value, notes } = L.locationV211ToV221({ ...fixture<V211.Location>("2.1.1", "Location", "minimal location"), id, postal_code: "" }, { owner: OWNER });
+    const { value, notes } = L.locationV211ToV221(
+      { ...fixture<V211.Location>("2.1.1", "Location", "minimal location"), id, postal_code: "" },
+      { owner: OWNER },
+    );
     expect(value).not.toHaveProperty("postal_code");
     expect(value.id).toBe("L".repeat(36));
     expect(brief(notes)).toEqual(expect.arrayContaining(["changed /postal_code", "changed /id"]));
@@ -368,7 +390,11 @@ describe("Location 2.2.1 → 2.1.1", () => {
 
   it("transliterates to printable ASCII and shortens what grows too long", () => {
     const address = `${"ß".repeat(23)}weg 1`; // 28 characters; 51 once spelled out
-    const { value, notes } = L.locationV221ToV211({ ...fixture<V221.Location>("2.2.1", "Location", "minimal location"), address, name: "Ladepark Café – Nord" });
+    const { value, notes } = L.locationV221ToV211({
+      ...fixture<V221.Location>("2.2.1", "Location", "minimal location"),
+      address,
+      name: "Ladepark Café – Nord",
+    });
     expect(value.address).toBe(`${"ss".repeat(22)}s`);
     expect(value.name).toBe("Ladepark Cafe - Nord");
     expect(notes).toContainEqual({ kind: "changed", pointer: "/address", detail: expect.stringContaining("shortened to 45") });
@@ -507,7 +533,13 @@ describe("2.3.0 → 2.2.1", () => {
       parking_type: "NOEXA_TRUCK_STOP",
       publish_allowed_to: [{ uid: "EMA-1", type: "EMAID" }, { group_id: "G" }],
       images: [{ url: "https://cpo.example.no/a.jpg", category: "NOEXA_DRONE", type: "jpeg" }],
-      energy_mix: { is_green_energy: true, environ_impact: [{ category: "NOEXA_NOISE", amount: 1 }, { category: "CARBON_DIOXIDE", amount: 0 }] },
+      energy_mix: {
+        is_green_energy: true,
+        environ_impact: [
+          { category: "NOEXA_NOISE", amount: 1 },
+          { category: "CARBON_DIOXIDE", amount: 0 },
+        ],
+      },
       operator: { name: "Op", logo: { url: "https://cpo.example.no/l.png", category: "NOEXA_BADGE", type: "png" } },
     });
     expect(value).not.toHaveProperty("parking_type");
@@ -591,7 +623,9 @@ describe("unknown fields", () => {
       expect(result.value).toMatchObject({ x_site_code: "B-17", coordinates: { x_accuracy_m: 3 }, evses: [{ x_color: "grün" }] });
       expect(result.notes.filter((n) => n.pointer.includes("/x_"))).toEqual([]);
     }
-    const up = L.locationV211ToV221({ ...fixture<V211.Location>("2.1.1", "Location", "minimal location"), x_site_code: "B-17" } as V211.Location, { owner: OWNER });
+    const up = L.locationV211ToV221({ ...fixture<V211.Location>("2.1.1", "Location", "minimal location"), x_site_code: "B-17" } as V211.Location, {
+      owner: OWNER,
+    });
     expect(up.value).toMatchObject({ x_site_code: "B-17" });
   });
 

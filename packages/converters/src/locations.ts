@@ -117,58 +117,103 @@ const AT_MOST = "the most the target version allows";
 
 const SIX_DECIMALS: CoordinateFit = {
   keepMinusOnZero: false,
-  detail: (padded) =>
-    padded ? "padded to the six decimals 2.1.1 requires" : "rounded to the six decimals 2.1.1 requires",
+  detail: (padded) => (padded ? "padded to the six decimals 2.1.1 requires" : "rounded to the six decimals 2.1.1 requires"),
 };
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Enum values per version (Record<Enum, true>: the compiler checks each list is complete and exact)
 
 const CAPABILITY_211: Record<V211.Capability, true> = {
-  CHARGING_PROFILE_CAPABLE: true, CREDIT_CARD_PAYABLE: true, REMOTE_START_STOP_CAPABLE: true, RESERVABLE: true,
-  RFID_READER: true, UNLOCK_CAPABLE: true,
+  CHARGING_PROFILE_CAPABLE: true,
+  CREDIT_CARD_PAYABLE: true,
+  REMOTE_START_STOP_CAPABLE: true,
+  RESERVABLE: true,
+  RFID_READER: true,
+  UNLOCK_CAPABLE: true,
 };
 
 const FACILITY_211: Record<V211.Facility, true> = {
-  HOTEL: true, RESTAURANT: true, CAFE: true, MALL: true, SUPERMARKET: true, SPORT: true, RECREATION_AREA: true,
-  NATURE: true, MUSEUM: true, BUS_STOP: true, TAXI_STAND: true, TRAIN_STATION: true, AIRPORT: true,
-  CARPOOL_PARKING: true, FUEL_STATION: true, WIFI: true,
+  HOTEL: true,
+  RESTAURANT: true,
+  CAFE: true,
+  MALL: true,
+  SUPERMARKET: true,
+  SPORT: true,
+  RECREATION_AREA: true,
+  NATURE: true,
+  MUSEUM: true,
+  BUS_STOP: true,
+  TAXI_STAND: true,
+  TRAIN_STATION: true,
+  AIRPORT: true,
+  CARPOOL_PARKING: true,
+  FUEL_STATION: true,
+  WIFI: true,
 };
 
 const PARKING_RESTRICTION_211: Record<V211.ParkingRestriction, true> = {
-  EV_ONLY: true, PLUGGED: true, DISABLED: true, CUSTOMERS: true, MOTORCYCLES: true,
+  EV_ONLY: true,
+  PLUGGED: true,
+  DISABLED: true,
+  CUSTOMERS: true,
+  MOTORCYCLES: true,
 };
 
 /** 2.2.1 parking types as 2.1.1 location types; the ones 2.1.1 lacks become OTHER. */
 const LOCATION_TYPE_OF: Record<V221.ParkingType, V211.LocationType> = {
-  ALONG_MOTORWAY: "OTHER", PARKING_GARAGE: "PARKING_GARAGE", PARKING_LOT: "PARKING_LOT", ON_DRIVEWAY: "OTHER",
-  ON_STREET: "ON_STREET", UNDERGROUND_GARAGE: "UNDERGROUND_GARAGE",
+  ALONG_MOTORWAY: "OTHER",
+  PARKING_GARAGE: "PARKING_GARAGE",
+  PARKING_LOT: "PARKING_LOT",
+  ON_DRIVEWAY: "OTHER",
+  ON_STREET: "ON_STREET",
+  UNDERGROUND_GARAGE: "UNDERGROUND_GARAGE",
 };
 
 /** 2.1.1 location types as 2.2.1 parking types; OTHER and UNKNOWN have none (the field is optional in 2.2.1). */
 const PARKING_TYPE_OF: Record<V211.LocationType, V221.ParkingType | undefined> = {
-  ON_STREET: "ON_STREET", PARKING_GARAGE: "PARKING_GARAGE", UNDERGROUND_GARAGE: "UNDERGROUND_GARAGE",
-  PARKING_LOT: "PARKING_LOT", OTHER: undefined, UNKNOWN: undefined,
+  ON_STREET: "ON_STREET",
+  PARKING_GARAGE: "PARKING_GARAGE",
+  UNDERGROUND_GARAGE: "UNDERGROUND_GARAGE",
+  PARKING_LOT: "PARKING_LOT",
+  OTHER: undefined,
+  UNKNOWN: undefined,
 };
 
 const CAPABILITY_221: Record<V221.Capability, true> = {
-  CHARGING_PROFILE_CAPABLE: true, CHARGING_PREFERENCES_CAPABLE: true, CHIP_CARD_SUPPORT: true,
-  CONTACTLESS_CARD_SUPPORT: true, CREDIT_CARD_PAYABLE: true, DEBIT_CARD_PAYABLE: true, PED_TERMINAL: true,
-  REMOTE_START_STOP_CAPABLE: true, RESERVABLE: true, RFID_READER: true, START_SESSION_CONNECTOR_REQUIRED: true,
-  TOKEN_GROUP_CAPABLE: true, UNLOCK_CAPABLE: true,
+  CHARGING_PROFILE_CAPABLE: true,
+  CHARGING_PREFERENCES_CAPABLE: true,
+  CHIP_CARD_SUPPORT: true,
+  CONTACTLESS_CARD_SUPPORT: true,
+  CREDIT_CARD_PAYABLE: true,
+  DEBIT_CARD_PAYABLE: true,
+  PED_TERMINAL: true,
+  REMOTE_START_STOP_CAPABLE: true,
+  RESERVABLE: true,
+  RFID_READER: true,
+  START_SESSION_CONNECTOR_REQUIRED: true,
+  TOKEN_GROUP_CAPABLE: true,
+  UNLOCK_CAPABLE: true,
 };
 
 /** 2.3.0 connector standards that 2.2.1 lacks but has a close equivalent for (mechanically compatible). */
 const CONNECTOR_TYPE_221_FOR: Record<string, V221.ConnectorType> = { SAE_J3400: "TESLA_S" };
 
 const FACILITY_221: Record<V221.Facility, true> = {
-  ...FACILITY_211, BIKE_SHARING: true, TRAM_STOP: true, METRO_STATION: true, PARKING_LOT: true,
+  ...FACILITY_211,
+  BIKE_SHARING: true,
+  TRAM_STOP: true,
+  METRO_STATION: true,
+  PARKING_LOT: true,
 };
 
 const PARKING_RESTRICTION_221: Record<V221.ParkingRestriction, true> = { ...PARKING_RESTRICTION_211 };
 
 const PARKING_TYPE_221: Record<V221.ParkingType, true> = {
-  ALONG_MOTORWAY: true, PARKING_GARAGE: true, PARKING_LOT: true, ON_DRIVEWAY: true, ON_STREET: true,
+  ALONG_MOTORWAY: true,
+  PARKING_GARAGE: true,
+  PARKING_LOT: true,
+  ON_DRIVEWAY: true,
+  ON_STREET: true,
   UNDERGROUND_GARAGE: true,
 };
 
@@ -218,9 +263,7 @@ function energyMixDown(mix: V221.EnergyMix, n: Notes): V211.EnergyMix {
       }),
     ),
     supplier_name: opt(supplier_name, (name) => fitAscii(name, 64, "supplier_name", n, SPELLED_ASCII)),
-    energy_product_name: opt(energy_product_name, (name) =>
-      fitAscii(name, 64, "energy_product_name", n, SPELLED_ASCII),
-    ),
+    energy_product_name: opt(energy_product_name, (name) => fitAscii(name, 64, "energy_product_name", n, SPELLED_ASCII)),
   });
   return withExtras(out, rest, n);
 }
@@ -244,10 +287,8 @@ function connectorObstacleV211(connector: V221.Connector): string | undefined {
 }
 
 function connectorDown(connector: V221.Connector, n: Notes): V211.Connector {
-  const {
-    id, standard, format, power_type, max_voltage, max_amperage, max_electric_power, tariff_ids, terms_and_conditions,
-    last_updated, ...rest
-  } = connector;
+  const { id, standard, format, power_type, max_voltage, max_amperage, max_electric_power, tariff_ids, terms_and_conditions, last_updated, ...rest } =
+    connector;
   let powerType: V211.PowerType;
   if (power_type === "AC_2_PHASE" || power_type === "AC_2_PHASE_SPLIT") {
     n.changed("power_type", `${power_type} does not exist in 2.1.1; sent as AC_1_PHASE (power from voltage times amperage may read low)`);
@@ -273,15 +314,25 @@ function connectorDown(connector: V221.Connector, n: Notes): V211.Connector {
 }
 
 function evseObstacleV211(evse: V221.EVSE): string | undefined {
-  return evse.connectors.some((connector) => connectorObstacleV211(connector) === undefined)
-    ? undefined
-    : "none of its connector standards exists in 2.1.1";
+  return evse.connectors.some((connector) => connectorObstacleV211(connector) === undefined) ? undefined : "none of its connector standards exists in 2.1.1";
 }
 
 function evseDown(evse: V221.EVSE, n: Notes): V211.EVSE {
   const {
-    uid, evse_id, status, status_schedule, capabilities, connectors, floor_level, coordinates, physical_reference,
-    directions, parking_restrictions, images, last_updated, ...rest
+    uid,
+    evse_id,
+    status,
+    status_schedule,
+    capabilities,
+    connectors,
+    floor_level,
+    coordinates,
+    physical_reference,
+    directions,
+    parking_restrictions,
+    images,
+    last_updated,
+    ...rest
   } = evse;
   const out = compact<V211.EVSE>({
     uid,
@@ -299,9 +350,7 @@ function evseDown(evse: V221.EVSE, n: Notes): V211.EVSE {
     coordinates: opt(coordinates, (geo) => geoLocationDown(geo, n.at("coordinates"))),
     physical_reference: opt(physical_reference, (value) => fitAscii(value, 16, "physical_reference", n, SPELLED_ASCII)),
     directions: opt(directions, (texts) => displayTextsDown(texts, n.at("directions"))),
-    parking_restrictions: opt(parking_restrictions, (values) =>
-      keepKnown(n, "parking_restrictions", values, PARKING_RESTRICTION_211, "2.1.1"),
-    ),
+    parking_restrictions: opt(parking_restrictions, (values) => keepKnown(n, "parking_restrictions", values, PARKING_RESTRICTION_211, "2.1.1")),
     images,
     last_updated,
   });
@@ -310,9 +359,33 @@ function evseDown(evse: V221.EVSE, n: Notes): V211.EVSE {
 
 function locationDown(location: V221.Location, n: Notes): V211.Location {
   const {
-    country_code, party_id, id, publish, publish_allowed_to, name, address, city, postal_code, state, country,
-    coordinates, related_locations, parking_type, evses, directions, operator, suboperator, owner, facilities,
-    time_zone, opening_times, charging_when_closed, images, energy_mix, last_updated, ...rest
+    country_code,
+    party_id,
+    id,
+    publish,
+    publish_allowed_to,
+    name,
+    address,
+    city,
+    postal_code,
+    state,
+    country,
+    coordinates,
+    related_locations,
+    parking_type,
+    evses,
+    directions,
+    operator,
+    suboperator,
+    owner,
+    facilities,
+    time_zone,
+    opening_times,
+    charging_when_closed,
+    images,
+    energy_mix,
+    last_updated,
+    ...rest
   } = location;
   n.dropped("country_code", "2.1.1 locations do not name their owner");
   n.dropped("party_id", "2.1.1 locations do not name their owner");
@@ -345,9 +418,7 @@ function locationDown(location: V221.Location, n: Notes): V211.Location {
     postal_code: postalCode,
     country: fitAscii(country, 3, "country", n, SPELLED_ASCII),
     coordinates: geoLocationDown(coordinates, n.at("coordinates")),
-    related_locations: opt(related_locations, (geos) =>
-      geos.map((geo, i) => additionalGeoLocationDown(geo, n.at("related_locations").at(i))),
-    ),
+    related_locations: opt(related_locations, (geos) => geos.map((geo, i) => additionalGeoLocationDown(geo, n.at("related_locations").at(i)))),
     evses: opt(evses, (list) =>
       list.flatMap((evse, i) => {
         const obstacle = evseObstacleV211(evse);
@@ -390,10 +461,7 @@ function hoursUp(hours: V211.Hours, n: Notes): V221.Hours {
   let always = twentyfourseven;
   if (always === undefined) {
     always = regular_hours === undefined || regular_hours.length === 0;
-    n.defaulted(
-      "twentyfourseven",
-      always ? "2.2.1 requires it; true, as there are no regular hours" : "2.2.1 requires it; false, as there are regular hours",
-    );
+    n.defaulted("twentyfourseven", always ? "2.2.1 requires it; true, as there are no regular hours" : "2.2.1 requires it; false, as there are regular hours");
   }
   const out = compact<V221.Hours>({
     twentyfourseven: always,
@@ -424,8 +492,7 @@ function energyMixUp(mix: V211.EnergyMix, n: Notes): V221.EnergyMix {
 }
 
 function connectorUp(connector: V211.Connector, n: Notes): V221.Connector {
-  const { id, standard, format, power_type, voltage, amperage, tariff_id, terms_and_conditions, last_updated, ...rest } =
-    connector;
+  const { id, standard, format, power_type, voltage, amperage, tariff_id, terms_and_conditions, last_updated, ...rest } = connector;
   n.changed("voltage", "renamed to max_voltage, its 2.2.1 name");
   n.changed("amperage", "renamed to max_amperage, its 2.2.1 name");
   if (tariff_id !== undefined) n.changed("tariff_id", "carried over as the only item of tariff_ids");
@@ -445,8 +512,20 @@ function connectorUp(connector: V211.Connector, n: Notes): V221.Connector {
 
 function evseUp(evse: V211.EVSE, n: Notes): V221.EVSE {
   const {
-    uid, evse_id, status, status_schedule, capabilities, connectors, floor_level, coordinates, physical_reference,
-    directions, parking_restrictions, images, last_updated, ...rest
+    uid,
+    evse_id,
+    status,
+    status_schedule,
+    capabilities,
+    connectors,
+    floor_level,
+    coordinates,
+    physical_reference,
+    directions,
+    parking_restrictions,
+    images,
+    last_updated,
+    ...rest
   } = evse;
   const out = compact<V221.EVSE>({
     uid: shorten(uid, 36, "uid", n, AT_MOST),
@@ -468,8 +547,27 @@ function evseUp(evse: V211.EVSE, n: Notes): V221.EVSE {
 
 function locationUp(location: V211.Location, context: LocationV211Context, n: Notes): V221.Location {
   const {
-    id, type, name, address, city, postal_code, country, coordinates, related_locations, evses, directions, operator,
-    suboperator, owner, facilities, time_zone, opening_times, charging_when_closed, images, energy_mix, last_updated,
+    id,
+    type,
+    name,
+    address,
+    city,
+    postal_code,
+    country,
+    coordinates,
+    related_locations,
+    evses,
+    directions,
+    operator,
+    suboperator,
+    owner,
+    facilities,
+    time_zone,
+    opening_times,
+    charging_when_closed,
+    images,
+    energy_mix,
+    last_updated,
     ...rest
   } = location;
   n.defaulted("country_code", "2.1.1 locations do not name their owner; taken from the owner given");
@@ -588,8 +686,18 @@ function connectorObstacleV221(connector: V230.Connector): string | undefined {
 
 function connectorDown230(connector: V230.Connector, n: Notes): V221.Connector {
   const {
-    id, standard, format, power_type, max_voltage, max_amperage, max_electric_power, tariff_ids, terms_and_conditions,
-    capabilities, last_updated, ...rest
+    id,
+    standard,
+    format,
+    power_type,
+    max_voltage,
+    max_amperage,
+    max_electric_power,
+    tariff_ids,
+    terms_and_conditions,
+    capabilities,
+    last_updated,
+    ...rest
   } = connector;
   let connectorType: V221.ConnectorType;
   if (isIn(CONNECTOR_TYPES_221, standard)) connectorType = standard;
@@ -614,15 +722,27 @@ function connectorDown230(connector: V230.Connector, n: Notes): V221.Connector {
 }
 
 function evseObstacleV221(evse: V230.EVSE): string | undefined {
-  return evse.connectors.some((connector) => connectorObstacleV221(connector) === undefined)
-    ? undefined
-    : "none of its connector standards exists in 2.2.1";
+  return evse.connectors.some((connector) => connectorObstacleV221(connector) === undefined) ? undefined : "none of its connector standards exists in 2.2.1";
 }
 
 function evseDown230(evse: V230.EVSE, n: Notes): V221.EVSE {
   const {
-    uid, evse_id, status, status_schedule, capabilities, connectors, floor_level, coordinates, physical_reference,
-    directions, parking_restrictions, parking, images, accepted_service_providers, last_updated, ...rest
+    uid,
+    evse_id,
+    status,
+    status_schedule,
+    capabilities,
+    connectors,
+    floor_level,
+    coordinates,
+    physical_reference,
+    directions,
+    parking_restrictions,
+    parking,
+    images,
+    accepted_service_providers,
+    last_updated,
+    ...rest
   } = evse;
   if (parking !== undefined) n.dropped("parking", "2.2.1 has no parking places");
   if (accepted_service_providers !== undefined) n.dropped("accepted_service_providers", "2.2.1 cannot list accepted eMSPs");
@@ -642,9 +762,7 @@ function evseDown230(evse: V230.EVSE, n: Notes): V221.EVSE {
     coordinates,
     physical_reference,
     directions,
-    parking_restrictions: opt(parking_restrictions, (values) =>
-      keepKnown(n, "parking_restrictions", values, PARKING_RESTRICTION_221, "2.2.1"),
-    ),
+    parking_restrictions: opt(parking_restrictions, (values) => keepKnown(n, "parking_restrictions", values, PARKING_RESTRICTION_221, "2.2.1")),
     images: opt(images, (list) => imagesDown230(list, n.at("images"))),
     last_updated,
   });
@@ -653,9 +771,35 @@ function evseDown230(evse: V230.EVSE, n: Notes): V221.EVSE {
 
 function locationDown230(location: V230.Location, n: Notes): V221.Location {
   const {
-    country_code, party_id, id, publish, publish_allowed_to, name, address, city, postal_code, state, country,
-    coordinates, related_locations, parking_type, evses, parking_places, directions, operator, suboperator, owner,
-    facilities, time_zone, opening_times, charging_when_closed, images, energy_mix, help_phone, last_updated, ...rest
+    country_code,
+    party_id,
+    id,
+    publish,
+    publish_allowed_to,
+    name,
+    address,
+    city,
+    postal_code,
+    state,
+    country,
+    coordinates,
+    related_locations,
+    parking_type,
+    evses,
+    parking_places,
+    directions,
+    operator,
+    suboperator,
+    owner,
+    facilities,
+    time_zone,
+    opening_times,
+    charging_when_closed,
+    images,
+    energy_mix,
+    help_phone,
+    last_updated,
+    ...rest
   } = location;
   if (parking_places !== undefined) n.dropped("parking_places", "2.2.1 has no parking places");
   if (help_phone !== undefined) n.dropped("help_phone", "2.2.1 locations have no help phone number");
@@ -668,9 +812,7 @@ function locationDown230(location: V230.Location, n: Notes): V221.Location {
     party_id,
     id,
     publish,
-    publish_allowed_to: opt(publish_allowed_to, (tokens) =>
-      tokens.map((token, i) => publishTokenDown230(token, n.at("publish_allowed_to").at(i))),
-    ),
+    publish_allowed_to: opt(publish_allowed_to, (tokens) => tokens.map((token, i) => publishTokenDown230(token, n.at("publish_allowed_to").at(i)))),
     name,
     address,
     city,

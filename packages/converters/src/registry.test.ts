@@ -3,7 +3,17 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import { describe, expect, it } from "vitest";
 import { locationV221ToV211 } from "./locations.js";
-import { CONVERTIBLE, conversionName, convertObject, converterFor, convertPatch, needsCurrent, partyContext, type ConversionContext, type OcpiVersion } from "./registry.js";
+import {
+  CONVERTIBLE,
+  conversionName,
+  convertObject,
+  converterFor,
+  convertPatch,
+  needsCurrent,
+  partyContext,
+  type ConversionContext,
+  type OcpiVersion,
+} from "./registry.js";
 import { expectValid, fixturesOf, validFixtures, type Fixture } from "./testing/support.js";
 
 // Every version the SDK implements: a version added to @ocpi-sdk/protocol is converted to and from here too.
@@ -28,7 +38,9 @@ const CONTEXT: ConversionContext = {
 };
 
 const PAIRS = CONVERTIBLE.flatMap((name) =>
-  VERSIONS.flatMap((from) => VERSIONS.filter((to) => to !== from).map((to) => ({ name, from, to }))).filter(({ name, from, to }) => converterFor(name, from, to)),
+  VERSIONS.flatMap((from) => VERSIONS.filter((to) => to !== from).map((to) => ({ name, from, to }))).filter(({ name, from, to }) =>
+    converterFor(name, from, to),
+  ),
 );
 
 describe("the registry", () => {
@@ -114,13 +126,20 @@ describe("convertPatch", () => {
 
   it("converts a SessionPatch alone, and lets the caller refuse a patch that breaks the object", () => {
     expect(needsCurrent("Session", "2.1.1", "2.2.1")).toBe(false);
-    expect(convertPatch("Session", "2.1.1", "2.2.1", { status: "COMPLETED" }, undefined, context).value).toEqual({ status: "COMPLETED", last_updated: CONTEXT.last_updated });
+    expect(convertPatch("Session", "2.1.1", "2.2.1", { status: "COMPLETED" }, undefined, context).value).toEqual({
+      status: "COMPLETED",
+      last_updated: CONTEXT.last_updated,
+    });
     expect(needsCurrent("Location", "2.1.1", "2.2.1")).toBe(true);
-    expect(() => convertPatch("Location", "2.1.1", "2.2.1", { name: "x" }, undefined, context)).toThrow("converting a LocationPatch from 2.1.1 to 2.2.1 needs the Location held");
+    expect(() => convertPatch("Location", "2.1.1", "2.2.1", { name: "x" }, undefined, context)).toThrow(
+      "converting a LocationPatch from 2.1.1 to 2.2.1 needs the Location held",
+    );
     const refuse = (merged: Record<string, unknown>) => {
       if (String(merged.postal_code).length > 10) throw new Error("/postal_code too long");
     };
-    expect(() => convertPatch("Location", "2.1.1", "2.2.1", { postal_code: "x".repeat(11) }, held() as never, context, refuse)).toThrow("/postal_code too long");
+    expect(() => convertPatch("Location", "2.1.1", "2.2.1", { postal_code: "x".repeat(11) }, held() as never, context, refuse)).toThrow(
+      "/postal_code too long",
+    );
   });
 });
 

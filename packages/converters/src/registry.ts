@@ -104,7 +104,11 @@ const REQUIRED: Partial<Record<string, readonly (keyof ConversionContext)[]>> = 
 };
 
 /** The converter of `name` from one version to another; undefined where the registry has none. */
-export function converterFor(name: string, from: OcpiVersion, to: OcpiVersion): ((value: unknown, context?: ConversionContext) => Conversion<unknown>) | undefined {
+export function converterFor(
+  name: string,
+  from: OcpiVersion,
+  to: OcpiVersion,
+): ((value: unknown, context?: ConversionContext) => Conversion<unknown>) | undefined {
   if (from === to) return (value) => ({ value: cloneJson(value), notes: [] });
   if (!(CONVERTIBLE as readonly string[]).includes(name)) return undefined;
   const fn = TABLE[`${stem(name)}V${code(from)}ToV${code(to)}`];
@@ -115,7 +119,7 @@ export function converterFor(name: string, from: OcpiVersion, to: OcpiVersion): 
     if (missing.length) throw new RangeError(`converting a ${name} from ${from} to ${to} needs ${missing.map((m) => `context.${m}`).join(" and ")}`);
     // A CDR's embedded tariffs go through the Tariff converter of the same versions and context.
     const tariff = name === "CDR" ? converterFor("Tariff", from, to) : undefined;
-    return fn(value as never, tariff ? { ...context, tariff: (t: unknown) => tariff(t, context) } as ConversionContext : context);
+    return fn(value as never, tariff ? ({ ...context, tariff: (t: unknown) => tariff(t, context) } as ConversionContext) : context);
   };
 }
 

@@ -20,14 +20,7 @@ import {
   sessionV230ToV211,
   sessionV230ToV221,
 } from "./sessions.js";
-import {
-  deepFreeze,
-  expectRoundTripWithValues,
-  expectValid,
-  fixturesOf,
-  ownerOf,
-  pointersOf,
-} from "./testing/support.js";
+import { deepFreeze, expectRoundTripWithValues, expectValid, fixturesOf, ownerOf, pointersOf } from "./testing/support.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -201,17 +194,13 @@ describe("Session 2.1.1 → 2.2.1", () => {
     });
     expect(value).not.toHaveProperty("start_datetime");
     expect(pointersOf(notes, "changed")).toEqual(expect.arrayContaining(["/start_datetime", "/end_datetime", "/auth_id"]));
-    expect(pointersOf(notes, "defaulted")).toEqual(
-      expect.arrayContaining(["/country_code", "/party_id", "/cdr_token/uid", "/cdr_token/type"]),
-    );
+    expect(pointersOf(notes, "defaulted")).toEqual(expect.arrayContaining(["/country_code", "/party_id", "/cdr_token/uid", "/cdr_token/type"]));
   });
 
   it("names the Location, EVSE and connector by id, dropping the rest of the Location", () => {
     expect(value).toMatchObject({ location_id: "LOC-GENT-017", evse_uid: "EVSE-017-02", connector_id: "2" });
     expect(value).not.toHaveProperty("location");
-    expect(pointersOf(notes, "changed")).toEqual(
-      expect.arrayContaining(["/location/id", "/location/evses/0/uid", "/location/evses/0/connectors/0/id"]),
-    );
+    expect(pointersOf(notes, "changed")).toEqual(expect.arrayContaining(["/location/id", "/location/evses/0/uid", "/location/evses/0/connectors/0/id"]));
     expect(pointersOf(notes, "dropped")).toEqual(
       expect.arrayContaining([
         "/location/type",
@@ -231,9 +220,7 @@ describe("Session 2.1.1 → 2.2.1", () => {
   it("takes the first EVSE and connector as the ones used, #NA when there is none", () => {
     const several = sessionV211ToV221({ ...full211, location }, upContext);
     expect(several.value).toMatchObject({ evse_uid: "EVSE-017-01", connector_id: "1" });
-    expect(pointersOf(several.notes, "dropped")).toEqual(
-      expect.arrayContaining(["/location/evses/1", "/location/evses/0/connectors/1"]),
-    );
+    expect(pointersOf(several.notes, "dropped")).toEqual(expect.arrayContaining(["/location/evses/1", "/location/evses/0/connectors/1"]));
     const { evses: _e, ...bare } = full211.location;
     const none = sessionV211ToV221({ ...full211, location: bare }, upContext);
     expectValid("2.2.1", "Session", none.value);
@@ -245,17 +232,19 @@ describe("Session 2.1.1 → 2.2.1", () => {
     const session: V211.Session = {
       ...full211,
       charging_periods: [
-        { start_date_time: full211.start_datetime, dimensions: [{ type: "FLAT", volume: 1 }, { type: "ENERGY", volume: 2 }] },
+        {
+          start_date_time: full211.start_datetime,
+          dimensions: [
+            { type: "FLAT", volume: 1 },
+            { type: "ENERGY", volume: 2 },
+          ],
+        },
         { start_date_time: "2024-05-14T08:00:00Z", dimensions: [{ type: "FLAT", volume: 1 }] },
       ],
     };
     const result = sessionV211ToV221(session, upContext);
-    expect(result.value.charging_periods).toEqual([
-      { start_date_time: full211.start_datetime, dimensions: [{ type: "ENERGY", volume: 2 }] },
-    ]);
-    expect(pointersOf(result.notes, "dropped")).toEqual(
-      expect.arrayContaining(["/charging_periods/0/dimensions/0", "/charging_periods/1"]),
-    );
+    expect(result.value.charging_periods).toEqual([{ start_date_time: full211.start_datetime, dimensions: [{ type: "ENERGY", volume: 2 }] }]);
+    expect(pointersOf(result.notes, "dropped")).toEqual(expect.arrayContaining(["/charging_periods/0/dimensions/0", "/charging_periods/1"]));
   });
 
   it("passes unknown fields through without a note, but one named as a field the target fills", () => {
@@ -363,11 +352,7 @@ describe("Session 2.2.1 ↔ 2.3.0", () => {
   it("sums named taxes into incl_vat, dropping what 2.2.1 cannot hold", () => {
     const down = sessionV230ToV221(full230);
     expect(down.value.total_cost).toEqual({ excl_vat: 4.1, incl_vat: 4.96 });
-    expect(pointersOf(down.notes, "dropped")).toEqual([
-      "/total_cost/taxes/0/name",
-      "/total_cost/taxes/0/account_number",
-      "/total_cost/taxes/0/percentage",
-    ]);
+    expect(pointersOf(down.notes, "dropped")).toEqual(["/total_cost/taxes/0/name", "/total_cost/taxes/0/account_number", "/total_cost/taxes/0/percentage"]);
   });
 
   it("maps token types 2.2.1 lacks to OTHER", () => {

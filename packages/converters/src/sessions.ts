@@ -138,10 +138,7 @@ export function sessionV230ToV211(session: V230.Session, context: SessionV221ToV
 // SessionPatch
 
 /** @throws RangeError when neither the patch nor the context has `last_updated`. */
-export function sessionPatchV211ToV221(
-  patch: V211.SessionPatch,
-  context: SessionPatchV211ToV221Context = {},
-): Conversion<V221.SessionPatch> {
+export function sessionPatchV211ToV221(patch: V211.SessionPatch, context: SessionPatchV211ToV221Context = {}): Conversion<V221.SessionPatch> {
   const notes = new Notes();
   const fields = fieldsUp(cloneJson(patch), context.cdr_token, notes);
   if (fields.last_updated === undefined) {
@@ -158,10 +155,7 @@ export function sessionPatchV211ToV221(
  * 2.2.1 SessionPatch as 2.1.1, the fields present as by `sessionV221ToV211`; location ids need the `location` context
  * (else they are dropped).
  */
-export function sessionPatchV221ToV211(
-  patch: V221.SessionPatch,
-  context: SessionPatchV221ToV211Context = {},
-): Conversion<V211.SessionPatch> {
+export function sessionPatchV221ToV211(patch: V221.SessionPatch, context: SessionPatchV221ToV211Context = {}): Conversion<V211.SessionPatch> {
   const notes = new Notes();
   return done(fieldsDown(cloneJson(patch), context.location, notes), notes);
 }
@@ -182,23 +176,13 @@ export function sessionPatchV230ToV221(patch: V230.SessionPatch): Conversion<V22
  * 2.1.1 SessionPatch as 2.3.0, through 2.2.1.
  * @throws RangeError when neither the patch nor the context has `last_updated`.
  */
-export function sessionPatchV211ToV230(
-  patch: V211.SessionPatch,
-  context: SessionPatchV211ToV221Context = {},
-): Conversion<V230.SessionPatch> {
+export function sessionPatchV211ToV230(patch: V211.SessionPatch, context: SessionPatchV211ToV221Context = {}): Conversion<V230.SessionPatch> {
   return chain(sessionPatchV211ToV221(patch, context), sessionPatchV221ToV230, { toSource: pointerFrom221To211 });
 }
 
 /** 2.3.0 SessionPatch as 2.1.1, through 2.2.1; location ids need the `location` context (else they are dropped). */
-export function sessionPatchV230ToV211(
-  patch: V230.SessionPatch,
-  context: SessionPatchV221ToV211Context = {},
-): Conversion<V211.SessionPatch> {
-  return chain(
-    sessionPatchV230ToV221(patch),
-    (p) => sessionPatchV221ToV211(p, context),
-    { toSource: pointerFrom221To230 },
-  );
+export function sessionPatchV230ToV211(patch: V230.SessionPatch, context: SessionPatchV221ToV211Context = {}): Conversion<V211.SessionPatch> {
+  return chain(sessionPatchV230ToV221(patch), (p) => sessionPatchV221ToV211(p, context), { toSource: pointerFrom221To230 });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -217,11 +201,7 @@ export function chargingPreferencesV230ToV221(preferences: V230.ChargingPreferen
 // ---------------------------------------------------------------------------------------------------------------
 // Field by field, for a Session or a patch of one (the fields present only)
 
-function fieldsUp(
-  session: Partial<V211.Session>,
-  cdrToken: CdrTokenContext | undefined,
-  notes: Notes,
-): Partial<V221.Session> {
+function fieldsUp(session: Partial<V211.Session>, cdrToken: CdrTokenContext | undefined, notes: Notes): Partial<V221.Session> {
   const { start_datetime, end_datetime, auth_id, location, charging_periods, total_cost, ...rest } = session;
   const result: Partial<V221.Session> = { ...rest };
   if (start_datetime !== undefined) {
@@ -245,10 +225,7 @@ function fieldsUp(
 }
 
 /** The ids of the Location a 2.1.1 Session embeds: its first EVSE and connector are the ones used. */
-function locationIdsUp(
-  location: V211.Location,
-  notes: Notes,
-): Pick<V221.Session, "location_id" | "evse_uid" | "connector_id"> {
+function locationIdsUp(location: V211.Location, notes: Notes): Pick<V221.Session, "location_id" | "evse_uid" | "connector_id"> {
   const n = notes.at("location");
   const { id, evses, ...others } = location;
   n.changed("id", "carried as location_id");
@@ -281,11 +258,7 @@ function locationIdsUp(
   };
 }
 
-function fieldsDown(
-  session: Partial<V221.Session>,
-  given: V211.Location | undefined,
-  notes: Notes,
-): V211.SessionPatch {
+function fieldsDown(session: Partial<V221.Session>, given: V211.Location | undefined, notes: Notes): V211.SessionPatch {
   const {
     country_code,
     party_id,
@@ -333,11 +306,7 @@ function pick(value: object, keys: string[]): Record<string, unknown> {
 }
 
 /** The given 2.1.1 Location with the session's ids: trimmed to the EVSE and connector used. */
-function locationDown(
-  given: V211.Location,
-  ids: Partial<Pick<V221.Session, "location_id" | "evse_uid" | "connector_id">>,
-  notes: Notes,
-): V211.Location {
+function locationDown(given: V211.Location, ids: Partial<Pick<V221.Session, "location_id" | "evse_uid" | "connector_id">>, notes: Notes): V211.Location {
   const { location_id, evse_uid, connector_id } = ids;
   notes.defaulted("location", "the Location from the context, trimmed to the EVSE and connector used");
   const location = cloneJson(given);

@@ -34,33 +34,76 @@ export function memberOf<T extends string>(members: Record<T, true>): (value: st
 
 /** @internal */
 export const CONNECTOR_TYPES_211: Record<V211.ConnectorType, true> = {
-  CHADEMO: true, DOMESTIC_A: true, DOMESTIC_B: true, DOMESTIC_C: true, DOMESTIC_D: true, DOMESTIC_E: true,
-  DOMESTIC_F: true, DOMESTIC_G: true, DOMESTIC_H: true, DOMESTIC_I: true, DOMESTIC_J: true, DOMESTIC_K: true,
-  DOMESTIC_L: true, IEC_60309_2_single_16: true, IEC_60309_2_three_16: true, IEC_60309_2_three_32: true,
-  IEC_60309_2_three_64: true, IEC_62196_T1: true, IEC_62196_T1_COMBO: true, IEC_62196_T2: true,
-  IEC_62196_T2_COMBO: true, IEC_62196_T3A: true, IEC_62196_T3C: true, TESLA_R: true, TESLA_S: true,
+  CHADEMO: true,
+  DOMESTIC_A: true,
+  DOMESTIC_B: true,
+  DOMESTIC_C: true,
+  DOMESTIC_D: true,
+  DOMESTIC_E: true,
+  DOMESTIC_F: true,
+  DOMESTIC_G: true,
+  DOMESTIC_H: true,
+  DOMESTIC_I: true,
+  DOMESTIC_J: true,
+  DOMESTIC_K: true,
+  DOMESTIC_L: true,
+  IEC_60309_2_single_16: true,
+  IEC_60309_2_three_16: true,
+  IEC_60309_2_three_32: true,
+  IEC_60309_2_three_64: true,
+  IEC_62196_T1: true,
+  IEC_62196_T1_COMBO: true,
+  IEC_62196_T2: true,
+  IEC_62196_T2_COMBO: true,
+  IEC_62196_T3A: true,
+  IEC_62196_T3C: true,
+  TESLA_R: true,
+  TESLA_S: true,
 };
 
 /** @internal */
 export const CONNECTOR_TYPES_221: Record<V221.ConnectorType, true> = {
-  ...CONNECTOR_TYPES_211, CHAOJI: true, DOMESTIC_M: true, DOMESTIC_N: true, DOMESTIC_O: true, GBT_AC: true,
-  GBT_DC: true, NEMA_5_20: true, NEMA_6_30: true, NEMA_6_50: true, NEMA_10_30: true, NEMA_10_50: true,
-  NEMA_14_30: true, NEMA_14_50: true, PANTOGRAPH_BOTTOM_UP: true, PANTOGRAPH_TOP_DOWN: true,
+  ...CONNECTOR_TYPES_211,
+  CHAOJI: true,
+  DOMESTIC_M: true,
+  DOMESTIC_N: true,
+  DOMESTIC_O: true,
+  GBT_AC: true,
+  GBT_DC: true,
+  NEMA_5_20: true,
+  NEMA_6_30: true,
+  NEMA_6_50: true,
+  NEMA_10_30: true,
+  NEMA_10_50: true,
+  NEMA_14_30: true,
+  NEMA_14_50: true,
+  PANTOGRAPH_BOTTOM_UP: true,
+  PANTOGRAPH_TOP_DOWN: true,
 };
 
 /** @internal */
 export const TOKEN_TYPES_221: Record<V221.TokenType, true> = {
-  AD_HOC_USER: true, APP_USER: true, OTHER: true, RFID: true,
+  AD_HOC_USER: true,
+  APP_USER: true,
+  OTHER: true,
+  RFID: true,
 };
 
 /** @internal */
 export const IMAGE_CATEGORIES_221: Record<V221.ImageCategory, true> = {
-  CHARGER: true, ENTRANCE: true, LOCATION: true, NETWORK: true, OPERATOR: true, OTHER: true, OWNER: true,
+  CHARGER: true,
+  ENTRANCE: true,
+  LOCATION: true,
+  NETWORK: true,
+  OPERATOR: true,
+  OTHER: true,
+  OWNER: true,
 };
 
 /** @internal */
 export const ENVIRONMENTAL_IMPACT_CATEGORIES_221: Record<V221.EnvironmentalImpactCategory, true> = {
-  NUCLEAR_WASTE: true, CARBON_DIOXIDE: true,
+  NUCLEAR_WASTE: true,
+  CARBON_DIOXIDE: true,
 };
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -70,10 +113,42 @@ const PRINTABLE_ASCII = /^[ -~]*$/;
 
 /** Letters that Unicode decomposition does not reduce to ASCII, or that read better spelled out. */
 const SPELLED_OUT: Readonly<Record<string, string>> = {
-  ß: "ss", ẞ: "SS", ä: "ae", ö: "oe", ü: "ue", Ä: "Ae", Ö: "Oe", Ü: "Ue", æ: "ae", Æ: "AE", ø: "o", Ø: "O",
-  œ: "oe", Œ: "OE", þ: "th", Þ: "Th", ð: "d", Ð: "D", đ: "d", Đ: "D", ħ: "h", Ħ: "H", ł: "l", Ł: "L", ı: "i",
-  "\u00A0": " ", "\u2018": "'", "\u2019": "'", "\u201A": "'", "\u201C": '"', "\u201D": '"', "\u201E": '"',
-  "\u2013": "-", "\u2014": "-", "\u2026": "...", "€": "EUR",
+  ß: "ss",
+  ẞ: "SS",
+  ä: "ae",
+  ö: "oe",
+  ü: "ue",
+  Ä: "Ae",
+  Ö: "Oe",
+  Ü: "Ue",
+  æ: "ae",
+  Æ: "AE",
+  ø: "o",
+  Ø: "O",
+  œ: "oe",
+  Œ: "OE",
+  þ: "th",
+  Þ: "Th",
+  ð: "d",
+  Ð: "D",
+  đ: "d",
+  Đ: "D",
+  ħ: "h",
+  Ħ: "H",
+  ł: "l",
+  Ł: "L",
+  ı: "i",
+  "\u00A0": " ",
+  "\u2018": "'",
+  "\u2019": "'",
+  "\u201A": "'",
+  "\u201C": '"',
+  "\u201D": '"',
+  "\u201E": '"',
+  "\u2013": "-",
+  "\u2014": "-",
+  "\u2026": "...",
+  "€": "EUR",
 };
 
 /** Printable ASCII for any text: special letters spelled out (ä → ae), accents stripped, anything else becomes "?". */
@@ -89,9 +164,30 @@ export function toPrintableAscii(text: string): string {
 /** Signs and letters decomposition leaves outside ASCII, for {@link decomposeToAscii}. */
 // prettier-ignore
 const SPELLED_AFTER_DECOMPOSITION: Readonly<Record<string, string>> = {
-  "€": "EUR", "£": "GBP", "¥": "JPY", "ß": "ss", "Æ": "AE", "æ": "ae", "Ø": "O", "ø": "o", "Œ": "OE", "œ": "oe",
-  "Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Þ": "Th", "þ": "th", "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"',
-  "„": '"', "–": "-", "—": "-",
+  "€": "EUR",
+  "£": "GBP",
+  "¥": "JPY",
+  ß: "ss",
+  Æ: "AE",
+  æ: "ae",
+  Ø: "O",
+  ø: "o",
+  Œ: "OE",
+  œ: "oe",
+  Ł: "L",
+  ł: "l",
+  Đ: "D",
+  đ: "d",
+  Þ: "Th",
+  þ: "th",
+  "‘": "'",
+  "’": "'",
+  "‚": ",",
+  "“": '"',
+  "”": '"',
+  "„": '"',
+  "–": "-",
+  "—": "-",
 };
 
 /**
@@ -151,12 +247,7 @@ export function fitAscii(value: string, max: number, field: string, notes: Notes
 }
 
 /** An identifier 2.1.1 cannot hold (not printable ASCII, or too long) is dropped rather than altered. @internal */
-export function asciiId<K extends string>(
-  value: string | undefined,
-  max: number,
-  field: K,
-  notes: Notes,
-): { [P in K]?: string } {
+export function asciiId<K extends string>(value: string | undefined, max: number, field: K, notes: Notes): { [P in K]?: string } {
   if (value === undefined) return {};
   if (PRINTABLE_ASCII.test(value) && value.length <= max) return { [field]: value } as { [P in K]?: string };
   notes.dropped(field, "not ASCII, which 2.1.1 requires; an identifier is not altered");
@@ -167,12 +258,7 @@ export function asciiId<K extends string>(
  * A 2.2.1 DisplayText as 2.1.1: `language` (2) and `text` (512) fitted to printable ASCII. Unknown fields stay where
  * they were, or come after the two with `knownFieldsFirst` (the locations module's order). @internal
  */
-export function displayTextDown(
-  text: V221.DisplayText,
-  notes: Notes,
-  fit: AsciiFit,
-  knownFieldsFirst = false,
-): V211.DisplayText {
+export function displayTextDown(text: V221.DisplayText, notes: Notes, fit: AsciiFit, knownFieldsFirst = false): V211.DisplayText {
   const { language, text: words, ...rest } = text;
   const fitted = {
     language: fitAscii(language, 2, "language", notes, fit),
@@ -290,13 +376,9 @@ export function chain<B, C>(
   const next = second(first.value as Exclude<B, undefined>);
   const { toSource, keepFirstNotes = false } = options;
   const mapped: ConversionNote[] =
-    toSource === undefined
-      ? next.notes
-      : next.notes.map((n) => (n.kind === "defaulted" ? n : { ...n, pointer: toSource(n.pointer) }));
+    toSource === undefined ? next.notes : next.notes.map((n) => (n.kind === "defaulted" ? n : { ...n, pointer: toSource(n.pointer) }));
   if (keepFirstNotes) return { value: next.value, notes: [...first.notes, ...mapped] };
   const gone = mapped.filter((n) => n.kind === "dropped").map((n) => n.pointer);
-  const kept = first.notes.filter(
-    (n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)),
-  );
+  const kept = first.notes.filter((n) => n.kind === "defaulted" || !gone.some((p) => n.pointer === p || n.pointer.startsWith(`${p}/`)));
   return { value: next.value, notes: [...kept, ...mapped] };
 }

@@ -3,14 +3,7 @@ import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { describe, expect, it } from "vitest";
 import type { Owner } from "./conversion.js";
-import {
-  tariffV211ToV221,
-  tariffV211ToV230,
-  tariffV221ToV211,
-  tariffV221ToV230,
-  tariffV230ToV211,
-  tariffV230ToV221,
-} from "./tariffs.js";
+import { tariffV211ToV221, tariffV211ToV230, tariffV221ToV211, tariffV221ToV230, tariffV230ToV211, tariffV230ToV221 } from "./tariffs.js";
 import {
   describeConversions,
   describeRoundTrips,
@@ -179,11 +172,7 @@ describe("Tariff 2.2.1 → 2.1.1", () => {
       supplier_name: "Grunstrom",
       energy_product_name: "Oko",
     });
-    expect(pointersOf(notes, "changed")).toStrictEqual([
-      "/tariff_alt_text/0/text",
-      "/energy_mix/supplier_name",
-      "/energy_mix/energy_product_name",
-    ]);
+    expect(pointersOf(notes, "changed")).toStrictEqual(["/tariff_alt_text/0/text", "/energy_mix/supplier_name", "/energy_mix/energy_product_name"]);
     expectValid("2.1.1", "Tariff", value);
   });
 
@@ -274,9 +263,7 @@ describe("Tariff across two steps", () => {
   it("2.3.0 → 2.1.1 leaves out renames of fields the second step drops", () => {
     const { value, notes } = tariffV230ToV211(FULL_230);
     expectValid("2.1.1", "Tariff", value);
-    expect(notes.filter((n) => n.pointer.startsWith("/min_price"))).toStrictEqual([
-      { kind: "dropped", pointer: "/min_price", detail: expect.any(String) },
-    ]);
+    expect(notes.filter((n) => n.pointer.startsWith("/min_price"))).toStrictEqual([{ kind: "dropped", pointer: "/min_price", detail: expect.any(String) }]);
     expect(pointersOf(notes, "dropped")).toEqual(expect.arrayContaining(["/tax_included", "/preauthorize_amount"]));
   });
 
@@ -284,10 +271,6 @@ describe("Tariff across two steps", () => {
     const tariff = fixture<V211.Tariff>("2.1.1", "Tariff", "minimal tariff");
     const { value, notes } = tariffV211ToV230(tariff, { owner: OWNER, tax_included: "N/A" });
     expect(value).toStrictEqual({ ...tariff, country_code: "DE", party_id: "ELX", tax_included: "N/A" });
-    expect(sortNotes(notes)).toStrictEqual([
-      "defaulted /country_code",
-      "defaulted /party_id",
-      "defaulted /tax_included",
-    ]);
+    expect(sortNotes(notes)).toStrictEqual(["defaulted /country_code", "defaulted /party_id", "defaulted /tax_included"]);
   });
 });

@@ -17,15 +17,7 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
-import {
-  chain,
-  cloneJson,
-  DECOMPOSED_ASCII,
-  displayTextDown,
-  ENVIRONMENTAL_IMPACT_CATEGORIES_221,
-  fitAscii,
-  isIn,
-} from "./shared.js";
+import { chain, cloneJson, DECOMPOSED_ASCII, displayTextDown, ENVIRONMENTAL_IMPACT_CATEGORIES_221, fitAscii, isIn } from "./shared.js";
 
 /** What a 2.3.0 Tariff made from a 2.2.1 one says about taxes unless told otherwise: 2.2.1 prices exclude VAT. */
 export const DEFAULT_TAX_INCLUDED: V230.TaxIncluded = "NO";
@@ -64,10 +56,7 @@ export function tariffV221ToV211(tariff: V221.Tariff): Conversion<V211.Tariff> {
  * 2.2.1 Tariff as 2.3.0: `min_price`/`max_price` as `before_taxes`/`after_taxes`; `tax_included` from the context, by
  * default `NO`; with `YES` every price with a `vat` is raised by it.
  */
-export function tariffV221ToV230(
-  tariff: V221.Tariff,
-  context: TariffV221ToV230Context = {},
-): Conversion<V230.Tariff> {
+export function tariffV221ToV230(tariff: V221.Tariff, context: TariffV221ToV230Context = {}): Conversion<V230.Tariff> {
   const notes = new Notes();
   return done(tariffTo230(cloneJson(tariff), context.tax_included, notes), notes);
 }
@@ -82,10 +71,7 @@ export function tariffV230ToV221(tariff: V230.Tariff): Conversion<V221.Tariff> {
 }
 
 /** 2.1.1 Tariff as 2.3.0, through 2.2.1: owner and `tax_included` from the context. */
-export function tariffV211ToV230(
-  tariff: V211.Tariff,
-  context: TariffV211ToV230Context,
-): Conversion<V230.Tariff> {
+export function tariffV211ToV230(tariff: V211.Tariff, context: TariffV211ToV230Context): Conversion<V230.Tariff> {
   return chain(tariffV211ToV221(tariff, context), (t) => tariffV221ToV230(t, context));
 }
 
@@ -154,20 +140,8 @@ function energyMixUp(mix: V211.EnergyMix, notes: Notes): V221.EnergyMix {
 }
 
 function tariffDown(tariff: V221.Tariff, notes: Notes): V211.Tariff {
-  const {
-    country_code,
-    party_id,
-    type,
-    currency,
-    tariff_alt_text,
-    min_price,
-    max_price,
-    elements,
-    start_date_time,
-    end_date_time,
-    energy_mix,
-    ...rest
-  } = tariff;
+  const { country_code, party_id, type, currency, tariff_alt_text, min_price, max_price, elements, start_date_time, end_date_time, energy_mix, ...rest } =
+    tariff;
   if (country_code !== undefined) notes.dropped("country_code", "2.1.1 tariffs carry no owner");
   if (party_id !== undefined) notes.dropped("party_id", "2.1.1 tariffs carry no owner");
   if (type !== undefined) notes.dropped("type", "2.1.1 has no tariff types; the tariff reads as applying to all");
@@ -193,9 +167,7 @@ function tariffDown(tariff: V221.Tariff, notes: Notes): V211.Tariff {
     ...(tariff_alt_text === undefined
       ? {}
       : {
-          tariff_alt_text: tariff_alt_text.map((text, i) =>
-            displayTextDown(text, notes.at("tariff_alt_text").at(i), DECOMPOSED_ASCII),
-          ),
+          tariff_alt_text: tariff_alt_text.map((text, i) => displayTextDown(text, notes.at("tariff_alt_text").at(i), DECOMPOSED_ASCII)),
         }),
     elements: kept,
     ...(energy_mix === undefined ? {} : { energy_mix: energyMixDown(energy_mix, notes.at("energy_mix")) }),
@@ -231,12 +203,8 @@ function energyMixDown(mix: V221.EnergyMix, notes: Notes): V211.EnergyMix {
             return { ...impact, source: category };
           }),
         }),
-    ...(supplier_name === undefined
-      ? {}
-      : { supplier_name: fitAscii(supplier_name, 64, "supplier_name", notes, DECOMPOSED_ASCII) }),
-    ...(energy_product_name === undefined
-      ? {}
-      : { energy_product_name: fitAscii(energy_product_name, 64, "energy_product_name", notes, DECOMPOSED_ASCII) }),
+    ...(supplier_name === undefined ? {} : { supplier_name: fitAscii(supplier_name, 64, "supplier_name", notes, DECOMPOSED_ASCII) }),
+    ...(energy_product_name === undefined ? {} : { energy_product_name: fitAscii(energy_product_name, 64, "energy_product_name", notes, DECOMPOSED_ASCII) }),
   };
 }
 
@@ -246,10 +214,7 @@ function energyMixDown(mix: V221.EnergyMix, notes: Notes): V211.EnergyMix {
 function tariffTo230(tariff: V221.Tariff, taxIncluded: V230.TaxIncluded | undefined, notes: Notes): V230.Tariff {
   const { min_price, max_price, elements, ...rest } = tariff;
   const tax_included = taxIncluded ?? DEFAULT_TAX_INCLUDED;
-  notes.defaulted(
-    "tax_included",
-    taxIncluded === undefined ? "2.2.1 prices exclude VAT, so NO" : `${tax_included}, as the context says`,
-  );
+  notes.defaulted("tax_included", taxIncluded === undefined ? "2.2.1 prices exclude VAT, so NO" : `${tax_included}, as the context says`);
   return {
     ...rest,
     ...(min_price === undefined ? {} : { min_price: priceLimit(min_price, notes.at("min_price")) }),
@@ -272,9 +237,7 @@ function tariffFrom230(tariff: V230.Tariff, notes: Notes): V221.Tariff {
   if (tax_included !== undefined) {
     notes.dropped(
       "tax_included",
-      tax_included === "YES"
-        ? "2.2.1 prices exclude VAT; prices with a vat are given without it"
-        : "2.2.1 has no such field; its prices exclude VAT",
+      tax_included === "YES" ? "2.2.1 prices exclude VAT; prices with a vat are given without it" : "2.2.1 has no such field; its prices exclude VAT",
     );
   }
   return {
@@ -306,10 +269,7 @@ function withVat<E extends V221.TariffElement>(elements: E[], how: "add" | "remo
         .at(i)
         .at("price_components")
         .at(j)
-        .changed(
-          "price",
-          how === "add" ? "VAT added: the tariff includes taxes" : "VAT taken off: 2.2.1 prices exclude VAT",
-        );
+        .changed("price", how === "add" ? "VAT added: the tariff includes taxes" : "VAT taken off: 2.2.1 prices exclude VAT");
       return { ...component, price };
     }),
   }));

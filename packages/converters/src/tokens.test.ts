@@ -99,8 +99,7 @@ const TRIPS: RoundTripCase[] = [
     path: "2.2.1 → 2.1.1 → 2.2.1",
     version: "2.2.1",
     there: authorizationInfoV221ToV211,
-    back: (a: V211.AuthorizationInfo, original: V221.AuthorizationInfo) =>
-      authorizationInfoV211ToV221(a, { token: original.token }),
+    back: (a: V211.AuthorizationInfo, original: V221.AuthorizationInfo) => authorizationInfoV211ToV221(a, { token: original.token }),
   },
   {
     schema: "AuthorizationInfo",
@@ -220,12 +219,7 @@ describe("Token", () => {
   it("2.3.0 → 2.1.1 composes both steps' notes", () => {
     const { value, notes } = tokenV230ToV211(TOKEN_230);
     expect(value.type).toBe("OTHER");
-    expect(sortNotes(notes)).toStrictEqual([
-      "changed /contract_id",
-      "changed /type",
-      "dropped /country_code",
-      "dropped /party_id",
-    ]);
+    expect(sortNotes(notes)).toStrictEqual(["changed /contract_id", "changed /type", "dropped /country_code", "dropped /party_id"]);
   });
 
   it("2.1.1 → 2.3.0 gives a 2.3.0 token with the owner", () => {
@@ -294,9 +288,7 @@ describe("LocationReferences", () => {
   });
 
   it("2.1.1 → 2.2.1 refuses an EVSE uid longer than 36 characters", () => {
-    expect(() => locationReferencesV211ToV221({ location_id: "L1", evse_uids: ["E".repeat(37)] })).toThrow(
-      /evse_uids\/0/,
-    );
+    expect(() => locationReferencesV211ToV221({ location_id: "L1", evse_uids: ["E".repeat(37)] })).toThrow(/evse_uids\/0/);
   });
 
   it("2.1.1 → 2.2.1 drops connector_ids", () => {

@@ -11,17 +11,7 @@ import type * as V211 from "@ocpi-sdk/types/2.1.1";
 import type * as V221 from "@ocpi-sdk/types/2.2.1";
 import type * as V230 from "@ocpi-sdk/types/2.3.0";
 import { done, Notes, type Conversion, type Owner } from "./conversion.js";
-import {
-  chain,
-  cloneJson,
-  DECOMPOSED_ASCII,
-  displayTextDown,
-  fitAscii,
-  isIn,
-  refuseLonger,
-  TOKEN_TYPES_221,
-  unchanged,
-} from "./shared.js";
+import { chain, cloneJson, DECOMPOSED_ASCII, displayTextDown, fitAscii, isIn, refuseLonger, TOKEN_TYPES_221, unchanged } from "./shared.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Contexts
@@ -87,10 +77,7 @@ export function tokenV230ToV211(token: V230.Token): Conversion<V211.Token> {
 // AuthorizationInfo
 
 /** 2.2.1 requires the full Token in AuthorizationInfo; 2.1.1 has none, so the caller gives it. */
-export function authorizationInfoV211ToV221(
-  info: V211.AuthorizationInfo,
-  context: AuthorizationInfoV211ToV221Context,
-): Conversion<V221.AuthorizationInfo> {
+export function authorizationInfoV211ToV221(info: V211.AuthorizationInfo, context: AuthorizationInfoV211ToV221Context): Conversion<V221.AuthorizationInfo> {
   const notes = new Notes();
   return done(authorizationInfoUp(cloneJson(info), cloneJson(context.token), notes), notes);
 }
@@ -126,10 +113,7 @@ export function authorizationInfoV230ToV221(info: V230.AuthorizationInfo): Conve
 }
 
 /** The context token is a 2.3.0 Token and is put in as given. */
-export function authorizationInfoV211ToV230(
-  info: V211.AuthorizationInfo,
-  context: AuthorizationInfoV211ToV230Context,
-): Conversion<V230.AuthorizationInfo> {
+export function authorizationInfoV211ToV230(info: V211.AuthorizationInfo, context: AuthorizationInfoV211ToV230Context): Conversion<V230.AuthorizationInfo> {
   const notes = new Notes();
   return done(authorizationInfoUp(cloneJson(info), cloneJson(context.token), notes), notes);
 }
@@ -242,9 +226,7 @@ function tokenDown(token: V221.Token, notes: Notes): V211.Token {
     uid,
     type: type211,
     auth_id: contract_id,
-    ...(visual_number === undefined
-      ? {}
-      : { visual_number: fitAscii(visual_number, 64, "visual_number", notes, DECOMPOSED_ASCII) }),
+    ...(visual_number === undefined ? {} : { visual_number: fitAscii(visual_number, 64, "visual_number", notes, DECOMPOSED_ASCII) }),
     issuer: fitAscii(issuer, 64, "issuer", notes, DECOMPOSED_ASCII),
     valid,
     whitelist,
@@ -281,8 +263,6 @@ function locationReferencesUp(refs: V211.LocationReferences, notes: Notes): V221
   return {
     ...extra,
     location_id: refuseLonger(location_id, 36, "location_id"),
-    ...(evse_uids === undefined
-      ? {}
-      : { evse_uids: evse_uids.map((uid, i) => refuseLonger(uid, 36, `evse_uids/${i}`)) }),
+    ...(evse_uids === undefined ? {} : { evse_uids: evse_uids.map((uid, i) => refuseLonger(uid, 36, `evse_uids/${i}`)) }),
   };
 }

@@ -10,7 +10,10 @@ import * as v2_1_1 from "./generated/2.1.1/index.gen.js";
 import * as v2_3_0 from "./generated/2.3.0/index.gen.js";
 
 const schemasDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../schemas/2.2.1");
-type Doc = { paths: Record<string, Record<string, { operationId: string; "x-ocpi": { module: string; interface?: string } }>>; components: { schemas: Record<string, unknown> } };
+type Doc = {
+  paths: Record<string, Record<string, { operationId: string; "x-ocpi": { module: string; interface?: string } }>>;
+  components: { schemas: Record<string, unknown> };
+};
 const all = [
   ...Object.entries(v2_1_1.documents).map(([name, doc]) => [`2.1.1 ${name}`, doc]),
   ...Object.entries(documents).map(([name, doc]) => [`2.2.1 ${name}`, doc]),
@@ -38,12 +41,28 @@ function normalizeRefs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(normalizeRefs);
   if (node === null || typeof node !== "object") return node;
   return Object.fromEntries(
-    Object.entries(node).map(([k, v]) => [k, k === "$ref" && typeof v === "string" ? v.replace(/^(?:[a-z]+\.json)?#\/(?:\$defs|components\/schemas)\//, "") : normalizeRefs(v)]),
+    Object.entries(node).map(([k, v]) => [
+      k,
+      k === "$ref" && typeof v === "string" ? v.replace(/^(?:[a-z]+\.json)?#\/(?:\$defs|components\/schemas)\//, "") : normalizeRefs(v),
+    ]),
   );
 }
 
 describe("components.schemas", () => {
-  const files = ["common", "versions", "credentials", "transport", "locations", "sessions", "cdrs", "tariffs", "tokens", "commands", "chargingprofiles", "hubclientinfo"];
+  const files = [
+    "common",
+    "versions",
+    "credentials",
+    "transport",
+    "locations",
+    "sessions",
+    "cdrs",
+    "tariffs",
+    "tokens",
+    "commands",
+    "chargingprofiles",
+    "hubclientinfo",
+  ];
   const defs = Object.assign(
     {},
     ...files.map((f) => (JSON.parse(readFileSync(path.join(schemasDir, `${f}.json`), "utf8")) as { $defs: object }).$defs),
@@ -59,7 +78,9 @@ describe("components.schemas", () => {
   });
 
   it.each(Object.entries(patches))("derives %sPatch: every property of the object, optional but %j", (name, required) => {
-    const patch = (documents.ocpi.components.schemas as unknown as Record<string, { properties: Record<string, { $ref: string }>; required?: string[] }>)[`${name}Patch`]!;
+    const patch = (documents.ocpi.components.schemas as unknown as Record<string, { properties: Record<string, { $ref: string }>; required?: string[] }>)[
+      `${name}Patch`
+    ]!;
     const object = defs[name] as { properties: Record<string, unknown> };
     expect(Object.keys(patch.properties)).toEqual(Object.keys(object.properties));
     for (const [key, prop] of Object.entries(patch.properties)) expect(prop).toEqual({ $ref: `#/components/schemas/${name}/properties/${key}` });
@@ -72,8 +93,36 @@ describe("role bundles", () => {
     [...new Set(Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => `${op["x-ocpi"].module}:${op["x-ocpi"].interface ?? ""}`)))].sort();
 
   it.each([
-    ["cpo", ["cdrs:SENDER", "chargingprofiles:RECEIVER", "commands:RECEIVER", "credentials:SENDER", "discovery:", "hubclientinfo:RECEIVER", "locations:SENDER", "sessions:SENDER", "tariffs:SENDER", "tokens:RECEIVER"]],
-    ["emsp", ["cdrs:RECEIVER", "chargingprofiles:SENDER", "commands:SENDER", "credentials:SENDER", "discovery:", "hubclientinfo:RECEIVER", "locations:RECEIVER", "sessions:RECEIVER", "tariffs:RECEIVER", "tokens:SENDER"]],
+    [
+      "cpo",
+      [
+        "cdrs:SENDER",
+        "chargingprofiles:RECEIVER",
+        "commands:RECEIVER",
+        "credentials:SENDER",
+        "discovery:",
+        "hubclientinfo:RECEIVER",
+        "locations:SENDER",
+        "sessions:SENDER",
+        "tariffs:SENDER",
+        "tokens:RECEIVER",
+      ],
+    ],
+    [
+      "emsp",
+      [
+        "cdrs:RECEIVER",
+        "chargingprofiles:SENDER",
+        "commands:SENDER",
+        "credentials:SENDER",
+        "discovery:",
+        "hubclientinfo:RECEIVER",
+        "locations:RECEIVER",
+        "sessions:RECEIVER",
+        "tariffs:RECEIVER",
+        "tokens:SENDER",
+      ],
+    ],
   ] as const)("%s serves exactly its interfaces", (role, expected) => {
     expect(interfacesOf(documents[role] as Doc)).toEqual(expected);
   });

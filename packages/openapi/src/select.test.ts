@@ -6,11 +6,16 @@ import { documents } from "./generated/2.2.1/index.gen.js";
 import { selectOperations, type OpenApiDocument } from "./select.js";
 
 const whole = documents.ocpi as unknown as OpenApiDocument;
-const operationIds = (doc: OpenApiDocument) => Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => (op as { operationId: string }).operationId));
+const operationIds = (doc: OpenApiDocument) =>
+  Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => (op as { operationId: string }).operationId));
 
 describe("selectOperations", () => {
   it("keeps the operations asked for, the components they reach, their tags, and names the server", async () => {
-    const picked = selectOperations(whole, { operationIds: ["versions", "versionDetails", "locationsSenderList", "locationsSenderGet"], serverUrl: "http://127.0.0.1:3001/ocpi", info: { title: "Mine" } });
+    const picked = selectOperations(whole, {
+      operationIds: ["versions", "versionDetails", "locationsSenderList", "locationsSenderGet"],
+      serverUrl: "http://127.0.0.1:3001/ocpi",
+      info: { title: "Mine" },
+    });
     expect(operationIds(picked)).toEqual(["versions", "versionDetails", "locationsSenderList", "locationsSenderGet"]);
     expect(picked.servers).toEqual([{ url: "http://127.0.0.1:3001/ocpi" }]);
     expect(picked.info).toMatchObject({ title: "Mine", version: "2.2.1" });

@@ -24,9 +24,6 @@ export function envelope<T>(data: T | undefined, statusCode: number = OcpiStatus
 /** Whether a parsed body has the envelope's shape (a numeric status_code and a timestamp). */
 export function isEnvelope(body: unknown): body is OcpiEnvelope {
   return (
-    typeof body === "object" &&
-    body !== null &&
-    typeof (body as OcpiEnvelope).status_code === "number" &&
-    typeof (body as OcpiEnvelope).timestamp === "string"
+    typeof body === "object" && body !== null && typeof (body as OcpiEnvelope).status_code === "number" && typeof (body as OcpiEnvelope).timestamp === "string"
   );
 }

@@ -40,8 +40,7 @@ export function routingHeaders({ from, to }: RoutingHeaders): Record<string, str
 
 /** Reads the routing headers of a request or response. */
 export function readRoutingHeaders(headers: Headers): RoutingHeaders {
-  const party = (country: string | null, party: string | null) =>
-    country && party ? { country_code: country, party_id: party } : undefined;
+  const party = (country: string | null, party: string | null) => (country && party ? { country_code: country, party_id: party } : undefined);
   const from = party(headers.get(OcpiHeaders.FromCountryCode), headers.get(OcpiHeaders.FromPartyId));
   const to = party(headers.get(OcpiHeaders.ToCountryCode), headers.get(OcpiHeaders.ToPartyId));
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) };

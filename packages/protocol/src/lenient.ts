@@ -43,8 +43,7 @@ export interface RepairOutcome<I extends IssueLike> {
 
 const DATE_TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z?$/;
 /** A timestamp as peers write it: `T` or space, seconds optional, any fraction, `Z`, `UTC`, or an offset. */
-const LOOSE_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)? ?(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2})?)?$/;
+const LOOSE_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2}))?(?:[.,]\d+)? ?(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2})?)?$/;
 
 /** Whether a string is an OCPI DateTime as the spec writes it (RFC 3339 in UTC, at most 25 characters). */
 export function isOcpiDateTime(value: string): boolean {
@@ -174,9 +173,7 @@ export function repairValue<I extends IssueLike>(value: unknown, issues: readonl
   });
   if (kept.length !== repairs.length) {
     remaining = remaining.map((issue) =>
-      issue.keyword === "required" && droppedNulls.has(issue.pointer)
-        ? { ...issue, message: "is required (null was sent)" }
-        : issue,
+      issue.keyword === "required" && droppedNulls.has(issue.pointer) ? { ...issue, message: "is required (null was sent)" } : issue,
     );
   }
   return { value: root.value, repairs: kept, issues: remaining };

@@ -113,7 +113,12 @@ describe("DEFAULT_MAX_JSON_DEPTH", () => {
   const valid = readdirSync(fixturesDir).flatMap((version) =>
     readdirSync(path.join(fixturesDir, version))
       .filter((f) => f.endsWith(".json"))
-      .flatMap((f) => (JSON.parse(readFileSync(path.join(fixturesDir, version, f), "utf8")) as { valid: { name: string; value: unknown }[] }).valid.map((c) => ({ where: `${version}/${f}: ${c.name}`, value: c.value }))),
+      .flatMap((f) =>
+        (JSON.parse(readFileSync(path.join(fixturesDir, version, f), "utf8")) as { valid: { name: string; value: unknown }[] }).valid.map((c) => ({
+          where: `${version}/${f}: ${c.name}`,
+          value: c.value,
+        })),
+      ),
   );
 
   it("is 64", () => {

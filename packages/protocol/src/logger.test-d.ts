@@ -9,7 +9,11 @@ interface PinoLogFn {
   (msg: string, ...args: any[]): void;
 }
 type ParseLogFnArgs<T, Acc extends unknown[] = []> = T extends `${string}%${infer P}${infer Rest}`
-  ? P extends "s" ? ParseLogFnArgs<Rest, [...Acc, string]> : P extends "d" ? ParseLogFnArgs<Rest, [...Acc, number]> : ParseLogFnArgs<Rest, [...Acc, unknown]>
+  ? P extends "s"
+    ? ParseLogFnArgs<Rest, [...Acc, string]>
+    : P extends "d"
+      ? ParseLogFnArgs<Rest, [...Acc, number]>
+      : ParseLogFnArgs<Rest, [...Acc, unknown]>
   : Acc;
 interface PinoLogFnTyped {
   <T, TMsg extends string = string>(obj: T, msg?: T extends string ? never : TMsg, ...args: ParseLogFnArgs<TMsg> | []): void;

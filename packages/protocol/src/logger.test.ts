@@ -23,7 +23,10 @@ describe("jsonLogger", () => {
     logger.debug({ a: 1 }, "hidden");
     logger.warn({ a: 2 }, "shown");
     logger.error({ a: 3 }, "shown");
-    expect(lines.map((l) => [l.level, JSON.parse(l.line).level])).toEqual([["warn", 40], ["error", 50]]);
+    expect(lines.map((l) => [l.level, JSON.parse(l.line).level])).toEqual([
+      ["warn", 40],
+      ["error", 50],
+    ]);
     const verbose = capture("debug");
     verbose.logger.debug({}, "now shown");
     expect(verbose.parsed()[0]).toMatchObject({ level: 20, msg: "now shown" });
@@ -35,7 +38,13 @@ describe("jsonLogger", () => {
     const error = Object.assign(new Error("boom", { cause }), { code: "E_BOOM" });
     logger.error({ err: error, nested: { error: cause } }, "failed");
     const [line] = parsed();
-    expect(line!.err).toEqual({ type: "Error", message: "boom", stack: expect.stringContaining("boom"), code: "E_BOOM", cause: { type: "TypeError", message: "socket closed", stack: expect.any(String) } });
+    expect(line!.err).toEqual({
+      type: "Error",
+      message: "boom",
+      stack: expect.stringContaining("boom"),
+      code: "E_BOOM",
+      cause: { type: "TypeError", message: "socket closed", stack: expect.any(String) },
+    });
     expect(line!.nested).toEqual({ error: { type: "TypeError", message: "socket closed", stack: expect.any(String) } });
   });
 

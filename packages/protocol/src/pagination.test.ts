@@ -8,7 +8,7 @@ describe("Link header", () => {
     ['<https://a.example/p>; rel="prev", <https://a.example/n>; rel="next"', "https://a.example/n"],
     ['<https://a.example/n?a=1,2>; rel="last next"', "https://a.example/n?a=1,2"],
     ['<https://a.example/n?a=1,<b>; rel="next"', "b"],
-    ['<https://a.example/n> ; REL = NEXT', "https://a.example/n"],
+    ["<https://a.example/n> ; REL = NEXT", "https://a.example/n"],
     ['<https://a.example/n>; rel="next";', "https://a.example/n"],
     ['<https://a.example/p>; rel="prev"', undefined],
     ["garbage", undefined],

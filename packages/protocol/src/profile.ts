@@ -113,7 +113,8 @@ export function checkPeerProfile(value: unknown): PeerProfile {
     if (!Array.isArray(p.endpoints)) throw new PeerProfileError("/endpoints", "must be a list");
     p.endpoints.forEach((endpoint, i) => {
       if (!isObject(endpoint)) throw new PeerProfileError(`/endpoints/${i}`, "must be an object");
-      if (typeof endpoint.identifier !== "string" || endpoint.identifier === "") throw new PeerProfileError(`/endpoints/${i}/identifier`, "must be a module identifier");
+      if (typeof endpoint.identifier !== "string" || endpoint.identifier === "")
+        throw new PeerProfileError(`/endpoints/${i}/identifier`, "must be a module identifier");
       if (endpoint.role !== undefined && endpoint.role !== "SENDER" && endpoint.role !== "RECEIVER") {
         throw new PeerProfileError(`/endpoints/${i}/role`, 'must be "SENDER" or "RECEIVER"');
       }

@@ -75,7 +75,9 @@ describe("checkUrl under the default policy", () => {
   it("says which rule refused and how to open it", () => {
     expect(() => checkUrl("http://127.0.0.1:9/")).toThrow("refused: 127.0.0.1 is a loopback address; allow it with urlPolicy.allowLoopback");
     expect(() => checkUrl("http://10.1.2.3/")).toThrow("refused: 10.1.2.3 is a private address; allow it with urlPolicy.allowPrivate");
-    expect(() => checkUrl("http://[::ffff:127.0.0.1]/")).toThrow("refused: ::ffff:7f00:1 embeds 127.0.0.1 (IPv4-mapped), a loopback address; allow it with urlPolicy.allowLoopback");
+    expect(() => checkUrl("http://[::ffff:127.0.0.1]/")).toThrow(
+      "refused: ::ffff:7f00:1 embeds 127.0.0.1 (IPv4-mapped), a loopback address; allow it with urlPolicy.allowLoopback",
+    );
     expect(() => checkUrl("http://169.254.169.254/")).toThrow("allow the host with urlPolicy.allowHosts");
     const error = (() => {
       try {

@@ -46,7 +46,11 @@ async function raw(url: string, init: RequestInit & { token?: string; json?: unk
   if (init.json !== undefined) headers.set("Content-Type", "application/json");
   const response = await fetch(url, { ...init, headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}) });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as { status_code: number; status_message?: string; data?: unknown }) : undefined };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as { status_code: number; status_message?: string; data?: unknown }) : undefined,
+  };
 }
 
 const evse = (): T.EVSE => ({ ...sample<T.EVSE>("2.2.1", "EVSE"), uid: "E1", connectors: [{ ...sample<T.Connector>("2.2.1", "Connector"), id: "C1" }] });
@@ -62,15 +66,57 @@ const location = (over: Partial<T.Location> = {}): T.Location => ({
 
 /** The eMSP's copy of an object the CPO pushed (module `<module>.received`, owned by NL/CPO). */
 const putReceived = (store: Store, module: string, id: string, data: Record<string, unknown>) =>
-  store.putObject({ module: `${module}.received`, country_code: "NL", party_id: "CPO", id, last_updated: String(data.last_updated ?? "2024-01-01T00:00:00Z"), data });
+  store.putObject({
+    module: `${module}.received`,
+    country_code: "NL",
+    party_id: "CPO",
+    id,
+    last_updated: String(data.last_updated ?? "2024-01-01T00:00:00Z"),
+    data,
+  });
 
 const received = {
   location: (over: Partial<T.Location> = {}) => location(over) as unknown as Record<string, unknown>,
-  session: (over: Record<string, unknown> = {}) => ({ ...sample<Record<string, unknown>>("2.2.1", "Session"), country_code: "NL", party_id: "CPO", id: "S1", last_updated: "2024-01-01T00:00:00Z", ...over }),
-  tariff: (over: Record<string, unknown> = {}) => ({ ...sample<Record<string, unknown>>("2.2.1", "Tariff"), country_code: "NL", party_id: "CPO", id: "T1", last_updated: "2024-01-01T00:00:00Z", ...over }),
-  token: (over: Record<string, unknown> = {}) => ({ ...sample<Record<string, unknown>>("2.2.1", "Token"), country_code: "NL", party_id: "CPO", uid: "TOK1", type: "RFID", last_updated: "2024-01-01T00:00:00Z", ...over }),
-  cdr: (over: Record<string, unknown> = {}) => ({ ...sample<Record<string, unknown>>("2.2.1", "CDR"), country_code: "NL", party_id: "CPO", id: "CDR1", last_updated: "2024-01-01T00:00:00Z", ...over }),
-  clientInfo: (over: Record<string, unknown> = {}) => ({ ...sample<Record<string, unknown>>("2.2.1", "ClientInfo"), country_code: "NL", party_id: "CPO", last_updated: "2024-01-01T00:00:00Z", ...over }),
+  session: (over: Record<string, unknown> = {}) => ({
+    ...sample<Record<string, unknown>>("2.2.1", "Session"),
+    country_code: "NL",
+    party_id: "CPO",
+    id: "S1",
+    last_updated: "2024-01-01T00:00:00Z",
+    ...over,
+  }),
+  tariff: (over: Record<string, unknown> = {}) => ({
+    ...sample<Record<string, unknown>>("2.2.1", "Tariff"),
+    country_code: "NL",
+    party_id: "CPO",
+    id: "T1",
+    last_updated: "2024-01-01T00:00:00Z",
+    ...over,
+  }),
+  token: (over: Record<string, unknown> = {}) => ({
+    ...sample<Record<string, unknown>>("2.2.1", "Token"),
+    country_code: "NL",
+    party_id: "CPO",
+    uid: "TOK1",
+    type: "RFID",
+    last_updated: "2024-01-01T00:00:00Z",
+    ...over,
+  }),
+  cdr: (over: Record<string, unknown> = {}) => ({
+    ...sample<Record<string, unknown>>("2.2.1", "CDR"),
+    country_code: "NL",
+    party_id: "CPO",
+    id: "CDR1",
+    last_updated: "2024-01-01T00:00:00Z",
+    ...over,
+  }),
+  clientInfo: (over: Record<string, unknown> = {}) => ({
+    ...sample<Record<string, unknown>>("2.2.1", "ClientInfo"),
+    country_code: "NL",
+    party_id: "CPO",
+    last_updated: "2024-01-01T00:00:00Z",
+    ...over,
+  }),
 };
 
 type Pair = Awaited<ReturnType<typeof pair>>;
@@ -78,18 +124,88 @@ type Pair = Awaited<ReturnType<typeof pair>>;
 describe("ETag of a GET of one object", () => {
   // Each: the operation, who serves it, its path, how its object is stored, and how it is changed.
   const cases: [string, "cpo" | "emsp", string, (p: Pair, changed: boolean) => Promise<unknown>][] = [
-    ["locationsSenderGet", "cpo", "/ocpi/2.2.1/locations/sender/LOC1", (p, changed) => saveObject(p.cpo.store, "locations", "LOC1", location(changed ? { name: "Changed" } : {}))],
-    ["locationsSenderGetEvse", "cpo", "/ocpi/2.2.1/locations/sender/LOC1/E1", (p, changed) => saveObject(p.cpo.store, "locations", "LOC1", location({ evses: [{ ...evse(), status: changed ? "CHARGING" : "AVAILABLE" }] }))],
-    ["locationsSenderGetConnector", "cpo", "/ocpi/2.2.1/locations/sender/LOC1/E1/C1", (p, changed) => saveObject(p.cpo.store, "locations", "LOC1", location({ evses: [{ ...evse(), connectors: [{ ...evse().connectors[0]!, max_voltage: changed ? 400 : 230 }] }] }))],
-    ["locationsReceiverGet", "emsp", "/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1", (p, changed) => putReceived(p.emsp.store, "locations", "LOC1", received.location(changed ? { name: "Changed" } : {}))],
-    ["locationsReceiverGetEvse", "emsp", "/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1/E1", (p, changed) => putReceived(p.emsp.store, "locations", "LOC1", received.location({ evses: [{ ...evse(), status: changed ? "CHARGING" : "AVAILABLE" }] }))],
-    ["sessionsReceiverGet", "emsp", "/ocpi/2.2.1/sessions/receiver/NL/CPO/S1", (p, changed) => putReceived(p.emsp.store, "sessions", "S1", received.session({ kwh: changed ? 12 : 1 }))],
-    ["tariffsReceiverGet", "emsp", "/ocpi/2.2.1/tariffs/receiver/NL/CPO/T1", (p, changed) => putReceived(p.emsp.store, "tariffs", "T1", received.tariff({ currency: changed ? "USD" : "EUR" }))],
-    ["tokensReceiverGet", "cpo", "/ocpi/2.2.1/tokens/receiver/NL/MSP/TOK1?type=RFID", (p, changed) =>
-      p.cpo.store.putObject({ module: "tokens.received", country_code: "NL", party_id: "MSP", id: "TOK1", last_updated: "2024-01-01T00:00:00Z", data: received.token({ party_id: "MSP", valid: !changed }) })],
-    ["cdrsReceiverGet", "emsp", "/ocpi/2.2.1/cdrs/receiver/CDR1", (p, changed) => putReceived(p.emsp.store, "cdrs", "CDR1", received.cdr({ total_energy: changed ? 99 : 1 }))],
-    ["hubclientinfoReceiverGet", "emsp", "/ocpi/2.2.1/hubclientinfo/receiver/NL/CPO", (p, changed) =>
-      p.emsp.store.putObject({ module: "clientinfo.received", country_code: "NL", party_id: "CPO", id: "NL/CPO", last_updated: "2024-01-01T00:00:00Z", data: received.clientInfo({ status: changed ? "OFFLINE" : "CONNECTED" }) })],
+    [
+      "locationsSenderGet",
+      "cpo",
+      "/ocpi/2.2.1/locations/sender/LOC1",
+      (p, changed) => saveObject(p.cpo.store, "locations", "LOC1", location(changed ? { name: "Changed" } : {})),
+    ],
+    [
+      "locationsSenderGetEvse",
+      "cpo",
+      "/ocpi/2.2.1/locations/sender/LOC1/E1",
+      (p, changed) => saveObject(p.cpo.store, "locations", "LOC1", location({ evses: [{ ...evse(), status: changed ? "CHARGING" : "AVAILABLE" }] })),
+    ],
+    [
+      "locationsSenderGetConnector",
+      "cpo",
+      "/ocpi/2.2.1/locations/sender/LOC1/E1/C1",
+      (p, changed) =>
+        saveObject(
+          p.cpo.store,
+          "locations",
+          "LOC1",
+          location({ evses: [{ ...evse(), connectors: [{ ...evse().connectors[0]!, max_voltage: changed ? 400 : 230 }] }] }),
+        ),
+    ],
+    [
+      "locationsReceiverGet",
+      "emsp",
+      "/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1",
+      (p, changed) => putReceived(p.emsp.store, "locations", "LOC1", received.location(changed ? { name: "Changed" } : {})),
+    ],
+    [
+      "locationsReceiverGetEvse",
+      "emsp",
+      "/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1/E1",
+      (p, changed) => putReceived(p.emsp.store, "locations", "LOC1", received.location({ evses: [{ ...evse(), status: changed ? "CHARGING" : "AVAILABLE" }] })),
+    ],
+    [
+      "sessionsReceiverGet",
+      "emsp",
+      "/ocpi/2.2.1/sessions/receiver/NL/CPO/S1",
+      (p, changed) => putReceived(p.emsp.store, "sessions", "S1", received.session({ kwh: changed ? 12 : 1 })),
+    ],
+    [
+      "tariffsReceiverGet",
+      "emsp",
+      "/ocpi/2.2.1/tariffs/receiver/NL/CPO/T1",
+      (p, changed) => putReceived(p.emsp.store, "tariffs", "T1", received.tariff({ currency: changed ? "USD" : "EUR" })),
+    ],
+    [
+      "tokensReceiverGet",
+      "cpo",
+      "/ocpi/2.2.1/tokens/receiver/NL/MSP/TOK1?type=RFID",
+      (p, changed) =>
+        p.cpo.store.putObject({
+          module: "tokens.received",
+          country_code: "NL",
+          party_id: "MSP",
+          id: "TOK1",
+          last_updated: "2024-01-01T00:00:00Z",
+          data: received.token({ party_id: "MSP", valid: !changed }),
+        }),
+    ],
+    [
+      "cdrsReceiverGet",
+      "emsp",
+      "/ocpi/2.2.1/cdrs/receiver/CDR1",
+      (p, changed) => putReceived(p.emsp.store, "cdrs", "CDR1", received.cdr({ total_energy: changed ? 99 : 1 })),
+    ],
+    [
+      "hubclientinfoReceiverGet",
+      "emsp",
+      "/ocpi/2.2.1/hubclientinfo/receiver/NL/CPO",
+      (p, changed) =>
+        p.emsp.store.putObject({
+          module: "clientinfo.received",
+          country_code: "NL",
+          party_id: "CPO",
+          id: "NL/CPO",
+          last_updated: "2024-01-01T00:00:00Z",
+          data: received.clientInfo({ status: changed ? "OFFLINE" : "CONNECTED" }),
+        }),
+    ],
   ];
 
   it.each(cases)("%s: the same for two GETs, of the JSON served, another once the object changed", async (_, side, path, store) => {
@@ -127,12 +243,60 @@ describe("If-Match on writes", () => {
   const later = "2024-06-01T00:00:00Z";
   // Each: the write, its method and path, its body, how its object is stored first, and how it is read from the store.
   const cases: [string, "PUT" | "PATCH" | "DELETE", string, unknown, (s: Store) => Promise<unknown>, string, string][] = [
-    ["locationsReceiverPut", "PUT", "/locations/receiver/NL/CPO/LOC1", location({ name: "New", last_updated: later }), (s) => putReceived(s, "locations", "LOC1", received.location()), "locations", "LOC1"],
-    ["locationsReceiverPatch", "PATCH", "/locations/receiver/NL/CPO/LOC1", { name: "New", last_updated: later }, (s) => putReceived(s, "locations", "LOC1", received.location()), "locations", "LOC1"],
-    ["locationsReceiverPatchEvse", "PATCH", "/locations/receiver/NL/CPO/LOC1/E1", { status: "CHARGING", last_updated: later }, (s) => putReceived(s, "locations", "LOC1", received.location()), "locations", "LOC1"],
-    ["locationsReceiverPutConnector", "PUT", "/locations/receiver/NL/CPO/LOC1/E1/C1", { ...evse().connectors[0]!, max_voltage: 400, last_updated: later }, (s) => putReceived(s, "locations", "LOC1", received.location()), "locations", "LOC1"],
-    ["sessionsReceiverPatch", "PATCH", "/sessions/receiver/NL/CPO/S1", { kwh: 20, last_updated: later }, (s) => putReceived(s, "sessions", "S1", received.session()), "sessions", "S1"],
-    ["tariffsReceiverPut", "PUT", "/tariffs/receiver/NL/CPO/T1", received.tariff({ currency: "USD", last_updated: later }), (s) => putReceived(s, "tariffs", "T1", received.tariff()), "tariffs", "T1"],
+    [
+      "locationsReceiverPut",
+      "PUT",
+      "/locations/receiver/NL/CPO/LOC1",
+      location({ name: "New", last_updated: later }),
+      (s) => putReceived(s, "locations", "LOC1", received.location()),
+      "locations",
+      "LOC1",
+    ],
+    [
+      "locationsReceiverPatch",
+      "PATCH",
+      "/locations/receiver/NL/CPO/LOC1",
+      { name: "New", last_updated: later },
+      (s) => putReceived(s, "locations", "LOC1", received.location()),
+      "locations",
+      "LOC1",
+    ],
+    [
+      "locationsReceiverPatchEvse",
+      "PATCH",
+      "/locations/receiver/NL/CPO/LOC1/E1",
+      { status: "CHARGING", last_updated: later },
+      (s) => putReceived(s, "locations", "LOC1", received.location()),
+      "locations",
+      "LOC1",
+    ],
+    [
+      "locationsReceiverPutConnector",
+      "PUT",
+      "/locations/receiver/NL/CPO/LOC1/E1/C1",
+      { ...evse().connectors[0]!, max_voltage: 400, last_updated: later },
+      (s) => putReceived(s, "locations", "LOC1", received.location()),
+      "locations",
+      "LOC1",
+    ],
+    [
+      "sessionsReceiverPatch",
+      "PATCH",
+      "/sessions/receiver/NL/CPO/S1",
+      { kwh: 20, last_updated: later },
+      (s) => putReceived(s, "sessions", "S1", received.session()),
+      "sessions",
+      "S1",
+    ],
+    [
+      "tariffsReceiverPut",
+      "PUT",
+      "/tariffs/receiver/NL/CPO/T1",
+      received.tariff({ currency: "USD", last_updated: later }),
+      (s) => putReceived(s, "tariffs", "T1", received.tariff()),
+      "tariffs",
+      "T1",
+    ],
     ["tariffsReceiverDelete", "DELETE", "/tariffs/receiver/NL/CPO/T1", undefined, (s) => putReceived(s, "tariffs", "T1", received.tariff()), "tariffs", "T1"],
   ];
 
@@ -168,7 +332,12 @@ describe("If-Match on writes", () => {
   ])("If-Match %3$s on %1$s: %4$i", async (_, exists, ifMatch, status) => {
     const p = await pair();
     if (exists) await putReceived(p.emsp.store, "tariffs", "T1", received.tariff());
-    const res = await raw(`${p.emsp.url}/ocpi/2.2.1/tariffs/receiver/NL/CPO/T1`, { method: "PUT", token: p.toEmsp, headers: { "If-Match": ifMatch }, json: received.tariff({ currency: "USD", last_updated: later }) });
+    const res = await raw(`${p.emsp.url}/ocpi/2.2.1/tariffs/receiver/NL/CPO/T1`, {
+      method: "PUT",
+      token: p.toEmsp,
+      headers: { "If-Match": ifMatch },
+      json: received.tariff({ currency: "USD", last_updated: later }),
+    });
     expect([res.status, res.body?.status_code]).toEqual([status, status === 200 ? 1000 : 2000]);
     const stored = await p.emsp.store.getObject<{ currency: string }>({ module: "tariffs.received", country_code: "NL", party_id: "CPO", id: "T1" });
     expect(stored?.data.currency).toBe(exists ? "USD" : undefined);
@@ -205,7 +374,8 @@ describe("If-Match on writes", () => {
     await putReceived(p.emsp.store, "locations", "LOC1", received.location());
     const url = `${p.emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`;
     const etag = (await raw(url, { token: p.toEmsp })).headers.get("ETag")!;
-    const patch = (name: string, last_updated: string) => raw(url, { method: "PATCH", token: p.toEmsp, headers: { "If-Match": etag }, json: { name, last_updated } });
+    const patch = (name: string, last_updated: string) =>
+      raw(url, { method: "PATCH", token: p.toEmsp, headers: { "If-Match": etag }, json: { name, last_updated } });
     const answers = await Promise.all([patch("First", "2024-06-01T00:00:00Z"), patch("Second", "2024-06-02T00:00:00Z")]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 412]);
     const winner = answers[0]!.status === 200 ? "First" : "Second";
@@ -219,8 +389,18 @@ describe("If-Match on writes", () => {
     const url = `${p.emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`;
     const [whole, part] = await Promise.all([raw(url, { token: p.toEmsp }), raw(`${url}/E1`, { token: p.toEmsp })]);
     const answers = await Promise.all([
-      raw(url, { method: "PATCH", token: p.toEmsp, headers: { "If-Match": whole.headers.get("ETag")! }, json: { name: "New", last_updated: "2024-06-01T00:00:00Z" } }),
-      raw(`${url}/E1`, { method: "PATCH", token: p.toEmsp, headers: { "If-Match": part.headers.get("ETag")! }, json: { status: "CHARGING", last_updated: "2024-06-01T00:00:00Z" } }),
+      raw(url, {
+        method: "PATCH",
+        token: p.toEmsp,
+        headers: { "If-Match": whole.headers.get("ETag")! },
+        json: { name: "New", last_updated: "2024-06-01T00:00:00Z" },
+      }),
+      raw(`${url}/E1`, {
+        method: "PATCH",
+        token: p.toEmsp,
+        headers: { "If-Match": part.headers.get("ETag")! },
+        json: { status: "CHARGING", last_updated: "2024-06-01T00:00:00Z" },
+      }),
     ]);
     // The EVSE's ETag is of the EVSE: a change of the Location's name leaves it, so both apply, one after the other.
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
@@ -228,7 +408,7 @@ describe("If-Match on writes", () => {
     expect([stored?.data.name, stored?.data.evses?.[0]?.status]).toEqual(["New", "CHARGING"]);
   });
 
-  it.each([["abc"], ['"a" "b"'], ['W/abc']])("refuses a malformed If-Match %j with 400 / 2001 before anything is written", async (ifMatch) => {
+  it.each([["abc"], ['"a" "b"'], ["W/abc"]])("refuses a malformed If-Match %j with 400 / 2001 before anything is written", async (ifMatch) => {
     const p = await pair();
     await putReceived(p.emsp.store, "tariffs", "T1", received.tariff());
     const res = await raw(`${p.emsp.url}/ocpi/2.2.1/tariffs/receiver/NL/CPO/T1`, { method: "DELETE", token: p.toEmsp, headers: { "If-Match": ifMatch } });
@@ -239,11 +419,27 @@ describe("If-Match on writes", () => {
 
   it("is ignored where no GET reads the object (charging preferences), and when ETags are off", async () => {
     const p = await pair({ emsp: { server: { etags: false } } });
-    await p.cpo.store.putObject({ module: "sessions", country_code: "NL", party_id: "MSP", id: "S1", last_updated: "2024-01-01T00:00:00Z", data: sample("2.2.1", "Session") });
-    const preferences = await raw(`${p.cpo.url}/ocpi/2.2.1/sessions/sender/S1/charging_preferences`, { method: "PUT", token: p.toCpo, headers: { "If-Match": '"AAAAAAAAAAAAAAAAAAAAAA"' }, json: sample("2.2.1", "ChargingPreferences") });
+    await p.cpo.store.putObject({
+      module: "sessions",
+      country_code: "NL",
+      party_id: "MSP",
+      id: "S1",
+      last_updated: "2024-01-01T00:00:00Z",
+      data: sample("2.2.1", "Session"),
+    });
+    const preferences = await raw(`${p.cpo.url}/ocpi/2.2.1/sessions/sender/S1/charging_preferences`, {
+      method: "PUT",
+      token: p.toCpo,
+      headers: { "If-Match": '"AAAAAAAAAAAAAAAAAAAAAA"' },
+      json: sample("2.2.1", "ChargingPreferences"),
+    });
     expect([preferences.status, preferences.body?.data]).toEqual([200, "ACCEPTED"]);
     await putReceived(p.emsp.store, "tariffs", "T1", received.tariff());
-    const off = await raw(`${p.emsp.url}/ocpi/2.2.1/tariffs/receiver/NL/CPO/T1`, { method: "DELETE", token: p.toEmsp, headers: { "If-Match": '"AAAAAAAAAAAAAAAAAAAAAA"' } });
+    const off = await raw(`${p.emsp.url}/ocpi/2.2.1/tariffs/receiver/NL/CPO/T1`, {
+      method: "DELETE",
+      token: p.toEmsp,
+      headers: { "If-Match": '"AAAAAAAAAAAAAAAAAAAAAA"' },
+    });
     expect([off.status, off.body?.status_code]).toEqual([200, 1000]);
   });
 
@@ -257,9 +453,19 @@ describe("If-Match on writes", () => {
     expect(old.headers.get("ETag")).toBe(etagOf(JSON.stringify(old.body?.data)));
     expect(old.headers.get("ETag")).not.toBe(current.headers.get("ETag"));
     // The 2.2.1 ETag is not the 2.1.1 object's.
-    const wrong = await raw(at("2.1.1"), { method: "PATCH", token: p.toEmsp, headers: { "If-Match": current.headers.get("ETag")! }, json: { name: "New", last_updated: "2024-06-01T00:00:00Z" } });
+    const wrong = await raw(at("2.1.1"), {
+      method: "PATCH",
+      token: p.toEmsp,
+      headers: { "If-Match": current.headers.get("ETag")! },
+      json: { name: "New", last_updated: "2024-06-01T00:00:00Z" },
+    });
     expect([wrong.status, wrong.body?.status_code]).toEqual([412, 2000]);
-    const right = await raw(at("2.1.1"), { method: "PATCH", token: p.toEmsp, headers: { "If-Match": old.headers.get("ETag")! }, json: { name: "New", last_updated: "2024-06-01T00:00:00Z" } });
+    const right = await raw(at("2.1.1"), {
+      method: "PATCH",
+      token: p.toEmsp,
+      headers: { "If-Match": old.headers.get("ETag")! },
+      json: { name: "New", last_updated: "2024-06-01T00:00:00Z" },
+    });
     expect([right.status, right.body?.status_code]).toEqual([200, 1000]);
     const stored = await p.emsp.store.getObject<T.Location>({ module: "locations.received", country_code: "NL", party_id: "CPO", id: "LOC1" });
     expect(stored?.data.name).toBe("New");
@@ -275,13 +481,18 @@ describe("the client's side", () => {
     const read = await p.cpoClient.locations.receiver.get(keys);
     expect(read.etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
 
-    const patched = await p.cpoClient.locations.receiver.patch({ ...keys, body: { name: "New", last_updated: "2024-06-01T00:00:00Z" } }, { ifMatch: read.etag! });
+    const patched = await p.cpoClient.locations.receiver.patch(
+      { ...keys, body: { name: "New", last_updated: "2024-06-01T00:00:00Z" } },
+      { ifMatch: read.etag! },
+    );
     expect(patched.statusCode).toBe(1000);
     expect(patched.etag).toBe((await p.cpoClient.locations.receiver.get(keys)).etag);
     expect(patched.etag).not.toBe(read.etag);
 
     methods.length = 0;
-    const refused = await errorOf(p.cpoClient.locations.receiver.patch({ ...keys, body: { name: "Newer", last_updated: "2024-06-02T00:00:00Z" } }, { ifMatch: read.etag! }));
+    const refused = await errorOf(
+      p.cpoClient.locations.receiver.patch({ ...keys, body: { name: "Newer", last_updated: "2024-06-02T00:00:00Z" } }, { ifMatch: read.etag! }),
+    );
     expect(refused).toMatchObject({ kind: "http", httpStatus: 412, statusCode: 2000 });
     expect(refused.statusMessage).toContain(patched.etag!);
     expect(methods).toEqual(["PATCH"]);

@@ -96,7 +96,8 @@ describe("extensions are off by default", () => {
   it("enabled, they are still not listed in version details", async () => {
     const plain = await pair();
     const extended = await pair({ emsp: { server: { extensions: { receiverBulkGet: true, receiverDelete: ["tokens"], openDataLocations: true } } } });
-    const details = async (p: typeof plain) => (await raw(`${p.emsp.url}/ocpi/2.2.1`, { token: p.toEmsp })).body?.data as { endpoints: { identifier: string; role: string; url: string }[] };
+    const details = async (p: typeof plain) =>
+      (await raw(`${p.emsp.url}/ocpi/2.2.1`, { token: p.toEmsp })).body?.data as { endpoints: { identifier: string; role: string; url: string }[] };
     const strip = (d: Awaited<ReturnType<typeof details>>) => d.endpoints.map((e) => `${e.identifier}:${e.role}:${new URL(e.url).pathname}`);
     expect(strip(await details(extended))).toEqual(strip(await details(plain)));
   });
@@ -117,19 +118,26 @@ describe("open data: published Locations without a token", () => {
     expect(window.items.map((l) => l.id)).toEqual(published.filter((id) => Number(id.slice(1)) >= 30 && Number(id.slice(1)) < 60));
     expect(window.total).toBe(10);
     const deep = await raw(`${cpo.url}/ocpi/${version}/locations/sender?offset=30&limit=10`);
-    expect([(deep.body!.data as { id: string }[]).map((l) => l.id), deep.headers.get("X-Total-Count"), deep.headers.get("Link")]).toEqual([published.slice(30), "34", null]);
+    expect([(deep.body!.data as { id: string }[]).map((l) => l.id), deep.headers.get("X-Total-Count"), deep.headers.get("Link")]).toEqual([
+      published.slice(30),
+      "34",
+      null,
+    ]);
   });
 
   it.each(
-    ALL_VERSIONS.flatMap((v) => [
-      [v, "/LOC-P", 200, 1000],
-      [v, "/LOC-P/E1", 200, 1000],
-      [v, "/LOC-P/E1/C1", 200, 1000],
-      [v, "/LOC-U", 404, 2003],
-      [v, "/LOC-U/E1", 404, 2003],
-      [v, "/LOC-U/E1/C1", 404, 2003],
-      [v, "/NOPE", 404, 2003],
-    ] as const),
+    ALL_VERSIONS.flatMap(
+      (v) =>
+        [
+          [v, "/LOC-P", 200, 1000],
+          [v, "/LOC-P/E1", 200, 1000],
+          [v, "/LOC-P/E1/C1", 200, 1000],
+          [v, "/LOC-U", 404, 2003],
+          [v, "/LOC-U/E1", 404, 2003],
+          [v, "/LOC-U/E1/C1", 404, 2003],
+          [v, "/NOPE", 404, 2003],
+        ] as const,
+    ),
   )("%s GET %s: HTTP %i, OCPI %i", async (version, path, httpStatus, statusCode) => {
     const cpo = await node(CPO_ROLE, { server: { versions: ALL_VERSIONS, extensions: { openDataLocations: true } } });
     await saveObject(cpo.store, "locations", "LOC-P", location("LOC-P", { publish: true }));
@@ -157,7 +165,9 @@ describe("open data: published Locations without a token", () => {
   });
 
   it("limits requests without a token (429, OCPI 2000, Retry-After), per key, and never those with one", async () => {
-    const { cpo, toCpo } = await pair({ cpo: { server: { extensions: { openDataLocations: { rateLimit: { requests: 2, windowMs: 60_000 }, key: forwardedFor } } } } });
+    const { cpo, toCpo } = await pair({
+      cpo: { server: { extensions: { openDataLocations: { rateLimit: { requests: 2, windowMs: 60_000 }, key: forwardedFor } } } },
+    });
     await seedLocations(cpo.store, 3);
     const get = (from?: string) => raw(`${cpo.url}/ocpi/2.2.1/locations/sender`, from ? { headers: { "X-Forwarded-For": from } } : {});
     expect([(await get("198.51.100.1")).status, (await get("198.51.100.1")).status]).toEqual([200, 200]);
@@ -172,7 +182,8 @@ describe("open data: published Locations without a token", () => {
   it("has one budget for every caller by default (60 a minute)", async () => {
     const cpo = await node(CPO_ROLE, { server: { extensions: { openDataLocations: true } } });
     const statuses: number[] = [];
-    for (let i = 0; i < 61; i++) statuses.push((await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`, { headers: { "X-Forwarded-For": `198.51.100.${i}` } })).status);
+    for (let i = 0; i < 61; i++)
+      statuses.push((await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`, { headers: { "X-Forwarded-For": `198.51.100.${i}` } })).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(60);
     expect(statuses.at(-1)).toBe(429);
   });
@@ -196,7 +207,9 @@ describe("open data: published Locations without a token", () => {
     const list = await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`);
     const one = await raw(`${cpo.url}/ocpi/2.2.1/locations/sender/LOC-U`);
     const part = await raw(`${cpo.url}/ocpi/2.2.1/locations/sender/LOC-U/E1`);
-    expect([list.status, list.body?.status_code, one.status, one.body?.status_code, part.status, part.body?.status_code]).toEqual([500, 3000, 500, 3000, 404, 2003]);
+    expect([list.status, list.body?.status_code, one.status, one.body?.status_code, part.status, part.body?.status_code]).toEqual([
+      500, 3000, 500, 3000, 404, 2003,
+    ]);
     expect(seen[0]).toMatchObject({ anonymous: true, isHub: false, roles: [], party: { id: "open-data" } });
     expect(cpo.events.filter((e) => e.type === "error").map((e) => String((e as { error: Error }).error.message))).toEqual([
       expect.stringContaining("not published (LOC-U)"),
@@ -224,7 +237,14 @@ describe("receivers' bulk GET", () => {
     return { ...sample<Record<string, unknown>>("2.2.1", "Token"), ...base, uid: id, type: "RFID" };
   };
   const putReceived = (store: Store, module: string, party: { country_code: string; party_id: string }, id: string, i: number) =>
-    store.putObject({ module: `${module}.received`, country_code: party.country_code, party_id: party.party_id, id, last_updated: at(i), data: owned(module, party, id, i) });
+    store.putObject({
+      module: `${module}.received`,
+      country_code: party.country_code,
+      party_id: party.party_id,
+      id,
+      last_updated: at(i),
+      data: owned(module, party, id, i),
+    });
   const idOf = (o: { id?: string; uid?: string }) => o.id ?? o.uid;
   const query = (module: string) => (module === "sessions" ? `?date_from=${at(0)}` : "");
 
@@ -252,8 +272,26 @@ describe("receivers' bulk GET", () => {
     const emsp = await node(EMSP_ROLE, { server: { extensions: { receiverBulkGet: true } } });
     const now = new Date().toISOString();
     const role = (r: string, country_code: string, party_id: string): PeerRole => ({ role: r, country_code, party_id, business_details: { name: party_id } });
-    await emsp.store.putParty({ id: "hub", incomingToken: "hub-token", incomingTokenKind: "C", endpoints: [], roles: [role("HUB", "NL", "HUB")], status: "registered", createdAt: now, updatedAt: now });
-    await emsp.store.putParty({ id: "two", incomingToken: "two-token", incomingTokenKind: "C", endpoints: [], roles: [role("CPO", "NL", "CPO"), role("CPO", "BE", "CP2")], status: "registered", createdAt: now, updatedAt: now });
+    await emsp.store.putParty({
+      id: "hub",
+      incomingToken: "hub-token",
+      incomingTokenKind: "C",
+      endpoints: [],
+      roles: [role("HUB", "NL", "HUB")],
+      status: "registered",
+      createdAt: now,
+      updatedAt: now,
+    });
+    await emsp.store.putParty({
+      id: "two",
+      incomingToken: "two-token",
+      incomingTokenKind: "C",
+      endpoints: [],
+      roles: [role("CPO", "NL", "CPO"), role("CPO", "BE", "CP2")],
+      status: "registered",
+      createdAt: now,
+      updatedAt: now,
+    });
     await putReceived(emsp.store, "tariffs", { country_code: "NL", party_id: "CPO" }, "A", 4);
     await putReceived(emsp.store, "tariffs", { country_code: "BE", party_id: "CP2" }, "B", 1);
     await putReceived(emsp.store, "tariffs", { country_code: "NL", party_id: "CPO" }, "C", 3);
@@ -278,15 +316,32 @@ describe("receivers' bulk GET", () => {
   it("lists what the receiver handlers stored from pushes", async () => {
     const { emsp, toEmsp, cpoClient } = await pair({ emsp: { server: { extensions: { receiverBulkGet: ["locations"] } } } });
     await cpoClient.locations.receiver.put({ country_code: "NL", party_id: "CPO", location_id: "PUSHED", body: location("PUSHED") });
-    await cpoClient.locations.receiver.patchEvse({ country_code: "NL", party_id: "CPO", location_id: "PUSHED", evse_uid: "E1", body: { status: "CHARGING", last_updated: "2024-06-01T00:00:00Z" } });
+    await cpoClient.locations.receiver.patchEvse({
+      country_code: "NL",
+      party_id: "CPO",
+      location_id: "PUSHED",
+      evse_uid: "E1",
+      body: { status: "CHARGING", last_updated: "2024-06-01T00:00:00Z" },
+    });
     const { items } = await walk(`${emsp.url}/ocpi/2.2.1/locations/receiver`, { token: toEmsp });
-    expect(items).toEqual([expect.objectContaining({ id: "PUSHED", last_updated: "2024-06-01T00:00:00Z", evses: [expect.objectContaining({ status: "CHARGING" })] })]);
+    expect(items).toEqual([
+      expect.objectContaining({ id: "PUSHED", last_updated: "2024-06-01T00:00:00Z", evses: [expect.objectContaining({ status: "CHARGING" })] }),
+    ]);
   });
 });
 
 describe("receivers' DELETE", () => {
-  const token = (over: Record<string, unknown> = {}) => ({ ...sample<Record<string, unknown>>("2.2.1", "Token"), country_code: "NL", party_id: "MSP", uid: "TOK1", type: "RFID", last_updated: at(0), ...over });
-  const seed = (store: Store) => store.putObject({ module: "tokens.received", country_code: "NL", party_id: "MSP", id: "TOK1", last_updated: at(0), data: token() });
+  const token = (over: Record<string, unknown> = {}) => ({
+    ...sample<Record<string, unknown>>("2.2.1", "Token"),
+    country_code: "NL",
+    party_id: "MSP",
+    uid: "TOK1",
+    type: "RFID",
+    last_updated: at(0),
+    ...over,
+  });
+  const seed = (store: Store) =>
+    store.putObject({ module: "tokens.received", country_code: "NL", party_id: "MSP", id: "TOK1", last_updated: at(0), data: token() });
   const stored = (store: Store) => store.getObject({ module: "tokens.received", country_code: "NL", party_id: "MSP", id: "TOK1" });
 
   it.each([
@@ -310,7 +365,14 @@ describe("receivers' DELETE", () => {
     await seed(cpo.store);
     const url = `${cpo.url}/ocpi/2.2.1/tokens/receiver/NL/MSP/TOK1`;
     const etag = (await raw(url, { token: toCpo })).headers.get("ETag")!;
-    await cpo.store.putObject({ module: "tokens.received", country_code: "NL", party_id: "MSP", id: "TOK1", last_updated: at(1), data: token({ valid: false, last_updated: at(1) }) });
+    await cpo.store.putObject({
+      module: "tokens.received",
+      country_code: "NL",
+      party_id: "MSP",
+      id: "TOK1",
+      last_updated: at(1),
+      data: token({ valid: false, last_updated: at(1) }),
+    });
     const stale = await raw(url, { method: "DELETE", token: toCpo, headers: { "If-Match": etag } });
     expect([stale.status, stale.body?.status_code]).toEqual([412, 2000]);
     expect(await stored(cpo.store)).toBeDefined();
@@ -331,7 +393,12 @@ describe("receivers' DELETE", () => {
       server: { extensions: { receiverDelete: ["tokens"] } },
       handlers: (store) => {
         const base = storeHandlers(store, { roles: [CPO_ROLE] });
-        return { ...base, tokens: { receiver: { ...base.tokens.receiver, delete: async ({ params }: { params: { token_uid: string } }) => void deleted.push(params.token_uid) } } };
+        return {
+          ...base,
+          tokens: {
+            receiver: { ...base.tokens.receiver, delete: async ({ params }: { params: { token_uid: string } }) => void deleted.push(params.token_uid) },
+          },
+        };
       },
     });
     const emsp = await node(EMSP_ROLE);

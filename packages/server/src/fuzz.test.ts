@@ -74,7 +74,17 @@ beforeAll(async () => {
   const make = async (label: Target["label"], node: TestNode, own: T.CredentialsRole, peer: T.CredentialsRole): Promise<Target> => {
     await seed(node.store, own, peer);
     const tokenA = (await node.server.credentials.createRegistrationToken()).token;
-    return { label, node, own, peer, tokenC: (await registered(node)).incomingToken, tokenA, routes: node.server.servedRoutes(), before: new Map(), parties: await partiesOf(node.store) };
+    return {
+      label,
+      node,
+      own,
+      peer,
+      tokenC: (await registered(node)).incomingToken,
+      tokenA,
+      routes: node.server.servedRoutes(),
+      before: new Map(),
+      parties: await partiesOf(node.store),
+    };
   };
   targets = [await make("cpo", cpo, CPO_ROLE, EMSP_ROLE), await make("emsp", emsp, EMSP_ROLE, CPO_ROLE)];
   for (const t of targets) t.before = await snapshotStore(t.node.store);
@@ -180,11 +190,21 @@ function pathOf(ctx: Ctx, raw: Record<string, string> = {}): string {
   return BASE + ctx.route.layoutPath.replace(/\{([a-z_]+)\}/g, (_, name: string) => (name in raw ? raw[name]! : encodeURIComponent(validParam(ctx, name))));
 }
 
-const VALID_QUERY: Record<string, string> = { date_from: "2024-01-01T00:00:00Z", date_to: "2030-01-01T00:00:00Z", offset: "0", limit: "10", duration: "60", response_url: `${DEAD_URL}/result`, type: "RFID" };
+const VALID_QUERY: Record<string, string> = {
+  date_from: "2024-01-01T00:00:00Z",
+  date_to: "2030-01-01T00:00:00Z",
+  offset: "0",
+  limit: "10",
+  duration: "60",
+  response_url: `${DEAD_URL}/result`,
+  type: "RFID",
+};
 
 /** The required query parameters with valid values (but not `without`), then `extra` as it is. */
 function queryOf(ctx: Ctx, without: string[] = [], extra: string[] = []): string {
-  const parts = ctx.route.query.filter((q) => q.required && !without.includes(q.name)).map((q) => `${q.name}=${encodeURIComponent(VALID_QUERY[q.name] ?? "X")}`);
+  const parts = ctx.route.query
+    .filter((q) => q.required && !without.includes(q.name))
+    .map((q) => `${q.name}=${encodeURIComponent(VALID_QUERY[q.name] ?? "X")}`);
   const all = [...parts, ...extra];
   return all.length ? `?${all.join("&")}` : "";
 }
@@ -207,7 +227,10 @@ function validBody(ctx: Ctx, value?: unknown): Record<string, unknown> {
   if (body === null || typeof body !== "object") return body;
   if ("country_code" in body) body.country_code = ctx.t.peer.country_code;
   if ("party_id" in body) body.party_id = ctx.t.peer.party_id;
-  const idParam = ctx.route.pathParams.map((p) => p.name).filter((n) => !["country_code", "party_id", "response_id"].includes(n)).at(-1);
+  const idParam = ctx.route.pathParams
+    .map((p) => p.name)
+    .filter((n) => !["country_code", "party_id", "response_id"].includes(n))
+    .at(-1);
   if (idParam) {
     const field = idParam === "terminal_id" ? "terminal_id" : idParam.endsWith("_uid") ? "uid" : "id";
     if (field in body) body[field] = validParam(ctx, idParam);
@@ -215,7 +238,8 @@ function validBody(ctx: Ctx, value?: unknown): Record<string, unknown> {
   if (s.schema === "Credentials") Object.assign(body, { url: `${DEAD_URL}/versions`, token: "fuzz-token" });
   const deadUrls = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(deadUrls);
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) k === "response_url" ? ((v as Record<string, unknown>)[k] = `${DEAD_URL}/result`) : deadUrls(x);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) k === "response_url" ? ((v as Record<string, unknown>)[k] = `${DEAD_URL}/result`) : deadUrls(x);
   };
   deadUrls(body);
   return body;
@@ -226,7 +250,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 const concat = (...parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) out.set(p, at), (at += p.length);
   return out;
 };
 
@@ -266,13 +290,14 @@ const badJsonBodies: Generator = (ctx) => {
     // RFC 8259 §8.1: a sender MUST NOT add a BOM, a parser MAY ignore it. Ignoring it silently is tolerance, which
     // the design puts in lenient mode (and reports): so it counts as malformed here.
     ["a UTF-8 BOM before the JSON", `\uFEFF${text}`],
-    ["invalid UTF-8 bytes in a string", concat(utf8(`${text.slice(0, -1) + (text.length > 2 ? "," : "")}"x_fuzz":"`), new Uint8Array([0xff, 0xfe, 0xc3, 0x28]), utf8('"}'))],
+    [
+      "invalid UTF-8 bytes in a string",
+      concat(utf8(`${text.slice(0, -1) + (text.length > 2 ? "," : "")}"x_fuzz":"`), new Uint8Array([0xff, 0xfe, 0xc3, 0x28]), utf8('"}')),
+    ],
     ["invalid UTF-8 bytes only", new Uint8Array([0xff, 0xfe, 0xfd, 0xc3, 0x28])],
   ];
   if (ctx.route.request.required) cases.push(["no body", ""]);
-  return cases.map(([name, body]) =>
-    withBody(ctx, `bad JSON: ${name}`, body, { detail: typeof body === "string" ? body.slice(0, 60) : "(bytes)" }),
-  );
+  return cases.map(([name, body]) => withBody(ctx, `bad JSON: ${name}`, body, { detail: typeof body === "string" ? body.slice(0, 60) : "(bytes)" }));
 };
 
 /** "Prototype keys never reach a handler": `__proto__`, `constructor`, `prototype`, at the top and nested. */
@@ -286,7 +311,12 @@ const prototypeKeys: Generator = (ctx) => {
   ];
   // Nested: inside the first member that is an object (or an array of objects), where merges of sub-objects happen.
   const nested = structuredClone(body);
-  const inner = nested && typeof nested === "object" ? Object.values(nested).map((v) => (Array.isArray(v) ? v[0] : v)).find((v) => v && typeof v === "object" && !Array.isArray(v)) : undefined;
+  const inner =
+    nested && typeof nested === "object"
+      ? Object.values(nested)
+          .map((v) => (Array.isArray(v) ? v[0] : v))
+          .find((v) => v && typeof v === "object" && !Array.isArray(v))
+      : undefined;
   if (inner) {
     (inner as Record<string, unknown>).x_fuzz_proto = { polluted: true };
     cases.push(["nested __proto__", renameKey(JSON.stringify(nested), "x_fuzz_proto", "__proto__")]);
@@ -312,7 +342,9 @@ const impossibleBodyDates: Generator = (ctx) => {
         const body = structuredClone(base);
         const value = leaf.dateOnly ? date.slice(0, 10) : date;
         setAt(body, leaf.at, value);
-        probes.push(withBody(ctx, `impossible date in the body: ${leaf.dateOnly ? "Date" : "DateTime"} ${value}`, JSON.stringify(body), { detail: leaf.field }));
+        probes.push(
+          withBody(ctx, `impossible date in the body: ${leaf.dateOnly ? "Date" : "DateTime"} ${value}`, JSON.stringify(body), { detail: leaf.field }),
+        );
       }
     }
   }
@@ -343,7 +375,9 @@ const deepNesting: Generator = (ctx) => {
     [5_000, "object"],
     [20_000, "object"],
     [20_000, "array"],
-  ].map(([depth, kind]) => withBody(ctx, `deep nesting: ${depth} levels of ${kind}s`, withLeadingMembers(body, `"x_fuzz_deep":${nestedText(depth as number, kind as "object")}`)));
+  ].map(([depth, kind]) =>
+    withBody(ctx, `deep nesting: ${depth} levels of ${kind}s`, withLeadingMembers(body, `"x_fuzz_deep":${nestedText(depth as number, kind as "object")}`)),
+  );
 };
 
 const PADDING = new Uint8Array(3 * MiB).fill("x".charCodeAt(0));
@@ -380,7 +414,14 @@ const hugeBody: Generator = (ctx) => {
 const chunkedBody: Generator = (ctx) => {
   if (!ctx.route.request) return [];
   const chunks = chunksOf(ctx, paddedParts(ctx, 3 * MiB));
-  return [withBody(ctx, "chunked body: 3 MiB without Content-Length", { chunks }, { expect: 413, detail: `${chunks.length} chunks`, headers: { ...jsonHeaders(ctx), ...CLOSE } })];
+  return [
+    withBody(
+      ctx,
+      "chunked body: 3 MiB without Content-Length",
+      { chunks },
+      { expect: 413, detail: `${chunks.length} chunks`, headers: { ...jsonHeaders(ctx), ...CLOSE } },
+    ),
+  ];
 };
 
 /**
@@ -393,8 +434,16 @@ const keepAliveAfter413: Generator = (ctx) => {
   const seed = seededRng(SEED ^ hash(`${ctx.t.label}${ctx.version}`));
   if (seed.pick(candidates) !== ctx.route) return [];
   return [
-    withBody(ctx, "413 on a keep-alive connection, then the next request: 2 MiB with Content-Length", paddedBody(ctx, 2 * MiB), { expect: 413, thenOnSameConnection: true }),
-    withBody(ctx, "413 on a keep-alive connection, then the next request: 3 MiB chunked", { chunks: chunksOf(ctx, paddedParts(ctx, 3 * MiB)) }, { expect: 413, thenOnSameConnection: true }),
+    withBody(ctx, "413 on a keep-alive connection, then the next request: 2 MiB with Content-Length", paddedBody(ctx, 2 * MiB), {
+      expect: 413,
+      thenOnSameConnection: true,
+    }),
+    withBody(
+      ctx,
+      "413 on a keep-alive connection, then the next request: 3 MiB chunked",
+      { chunks: chunksOf(ctx, paddedParts(ctx, 3 * MiB)) },
+      { expect: 413, thenOnSameConnection: true },
+    ),
   ];
 };
 
@@ -416,7 +465,10 @@ const badAuth: Generator = (ctx) => {
     ["an 8 000-character token", `Token ${"A".repeat(8000)}`],
   ];
   if (ctx.route.auth !== "tokenA") {
-    headers.push(["Token A on a non-credentials route (base64)", tokenHeader(ctx.t.tokenA)], ["Token A on a non-credentials route (raw)", `Token ${ctx.t.tokenA}`]);
+    headers.push(
+      ["Token A on a non-credentials route (base64)", tokenHeader(ctx.t.tokenA)],
+      ["Token A on a non-credentials route (raw)", `Token ${ctx.t.tokenA}`],
+    );
   }
   return headers.map(([name, authorization]) => ({
     kind: `bad auth: ${name}`,
@@ -475,11 +527,21 @@ const badQueryValues: Generator = (ctx) => {
           ? ["None", "yesterday", "x".repeat(4000)]
           : ["None", "%00", "x".repeat(4000)];
     // A value the parameter's own validator accepts (2.3.0's TokenType is open: `None` is a TokenType) is no bad value.
-    const decodedOk = (value: string) => !/%00/.test(value) && q.validator !== undefined && q.validator.validate(decodeURIComponent(value)).ok && [...value].length <= (q.maxLength ?? 255);
-    for (const value of bad.filter((v) => !decodedOk(v))) probes.push(probe(`bad query value: ${q.type === "integer" ? "integer" : q.validator?.name ?? "string"} ${value.length > 20 ? `${value.length} characters` : value}`, q.name, [`${q.name}=${value}`]));
+    const decodedOk = (value: string) =>
+      !/%00/.test(value) && q.validator !== undefined && q.validator.validate(decodeURIComponent(value)).ok && [...value].length <= (q.maxLength ?? 255);
+    for (const value of bad.filter((v) => !decodedOk(v)))
+      probes.push(
+        probe(
+          `bad query value: ${q.type === "integer" ? "integer" : (q.validator?.name ?? "string")} ${value.length > 20 ? `${value.length} characters` : value}`,
+          q.name,
+          [`${q.name}=${value}`],
+        ),
+      );
     // A repeated parameter, valid then invalid: a server may take either; it must not fail.
     const worst = bad.find((v) => !decodedOk(v))!;
-    probes.push(probe("bad query value: repeated parameter", q.name, [`${q.name}=${encodeURIComponent(VALID_QUERY[q.name] ?? "X")}`, `${q.name}=${worst}`], "below 500"));
+    probes.push(
+      probe("bad query value: repeated parameter", q.name, [`${q.name}=${encodeURIComponent(VALID_QUERY[q.name] ?? "X")}`, `${q.name}=${worst}`], "below 500"),
+    );
   }
   return probes;
 };
@@ -616,8 +678,16 @@ async function send(t: Target, p: Probe): Promise<{ status?: number; text: strin
   if (p.thenOnSameConnection) {
     const body = p.body === undefined ? undefined : typeof p.body === "string" ? utf8(p.body) : p.body instanceof Uint8Array ? p.body : p.body.chunks;
     const headers = { ...p.headers, ...(body instanceof Uint8Array ? { "Content-Length": String(body.length) } : {}) };
-    const [first, next] = await twoOnOneConnection({ url: t.node.url + p.url, method: p.method, headers, ...(body ? { body } : {}) }, { url: `${t.node.url}${BASE}/versions`, method: "GET", headers: { Authorization: tokenHeader(t.tokenC) } });
-    const nextFailed = next.status === undefined ? `the next request on the same connection got no response (${next.error} after ${next.ms} ms)` : next.status !== 200 ? `the next request on the same connection got ${next.status}` : undefined;
+    const [first, next] = await twoOnOneConnection(
+      { url: t.node.url + p.url, method: p.method, headers, ...(body ? { body } : {}) },
+      { url: `${t.node.url}${BASE}/versions`, method: "GET", headers: { Authorization: tokenHeader(t.tokenC) } },
+    );
+    const nextFailed =
+      next.status === undefined
+        ? `the next request on the same connection got no response (${next.error} after ${next.ms} ms)`
+        : next.status !== 200
+          ? `the next request on the same connection got ${next.status}`
+          : undefined;
     return { ...first, ...(nextFailed ? { error: first.error ? `${first.error}; ${nextFailed}` : nextFailed } : {}) };
   }
   const init: RequestInit & { duplex?: "half" } = { method: p.method, headers: p.headers, signal: AbortSignal.timeout(15_000) };
@@ -727,8 +797,16 @@ function summary(name: string, failures: Failure[], requests: number, ms: number
     lines.push(`    ${String(n).padStart(5)}  ${k}`);
     lines.push(`           e.g. [${e.target}] ${e.request}${e.detail ? ` (${e.detail})` : ""}  ⇒  ${e.body.slice(0, 120)}`);
   }
-  lines.push(`  by status: ${count((f) => String(f.status)).map(([k, v]) => `${k}×${v.n}`).join("  ")}`);
-  lines.push(`  by reason: ${count(general).map(([k, v]) => `${k} ×${v.n}`).join(" | ")}`);
+  lines.push(
+    `  by status: ${count((f) => String(f.status))
+      .map(([k, v]) => `${k}×${v.n}`)
+      .join("  ")}`,
+  );
+  lines.push(
+    `  by reason: ${count(general)
+      .map(([k, v]) => `${k} ×${v.n}`)
+      .join(" | ")}`,
+  );
   return lines.join("\n");
 }
 
@@ -792,7 +870,11 @@ describe("afterwards", () => {
   });
 
   it("logged no error events", () => {
-    const errors = targets.flatMap((t) => t.node.events.filter((e) => e.type === "error").map((e) => `[${t.label}] ${(e as { operationId: string }).operationId}: ${String((e as { error: unknown }).error).slice(0, 120)}`));
+    const errors = targets.flatMap((t) =>
+      t.node.events
+        .filter((e) => e.type === "error")
+        .map((e) => `[${t.label}] ${(e as { operationId: string }).operationId}: ${String((e as { error: unknown }).error).slice(0, 120)}`),
+    );
     if (errors.length) console.log(`── error events (${errors.length}):\n  ${[...new Set(errors)].slice(0, 40).join("\n  ")}`);
     expect(errors).toEqual([]);
   });
@@ -804,7 +886,9 @@ describe("afterwards", () => {
   });
 
   it("sent a corpus of every kind", () => {
-    console.log(`── fuzz: ${stats.requests} requests in ${Date.now() - stats.started} ms (seed ${SEED}); ${stats.countedRegistrationFailures} counted failed registrations with Token A`);
+    console.log(
+      `── fuzz: ${stats.requests} requests in ${Date.now() - stats.started} ms (seed ${SEED}); ${stats.countedRegistrationFailures} counted failed registrations with Token A`,
+    );
     if (process.env.FUZZ_VERBOSE) {
       for (const [kind, statuses] of [...stats.byKind].sort()) {
         console.log(`  ${kind}: ${[...statuses].map(([s, { n, message }]) => `${s}×${n}${message ? ` "${message}"` : ""}`).join("  ")}`);

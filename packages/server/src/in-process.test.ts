@@ -43,13 +43,26 @@ describe("in process, through app.fetch", () => {
     await saveObject(cpoStore, "locations", location.id, location);
 
     const { token } = await cpo.credentials.createRegistrationToken();
-    const discovered = await OcpiClient.connect({ versionsUrl: cpo.versionsUrl, token, fetch: cpo.app.fetch, urlPolicy: { allowHosts: ["cpo.test"] }, logger: false });
+    const discovered = await OcpiClient.connect({
+      versionsUrl: cpo.versionsUrl,
+      token,
+      fetch: cpo.app.fetch,
+      urlPolicy: { allowHosts: ["cpo.test"] },
+      logger: false,
+    });
     expect(discovered.version).toBe("2.2.1");
     expect(discovered.versions).toEqual([{ version: "2.2.1", url: "https://cpo.test/ocpi/2.2.1" }]);
 
     const party = await emsp.credentials.registerWith({ versionsUrl: cpo.versionsUrl, token });
     expect(party).toMatchObject({ status: "registered", version: "2.2.1" });
-    const client = await OcpiClient.connect({ versionsUrl: cpo.versionsUrl, token: party.outgoingToken!, versions: ["2.2.1"], fetch: cpo.app.fetch, urlPolicy: { allowHosts: ["cpo.test"] }, logger: false });
+    const client = await OcpiClient.connect({
+      versionsUrl: cpo.versionsUrl,
+      token: party.outgoingToken!,
+      versions: ["2.2.1"],
+      fetch: cpo.app.fetch,
+      urlPolicy: { allowHosts: ["cpo.test"] },
+      logger: false,
+    });
     const pulled = await client.locations.sender.all().toArray();
     expect(pulled).toEqual([location]);
     expect((await emsp.credentials.clientFor(party, "2.2.1").locations.sender.get({ location_id: "LOC1" })).data).toEqual(location);

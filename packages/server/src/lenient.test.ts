@@ -68,7 +68,10 @@ const sloppySession = () => ({
 });
 
 const cdrWithoutEvseUid = () => {
-  const cdr = structuredClone({ ...sample<T.CDR>("2.2.1", "CDR"), country_code: "NL", party_id: "QCP", id: "CDR000001" }) as unknown as Record<string, unknown> & { cdr_location: Record<string, unknown> };
+  const cdr = structuredClone({ ...sample<T.CDR>("2.2.1", "CDR"), country_code: "NL", party_id: "QCP", id: "CDR000001" }) as unknown as Record<
+    string,
+    unknown
+  > & { cdr_location: Record<string, unknown> };
   delete cdr.cdr_location.evse_uid;
   return cdr;
 };
@@ -175,7 +178,9 @@ describe.each([
     expect(stored?.data).not.toHaveProperty("meter_id");
     expect(stored?.data).not.toHaveProperty("total_cost");
     expect(stored?.last_updated).toBe(REPAIRED);
-    expect(repairedEvents(emsp)).toEqual([{ type: "repaired", operationId: "sessionsReceiverPut", partyId: party.id, requestId: "req-1", repairs: expect.arrayContaining(repairs) }]);
+    expect(repairedEvents(emsp)).toEqual([
+      { type: "repaired", operationId: "sessionsReceiverPut", partyId: party.id, requestId: "req-1", repairs: expect.arrayContaining(repairs) },
+    ]);
     expect(repairedEvents(emsp)[0]!.repairs).toHaveLength(repairs.length);
   });
 });
@@ -225,7 +230,11 @@ describe("request bodies, more rules", () => {
 
   it("lenient still refuses unknown fields with strictBodies, naming only what is left", async () => {
     const { emsp, party } = await pushing(QCP, { server: { validation: "lenient", strictBodies: true } });
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/sessions/receiver/NL/QCP/SES000001`, { method: "PUT", token: party.incomingToken, json: { ...sloppySession(), colour: "red" } });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/sessions/receiver/NL/QCP/SES000001`, {
+      method: "PUT",
+      token: party.incomingToken,
+      json: { ...sloppySession(), colour: "red" },
+    });
     expect([res.status, res.body?.status_code]).toEqual([400, 2001]);
     expect(res.body?.status_message).toBe("/colour: is not a field of this object");
     expect(repairedEvents(emsp)).toEqual([]);
@@ -234,11 +243,23 @@ describe("request bodies, more rules", () => {
   it("off still enforces JSON, content type, forbidden keys and the path's keys", async () => {
     const { emsp, party } = await pushing(QCP, { server: { validation: "off" } });
     const url = `${emsp.url}/ocpi/2.2.1/sessions/receiver/NL/QCP/SES000001`;
-    const notJson = await fetch(url, { method: "PUT", headers: { Authorization: `Token ${base64Encode(party.incomingToken)}`, "Content-Type": "application/json" }, body: "{nope" });
+    const notJson = await fetch(url, {
+      method: "PUT",
+      headers: { Authorization: `Token ${base64Encode(party.incomingToken)}`, "Content-Type": "application/json" },
+      body: "{nope",
+    });
     expect(notJson.status).toBe(400);
-    const text = await fetch(url, { method: "PUT", headers: { Authorization: `Token ${base64Encode(party.incomingToken)}`, "Content-Type": "text/plain" }, body: "{}" });
+    const text = await fetch(url, {
+      method: "PUT",
+      headers: { Authorization: `Token ${base64Encode(party.incomingToken)}`, "Content-Type": "text/plain" },
+      body: "{}",
+    });
     expect(text.status).toBe(415);
-    const proto = await fetch(url, { method: "PUT", headers: { Authorization: `Token ${base64Encode(party.incomingToken)}`, "Content-Type": "application/json" }, body: '{"__proto__": {}}' });
+    const proto = await fetch(url, {
+      method: "PUT",
+      headers: { Authorization: `Token ${base64Encode(party.incomingToken)}`, "Content-Type": "application/json" },
+      body: '{"__proto__": {}}',
+    });
     expect(proto.status).toBe(400);
     for (const json of [null, [], "session", 42]) {
       const res = await raw(url, { method: "PUT", token: party.incomingToken, json });
@@ -246,19 +267,26 @@ describe("request bodies, more rules", () => {
     }
     const moved = await raw(url, { method: "PUT", token: party.incomingToken, json: { ...sloppySession(), id: "OTHER" } });
     expect([moved.status, moved.body?.status_message]).toEqual([400, "/id: must equal the path's session_id SES000001"]);
-    const foreign = await raw(`${emsp.url}/ocpi/2.2.1/sessions/receiver/DE/OTH/SES000001`, { method: "PUT", token: party.incomingToken, json: sloppySession() });
+    const foreign = await raw(`${emsp.url}/ocpi/2.2.1/sessions/receiver/DE/OTH/SES000001`, {
+      method: "PUT",
+      token: party.incomingToken,
+      json: sloppySession(),
+    });
     expect(foreign.status).toBe(403);
     expect(await emsp.store.listObjects({ module: received("sessions"), offset: 0, limit: 10 })).toEqual({ items: [], total: 0 });
   });
 
-  it.each(["2024-02-30T10:00:00Z", "0000-01-01T00:00:00Z", "yesterday"])("off: a last_updated the store cannot read (%s) is a 2001 naming it, not a 500", async (stamp) => {
-    const { emsp, party } = await pushing(QCP, { server: { validation: "off" } });
-    const url = `${emsp.url}/ocpi/2.2.1/sessions/receiver/NL/QCP/SES000001`;
-    const res = await raw(url, { method: "PUT", token: party.incomingToken, json: { ...sloppySession(), last_updated: stamp } });
-    expect([res.status, res.body?.status_code]).toEqual([400, 2001]);
-    expect(res.body?.status_message).toMatch(/^\/last_updated: must be an OCPI DateTime/);
-    expect(await emsp.store.listObjects({ module: received("sessions"), offset: 0, limit: 10 })).toEqual({ items: [], total: 0 });
-  });
+  it.each(["2024-02-30T10:00:00Z", "0000-01-01T00:00:00Z", "yesterday"])(
+    "off: a last_updated the store cannot read (%s) is a 2001 naming it, not a 500",
+    async (stamp) => {
+      const { emsp, party } = await pushing(QCP, { server: { validation: "off" } });
+      const url = `${emsp.url}/ocpi/2.2.1/sessions/receiver/NL/QCP/SES000001`;
+      const res = await raw(url, { method: "PUT", token: party.incomingToken, json: { ...sloppySession(), last_updated: stamp } });
+      expect([res.status, res.body?.status_code]).toEqual([400, 2001]);
+      expect(res.body?.status_message).toMatch(/^\/last_updated: must be an OCPI DateTime/);
+      expect(await emsp.store.listObjects({ module: received("sessions"), offset: 0, limit: 10 })).toEqual({ items: [], total: 0 });
+    },
+  );
 });
 
 describe("credentials bodies", () => {
@@ -266,7 +294,11 @@ describe("credentials bodies", () => {
     const cpo = await node(CPO_ROLE, { server: { validation: "off" } });
     const emsp = await node(EMSP_ROLE);
     const { token } = await cpo.server.credentials.createRegistrationToken();
-    const garbage = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token, json: { token: "t", url: emsp.server.versionsUrl, roles: "EMSP" } });
+    const garbage = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "POST",
+      token,
+      json: { token: "t", url: emsp.server.versionsUrl, roles: "EMSP" },
+    });
     expect([garbage.status, garbage.body?.status_code]).toEqual([400, 2001]);
     expect(garbage.body?.status_message).toContain("/roles: must be");
     // A null for an optional field is repaired, and the registration goes through.
@@ -274,13 +306,22 @@ describe("credentials bodies", () => {
     const roles = [{ ...EMSP_ROLE, business_details: { ...EMSP_ROLE.business_details, website: null } }];
     const ok = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token, json: { token: emspToken, url: emsp.server.versionsUrl, roles } });
     expect(ok.status).toBe(200);
-    expect(repairedEvents(cpo)).toEqual([expect.objectContaining({ operationId: "credentialsSenderPost", repairs: [expect.objectContaining({ code: "null-optional", pointer: "/roles/0/business_details/website" })] })]);
+    expect(repairedEvents(cpo)).toEqual([
+      expect.objectContaining({
+        operationId: "credentialsSenderPost",
+        repairs: [expect.objectContaining({ code: "null-optional", pointer: "/roles/0/business_details/website" })],
+      }),
+    ]);
     expect((await cpo.store.listParties()).find((p) => p.status === "registered")?.roles).toEqual([EMSP_ROLE]);
   });
 });
 
 describe("peer profiles with parties", () => {
-  const profile: PeerProfile = { validation: "lenient", detailsAsList: false, urlRewrites: [{ from: "http://10.0.0.5/ocpi", to: "https://peer.example/ocpi" }] };
+  const profile: PeerProfile = {
+    validation: "lenient",
+    detailsAsList: false,
+    urlRewrites: [{ from: "http://10.0.0.5/ocpi", to: "https://peer.example/ocpi" }],
+  };
 
   it("a profile given with a registration token stays through registration, a failed attempt before it, and credentials updates", async () => {
     const cpo = await node(CPO_ROLE);
@@ -288,7 +329,11 @@ describe("peer profiles with parties", () => {
     const { partyId, token } = await cpo.server.credentials.createRegistrationToken({ profile });
     expect((await cpo.store.getParty(partyId))?.profile).toEqual(profile);
     // A first attempt that fails (the peer's API cannot be used) keeps the pending party, and its profile.
-    const failed = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token, json: { token: "t", url: "http://127.0.0.1:1/ocpi/versions", roles: [EMSP_ROLE] } });
+    const failed = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "POST",
+      token,
+      json: { token: "t", url: "http://127.0.0.1:1/ocpi/versions", roles: [EMSP_ROLE] },
+    });
     expect(failed.status).toBe(400);
     expect((await cpo.store.getParty(partyId))?.profile).toEqual(profile);
 
@@ -326,13 +371,17 @@ describe("peer profiles with parties", () => {
     expect(await cpo.store.listParties()).toEqual([]);
 
     const { token } = await cpo.server.credentials.createRegistrationToken();
-    await expect(emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token, profile: { detailsAsList: "yes" } as never })).rejects.toThrow(/\/detailsAsList/);
+    await expect(
+      emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token, profile: { detailsAsList: "yes" } as never }),
+    ).rejects.toThrow(/\/detailsAsList/);
     expect(await emsp.store.listParties()).toEqual([]);
     expect(connect).not.toHaveBeenCalled();
 
     const { partyId } = await cpo.server.credentials.createRegistrationToken({ profile });
     const before = await cpo.store.getParty(partyId);
-    await expect(cpo.server.credentials.setProfile(partyId, { urlRewrites: [{ from: "not a url", to: "https://x.example" }] })).rejects.toThrow(/\/urlRewrites\/0\/from/);
+    await expect(cpo.server.credentials.setProfile(partyId, { urlRewrites: [{ from: "not a url", to: "https://x.example" }] })).rejects.toThrow(
+      /\/urlRewrites\/0\/from/,
+    );
     expect(await cpo.store.getParty(partyId)).toEqual(before);
     await expect(cpo.server.credentials.setProfile("nobody", {})).rejects.toThrow(/no party nobody/);
   });
@@ -363,12 +412,18 @@ describe("version details as a list", () => {
     expect(details(asObject)).toEqual(expect.objectContaining({ version: "2.2.1", endpoints: expect.any(Array) }));
     expect((details(asList) as unknown[])[0]).toEqual(details(asObject));
     // The versions endpoint is the same list for everyone.
-    expect(details(await raw(`${cpo.url}/ocpi/versions`, { token: listed.token }))).toEqual(details(await raw(`${cpo.url}/ocpi/versions`, { token: plain.token })));
+    expect(details(await raw(`${cpo.url}/ocpi/versions`, { token: listed.token }))).toEqual(
+      details(await raw(`${cpo.url}/ocpi/versions`, { token: plain.token })),
+    );
 
     // The peer registers by hand (our own client would read the list first): the CPO reads the eMSP's API with a
     // token the eMSP handed out, and answers with the token the peer calls it with from now on.
     const { token: emspToken } = await emsp.server.credentials.createRegistrationToken();
-    const registered = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token: listed.token, json: { token: emspToken, url: emsp.server.versionsUrl, roles: [EMSP_ROLE] } });
+    const registered = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "POST",
+      token: listed.token,
+      json: { token: emspToken, url: emsp.server.versionsUrl, roles: [EMSP_ROLE] },
+    });
     expect(registered.status).toBe(200);
     const tokenC = (registered.body!.data as T.Credentials).token;
     expect(details(await raw(detailsUrl, { token: tokenC }))).toEqual([expect.objectContaining({ version: "2.2.1" })]);
@@ -397,7 +452,11 @@ describe("outgoing calls carry the party's profile", () => {
     emsp.server.credentials.clientFor(party);
     expect(profileOf(restore.mock.calls.at(-1)![0])).toEqual(profile);
     // The other options stay.
-    expect(restore.mock.calls.at(-1)![0]).toMatchObject({ versionsUrl: cpo.server.versionsUrl, token: party.outgoingToken, urlPolicy: { allowLoopback: true } });
+    expect(restore.mock.calls.at(-1)![0]).toMatchObject({
+      versionsUrl: cpo.server.versionsUrl,
+      token: party.outgoingToken,
+      urlPolicy: { allowLoopback: true },
+    });
 
     restore.mockClear();
     const rotated = await emsp.server.credentials.rotate(party);
@@ -415,7 +474,12 @@ describe("outgoing calls carry the party's profile", () => {
     await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token, profile });
     // The eMSP's own connect carries it; the CPO's connect back to the eMSP (no profile there) does not.
     const profiles = connect.mock.calls.map((call) => [call[0].versionsUrl, profileOf(call[0])]);
-    expect(profiles).toEqual(expect.arrayContaining([[cpo.server.versionsUrl, profile], [emsp.server.versionsUrl, undefined]]));
+    expect(profiles).toEqual(
+      expect.arrayContaining([
+        [cpo.server.versionsUrl, profile],
+        [emsp.server.versionsUrl, undefined],
+      ]),
+    );
   });
 
   it("a registration we receive reads the peer's API with the profile of its Token A", async () => {

@@ -17,7 +17,16 @@ afterEach(async () => {
 function pinoLike() {
   const calls: { level: string; fields: Record<string, unknown>; message: string | undefined }[] = [];
   const at = (level: string) => (fields: Record<string, unknown>, message?: string) => void calls.push({ level, fields, message });
-  const logger = { level: "info", trace: at("trace"), debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error"), fatal: at("fatal"), child: () => logger };
+  const logger = {
+    level: "info",
+    trace: at("trace"),
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    fatal: at("fatal"),
+    child: () => logger,
+  };
   return { calls, logger, requests: () => calls.filter((c) => c.message === "request") };
 }
 
@@ -41,12 +50,25 @@ async function cpoWith(logger: Logger | false | undefined) {
   };
   const cpo = await startNode(CPO_ROLE, { handlers, server: { logger } });
   nodes.push(cpo);
-  await cpo.store.putParty({ id: "emsp-1", incomingToken: "token-c", incomingTokenKind: "C", endpoints: [], roles: [{ ...EMSP_ROLE } as T.CredentialsRole], status: "registered", createdAt: now(), updatedAt: now() });
+  await cpo.store.putParty({
+    id: "emsp-1",
+    incomingToken: "token-c",
+    incomingTokenKind: "C",
+    endpoints: [],
+    roles: [{ ...EMSP_ROLE } as T.CredentialsRole],
+    status: "registered",
+    createdAt: now(),
+    updatedAt: now(),
+  });
   return cpo;
 }
 
 const call = (url: string, headers: Record<string, string> = {}) =>
-  fetch(url, { headers: { Authorization: `Token ${base64Encode("token-c")}`, ...headers } }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.text() }));
+  fetch(url, { headers: { Authorization: `Token ${base64Encode("token-c")}`, ...headers } }).then(async (r) => ({
+    status: r.status,
+    headers: r.headers,
+    body: await r.text(),
+  }));
 
 describe("server logging", () => {
   it("writes one line per request, with the request's ids, operation and party", async () => {
@@ -59,18 +81,42 @@ describe("server logging", () => {
       {
         level: "info",
         message: "request",
-        fields: { method: "GET", path: "/ocpi/2.2.1/locations/sender/LOC1", status: 404, durationMs: expect.any(Number), requestId: "req-1", correlationId: "corr-1", operationId: "locationsSenderGet", partyId: "emsp-1" },
+        fields: {
+          method: "GET",
+          path: "/ocpi/2.2.1/locations/sender/LOC1",
+          status: 404,
+          durationMs: expect.any(Number),
+          requestId: "req-1",
+          correlationId: "corr-1",
+          operationId: "locationsSenderGet",
+          partyId: "emsp-1",
+        },
       },
       // Refused before the party is known: no partyId. Ids the caller did not send are the ones answered.
       {
         level: "info",
         message: "request",
-        fields: { method: "GET", path: "/ocpi/2.2.1/tariffs/sender", status: 401, durationMs: expect.any(Number), requestId: expect.any(String), correlationId: expect.any(String), operationId: "tariffsSenderList" },
+        fields: {
+          method: "GET",
+          path: "/ocpi/2.2.1/tariffs/sender",
+          status: 401,
+          durationMs: expect.any(Number),
+          requestId: expect.any(String),
+          correlationId: expect.any(String),
+          operationId: "tariffsSenderList",
+        },
       },
       {
         level: "info",
         message: "request",
-        fields: { method: "GET", path: "/no/such/path", status: 404, durationMs: expect.any(Number), requestId: missing.headers.get("X-Request-ID"), correlationId: missing.headers.get("X-Correlation-ID") },
+        fields: {
+          method: "GET",
+          path: "/no/such/path",
+          status: 404,
+          durationMs: expect.any(Number),
+          requestId: missing.headers.get("X-Request-ID"),
+          correlationId: missing.headers.get("X-Correlation-ID"),
+        },
       },
     ]);
     expect(calls).toHaveLength(3);
@@ -83,9 +129,19 @@ describe("server logging", () => {
     const answer = await call(`${cpo.url}/ocpi/2.2.1/locations/sender`, { "X-Request-ID": "req-2", "X-Correlation-ID": "corr-2" });
     expect(answer.status).toBe(500);
     expect(answer.body).not.toContain("database unreachable");
-    expect(calls.map((c) => [c.level, c.message])).toEqual([["error", "database unreachable"], ["info", "request"]]);
+    expect(calls.map((c) => [c.level, c.message])).toEqual([
+      ["error", "database unreachable"],
+      ["info", "request"],
+    ]);
     const [error, request] = calls;
-    expect(error!.fields).toEqual({ event: "error", operationId: "locationsSenderList", requestId: "req-2", correlationId: "corr-2", partyId: "emsp-1", err: expect.any(Error) });
+    expect(error!.fields).toEqual({
+      event: "error",
+      operationId: "locationsSenderList",
+      requestId: "req-2",
+      correlationId: "corr-2",
+      partyId: "emsp-1",
+      err: expect.any(Error),
+    });
     // pino's err serializer reads a real Error: its message and stack are there.
     expect((error!.fields.err as Error).message).toBe("database unreachable");
     expect((error!.fields.err as Error).stack).toContain("database unreachable");
@@ -102,9 +158,15 @@ describe("server logging", () => {
     const { token } = await cpo.server.credentials.createRegistrationToken();
     await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     const registered = cpoLog.calls.filter((c) => c.fields.event === "registered");
-    expect(registered).toEqual([{ level: "info", message: "registered", fields: expect.objectContaining({ event: "registered", direction: "incoming", version: "2.2.1" }) }]);
+    expect(registered).toEqual([
+      { level: "info", message: "registered", fields: expect.objectContaining({ event: "registered", direction: "incoming", version: "2.2.1" }) },
+    ]);
     // The handshake's own requests: the eMSP's versions, details and credentials POST at the CPO.
-    expect(cpoLog.requests().map((c) => `${c.fields.method} ${c.fields.path} ${c.fields.status}`)).toEqual(["GET /ocpi/versions 200", "GET /ocpi/2.2.1 200", "POST /ocpi/2.2.1/credentials 200"]);
+    expect(cpoLog.requests().map((c) => `${c.fields.method} ${c.fields.path} ${c.fields.status}`)).toEqual([
+      "GET /ocpi/versions 200",
+      "GET /ocpi/2.2.1 200",
+      "POST /ocpi/2.2.1/credentials 200",
+    ]);
     expect(cpoLog.calls.filter((c) => c.level === "error" || c.level === "warn")).toEqual([]);
   });
 
@@ -118,8 +180,26 @@ describe("server logging", () => {
       expect(error).toHaveBeenCalledTimes(1);
       const request = JSON.parse(String(info.mock.calls[0]![0])) as Record<string, unknown>;
       const failure = JSON.parse(String(error.mock.calls[0]![0])) as Record<string, unknown>;
-      expect(request).toEqual({ level: 30, time: expect.any(Number), method: "GET", path: "/ocpi/2.2.1/locations/sender", status: 500, durationMs: expect.any(Number), requestId: "req-3", correlationId: expect.any(String), operationId: "locationsSenderList", partyId: "emsp-1", msg: "request" });
-      expect(failure).toMatchObject({ level: 50, event: "error", requestId: "req-3", err: { type: "Error", message: "database unreachable", stack: expect.stringContaining("database unreachable") }, msg: "database unreachable" });
+      expect(request).toEqual({
+        level: 30,
+        time: expect.any(Number),
+        method: "GET",
+        path: "/ocpi/2.2.1/locations/sender",
+        status: 500,
+        durationMs: expect.any(Number),
+        requestId: "req-3",
+        correlationId: expect.any(String),
+        operationId: "locationsSenderList",
+        partyId: "emsp-1",
+        msg: "request",
+      });
+      expect(failure).toMatchObject({
+        level: 50,
+        event: "error",
+        requestId: "req-3",
+        err: { type: "Error", message: "database unreachable", stack: expect.stringContaining("database unreachable") },
+        msg: "database unreachable",
+      });
     } finally {
       info.mockRestore();
       error.mockRestore();

@@ -20,7 +20,8 @@ async function node(options?: Parameters<typeof startNode>[1]) {
 }
 
 /** A middleware that writes `>name` before the rest of the chain and `<name status` after it. */
-const tracing = (trace: string[], name: string): MiddlewareHandler =>
+const tracing =
+  (trace: string[], name: string): MiddlewareHandler =>
   async (c, next) => {
     trace.push(`>${name}`);
     await next();
@@ -38,7 +39,8 @@ async function get(url: string, init: RequestInit & { token?: string } = {}) {
 
 const capturing = () => {
   const entries: { level: string; fields: Record<string, unknown>; message?: string }[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message?: string) => void entries.push({ level, fields, ...(message !== undefined ? { message } : {}) });
+  const at = (level: string) => (fields: Record<string, unknown>, message?: string) =>
+    void entries.push({ level, fields, ...(message !== undefined ? { message } : {}) });
   const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
   return { entries, logger };
 };
@@ -112,7 +114,10 @@ describe("middleware", () => {
     expect(answer.headers.get("X-Request-ID")).toBe("req-1");
     expect(trace).toEqual([">A", "<A 500"]);
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "error", operationId: "unrouted", requestId: "req-1" }));
-    expect(entries.map((e) => [e.level, e.message])).toEqual([["error", "tracing backend down"], ["info", "request"]]);
+    expect(entries.map((e) => [e.level, e.message])).toEqual([
+      ["error", "tracing backend down"],
+      ["info", "request"],
+    ]);
   });
 
   it("middleware added with server.app.use() after construction: runs only where no route answers, and is warned of", async () => {

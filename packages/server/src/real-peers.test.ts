@@ -70,7 +70,12 @@ describe("lenient, with the peer's profile: everything works against every devia
       expect(ids(got), module).toEqual(ids(want));
       expect(got.map((o) => moment(o.last_updated)).sort(), module).toEqual(want.map((o) => moment(o.last_updated)).sort());
       // What is handed on validates: the spec's form, whatever the peer wrote.
-      for (const object of got) expect(validators[module === "locations" ? "Location" : module === "tariffs" ? "Tariff" : module === "sessions" ? "Session" : module === "cdrs" ? "CDR" : "Token"].validate(object).ok).toBe(true);
+      for (const object of got)
+        expect(
+          validators[
+            module === "locations" ? "Location" : module === "tariffs" ? "Tariff" : module === "sessions" ? "Session" : module === "cdrs" ? "CDR" : "Token"
+          ].validate(object).ok,
+        ).toBe(true);
     }
 
     const location = peer.data.locations[1]!;
@@ -98,7 +103,9 @@ describe("lenient, with the peer's profile: everything works against every devia
     expect(new Set(reported.map((e) => e.partyId))).toEqual(new Set([party.id]));
     const kinds = reported.map((e) => e.deviation.code);
     expect(new Set(kinds).size).toBe(kinds.length);
-    expect([...kinds].sort()).toEqual(expect.arrayContaining(["endpoint-added", "envelope-timestamp", "null-optional", "one-element-array", "pagination-fallback", "timestamp"]));
+    expect([...kinds].sort()).toEqual(
+      expect.arrayContaining(["endpoint-added", "envelope-timestamp", "null-optional", "one-element-array", "pagination-fallback", "timestamp"]),
+    );
   });
 
   it("a token the peer does not know is an auth error (it answers HTTP 500 / 2000), reported once, and not retried", async () => {
@@ -106,7 +113,13 @@ describe("lenient, with the peer's profile: everything works against every devia
     const { peer } = await registered(ALL_QUIRKS);
     const before = peer.requests.length;
     const error = await errorOf(
-      OcpiClient.connect({ versionsUrl: peer.versionsUrl, token: "not-a-token", versions: ["2.2.1"], urlPolicy: { allowLoopback: true }, onDeviation: (d) => deviations.push(d) }),
+      OcpiClient.connect({
+        versionsUrl: peer.versionsUrl,
+        token: "not-a-token",
+        versions: ["2.2.1"],
+        urlPolicy: { allowLoopback: true },
+        onDeviation: (d) => deviations.push(d),
+      }),
     );
     expect(error).toMatchObject({ kind: "auth", httpStatus: 500, statusCode: 2000 });
     // One request with the base64 token and one with the raw token (the encoding fallback after an auth error), each
@@ -126,8 +139,17 @@ describe("lenient, with the peer's profile: everything works against every devia
     }
     const session = await node.store.getObject<T.Session>({ module: received("sessions"), country_code: "NL", party_id: "QCP", id: peer.data.sessions[0]!.id });
     const cdr = await node.store.getObject<T.CDR>({ module: received("cdrs"), country_code: "NL", party_id: "QCP", id: peer.data.cdrs[0]!.id });
-    const location = await node.store.getObject<T.Location>({ module: received("locations"), country_code: "NL", party_id: "QCP", id: peer.data.locations[0]!.id });
-    for (const [name, stored] of [["Session", session], ["CDR", cdr], ["Location", location]] as const) {
+    const location = await node.store.getObject<T.Location>({
+      module: received("locations"),
+      country_code: "NL",
+      party_id: "QCP",
+      id: peer.data.locations[0]!.id,
+    });
+    for (const [name, stored] of [
+      ["Session", session],
+      ["CDR", cdr],
+      ["Location", location],
+    ] as const) {
       expect(stored, name).toBeDefined();
       expect(validators[name].validate(stored!.data).ok, name).toBe(true);
       expect(JSON.stringify(stored!.data), name).not.toContain("null");
@@ -146,7 +168,10 @@ describe("lenient, with the peer's profile: everything works against every devia
     const { token } = await node.server.credentials.createRegistrationToken({ profile: { detailsAsList: true } });
     await peer.registerWith(node.server.versionsUrl, token);
     const answer = await peer.pushCdr();
-    expect(answer).toMatchObject({ httpStatus: 400, body: { status_code: 2001, status_message: expect.stringContaining("/cdr_location/evse_uid: is required") } });
+    expect(answer).toMatchObject({
+      httpStatus: 400,
+      body: { status_code: 2001, status_message: expect.stringContaining("/cdr_location/evse_uid: is required") },
+    });
   });
 });
 
@@ -155,7 +180,13 @@ describe("strict: the first deviation fails, naming it", () => {
   async function strictClient(quirks: Quirks, profile: PeerProfile = {}): Promise<{ peer: QuirkyPeer; client: Client<"2.2.1"> }> {
     const { peer, party, node } = await registered(quirks, (p) => ({ detailsAsList: p.quirks.detailsAsList === true }));
     const client = OcpiClient.restore<"2.2.1">(
-      { versionsUrl: peer.versionsUrl, token: party.outgoingToken!, urlPolicy: { allowLoopback: true }, validation: "strict", profile: { ...profile, validation: "strict" } },
+      {
+        versionsUrl: peer.versionsUrl,
+        token: party.outgoingToken!,
+        urlPolicy: { allowLoopback: true },
+        validation: "strict",
+        profile: { ...profile, validation: "strict" },
+      },
       { version: "2.2.1", endpoints: (await node.store.getParty(party.id))!.endpoints as never },
     ) as Client<"2.2.1">;
     return { peer, client };
@@ -165,9 +196,24 @@ describe("strict: the first deviation fails, naming it", () => {
     ["timestamps", { timestamps: true }, (c) => c.locations.sender.list(), /\/timestamp|last_updated: must be an RFC 3339 date-time/],
     ["nulls", { nulls: true }, (c) => c.locations.sender.list(), /\/0\/[a-z_]+: must be /],
     ["a one-element list", { singleAsList: true }, (c, p) => c.locations.sender.get({ location_id: p.data.locations[0]!.id }), /\/: must be an object/],
-    ["a Link to a hard-coded host (link mode)", { link: "hardcoded-host" }, (c) => c.locations.sender.all(undefined, { pagination: { mode: "link" } }).toArray(), /refused the next-page Link http:\/\/localhost:8000/],
-    ["another query name", { tokenTypeQuery: true }, (c, p) => c.tokens.sender.authorize({ token_uid: p.data.tokens[0]!.uid, type: "RFID" }), /token_type: field required/],
-    ["a hidden endpoint", { hiddenEndpoints: ["commands:RECEIVER"] }, (c) => c.commands.receiver.stopSession({ body: { response_url: "https://example.com/r", session_id: "S1" } }), /offers no commands RECEIVER endpoint/],
+    [
+      "a Link to a hard-coded host (link mode)",
+      { link: "hardcoded-host" },
+      (c) => c.locations.sender.all(undefined, { pagination: { mode: "link" } }).toArray(),
+      /refused the next-page Link http:\/\/localhost:8000/,
+    ],
+    [
+      "another query name",
+      { tokenTypeQuery: true },
+      (c, p) => c.tokens.sender.authorize({ token_uid: p.data.tokens[0]!.uid, type: "RFID" }),
+      /token_type: field required/,
+    ],
+    [
+      "a hidden endpoint",
+      { hiddenEndpoints: ["commands:RECEIVER"] },
+      (c) => c.commands.receiver.stopSession({ body: { response_url: "https://example.com/r", session_id: "S1" } }),
+      /offers no commands RECEIVER endpoint/,
+    ],
   ])("%s", async (_, quirks, call, message) => {
     const { peer, client } = await strictClient(quirks);
     const error = await errorOf(call(client, peer));
@@ -191,4 +237,3 @@ describe("strict: the first deviation fails, naming it", () => {
     await expect(peer.registerWith(node.server.versionsUrl, token)).rejects.toThrow(/data\[0\]/);
   });
 });
-

@@ -44,7 +44,12 @@ async function raw(url: string, init: Omit<RequestInit, "body"> & { token?: stri
   if (init.token !== undefined) headers.set("Authorization", `Token ${base64Encode(init.token)}`);
   if (init.json !== undefined) headers.set("Content-Type", "application/json");
   const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
-  const response = await fetch(url, { ...init, headers, ...(body !== undefined ? { body } : {}), ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+  const response = await fetch(url, {
+    ...init,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+    ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit);
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as { status_code: number; status_message?: string; data?: unknown }) : undefined };
 }
@@ -61,7 +66,13 @@ async function sentinel(): Promise<{ url: string; hits: string[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
-const location = (id = "LOC1", over: Partial<T.Location> = {}): T.Location => ({ ...sample<T.Location>("2.2.1", "Location"), country_code: CPO_ROLE.country_code, party_id: CPO_ROLE.party_id, id, ...over });
+const location = (id = "LOC1", over: Partial<T.Location> = {}): T.Location => ({
+  ...sample<T.Location>("2.2.1", "Location"),
+  country_code: CPO_ROLE.country_code,
+  party_id: CPO_ROLE.party_id,
+  id,
+  ...over,
+});
 const credentialsOf = (n: TestNode, token: string, roles: T.CredentialsRole[]) => ({ token, url: n.server.versionsUrl, roles });
 
 describe("identity comes from what the application granted", () => {
@@ -73,22 +84,38 @@ describe("identity comes from what the application granted", () => {
     await other.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     const first = (await cpo.store.listParties()).find((p) => p.roles.some((r) => r.party_id === "MSP"))!;
     // The first eMSP now claims the second's identity.
-    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "PUT", token: first.incomingToken, json: credentialsOf(emsp, first.outgoingToken!, [OTHER_EMSP]) });
+    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "PUT",
+      token: first.incomingToken,
+      json: credentialsOf(emsp, first.outgoingToken!, [OTHER_EMSP]),
+    });
     expect([res.status, res.body?.status_code]).toEqual([403, 2001]);
     expect(res.body?.status_message).toContain("DE/OTH is registered to another platform");
     expect((await cpo.store.getParty(first.id))?.roles).toEqual([EMSP_ROLE]);
     // ...and so it still cannot write the second eMSP's objects.
-    const write = await raw(`${cpo.url}/ocpi/2.2.1/tokens/receiver/DE/OTH/T1`, { method: "PUT", token: first.incomingToken, json: { ...sample<T.Token>("2.2.1", "Token"), country_code: "DE", party_id: "OTH", uid: "T1" } });
+    const write = await raw(`${cpo.url}/ocpi/2.2.1/tokens/receiver/DE/OTH/T1`, {
+      method: "PUT",
+      token: first.incomingToken,
+      json: { ...sample<T.Token>("2.2.1", "Token"), country_code: "DE", party_id: "OTH", uid: "T1" },
+    });
     expect(write.status).toBe(403);
   });
 
   it("a PUT may not change the parties a peer speaks for without the application's approval", async () => {
     const { cpo, emsp, emspParty } = await pair();
-    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "PUT", token: emspParty.incomingToken, json: credentialsOf(emsp, emspParty.outgoingToken!, [EMSP_ROLE, { ...EMSP_ROLE, party_id: "NEW" }]) });
+    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "PUT",
+      token: emspParty.incomingToken,
+      json: credentialsOf(emsp, emspParty.outgoingToken!, [EMSP_ROLE, { ...EMSP_ROLE, party_id: "NEW" }]),
+    });
     expect([res.status, res.body?.status_code]).toEqual([403, 2001]);
     expect(res.body?.status_message).toContain("may not change the parties");
     // A PUT that keeps them (new business details, same party) is fine.
-    const same = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "PUT", token: emspParty.incomingToken, json: credentialsOf(emsp, emspParty.outgoingToken!, [{ ...EMSP_ROLE, business_details: { name: "Renamed" } }]) });
+    const same = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "PUT",
+      token: emspParty.incomingToken,
+      json: credentialsOf(emsp, emspParty.outgoingToken!, [{ ...EMSP_ROLE, business_details: { name: "Renamed" } }]),
+    });
     expect(same.status).toBe(200);
   });
 
@@ -125,7 +152,16 @@ describe("identity comes from what the application granted", () => {
 
     const asked: string[] = [];
     // A second CPO (its own identity: the hub holds NL/CPO for the first one already).
-    const gated = await node({ ...CPO_ROLE, party_id: "CP2" }, { server: { authorizeRegistration: ({ requested, kind }) => (asked.push(`${kind} ${requested.map((r) => r.role).join()}`), requested.every((r) => r.party_id === "HUB") || "only the hub may register here") } });
+    const gated = await node(
+      { ...CPO_ROLE, party_id: "CP2" },
+      {
+        server: {
+          authorizeRegistration: ({ requested, kind }) => (
+            asked.push(`${kind} ${requested.map((r) => r.role).join()}`), requested.every((r) => r.party_id === "HUB") || "only the hub may register here"
+          ),
+        },
+      },
+    );
     const tokenA = await gated.server.credentials.createRegistrationToken();
     await hub.server.credentials.registerWith({ versionsUrl: gated.server.versionsUrl, token: tokenA.token });
     const emsp = await node(EMSP_ROLE);
@@ -139,16 +175,38 @@ describe("identity comes from what the application granted", () => {
 
 describe("path keys win over bodies", () => {
   it.each([
-    ["PATCH Location with another owner", "PATCH", "/NL/CPO/LOC1", { country_code: "DE", last_updated: "2030-01-01T00:00:00Z" }, "/country_code: must equal the path's country_code NL"],
-    ["PATCH Location with another id", "PATCH", "/NL/CPO/LOC1", { id: "LOC2", last_updated: "2030-01-01T00:00:00Z" }, "/id: must equal the path's location_id LOC1"],
+    [
+      "PATCH Location with another owner",
+      "PATCH",
+      "/NL/CPO/LOC1",
+      { country_code: "DE", last_updated: "2030-01-01T00:00:00Z" },
+      "/country_code: must equal the path's country_code NL",
+    ],
+    [
+      "PATCH Location with another id",
+      "PATCH",
+      "/NL/CPO/LOC1",
+      { id: "LOC2", last_updated: "2030-01-01T00:00:00Z" },
+      "/id: must equal the path's location_id LOC1",
+    ],
     ["PATCH EVSE with another uid", "PATCH", "/NL/CPO/LOC1/E1", { uid: "E2", last_updated: "2030-01-01T00:00:00Z" }, "/uid: must equal the path's evse_uid E1"],
     ["PUT EVSE with another uid", "PUT", "/NL/CPO/LOC1/E1", { ...sample<T.EVSE>("2.2.1", "EVSE"), uid: "E2" }, "/uid: must equal the path's evse_uid E1"],
-    ["PUT Connector with another id", "PUT", "/NL/CPO/LOC1/E1/C1", { ...sample<T.Connector>("2.2.1", "Connector"), id: "C2" }, "/id: must equal the path's connector_id C1"],
+    [
+      "PUT Connector with another id",
+      "PUT",
+      "/NL/CPO/LOC1/E1/C1",
+      { ...sample<T.Connector>("2.2.1", "Connector"), id: "C2" },
+      "/id: must equal the path's connector_id C1",
+    ],
   ])("%s: 2001, nothing changes", async (_, method, path, body, message) => {
     const { emsp } = await pair();
     const evse = { ...sample<T.EVSE>("2.2.1", "EVSE"), uid: "E1", connectors: [{ ...sample<T.Connector>("2.2.1", "Connector"), id: "C1" }] };
     const party = await peerOf(emsp);
-    const put = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PUT", token: party.incomingToken, json: location("LOC1", { evses: [evse] }) });
+    const put = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PUT",
+      token: party.incomingToken,
+      json: location("LOC1", { evses: [evse] }),
+    });
     expect(put.status).toBe(200);
     const before = await emsp.store.getObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" });
     const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver${path}`, { method, token: party.incomingToken, json: body });
@@ -161,8 +219,15 @@ describe("path keys win over bodies", () => {
   it("keys are CiStrings: the same object in another case is replaced, not copied", async () => {
     const { emsp } = await pair();
     const party = await peerOf(emsp);
-    for (const [path, name] of [["/NL/CPO/LOC-X", "first"], ["/nl/cpo/loc-x", "second"]] as const) {
-      const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver${path}`, { method: "PUT", token: party.incomingToken, json: location(path.split("/")[3]!, { name, country_code: path.split("/")[1]!, party_id: path.split("/")[2]! }) });
+    for (const [path, name] of [
+      ["/NL/CPO/LOC-X", "first"],
+      ["/nl/cpo/loc-x", "second"],
+    ] as const) {
+      const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver${path}`, {
+        method: "PUT",
+        token: party.incomingToken,
+        json: location(path.split("/")[3]!, { name, country_code: path.split("/")[1]!, party_id: path.split("/")[2]! }),
+      });
       expect(res.status).toBe(200);
     }
     const all = await emsp.store.listObjects<T.Location>({ module: received("locations"), offset: 0, limit: 10 });
@@ -215,8 +280,17 @@ describe("stale writes", () => {
   ])("%s older than the object kept is not applied: 1000 with a message, and an event", async (_, method, path, body) => {
     const { emsp } = await pair();
     const party = await peerOf(emsp);
-    const evse = { ...sample<T.EVSE>("2.2.1", "EVSE"), uid: "E1", last_updated: newer, connectors: [{ ...sample<T.Connector>("2.2.1", "Connector"), id: "C1", last_updated: newer }] };
-    await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PUT", token: party.incomingToken, json: location("LOC1", { evses: [evse], last_updated: newer, name: "new" }) });
+    const evse = {
+      ...sample<T.EVSE>("2.2.1", "EVSE"),
+      uid: "E1",
+      last_updated: newer,
+      connectors: [{ ...sample<T.Connector>("2.2.1", "Connector"), id: "C1", last_updated: newer }],
+    };
+    await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PUT",
+      token: party.incomingToken,
+      json: location("LOC1", { evses: [evse], last_updated: newer, name: "new" }),
+    });
     const before = await emsp.store.getObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" });
     const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver${path}`, { method, token: party.incomingToken, json: body() });
     expect([res.status, res.body?.status_code]).toEqual([200, 1000]);
@@ -234,7 +308,14 @@ describe("stale writes", () => {
     const { token } = await emsp.server.credentials.createRegistrationToken();
     await cpo.server.credentials.registerWith({ versionsUrl: emsp.server.versionsUrl, token });
     const party = await peerOf(emsp);
-    const session = (id: string, last_updated: string) => ({ ...sample<T.Session>("2.2.1", "Session"), country_code: "NL", party_id: "CPO", id: "S1", kwh: id === "old-kept" ? 1 : 2, last_updated });
+    const session = (id: string, last_updated: string) => ({
+      ...sample<T.Session>("2.2.1", "Session"),
+      country_code: "NL",
+      party_id: "CPO",
+      id: "S1",
+      kwh: id === "old-kept" ? 1 : 2,
+      last_updated,
+    });
     await raw(`${emsp.url}/ocpi/2.2.1/sessions/receiver/NL/CPO/S1`, { method: "PUT", token: party.incomingToken, json: session("old-kept", newer) });
     const res = await raw(`${emsp.url}/ocpi/2.2.1/sessions/receiver/NL/CPO/S1`, { method: "PUT", token: party.incomingToken, json: session("stale", older) });
     expect([res.status, res.body?.status_code]).toEqual([httpStatus, statusCode]);
@@ -249,7 +330,14 @@ describe("outgoing calls reach only allowed addresses and say nothing of the net
     // Our node under defaults: no urlPolicy opening loopback.
     const cpo = await node(CPO_ROLE, { server: { urlPolicy: {} } });
     const messages = new Set<string>();
-    for (const url of [`${spy.url}/versions`, `http://localhost:${new URL(spy.url).port}/versions`, `http://[::1]:${new URL(spy.url).port}/versions`, `http://2130706433:${new URL(spy.url).port}/versions`, "http://127.0.0.1:1/versions", "file:///etc/passwd"]) {
+    for (const url of [
+      `${spy.url}/versions`,
+      `http://localhost:${new URL(spy.url).port}/versions`,
+      `http://[::1]:${new URL(spy.url).port}/versions`,
+      `http://2130706433:${new URL(spy.url).port}/versions`,
+      "http://127.0.0.1:1/versions",
+      "file:///etc/passwd",
+    ]) {
       const { token } = await cpo.server.credentials.createRegistrationToken();
       const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token, json: { token: "t", url, roles: [EMSP_ROLE] } });
       expect([res.status, res.body?.status_code]).toEqual([400, 3001]);
@@ -274,7 +362,8 @@ describe("outgoing calls reach only allowed addresses and say nothing of the net
   it("a Token A is retired after maxRegistrationFailures failed attempts", async () => {
     const cpo = await node(CPO_ROLE, { server: { maxRegistrationFailures: 3 } });
     const { token } = await cpo.server.credentials.createRegistrationToken();
-    const attempt = () => raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token, json: { token: "t", url: "http://127.0.0.1:1/versions", roles: [EMSP_ROLE] } });
+    const attempt = () =>
+      raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token, json: { token: "t", url: "http://127.0.0.1:1/versions", roles: [EMSP_ROLE] } });
     expect((await attempt()).status).toBe(400);
     expect((await attempt()).status).toBe(400);
     expect((await attempt()).status).toBe(400);
@@ -318,7 +407,11 @@ describe("every input is bounded", () => {
   it("an impossible last_updated in a body is a 2001, and nothing is stored", async () => {
     const { emsp } = await pair();
     const party = await peerOf(emsp);
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PUT", token: party.incomingToken, json: location("LOC1", { last_updated: "2023-02-29T10:00:00Z" }) });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PUT",
+      token: party.incomingToken,
+      json: location("LOC1", { last_updated: "2023-02-29T10:00:00Z" }),
+    });
     expect([res.status, res.body?.status_code]).toEqual([400, 2001]);
     expect(res.body?.status_message).toContain("/last_updated");
     expect(await emsp.store.listObjects({ module: received("locations"), offset: 0, limit: 1 })).toMatchObject({ total: 0 });
@@ -328,7 +421,12 @@ describe("every input is bounded", () => {
     const { emsp } = await pair();
     const party = await peerOf(emsp);
     const body = JSON.stringify(location()).replace(/}$/, `,"x_deep":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`);
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PUT", token: party.incomingToken, body, headers: { "Content-Type": "application/json" } });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PUT",
+      token: party.incomingToken,
+      body,
+      headers: { "Content-Type": "application/json" },
+    });
     expect([res.status, res.body?.status_code]).toEqual([400, 2001]);
     expect(res.body?.status_message).toContain("is nested deeper than 64 levels");
     expect(await emsp.store.listObjects({ module: received("locations"), offset: 0, limit: 1 })).toMatchObject({ total: 0 });
@@ -338,7 +436,12 @@ describe("every input is bounded", () => {
     const { emsp } = await pair();
     const party = await peerOf(emsp);
     const body = JSON.stringify(location()).replace(/}$/, ',"__proto__":{"polluted":true}}');
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PUT", token: party.incomingToken, body, headers: { "Content-Type": "application/json" } });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PUT",
+      token: party.incomingToken,
+      body,
+      headers: { "Content-Type": "application/json" },
+    });
     expect([res.status, res.body?.status_code, res.body?.status_message]).toEqual([400, 2001, "/body/__proto__: is a key no OCPI object may have"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -356,7 +459,12 @@ describe("every input is bounded", () => {
         controller.enqueue(chunk);
       },
     });
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PUT", token: party.incomingToken, body: stream, headers: { "Content-Type": "application/json" } });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PUT",
+      token: party.incomingToken,
+      body: stream,
+      headers: { "Content-Type": "application/json" },
+    });
     expect([res.status, res.body?.status_code]).toEqual([413, 2001]);
   });
 
@@ -368,7 +476,11 @@ describe("every input is bounded", () => {
   ])("%s is a 2001", async (_, id, message) => {
     const { emsp } = await pair();
     const party: PartyRecord = await peerOf(emsp);
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/commands/sender/postResult/${id}`, { method: "POST", token: party.incomingToken, json: { result: "ACCEPTED" } });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/commands/sender/postResult/${id}`, {
+      method: "POST",
+      token: party.incomingToken,
+      json: { result: "ACCEPTED" },
+    });
     expect([res.status, res.body?.status_code]).toEqual([400, 2001]);
     expect(res.body?.status_message).toContain(message);
   });

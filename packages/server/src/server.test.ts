@@ -28,17 +28,34 @@ async function pair() {
   const { token } = await cpo.server.credentials.createRegistrationToken();
   const cpoParty = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
   const [emspParty] = (await cpo.store.listParties()).filter((p) => p.status === "registered");
-  return { cpo, emsp, cpoParty, emspParty: emspParty!, emspClient: emsp.server.credentials.clientFor(cpoParty, "2.2.1"), cpoClient: cpo.server.credentials.clientFor(emspParty!, "2.2.1") };
+  return {
+    cpo,
+    emsp,
+    cpoParty,
+    emspParty: emspParty!,
+    emspClient: emsp.server.credentials.clientFor(cpoParty, "2.2.1"),
+    cpoClient: cpo.server.credentials.clientFor(emspParty!, "2.2.1"),
+  };
 }
 
-const location = (id = "LOC1", over: Partial<T.Location> = {}): T.Location => ({ ...sample<T.Location>("2.2.1", "Location"), country_code: CPO_ROLE.country_code, party_id: CPO_ROLE.party_id, id, ...over });
+const location = (id = "LOC1", over: Partial<T.Location> = {}): T.Location => ({
+  ...sample<T.Location>("2.2.1", "Location"),
+  country_code: CPO_ROLE.country_code,
+  party_id: CPO_ROLE.party_id,
+  id,
+  ...over,
+});
 
 async function raw(url: string, init: RequestInit & { token?: string } = {}) {
   const headers = new Headers(init.headers);
   if (init.token !== undefined) headers.set("Authorization", `Token ${base64Encode(init.token)}`);
   const response = await fetch(url, { ...init, headers });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as { status_code: number; status_message?: string; data?: unknown }) : undefined };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as { status_code: number; status_message?: string; data?: unknown }) : undefined,
+  };
 }
 
 describe("credentials handshake", () => {
@@ -46,7 +63,9 @@ describe("credentials handshake", () => {
     const { cpo, emsp, cpoParty, emspParty, emspClient } = await pair();
     expect(cpoParty).toMatchObject({ status: "registered", version: "2.2.1", roles: [expect.objectContaining({ role: "CPO", party_id: "CPO" })] });
     expect(emspParty).toMatchObject({ status: "registered", version: "2.2.1", outgoingToken: cpoParty.incomingToken, incomingToken: cpoParty.outgoingToken });
-    expect(cpoParty.endpoints.map((e) => `${e.identifier}:${e.role}`)).toEqual(expect.arrayContaining(["locations:SENDER", "commands:RECEIVER", "tokens:RECEIVER"]));
+    expect(cpoParty.endpoints.map((e) => `${e.identifier}:${e.role}`)).toEqual(
+      expect.arrayContaining(["locations:SENDER", "commands:RECEIVER", "tokens:RECEIVER"]),
+    );
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "registered", direction: "incoming" }));
 
     // Token A is spent: it no longer opens anything.
@@ -70,14 +89,24 @@ describe("credentials handshake", () => {
     const again = await errorOf(emspClient.credentials.post({ body: { token: "x", url: "http://127.0.0.1:1/v", roles: [EMSP_ROLE] } }));
     expect(again).toMatchObject({ httpStatus: 405 });
     const { token } = await cpo.server.credentials.createRegistrationToken();
-    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "PUT", token, body: JSON.stringify({ token: "t", url: "http://127.0.0.1:1/v", roles: [EMSP_ROLE] }), headers: { "Content-Type": "application/json" } });
+    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "PUT",
+      token,
+      body: JSON.stringify({ token: "t", url: "http://127.0.0.1:1/v", roles: [EMSP_ROLE] }),
+      headers: { "Content-Type": "application/json" },
+    });
     expect(res.status).toBe(405);
   });
 
   it("answers 3001 when it cannot use the registering party's API", async () => {
     const cpo = await node(CPO_ROLE);
     const { token } = await cpo.server.credentials.createRegistrationToken();
-    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, { method: "POST", token, body: JSON.stringify({ token: "t", url: "http://127.0.0.1:1/ocpi/versions", roles: [EMSP_ROLE] }), headers: { "Content-Type": "application/json" } });
+    const res = await raw(`${cpo.url}/ocpi/2.2.1/credentials`, {
+      method: "POST",
+      token,
+      body: JSON.stringify({ token: "t", url: "http://127.0.0.1:1/ocpi/versions", roles: [EMSP_ROLE] }),
+      headers: { "Content-Type": "application/json" },
+    });
     expect(res.status).toBe(400);
     expect(res.body?.status_code).toBe(3001);
   });
@@ -116,7 +145,14 @@ describe("validation", () => {
     raw(`${n.url}${path}`, { method: "PUT", token, body, headers: { "Content-Type": "application/json" } });
 
   it.each([
-    ["a missing field deep inside", (l: any) => { delete l.evses[0].uid; return JSON.stringify(l); }, "/evses/0/uid: is required"],
+    [
+      "a missing field deep inside",
+      (l: any) => {
+        delete l.evses[0].uid;
+        return JSON.stringify(l);
+      },
+      "/evses/0/uid: is required",
+    ],
     ["an unknown enum value", (l: any) => JSON.stringify({ ...l, parking_type: "ON_ROOF" }), "/parking_type: must be one of"],
     ["a string one over its length", (l: any) => JSON.stringify({ ...l, postal_code: "12345678901" }), "/postal_code: must be at most 10 characters long"],
     ["a wrong type", (l: any) => JSON.stringify({ ...l, publish: "yes" }), "/publish: must be true or false"],
@@ -138,7 +174,12 @@ describe("validation", () => {
     const { emsp, cpoClient } = await pair();
     await cpoClient.locations.receiver.put({ country_code: "NL", party_id: "CPO", location_id: "LOC1", body: location() });
     const party = (await emsp.store.listParties()).find((p) => p.status === "registered")!;
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PATCH", token: party.incomingToken, body: JSON.stringify({ publish: false }), headers: { "Content-Type": "application/json" } });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PATCH",
+      token: party.incomingToken,
+      body: JSON.stringify({ publish: false }),
+      headers: { "Content-Type": "application/json" },
+    });
     expect([res.status, res.body?.status_code, res.body?.status_message]).toEqual([400, 2001, "/last_updated: is required"]);
     expect((await cpoClient.locations.receiver.get({ country_code: "NL", party_id: "CPO", location_id: "LOC1" })).data.publish).toBe(location().publish);
   });
@@ -158,7 +199,12 @@ describe("validation", () => {
   it("refuses a body over the size limit with 413", async () => {
     const { emsp } = await pair();
     const party = (await emsp.store.listParties()).find((p) => p.status === "registered")!;
-    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, { method: "PUT", token: party.incomingToken, body: JSON.stringify({ ...location(), name: "x".repeat(2 * 1024 * 1024) }), headers: { "Content-Type": "application/json" } });
+    const res = await raw(`${emsp.url}/ocpi/2.2.1/locations/receiver/NL/CPO/LOC1`, {
+      method: "PUT",
+      token: party.incomingToken,
+      body: JSON.stringify({ ...location(), name: "x".repeat(2 * 1024 * 1024) }),
+      headers: { "Content-Type": "application/json" },
+    });
     expect([res.status, res.body?.status_code]).toEqual([413, 2001]);
   });
 });
@@ -166,7 +212,10 @@ describe("validation", () => {
 describe("envelope on every response", () => {
   it("404 for an unknown path, 405 for a wrong method, ids echoed", async () => {
     const { cpo, emspParty } = await pair();
-    const notFound = await raw(`${cpo.url}/ocpi/2.2.1/nothing`, { token: emspParty.incomingToken, headers: { "X-Request-ID": "r1", "X-Correlation-ID": "c1" } });
+    const notFound = await raw(`${cpo.url}/ocpi/2.2.1/nothing`, {
+      token: emspParty.incomingToken,
+      headers: { "X-Request-ID": "r1", "X-Correlation-ID": "c1" },
+    });
     expect([notFound.status, notFound.body?.status_code]).toEqual([404, 2000]);
     expect([notFound.headers.get("X-Request-ID"), notFound.headers.get("X-Correlation-ID")]).toEqual(["r1", "c1"]);
     const wrong = await raw(`${cpo.url}/ocpi/2.2.1/locations/sender`, { method: "DELETE", token: emspParty.incomingToken });
@@ -181,10 +230,16 @@ describe("envelope on every response", () => {
       handlers: () => ({
         locations: {
           sender: {
-            list: async () => { throw new Error("database down"); },
+            list: async () => {
+              throw new Error("database down");
+            },
             get: async () => ({ id: "broken" }) as never,
-            getEvse: async () => { throw new Error("x"); },
-            getConnector: async () => { throw new Error("x"); },
+            getEvse: async () => {
+              throw new Error("x");
+            },
+            getConnector: async () => {
+              throw new Error("x");
+            },
           },
         },
       }),
@@ -207,7 +262,13 @@ describe("envelope on every response", () => {
 describe("pagination", () => {
   it("pages with Link, X-Total-Count and X-Limit, date_from inclusive and date_to exclusive", async () => {
     const { cpo, emspClient } = await pair();
-    for (let i = 0; i < 250; i++) await saveObject(cpo.store, "locations", `L${String(i).padStart(3, "0")}`, location(`L${String(i).padStart(3, "0")}`, { last_updated: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString().replace(".000", "") }));
+    for (let i = 0; i < 250; i++)
+      await saveObject(
+        cpo.store,
+        "locations",
+        `L${String(i).padStart(3, "0")}`,
+        location(`L${String(i).padStart(3, "0")}`, { last_updated: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString().replace(".000", "") }),
+      );
     const page = await emspClient.locations.sender.list({ limit: 500 });
     expect(page).toMatchObject({ totalCount: 250, limit: 100 });
     expect(page.data).toHaveLength(100);
@@ -224,7 +285,9 @@ describe("pagination", () => {
 
 describe("every route answers", () => {
   // Hub client info's list is served by hubs only; the test nodes are a CPO and an eMSP.
-  const moduleRoutes = (routes as readonly RouteInfo[]).filter((r) => r.interface && r.module !== "credentials" && r.url === "endpoint" && r.operationId !== "hubclientinfoSenderList");
+  const moduleRoutes = (routes as readonly RouteInfo[]).filter(
+    (r) => r.interface && r.module !== "credentials" && r.url === "endpoint" && r.operationId !== "hubclientinfoSenderList",
+  );
 
   it.each(moduleRoutes.map((r) => [r.operationId, r] as const))("%s", async (_, route) => {
     const { cpo, emsp, emspClient, cpoClient, cpoParty } = await pair();
@@ -234,24 +297,82 @@ describe("every route answers", () => {
     const owner = cpoServes ? EMSP_ROLE : CPO_ROLE;
     const server = cpoServes ? cpo : emsp;
     expect(cpoServes || emsp.server.servedRoutes().some((r) => r.operationId === route.operationId)).toBe(true);
-    const ids = { location_id: "LOC1", evse_uid: sample<T.EVSE>("2.2.1", "EVSE").uid, connector_id: sample<T.Connector>("2.2.1", "Connector").id, session_id: "S1", tariff_id: "T1", token_uid: "TOK1", cdr_id: "CDR1" };
+    const ids = {
+      location_id: "LOC1",
+      evse_uid: sample<T.EVSE>("2.2.1", "EVSE").uid,
+      connector_id: sample<T.Connector>("2.2.1", "Connector").id,
+      session_id: "S1",
+      tariff_id: "T1",
+      token_uid: "TOK1",
+      cdr_id: "CDR1",
+    };
     // Seed what a lookup needs.
     const evse = sample<T.EVSE>("2.2.1", "EVSE");
     const loc = location("LOC1", { evses: [{ ...evse, connectors: [sample<T.Connector>("2.2.1", "Connector")] }] });
     await saveObject(cpo.store, "locations", "LOC1", loc);
-    await server.store.putObject({ module: "locations.received", country_code: owner.country_code, party_id: owner.party_id, id: "LOC1", last_updated: loc.last_updated, data: { ...loc, country_code: owner.country_code, party_id: owner.party_id } });
-    for (const [module, id, value] of [["sessions", "S1", sample<Record<string, unknown>>("2.2.1", "Session")], ["tariffs", "T1", sample<Record<string, unknown>>("2.2.1", "Tariff")], ["tokens", "TOK1", sample<Record<string, unknown>>("2.2.1", "Token")], ["cdrs", "CDR1", sample<Record<string, unknown>>("2.2.1", "CDR")]] as const) {
-      await server.store.putObject({ module: `${module}.received`, country_code: owner.country_code, party_id: owner.party_id, id, last_updated: "2024-01-01T00:00:00Z", data: { ...value, country_code: owner.country_code, party_id: owner.party_id, id, ...(module === "tokens" ? { uid: id, type: "RFID" } : {}) } });
+    await server.store.putObject({
+      module: "locations.received",
+      country_code: owner.country_code,
+      party_id: owner.party_id,
+      id: "LOC1",
+      last_updated: loc.last_updated,
+      data: { ...loc, country_code: owner.country_code, party_id: owner.party_id },
+    });
+    for (const [module, id, value] of [
+      ["sessions", "S1", sample<Record<string, unknown>>("2.2.1", "Session")],
+      ["tariffs", "T1", sample<Record<string, unknown>>("2.2.1", "Tariff")],
+      ["tokens", "TOK1", sample<Record<string, unknown>>("2.2.1", "Token")],
+      ["cdrs", "CDR1", sample<Record<string, unknown>>("2.2.1", "CDR")],
+    ] as const) {
+      await server.store.putObject({
+        module: `${module}.received`,
+        country_code: owner.country_code,
+        party_id: owner.party_id,
+        id,
+        last_updated: "2024-01-01T00:00:00Z",
+        data: { ...value, country_code: owner.country_code, party_id: owner.party_id, id, ...(module === "tokens" ? { uid: id, type: "RFID" } : {}) },
+      });
     }
-    await saveObject(server.store, "tokens", "TOK1", { ...sample<T.Token>("2.2.1", "Token"), country_code: "NL", party_id: server === cpo ? "CPO" : "MSP", uid: "TOK1", type: "RFID" });
-    await server.store.putObject({ module: "sessions", country_code: "NL", party_id: "MSP", id: "S1", last_updated: "2024-01-01T00:00:00Z", data: sample("2.2.1", "Session") });
-    await server.store.putObject({ module: "clientinfo.received", country_code: owner.country_code, party_id: owner.party_id, id: `${owner.country_code}/${owner.party_id}`, last_updated: "2024-01-01T00:00:00Z", data: sample("2.2.1", "ClientInfo") });
+    await saveObject(server.store, "tokens", "TOK1", {
+      ...sample<T.Token>("2.2.1", "Token"),
+      country_code: "NL",
+      party_id: server === cpo ? "CPO" : "MSP",
+      uid: "TOK1",
+      type: "RFID",
+    });
+    await server.store.putObject({
+      module: "sessions",
+      country_code: "NL",
+      party_id: "MSP",
+      id: "S1",
+      last_updated: "2024-01-01T00:00:00Z",
+      data: sample("2.2.1", "Session"),
+    });
+    await server.store.putObject({
+      module: "clientinfo.received",
+      country_code: owner.country_code,
+      party_id: owner.party_id,
+      id: `${owner.country_code}/${owner.party_id}`,
+      last_updated: "2024-01-01T00:00:00Z",
+      data: sample("2.2.1", "ClientInfo"),
+    });
 
     const params: Record<string, unknown> = {};
-    for (const p of route.pathParams) params[p.name] = p.name === "country_code" ? owner.country_code : p.name === "party_id" ? owner.party_id : ids[p.name as keyof typeof ids];
-    for (const q of route.query) if (q.required) params[q.name] = q.name === "date_from" ? "2020-01-01T00:00:00Z" : q.name === "duration" ? 600 : q.name === "response_url" ? await emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", { party: cpoParty }) : undefined;
+    for (const p of route.pathParams)
+      params[p.name] = p.name === "country_code" ? owner.country_code : p.name === "party_id" ? owner.party_id : ids[p.name as keyof typeof ids];
+    for (const q of route.query)
+      if (q.required)
+        params[q.name] =
+          q.name === "date_from"
+            ? "2020-01-01T00:00:00Z"
+            : q.name === "duration"
+              ? 600
+              : q.name === "response_url"
+                ? await emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", { party: cpoParty })
+                : undefined;
     let body: unknown = route.request ? sample("2.2.1", route.request.validator.name) : undefined;
-    if (body && typeof body === "object" && "country_code" in (body as object)) body = { ...(body as object), country_code: owner.country_code, party_id: owner.party_id };
+    if (body && typeof body === "object" && "country_code" in (body as object))
+      body = { ...(body as object), country_code: owner.country_code, party_id: owner.party_id };
     if (route.method === "PUT" && body && typeof body === "object" && route.pathParams.length === 3) {
       const idParam = route.pathParams[2]!.name;
       body = { ...(body as object), [idParam === "token_uid" ? "uid" : "id"]: params[idParam] };
@@ -261,7 +382,11 @@ describe("every route answers", () => {
     const result = await client.callOperation(route.operationId, { ...params, ...(body !== undefined ? { body } : {}) });
     expect(result.statusCode).toBe(1000);
     expect(result.httpStatus).toBe(200);
-    if (route.response) expect(route.response.validator.validate(route.response.list ? (result.data as unknown[])[0] ?? sample("2.2.1", route.response.validator.name) : result.data).ok).toBe(true);
+    if (route.response)
+      expect(
+        route.response.validator.validate(route.response.list ? ((result.data as unknown[])[0] ?? sample("2.2.1", route.response.validator.name)) : result.data)
+          .ok,
+      ).toBe(true);
     await server.server.idle();
   });
 });
@@ -285,10 +410,27 @@ describe("charging profiles", () => {
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     const client = emsp.server.credentials.clientFor(party, "2.2.1");
-    const get = await client.chargingprofiles.receiver.getActiveProfile({ session_id: "S1", duration: 900, response_url: await emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", { party, responseId: "p1" }) });
-    const set = await client.chargingprofiles.receiver.setProfile({ session_id: "S1", body: { charging_profile: { charging_rate_unit: "A" }, response_url: await emsp.server.responseUrl("chargingprofilesSenderPostSetProfileResult", { party, responseId: "p2" }) } });
-    const clear = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: await emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", { party, responseId: "p3" }) });
-    expect([get.data, set.data, clear.data]).toEqual([{ result: "ACCEPTED", timeout: 30 }, { result: "ACCEPTED", timeout: 30 }, { result: "ACCEPTED", timeout: 30 }]);
+    const get = await client.chargingprofiles.receiver.getActiveProfile({
+      session_id: "S1",
+      duration: 900,
+      response_url: await emsp.server.responseUrl("chargingprofilesSenderPostActiveProfileResult", { party, responseId: "p1" }),
+    });
+    const set = await client.chargingprofiles.receiver.setProfile({
+      session_id: "S1",
+      body: {
+        charging_profile: { charging_rate_unit: "A" },
+        response_url: await emsp.server.responseUrl("chargingprofilesSenderPostSetProfileResult", { party, responseId: "p2" }),
+      },
+    });
+    const clear = await client.chargingprofiles.receiver.clearProfile({
+      session_id: "S1",
+      response_url: await emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", { party, responseId: "p3" }),
+    });
+    expect([get.data, set.data, clear.data]).toEqual([
+      { result: "ACCEPTED", timeout: 30 },
+      { result: "ACCEPTED", timeout: 30 },
+      { result: "ACCEPTED", timeout: 30 },
+    ]);
     await cpo.server.idle();
     expect(received.sort()).toEqual(["active p1 ACCEPTED", "clear p3 ACCEPTED", "set p2 ACCEPTED"]);
   });
@@ -303,7 +445,9 @@ describe("commands", () => {
     expect(data).toEqual({ result: "ACCEPTED", timeout: 30 });
     await nodes[0]!.server.idle();
     expect(emsp.commandResults).toEqual([{ result: { result: "ACCEPTED" }, responseId: "cmd-1" }]);
-    expect(nodes[0]!.events).toContainEqual(expect.objectContaining({ type: "result-sent", operationId: "commandsSenderPostResult", url: responseUrl, attempts: 1 }));
+    expect(nodes[0]!.events).toContainEqual(
+      expect.objectContaining({ type: "result-sent", operationId: "commandsSenderPostResult", url: responseUrl, attempts: 1 }),
+    );
   });
 
   it("retries a result the eMSP cannot take yet", async () => {
@@ -324,11 +468,11 @@ describe("commands", () => {
     const { token } = await cpo.server.credentials.createRegistrationToken();
     const party = await emspBase.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
     const client = emspBase.server.credentials.clientFor(party, "2.2.1");
-    await client.commands.receiver.stopSession({ body: { response_url: await emspBase.server.responseUrl("commandsSenderPostResult", { party, responseId: "r" }), session_id: "S1" } });
+    await client.commands.receiver.stopSession({
+      body: { response_url: await emspBase.server.responseUrl("commandsSenderPostResult", { party, responseId: "r" }), session_id: "S1" },
+    });
     await cpo.server.idle();
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "result-sent", attempts: 3 }));
     expect(await emspBase.store.getObject({ module: "commandresults", country_code: "NL", party_id: "CPO", id: "r" })).toBeDefined();
   });
 });
-
-

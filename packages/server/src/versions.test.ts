@@ -18,7 +18,7 @@ import { createOcpiServer } from "./runtime/server.js";
 import { MemoryStore } from "./store/memory.js";
 import type { HandlersOf } from "./runtime/versions.js";
 import type { ServedVersion } from "./runtime/versions.js";
-import { CPO_ROLE, EMSP_ROLE, startNode, } from "./testing/nodes.js";
+import { CPO_ROLE, EMSP_ROLE, startNode } from "./testing/nodes.js";
 
 const ALL: ServedVersion[] = ["2.1.1", "2.2.1", "2.3.0"];
 /** Every party of these tests runs on 127.0.0.1: loopback is opened explicitly (refused by default). */
@@ -43,7 +43,12 @@ async function node(role: T.CredentialsRole, versions: ServedVersion[]) {
       versions,
       fetch: async (request) => {
         const body = request.method === "GET" ? undefined : await request.clone().text();
-        sent.push({ url: request.url, method: request.method, authorization: request.headers.get("Authorization"), ...(body ? { body: JSON.parse(body) as unknown } : {}) });
+        sent.push({
+          url: request.url,
+          method: request.method,
+          authorization: request.headers.get("Authorization"),
+          ...(body ? { body: JSON.parse(body) as unknown } : {}),
+        });
         return fetch(request);
       },
     },
@@ -69,7 +74,14 @@ async function pair<V extends ServedVersion>(version: V) {
   const { token } = await cpo.server.credentials.createRegistrationToken();
   const cpoParty = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
   const emspParty = (await cpo.store.listParties()).find((p) => p.status === "registered")!;
-  return { cpo, emsp, cpoParty, emspParty, emspClient: emsp.server.credentials.clientFor(cpoParty, version), cpoClient: cpo.server.credentials.clientFor(emspParty, version) };
+  return {
+    cpo,
+    emsp,
+    cpoParty,
+    emspParty,
+    emspClient: emsp.server.credentials.clientFor(cpoParty, version),
+    cpoClient: cpo.server.credentials.clientFor(emspParty, version),
+  };
 }
 
 async function get(url: string, token: string) {
@@ -84,7 +96,8 @@ describe("versions and version details", () => {
     const base = `${cpo.url}/ocpi`;
     expect((await get(`${base}/versions`, token)).body.data).toEqual(ALL.map((v) => ({ version: v, url: `${base}/${v}` })));
 
-    const details = async (v: string) => (await get(`${base}/${v}`, token)).body.data as { version: string; endpoints: { identifier: string; role?: string; url: string }[] };
+    const details = async (v: string) =>
+      (await get(`${base}/${v}`, token)).body.data as { version: string; endpoints: { identifier: string; role?: string; url: string }[] };
     const d211 = await details("2.1.1");
     expect(d211.version).toBe("2.1.1");
     // 2.1.1: one URL per module, no roles; a CPO offers its sender side of locations and its receiver side of tokens.
@@ -113,7 +126,12 @@ describe("versions and version details", () => {
   ] as const)("a client allowed %j picks %s", async (versions, expected) => {
     const cpo = await node(CPO_ROLE, ALL);
     const { token } = await cpo.server.credentials.createRegistrationToken();
-    const client = await OcpiClient.connect({ versionsUrl: cpo.server.versionsUrl, token, urlPolicy: LOOPBACK, ...(versions ? { versions: [...versions] as ClientVersion[] } : {}) });
+    const client = await OcpiClient.connect({
+      versionsUrl: cpo.server.versionsUrl,
+      token,
+      urlPolicy: LOOPBACK,
+      ...(versions ? { versions: [...versions] as ClientVersion[] } : {}),
+    });
     expect(client.version).toBe(expected);
     expect(client.endpoints.length).toBeGreaterThan(0);
   });
@@ -157,9 +175,17 @@ describe("our credentials in each version", () => {
 describe("a 2.1.1 eMSP", () => {
   it("registers with 2.1.1 credentials and raw tokens, both ways", async () => {
     const { cpo, emsp, cpoParty, emspParty, emspClient } = await pair("2.1.1");
-    expect(cpoParty).toMatchObject({ status: "registered", version: "2.1.1", roles: [expect.objectContaining({ role: "CPO", country_code: "NL", party_id: "CPO" })] });
+    expect(cpoParty).toMatchObject({
+      status: "registered",
+      version: "2.1.1",
+      roles: [expect.objectContaining({ role: "CPO", country_code: "NL", party_id: "CPO" })],
+    });
     // The 2.1.1 eMSP names no role: the CPO takes it for the role opposite to its own.
-    expect(emspParty).toMatchObject({ status: "registered", version: "2.1.1", roles: [{ role: "EMSP", country_code: "NL", party_id: "MSP", business_details: { name: "Test eMSP" } }] });
+    expect(emspParty).toMatchObject({
+      status: "registered",
+      version: "2.1.1",
+      roles: [{ role: "EMSP", country_code: "NL", party_id: "MSP", business_details: { name: "Test eMSP" } }],
+    });
     expect(emspClient.version).toBe("2.1.1");
 
     // Every request in 2.1.1 carries the raw token, whichever side sends it.
@@ -169,7 +195,13 @@ describe("a 2.1.1 eMSP", () => {
 
     // The credentials GET answers a 2.1.1 Credentials object.
     const { data } = await emspClient.callOperation("credentialsSenderGet");
-    expect(data).toEqual({ token: cpoParty.outgoingToken, url: cpo.server.versionsUrl, business_details: { name: "Test CPO" }, party_id: "CPO", country_code: "NL" });
+    expect(data).toEqual({
+      token: cpoParty.outgoingToken,
+      url: cpo.server.versionsUrl,
+      business_details: { name: "Test CPO" },
+      party_id: "CPO",
+      country_code: "NL",
+    });
     expect(v211.Credentials.validate(data, { strict: true }).ok).toBe(true);
   });
 
@@ -193,7 +225,9 @@ describe("a 2.1.1 eMSP", () => {
     expect(sessions[0]!.location.id).toBe("LOC1");
     expect(sessions[0]!.location.evses).toHaveLength(1);
     expect(sessions[0]!.auth_id).toBe(session.cdr_token.contract_id);
-    expect(cpo.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "locationsSenderList", from: "2.2.1", to: "2.1.1", object: "Location" }));
+    expect(cpo.events).toContainEqual(
+      expect.objectContaining({ type: "converted", operationId: "locationsSenderList", from: "2.2.1", to: "2.1.1", object: "Location" }),
+    );
   });
 
   it("converts a stored page once, and again once the store changes", async () => {
@@ -219,7 +253,9 @@ describe("a 2.1.1 eMSP", () => {
     const shapes: Record<string, unknown> = {};
     for (const version of ["2.1.1", "2.3.0", "2.1.1"] as const) {
       const details = await get(`${cpo.url}/ocpi/${version}`, emspParty.incomingToken);
-      const endpoint = (details.body.data as { endpoints: { identifier: string; role?: string; url: string }[] }).endpoints.find((e) => e.identifier === "locations" && (e.role ?? "SENDER") === "SENDER")!;
+      const endpoint = (details.body.data as { endpoints: { identifier: string; role?: string; url: string }[] }).endpoints.find(
+        (e) => e.identifier === "locations" && (e.role ?? "SENDER") === "SENDER",
+      )!;
       const list = await get(endpoint.url, emspParty.incomingToken);
       const [first] = list.body.data as Record<string, unknown>[];
       // A 2.1.1 Location has a `type`; a 2.3.0 one has none, and a `publish`.
@@ -244,7 +280,9 @@ describe("a 2.1.1 eMSP", () => {
     await cpo.store.putObject({ module: "sessions", country_code: "NL", party_id: "MSP", id: "S9", last_updated: session.last_updated, data: session });
     const error = await errorOf(client.sessions.sender.list({ date_from: "2000-01-01T00:00:00Z" }));
     expect(error).toMatchObject({ httpStatus: 500, statusCode: 3000 });
-    expect(error.statusMessage).toBe("sessionsSenderList: a Session cannot be given in OCPI 2.1.1: converting a Session from 2.2.1 to 2.1.1 needs context.location");
+    expect(error.statusMessage).toBe(
+      "sessionsSenderList: a Session cannot be given in OCPI 2.1.1: converting a Session from 2.2.1 to 2.1.1 needs context.location",
+    );
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "error", operationId: "sessionsSenderList" }));
   });
 
@@ -265,7 +303,9 @@ describe("a 2.1.1 eMSP", () => {
     const { cpo, emspClient } = await pair("2.1.1");
     const client = emspClient;
     const token = { ...sample<V211.Token>("2.1.1", "Token"), uid: "TOKEN1", whitelist: "SOMETIMES" };
-    const error = await errorOf(client.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "TOKEN1", body: token as never }, { validation: "off" }));
+    const error = await errorOf(
+      client.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "TOKEN1", body: token as never }, { validation: "off" }),
+    );
     expect(error).toMatchObject({ httpStatus: 400, statusCode: 2001 });
     expect(error.message).toContain("/whitelist: must be one of");
     expect(await cpo.store.getObject({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "TOKEN1" })).toBeUndefined();
@@ -296,7 +336,13 @@ describe("the CPO pushing to a 2.1.1 eMSP whose handlers are 2.2.1", () => {
 
     const client = cpoClient;
     const uid = held.evses![0]!.uid;
-    await client.locations.receiver.patchEvse({ country_code: "NL", party_id: "CPO", location_id: "LOC1", evse_uid: uid, body: { status: "CHARGING", last_updated: "2024-06-01T10:00:00Z" } });
+    await client.locations.receiver.patchEvse({
+      country_code: "NL",
+      party_id: "CPO",
+      location_id: "LOC1",
+      evse_uid: uid,
+      body: { status: "CHARGING", last_updated: "2024-06-01T10:00:00Z" },
+    });
 
     const stored = (await emsp.store.getObject<T.Location>({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" }))!.data;
     expect(stored.evses![0]).toMatchObject({ status: "CHARGING", parking_restrictions: ["EV_ONLY"], last_updated: "2024-06-01T10:00:00Z" });
@@ -316,7 +362,12 @@ describe("the CPO pushing to a 2.1.1 eMSP whose handlers are 2.2.1", () => {
 
     const tariff = { ...sample<V211.Tariff>("2.1.1", "Tariff"), id: "T1" };
     await client.tariffs.receiver.put({ country_code: "NL", party_id: "CPO", tariff_id: "T1", body: tariff });
-    await client.tariffs.receiver.patch({ country_code: "NL", party_id: "CPO", tariff_id: "T1", body: { currency: "USD", last_updated: "2024-07-01T00:00:00Z" } });
+    await client.tariffs.receiver.patch({
+      country_code: "NL",
+      party_id: "CPO",
+      tariff_id: "T1",
+      body: { currency: "USD", last_updated: "2024-07-01T00:00:00Z" },
+    });
     const stored = (await emsp.store.getObject<T.Tariff>({ module: received("tariffs"), country_code: "NL", party_id: "CPO", id: "T1" }))!.data;
     expect(stored).toMatchObject({ id: "T1", currency: "USD", country_code: "NL", party_id: "CPO", last_updated: "2024-07-01T00:00:00Z" });
     expect(stored.elements).toHaveLength(tariff.elements.length);
@@ -330,7 +381,12 @@ describe("the CPO pushing to a 2.1.1 eMSP whose handlers are 2.2.1", () => {
 
     const held = location("LOC1");
     await emsp.store.putObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1", last_updated: held.last_updated, data: held });
-    const bad = await errorOf(client.locations.receiver.patch({ country_code: "NL", party_id: "CPO", location_id: "LOC1", body: { postal_code: "x".repeat(20) } }, { validation: "off" }));
+    const bad = await errorOf(
+      client.locations.receiver.patch(
+        { country_code: "NL", party_id: "CPO", location_id: "LOC1", body: { postal_code: "x".repeat(20) } },
+        { validation: "off" },
+      ),
+    );
     expect(bad).toMatchObject({ httpStatus: 400, statusCode: 2001 });
     expect(bad.message).toContain("/postal_code: must be at most 10 characters long");
     expect((await emsp.store.getObject({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" }))!.data).toEqual(held);
@@ -360,7 +416,10 @@ describe("a 2.3.0 eMSP", () => {
     expect(emsp.commandResults).toEqual([{ result: { result: "ACCEPTED" }, responseId: "cmd-230" }]);
 
     // Charging profiles are the same objects in 2.2.1 and 2.3.0: passed through.
-    const profile = await client.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: await emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", { party: cpoParty, responseId: "p", version: "2.3.0" }) });
+    const profile = await client.chargingprofiles.receiver.clearProfile({
+      session_id: "S1",
+      response_url: await emsp.server.responseUrl("chargingprofilesSenderPostClearProfileResult", { party: cpoParty, responseId: "p", version: "2.3.0" }),
+    });
     expect(profile.data.result).toBe("ACCEPTED");
   });
 });
@@ -377,8 +436,15 @@ describe("a 2.1.1 CPO pushing to an eMSP whose handlers are 2.2.1", () => {
     const session = { ...sample<V211.Session>("2.1.1", "Session"), id: "S211" };
     await client.sessions.receiver.put({ country_code: "NL", party_id: "CPO", session_id: "S211", body: session });
     const stored = (await emsp.store.getObject<T.Session>({ module: received("sessions"), country_code: "NL", party_id: "CPO", id: "S211" }))!.data;
-    expect(stored).toMatchObject({ id: "S211", country_code: "NL", party_id: "CPO", cdr_token: { uid: session.auth_id, contract_id: session.auth_id, type: "RFID", country_code: "NL", party_id: "MSP" } });
-    expect(emsp.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "sessionsReceiverPut", from: "2.1.1", to: "2.2.1", object: "Session" }));
+    expect(stored).toMatchObject({
+      id: "S211",
+      country_code: "NL",
+      party_id: "CPO",
+      cdr_token: { uid: session.auth_id, contract_id: session.auth_id, type: "RFID", country_code: "NL", party_id: "MSP" },
+    });
+    expect(emsp.events).toContainEqual(
+      expect.objectContaining({ type: "converted", operationId: "sessionsReceiverPut", from: "2.1.1", to: "2.2.1", object: "Session" }),
+    );
 
     // A PATCH of a 2.1.1 Session goes through the SessionPatch converter, last_updated filled in.
     await client.sessions.receiver.patch({ country_code: "NL", party_id: "CPO", session_id: "S211", body: { status: "COMPLETED" } });
@@ -387,7 +453,14 @@ describe("a 2.1.1 CPO pushing to an eMSP whose handlers are 2.2.1", () => {
     expect(patched.kwh).toBe(stored.kwh);
 
     // Real-time authorization in 2.1.1 from the eMSP's 2.2.1 tokens: LocationReferences in, AuthorizationInfo out.
-    await saveObject(emsp.store, "tokens", "RFID1", { ...sample<T.Token>("2.2.1", "Token"), country_code: "NL", party_id: "MSP", uid: "RFID1", type: "RFID", valid: true });
+    await saveObject(emsp.store, "tokens", "RFID1", {
+      ...sample<T.Token>("2.2.1", "Token"),
+      country_code: "NL",
+      party_id: "MSP",
+      uid: "RFID1",
+      type: "RFID",
+      valid: true,
+    });
     const refs = sample<V211.LocationReferences>("2.1.1", "LocationReferences");
     const auth = await client.tokens.sender.authorize({ token_uid: "RFID1", body: refs }, { validation: "strict" });
     expect(auth.data).toMatchObject({ allowed: "ALLOWED", location: { location_id: refs.location_id } });
@@ -434,10 +507,23 @@ describe("handlers of another version, and native handlers of one version", () =
     };
   }
 
-  async function serve<H extends ServedVersion>(options: { handlersVersion?: H; handlers: HandlersOf<H>; versionHandlers?: Parameters<typeof createOcpiServer>[0]["versionHandlers"] }) {
+  async function serve<H extends ServedVersion>(options: {
+    handlersVersion?: H;
+    handlers: HandlersOf<H>;
+    versionHandlers?: Parameters<typeof createOcpiServer>[0]["versionHandlers"];
+  }) {
     const store = await MemoryStore.open();
     const now = new Date().toISOString();
-    await store.putParty({ id: "emsp", incomingToken: "token-c", incomingTokenKind: "C", endpoints: [], roles: [{ ...EMSP_ROLE }], status: "registered", createdAt: now, updatedAt: now });
+    await store.putParty({
+      id: "emsp",
+      incomingToken: "token-c",
+      incomingTokenKind: "C",
+      endpoints: [],
+      roles: [{ ...EMSP_ROLE }],
+      status: "registered",
+      createdAt: now,
+      updatedAt: now,
+    });
     const node = await listen((publicUrl) => createOcpiServer<H>({ publicUrl, roles: [CPO_ROLE], store, versions: ALL, logger: false, ...options }));
     nodes.push(node);
     return node;
@@ -449,7 +535,10 @@ describe("handlers of another version, and native handlers of one version", () =
       const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, urlPolicy: LOOPBACK, token: "token-c", versions: [version] });
       const [location] = await client.callOperation("locationsSenderList", {}, { validation: "strict" }).then((r) => r.data as { id: string }[]);
       expect(location?.id, version).toBe("LOC230");
-      expect(client.endpoints.some((e) => e.identifier === "payments"), version).toBe(version === "2.3.0");
+      expect(
+        client.endpoints.some((e) => e.identifier === "payments"),
+        version,
+      ).toBe(version === "2.3.0");
     }
     const client = await OcpiClient.connect({ versionsUrl: server.versionsUrl, urlPolicy: LOOPBACK, token: "token-c", versions: ["2.3.0"] });
     const terminals = await client.payments.sender.listTerminals({}, { validation: "strict" });
@@ -458,7 +547,10 @@ describe("handlers of another version, and native handlers of one version", () =
 
   it("adds native handlers of one version beside converted ones: 2.3.0 payments next to 2.2.1 store handlers", async () => {
     const store = await MemoryStore.open();
-    const { server } = await serve({ handlers: storeHandlers(store, { roles: [CPO_ROLE] }), versionHandlers: { "2.3.0": { payments: handlers230().payments! } } });
+    const { server } = await serve({
+      handlers: storeHandlers(store, { roles: [CPO_ROLE] }),
+      versionHandlers: { "2.3.0": { payments: handlers230().payments! } },
+    });
     const routes = server.servedRoutes().map((r) => `${r.operationId}@${r.layoutPath.split("/")[1]}`);
     expect(routes).toContain("paymentsSenderListTerminals@2.3.0");
     expect(routes).toContain("locationsSenderList@2.1.1");
@@ -469,7 +561,7 @@ describe("handlers of another version, and native handlers of one version", () =
   });
 });
 
-describe("logic written against 2.2.1 talking to 2.1.1 peers through client.as(\"2.2.1\")", () => {
+describe('logic written against 2.2.1 talking to 2.1.1 peers through client.as("2.2.1")', () => {
   it("pulls a 2.1.1 CPO's Locations and Sessions as 2.2.1 objects and pushes 2.2.1 Tokens to it", async () => {
     const cpo = await node(CPO_ROLE, ["2.1.1"]);
     const emsp = await node(EMSP_ROLE, ["2.1.1", "2.2.1"]);
@@ -483,12 +575,20 @@ describe("logic written against 2.2.1 talking to 2.1.1 peers through client.as(\
     await cpo.store.putObject({ module: "sessions", country_code: "NL", party_id: "MSP", id: "S1", last_updated: session.last_updated, data: session });
 
     const notes: string[] = [];
-    const api = emsp.server.credentials.clientFor(cpoParty).as("2.2.1", { peer: cpoParty.roles[0], onNotes: (op, from, to) => notes.push(`${op} ${from}>${to}`) });
+    const api = emsp.server.credentials
+      .clientFor(cpoParty)
+      .as("2.2.1", { peer: cpoParty.roles[0], onNotes: (op, from, to) => notes.push(`${op} ${from}>${to}`) });
     const [loc] = await api.locations.sender.all().toArray();
     expect(loc).toMatchObject({ id: "LOC1", country_code: "NL", party_id: "CPO" });
     expect(v221.Location.validate(loc, { strict: true }).ok).toBe(true);
     const [s1] = await api.sessions.sender.all({ date_from: "2000-01-01T00:00:00Z" }).toArray();
-    expect(s1).toMatchObject({ id: "S1", country_code: "NL", party_id: "CPO", location_id: "LOC1", cdr_token: { contract_id: session.cdr_token.contract_id, country_code: "NL", party_id: "MSP" } });
+    expect(s1).toMatchObject({
+      id: "S1",
+      country_code: "NL",
+      party_id: "CPO",
+      location_id: "LOC1",
+      cdr_token: { contract_id: session.cdr_token.contract_id, country_code: "NL", party_id: "MSP" },
+    });
     expect(v221.Session.validate(s1, { strict: true }).ok).toBe(true);
     expect(notes).toContain("locationsSenderList 2.1.1>2.2.1");
 
@@ -496,7 +596,10 @@ describe("logic written against 2.2.1 talking to 2.1.1 peers through client.as(\
     await api.tokens.receiver.put({ country_code: "NL", party_id: "MSP", token_uid: "T1", body: tok });
     // On the wire it was a 2.1.1 Token: the CPO (2.2.1 handlers, serving 2.1.1) converted it up again.
     expect(cpo.events).toContainEqual(expect.objectContaining({ type: "converted", operationId: "tokensReceiverPut", from: "2.1.1", to: "2.2.1" }));
-    expect((await cpo.store.getObject<T.Token>({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "T1" }))!.data).toMatchObject({ uid: "T1", contract_id: tok.contract_id });
+    expect((await cpo.store.getObject<T.Token>({ module: received("tokens"), country_code: "NL", party_id: "MSP", id: "T1" }))!.data).toMatchObject({
+      uid: "T1",
+      contract_id: tok.contract_id,
+    });
 
     const missing = await errorOf(api.chargingprofiles.receiver.clearProfile({ session_id: "S1", response_url: "https://emsp.example/r" }));
     expect(missing).toMatchObject({ kind: "no-endpoint" });
@@ -512,7 +615,13 @@ describe("logic written against 2.2.1 talking to 2.1.1 peers through client.as(\
     const held = location("LOC1");
     held.evses![0]!.status = "AVAILABLE";
     await api.locations.receiver.put({ country_code: "NL", party_id: "CPO", location_id: "LOC1", body: held });
-    await api.locations.receiver.patchEvse({ country_code: "NL", party_id: "CPO", location_id: "LOC1", evse_uid: "LOC1-E1", body: { status: "CHARGING", last_updated: "2030-01-01T00:00:00Z" } });
+    await api.locations.receiver.patchEvse({
+      country_code: "NL",
+      party_id: "CPO",
+      location_id: "LOC1",
+      evse_uid: "LOC1-E1",
+      body: { status: "CHARGING", last_updated: "2030-01-01T00:00:00Z" },
+    });
     const stored = (await emsp.store.getObject<T.Location>({ module: received("locations"), country_code: "NL", party_id: "CPO", id: "LOC1" }))!.data;
     expect(stored.evses![0]).toMatchObject({ status: "CHARGING", last_updated: "2030-01-01T00:00:00Z" });
     expect(cpo.sent.filter((w) => w.method === "PATCH").map((w) => w.body)).toEqual([{ status: "CHARGING", last_updated: "2030-01-01T00:00:00Z" }]);

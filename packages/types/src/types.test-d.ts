@@ -50,9 +50,7 @@ describe("OCPI 2.2.1 types", () => {
     expectTypeOf<Location["coordinates"]["latitude"]>().toEqualTypeOf<string>();
     expectTypeOf<CDR["cdr_token"]["type"]>().toEqualTypeOf<Token["type"]>();
     expectTypeOf<StartSession["token"]>().toEqualTypeOf<Token>();
-    expectTypeOf<Tariff["elements"][number]["price_components"][number]["type"]>().toEqualTypeOf<
-      "ENERGY" | "FLAT" | "PARKING_TIME" | "TIME"
-    >();
+    expectTypeOf<Tariff["elements"][number]["price_components"][number]["type"]>().toEqualTypeOf<"ENERGY" | "FLAT" | "PARKING_TIME" | "TIME">();
   });
 
   test("Patch types: everything optional but last_updated", () => {

@@ -33,7 +33,11 @@ interface FixtureFile {
   invalid: InvalidCase[];
 }
 
-const tokens = (pointer: string) => pointer.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+const tokens = (pointer: string) =>
+  pointer
+    .split("/")
+    .slice(1)
+    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
 
 /** The parent container of a pointer's target and the target's key in it. */
 function locate(root: unknown, pointer: string): [Record<string, unknown> | unknown[], string] {
@@ -67,7 +71,9 @@ function mutate(base: unknown, { remove = [], set = {} }: Pick<InvalidCase, "rem
 
 for (const [version, validators] of Object.entries(VERSIONS)) {
   const dir = path.join(fixturesDir, version);
-  const modules = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+  const modules = readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort();
 
   describe.each(modules)(`OCPI ${version} fixtures: %s`, (module) => {
     const fixtures = JSON.parse(readFileSync(path.join(dir, module), "utf8")) as FixtureFile;
@@ -114,7 +120,10 @@ for (const [version, validators] of Object.entries(VERSIONS)) {
       const patches = [...schemas].filter((s) => s.endsWith("Patch"));
       // Where a Patch requires last_updated (2.2 and later, mostly), a fixture must show it missing.
       for (const patch of patches.filter((p) => !validatorOf(p).is({}))) {
-        expect(fixtures.invalid.some((c) => (c.schema ?? byName.get(c.from)?.schema) === patch && c.pointer === "/last_updated"), patch).toBe(true);
+        expect(
+          fixtures.invalid.some((c) => (c.schema ?? byName.get(c.from)?.schema) === patch && c.pointer === "/last_updated"),
+          patch,
+        ).toBe(true);
       }
     });
   });

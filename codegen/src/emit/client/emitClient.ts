@@ -42,7 +42,11 @@ export async function emitClient(version: VersionModel, context: EmitContext): P
   const ast = await openapiTS(doc as unknown as OpenAPI3, { alphabetize: false, exportType: false });
   // openapi-typescript writes no comment on its root interface: the one `paths` has here is ours.
   const pathsDoc = `/** Every path of the OCPI ${v} OpenAPI document, with its parameters, request bodies and responses (openapi-fetch's \`paths\`). */`;
-  const paths = [context.header(`schemas/${v}/ (via the OpenAPI document and openapi-typescript)`), "", astToString(ast).replace(/^export interface paths \{/m, `${pathsDoc}\nexport interface paths {`)].join("\n");
+  const paths = [
+    context.header(`schemas/${v}/ (via the OpenAPI document and openapi-typescript)`),
+    "",
+    astToString(ast).replace(/^export interface paths \{/m, `${pathsDoc}\nexport interface paths {`),
+  ].join("\n");
 
   const ops = [...endpoints.discovery, ...endpoints.modules.flatMap((m) => m.interfaces.flatMap((i) => i.operations))];
   const modules: string[] = [];

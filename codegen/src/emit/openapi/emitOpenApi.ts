@@ -59,10 +59,21 @@ function parameter(p: ParameterModel, where: "path" | "query", component: (s: un
 
 function operationObject(version: VersionModel, op: OperationModel, component: (s: unknown) => unknown): JsonSchema {
   const successHeaders: JsonSchema = {};
-  if (op.paginated) Object.assign(successHeaders, { Link: ref("Link", "headers"), "X-Total-Count": ref("X-Total-Count", "headers"), "X-Limit": ref("X-Limit", "headers") });
+  if (op.paginated)
+    Object.assign(successHeaders, { Link: ref("Link", "headers"), "X-Total-Count": ref("X-Total-Count", "headers"), "X-Limit": ref("X-Limit", "headers") });
   const parameters: unknown[] = [
     ...op.pathParams.map((p) => parameter(p, "path", component)),
-    ...(op.url === "response_url" ? [{ name: "response_id", in: "path", required: true, description: "Identifies the request whose result this is; part of the response_url the SDK's server hands out.", schema: { type: "string" } }] : []),
+    ...(op.url === "response_url"
+      ? [
+          {
+            name: "response_id",
+            in: "path",
+            required: true,
+            description: "Identifies the request whose result this is; part of the response_url the SDK's server hands out.",
+            schema: { type: "string" },
+          },
+        ]
+      : []),
     ...op.query.map((p) => parameter(p, "query", component)),
     ...Object.keys(HEADER_PARAMETERS).map((k) => ref(k, "parameters")),
   ];
@@ -141,8 +152,8 @@ export function openApiDocument(version: VersionModel, role?: string): JsonSchem
   }
   const tags = [
     { name: "discovery", description: "Versions and version details." },
-    ...version.endpoints!.modules
-      .filter((m) => operations.some((op) => op.module === m.id))
+    ...version
+      .endpoints!.modules.filter((m) => operations.some((op) => op.module === m.id))
       .map((m) => ({ name: m.id, description: `The ${m.title} module.` })),
   ];
   const headers = (description: string, schema: JsonSchema) => ({ description, schema });
@@ -170,7 +181,10 @@ export function openApiDocument(version: VersionModel, role?: string): JsonSchem
         },
       },
       parameters: Object.fromEntries(
-        Object.entries(HEADER_PARAMETERS).map(([key, h]) => [key, { name: h.name, in: "header", required: false, description: h.description, schema: { type: "string" } }]),
+        Object.entries(HEADER_PARAMETERS).map(([key, h]) => [
+          key,
+          { name: h.name, in: "header", required: false, description: h.description, schema: { type: "string" } },
+        ]),
       ),
       headers: {
         Link: headers('`<url>; rel="next"` to the next page, absent on the last page.', { type: "string" }),
@@ -221,6 +235,11 @@ export const openApiEmitter: Emitter = {
   dependsOn: [],
   emit: emitOpenApi,
   tables: (versions, context) => [
-    tableFile(context, "The OpenAPI documents of every generated version, one namespace each.", versions.filter((v) => v.endpoints), "export"),
+    tableFile(
+      context,
+      "The OpenAPI documents of every generated version, one namespace each.",
+      versions.filter((v) => v.endpoints),
+      "export",
+    ),
   ],
 };

@@ -132,7 +132,6 @@ export function emitServer(version: VersionModel, context: EmitContext): OutputF
   return [{ path: `${v}/index.gen.ts`, content: index }];
 }
 
-
 export const serverEmitter: Emitter = {
   name: "server",
   target: "server",

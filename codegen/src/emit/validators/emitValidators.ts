@@ -101,7 +101,8 @@ function treeShakable(code: string, runtimeImports: Set<string>): string {
     .replace(/^const (pattern\d+) = new RegExp\(/gm, "const $1 = /* @__PURE__ */ new RegExp(")
     .replace(/^const (formats\d+) = formats(?:\[("[^"\n]+")\]|\.([A-Za-z_$][\w$]*));$/gm, (_line, name: string, quoted?: string, plain?: string) => {
       const format = quoted !== undefined ? (JSON.parse(quoted) as string) : plain!;
-      if (!(RUNTIME_FORMATS as readonly string[]).includes(format)) throw new Error(`ajv emitted format ${format}, which the validators runtime does not provide`);
+      if (!(RUNTIME_FORMATS as readonly string[]).includes(format))
+        throw new Error(`ajv emitted format ${format}, which the validators runtime does not provide`);
       const helper = formatExportName(format);
       runtimeImports.add(helper);
       return `const ${name} = ${helper};`;

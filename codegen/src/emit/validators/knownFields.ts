@@ -17,7 +17,20 @@ export interface FieldsMap {
 }
 
 /** Applicators the table does not follow: a schema may use them only where no closed object is below them. */
-const UNFOLLOWED = ["additionalProperties", "patternProperties", "dependentSchemas", "propertyNames", "prefixItems", "contains", "not", "if", "then", "else", "unevaluatedProperties", "unevaluatedItems"];
+const UNFOLLOWED = [
+  "additionalProperties",
+  "patternProperties",
+  "dependentSchemas",
+  "propertyNames",
+  "prefixItems",
+  "contains",
+  "not",
+  "if",
+  "then",
+  "else",
+  "unevaluatedProperties",
+  "unevaluatedItems",
+];
 /** Applicators over several subschemas: each may hold scalars (OCPI 2.3's open enums), never a closed object. */
 const BRANCHES = ["allOf", "anyOf", "oneOf"];
 
@@ -62,8 +75,13 @@ export function knownFields(version: VersionModel): Map<NamedSchema, FieldsNode>
     }
     for (const keyword of UNFOLLOWED) {
       const value = schema[keyword];
-      const subs = Array.isArray(value) ? value : isSchema(value) && (keyword === "patternProperties" || keyword === "dependentSchemas") ? Object.values(value) : [value];
-      for (const sub of subs) if (nodeOf(sub, baseId, `${where}/${keyword}`) !== 0) unsupported(`${where}/${keyword}`, `an object with properties under ${keyword}`);
+      const subs = Array.isArray(value)
+        ? value
+        : isSchema(value) && (keyword === "patternProperties" || keyword === "dependentSchemas")
+          ? Object.values(value)
+          : [value];
+      for (const sub of subs)
+        if (nodeOf(sub, baseId, `${where}/${keyword}`) !== 0) unsupported(`${where}/${keyword}`, `an object with properties under ${keyword}`);
     }
     if (isSchema(schema.properties)) {
       const fields: Record<string, FieldsNode> = {};
@@ -73,7 +91,8 @@ export function knownFields(version: VersionModel): Map<NamedSchema, FieldsNode>
       }
       // The objects strictVariant closes: `type: "object"`, its properties listed, additionalProperties not said.
       if (schema.type === "object" && !("additionalProperties" in schema)) parts.push(fields);
-      else if (Object.values(fields).some((n) => n !== 0)) unsupported(where, "an object that is not closed (no type object, or its own additionalProperties) holding closed objects");
+      else if (Object.values(fields).some((n) => n !== 0))
+        unsupported(where, "an object that is not closed (no type object, or its own additionalProperties) holding closed objects");
     }
     if (schema.items !== undefined) {
       if (Array.isArray(schema.items)) {
@@ -112,7 +131,11 @@ export function knownFieldsModule(version: VersionModel, header: string, runtime
     if (node === 0) return "0";
     let k = keyOf.get(node);
     if (k === undefined) {
-      k = isMap(node) ? `{${Object.entries(node).map(([f, n]) => `${JSON.stringify(f)}:${key(n)}`).join(",")}}` : `[${key(node[0])}]`;
+      k = isMap(node)
+        ? `{${Object.entries(node)
+            .map(([f, n]) => `${JSON.stringify(f)}:${key(n)}`)
+            .join(",")}}`
+        : `[${key(node[0])}]`;
       keyOf.set(node, k);
     }
     return k;

@@ -96,8 +96,14 @@ export function conformanceCommand(program: Command, context: CommandContext): v
     .addOption(new Option("--token <token>", "the Token A the peer handed out for registration (a Token C with --token-c)").makeOptionMandatory())
     .addOption(new Option("--role <role>", "the peer's role (default: as its version details say; else cpo)").choices(["cpo", "emsp"]))
     .option("--token-c", "the token is a Token C of a registration done already: used as it is, no registration or unregistration")
-    .addOption(new Option("--version <versions>", "OCPI version(s) the run may test, comma-separated (default: the highest the peer lists)").argParser(versionList))
-    .addOption(new Option("--party <CC-PID>", "our identity: the party we register as (default NL-CNF); with --token-c, the party the token is of").argParser(partyIdentity))
+    .addOption(
+      new Option("--version <versions>", "OCPI version(s) the run may test, comma-separated (default: the highest the peer lists)").argParser(versionList),
+    )
+    .addOption(
+      new Option("--party <CC-PID>", "our identity: the party we register as (default NL-CNF); with --token-c, the party the token is of").argParser(
+        partyIdentity,
+      ),
+    )
     .option("--json <file>", "write the results as JSON")
     .option("--junit <file>", "write the results as JUnit XML (one testcase per check)")
     .addOption(new Option("--page-size <n>", "objects per page to ask for").argParser(integer(1, 1000)).default(10))

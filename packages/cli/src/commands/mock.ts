@@ -60,7 +60,8 @@ export async function runMock(options: MockCommandOptions, io: CliIo): Promise<n
       log: (event) => {
         if (event.type === "registration-failed") {
           const cause = event.error instanceof Error && event.error.cause !== undefined ? `: ${formatError(event.error.cause)}` : "";
-          if (options.json) json({ event: "registration-failed", partyId: event.partyId, direction: event.direction, error: `${formatError(event.error)}${cause}` });
+          if (options.json)
+            json({ event: "registration-failed", partyId: event.partyId, direction: event.direction, error: `${formatError(event.error)}${cause}` });
           else err(colors.yellow(`registration failed: ${formatError(event.error)}${cause}`));
         } else if (event.type === "unregistered") {
           if (options.json) json({ event: "unregistered", partyId: event.partyId, direction: event.direction });
@@ -100,7 +101,11 @@ export async function runMock(options: MockCommandOptions, io: CliIo): Promise<n
     err(colors.dim("  (register with it; outgoing calls may reach loopback: this is a test tool)"));
     if (mock.tokenC && mock.registeredParty) {
       out(`Token C: ${mock.tokenC}`);
-      err(colors.dim(`  (${mock.registeredParty.role} ${mock.registeredParty.country_code}/${mock.registeredParty.party_id}, registered already: for ocpi pull and ocpi conformance --token-c)`));
+      err(
+        colors.dim(
+          `  (${mock.registeredParty.role} ${mock.registeredParty.country_code}/${mock.registeredParty.party_id}, registered already: for ocpi pull and ocpi conformance --token-c)`,
+        ),
+      );
     }
     err(
       mock.role === "CPO"
@@ -125,16 +130,26 @@ export function mockCommand(program: Command, context: CommandContext): void {
     .command("mock")
     .description("run a mock CPO or eMSP with generated, valid, deterministic data, for integration tests")
     .addOption(new Option("--role <role>", "the role the mock plays").choices(["cpo", "emsp"]).makeOptionMandatory())
-    .addOption(new Option("--version <versions>", "OCPI version(s) served, comma-separated (the data is 2.2.1, converted for the others)").argParser(versionList).default(["2.2.1"], "2.2.1"))
+    .addOption(
+      new Option("--version <versions>", "OCPI version(s) served, comma-separated (the data is 2.2.1, converted for the others)")
+        .argParser(versionList)
+        .default(["2.2.1"], "2.2.1"),
+    )
     .addOption(new Option("--port <n>", "port to listen on (0: any free port)").argParser(integer(0, 65535)).default(0))
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .addOption(new Option("--public-url <url>", "where peers reach the mock, when not at http://host:port").argParser(httpUrl))
     .addOption(new Option("--locations <n>", "Locations a CPO serves").argParser(integer(0, 100_000)).default(10))
-    .addOption(new Option("--sessions <n>", "Sessions a CPO makes for each eMSP (a third active, the others with a CDR)").argParser(integer(0, 100_000)).default(6))
+    .addOption(
+      new Option("--sessions <n>", "Sessions a CPO makes for each eMSP (a third active, the others with a CDR)").argParser(integer(0, 100_000)).default(6),
+    )
     .addOption(new Option("--tokens <n>", "Tokens an eMSP serves").argParser(integer(0, 100_000)).default(10))
     .option("--seed <seed>", "seed of the generated data: the same seed gives the same objects", "ocpi")
     .addOption(new Option("--party <CC-PID>", "the mock's own country code and party id (default NL-CPO or NL-MSP)").argParser(partyIdentity))
-    .addOption(new Option("--registered-party <CC-PID>", "identity of the party registered from the start, whose Token C is printed").argParser(partyIdentity).default({ country_code: "NL", party_id: "TST" }, "NL-TST"))
+    .addOption(
+      new Option("--registered-party <CC-PID>", "identity of the party registered from the start, whose Token C is printed")
+        .argParser(partyIdentity)
+        .default({ country_code: "NL", party_id: "TST" }, "NL-TST"),
+    )
     .option("--no-registered-party", "register no party from the start (no Token C)")
     .option("--allow-private", "let the mock's own calls reach private addresses too (peers in containers); loopback is always allowed")
     .option("--json", "print one JSON object per line on stdout: listening (versionsUrl, tokenA, tokenC), registered (the next tokenA), ...")

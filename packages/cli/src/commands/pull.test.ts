@@ -26,7 +26,11 @@ async function pull(args: string[], now = "2030-01-01T00:00:00Z") {
   return { code, out: io.out(), err: io.err(), since: /resume with --since (\S+)/.exec(io.err())?.[1] };
 }
 
-const lines = (text: string) => text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; last_updated: string });
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { id: string; last_updated: string });
 
 describe("ocpi pull", () => {
   it("writes one line per Location of the mock into --out, and prints the crawl's start as the next --since", async () => {

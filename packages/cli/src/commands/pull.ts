@@ -117,7 +117,11 @@ export async function runPull(options: PullCommandOptions, io: CliIo): Promise<n
   const modules = client as unknown as Record<string, { sender?: { all(request: Record<string, unknown>): OcpiPager<unknown> } } | undefined>;
   const sender = modules[options.module]?.sender;
   if (!client.endpoints.some((e) => e.identifier === options.module && (e.role === undefined || e.role === "SENDER")) || !sender) {
-    err(colors.red(`error: the peer offers no ${options.module} SENDER endpoint in OCPI ${version} (it lists: ${client.endpoints.map((e) => `${e.identifier}${e.role ? ` ${e.role}` : ""}`).join(", ") || "nothing"})`));
+    err(
+      colors.red(
+        `error: the peer offers no ${options.module} SENDER endpoint in OCPI ${version} (it lists: ${client.endpoints.map((e) => `${e.identifier}${e.role ? ` ${e.role}` : ""}`).join(", ") || "nothing"})`,
+      ),
+    );
     return ExitCode.Failed;
   }
   const since = options.since ?? (options.module === "sessions" ? FROM_THE_START : undefined);
@@ -145,8 +149,19 @@ export async function runPull(options: PullCommandOptions, io: CliIo): Promise<n
     if (options.out) err(`what was pulled is in ${options.out}.partial; pull again with the same --since${options.since ? ` ${options.since}` : ""}`);
     return ExitCode.Failed;
   }
-  const summary: PullSummary = { module: options.module, version, objects, ...(firstTotal !== undefined ? { totalCount: firstTotal } : {}), dropped, since: started };
-  err(colors.green(`pulled ${objects} ${options.module} (OCPI ${version}${firstTotal !== undefined ? `, X-Total-Count ${firstTotal}` : ""})${options.out ? ` into ${options.out}` : ""}`));
+  const summary: PullSummary = {
+    module: options.module,
+    version,
+    objects,
+    ...(firstTotal !== undefined ? { totalCount: firstTotal } : {}),
+    dropped,
+    since: started,
+  };
+  err(
+    colors.green(
+      `pulled ${objects} ${options.module} (OCPI ${version}${firstTotal !== undefined ? `, X-Total-Count ${firstTotal}` : ""})${options.out ? ` into ${options.out}` : ""}`,
+    ),
+  );
   if (dropped) err(colors.yellow(`${dropped} objects left out: invalid even after repairs (see --validation)`));
   if (firstTotal !== undefined && objects + dropped < firstTotal) {
     err(colors.yellow(`the peer counted ${firstTotal} but sent ${objects + dropped}: objects changed during the crawl; pull again to be sure`));
@@ -162,11 +177,20 @@ export function pullCommand(program: Command, context: CommandContext): void {
     .addOption(new Option("--versions-url <url>", "the peer's versions endpoint").argParser(httpUrl).makeOptionMandatory())
     .addOption(new Option("--token <token>", "a Token C: the credentials token the peer gave at registration (not a Token A)").makeOptionMandatory())
     .addOption(new Option("--module <module>", "what to pull").choices(PULL_MODULES).makeOptionMandatory())
-    .addOption(new Option("--since <datetime>", "only objects changed since then (date_from, inclusive): the value the previous pull printed").argParser(dateTime))
+    .addOption(
+      new Option("--since <datetime>", "only objects changed since then (date_from, inclusive): the value the previous pull printed").argParser(dateTime),
+    )
     .option("--out <file>", "write to this file (complete or not at all) instead of stdout")
     .addOption(new Option("--version <versions>", "OCPI version(s) to talk, comma-separated (default: the highest both sides know)").argParser(versionList))
     .addOption(new Option("--page-size <n>", "objects per page to ask for (the peer may send fewer)").argParser(integer(1, 10_000)))
-    .addOption(new Option("--validation <mode>", "how the peer's objects are checked: strict fails on the first invalid one, lenient repairs what it can and leaves out the rest, off checks nothing").choices(["strict", "lenient", "off"]).default("lenient"))
+    .addOption(
+      new Option(
+        "--validation <mode>",
+        "how the peer's objects are checked: strict fails on the first invalid one, lenient repairs what it can and leaves out the rest, off checks nothing",
+      )
+        .choices(["strict", "lenient", "off"])
+        .default("lenient"),
+    )
     .option("--allow-loopback", "let endpoints and links reach loopback addresses other than the versions URL's host")
     .option("--allow-private", "let endpoints and links reach private addresses other than the versions URL's host")
     .addHelpText(

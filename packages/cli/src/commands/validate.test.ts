@@ -72,8 +72,16 @@ describe("ocpi validate", () => {
     { what: "a Session (it has cdr_token and total_cost, as a CDR has)", value: sessions[0], schema: "Session" },
     { what: "a CDR", value: cdrs[0], schema: "CDR" },
     { what: "a Token", value: token, schema: "Token" },
-    { what: "a CommandResponse (a ChargingProfileResponse too: the first in the table wins)", value: { result: "ACCEPTED", timeout: 30 }, schema: "CommandResponse" },
-    { what: "VersionDetails", value: { version: "2.2.1", endpoints: [{ identifier: "credentials", role: "RECEIVER", url: "https://x.example.com/ocpi/2.2.1/credentials" }] }, schema: "VersionDetails" },
+    {
+      what: "a CommandResponse (a ChargingProfileResponse too: the first in the table wins)",
+      value: { result: "ACCEPTED", timeout: 30 },
+      schema: "CommandResponse",
+    },
+    {
+      what: "VersionDetails",
+      value: { version: "2.2.1", endpoints: [{ identifier: "credentials", role: "RECEIVER", url: "https://x.example.com/ocpi/2.2.1/credentials" }] },
+      schema: "VersionDetails",
+    },
   ])("detects $what", async ({ value, schema }) => {
     const { code, err } = await validate("detect.json", value);
     expect(code).toBe(0);
@@ -172,7 +180,7 @@ describe("ocpi validate", () => {
   it.each([
     { what: "an unknown option", argv: ["validate", "--bogus", "x.json"], message: "unknown option '--bogus'" },
     { what: "an unknown version", argv: ["validate", "--version", "2.0", "x.json"], message: "argument '2.0' is invalid" },
-    { what: "an unknown schema", argv: ["validate", "--schema", "Locaton", "x.json"], message: "OCPI 2.2.1 has no schema \"Locaton\"" },
+    { what: "an unknown schema", argv: ["validate", "--schema", "Locaton", "x.json"], message: 'OCPI 2.2.1 has no schema "Locaton"' },
     { what: "a missing file", argv: ["validate", "nothing-here.json"], message: "cannot read nothing-here.json: no such file" },
     { what: "no file at all", argv: ["validate"], message: "missing required argument 'file'" },
     { what: "an unknown command", argv: ["frobnicate"], message: "unknown command 'frobnicate'" },

@@ -47,7 +47,9 @@ async function readInput(file: string, io: CliIo): Promise<string> {
     return await readFile(path.resolve(io.cwd, file), "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file}${code === "ENOENT" ? ": no such file" : code === "EISDIR" ? ": a folder, not a file" : `: ${(error as Error).message}`}`);
+    throw new UsageError(
+      `cannot read ${file}${code === "ENOENT" ? ": no such file" : code === "EISDIR" ? ": a folder, not a file" : `: ${(error as Error).message}`}`,
+    );
   }
 }
 
@@ -66,8 +68,7 @@ const parse = (text: string): { value?: unknown; parseError?: string } => {
 export function splitDocuments(text: string, file: string, ndjson: boolean | undefined): InputDocument[] {
   const body = text.replace(/^\uFEFF/, "");
   const lines = body.split(/\r?\n/);
-  const asLines = (): InputDocument[] =>
-    lines.flatMap((line, i) => (line.trim() === "" ? [] : [{ line: i + 1, ...parse(line) }]));
+  const asLines = (): InputDocument[] => lines.flatMap((line, i) => (line.trim() === "" ? [] : [{ line: i + 1, ...parse(line) }]));
   if (ndjson || /\.(ndjson|jsonl)$/i.test(file)) return asLines();
   const whole = parse(body);
   if (whole.parseError === undefined) return [whole];
@@ -98,7 +99,10 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 /** Runs the validation and prints it; resolves with the exit code. */
 export async function runValidate(file: string, options: ValidateCommandOptions, io: CliIo): Promise<number> {
   // Loaded when the command runs: the validators of every version are large.
-  const [{ issueLines, validateDocument }, { validatorOf, validatorsOf }] = await Promise.all([import("../validate/validate.js"), import("../validate/versions.js")]);
+  const [{ issueLines, validateDocument }, { validatorOf, validatorsOf }] = await Promise.all([
+    import("../validate/validate.js"),
+    import("../validate/versions.js"),
+  ]);
   if (!isOcpiVersion(options.version)) throw new UsageError(`unknown OCPI version ${options.version}`);
   if (options.schema !== "auto" && !validatorOf(options.version, options.schema)) {
     const names = Object.keys(validatorsOf(options.version));
@@ -126,7 +130,15 @@ export async function runValidate(file: string, options: ValidateCommandOptions,
     if (doc.parseError !== undefined) {
       invalidDocuments++;
       issueCount++;
-      report.documents.push({ valid: false, envelope: false, envelopeIssues: [], objects: [], issues: [{ pointer: "", message: doc.parseError, keyword: "json" }], ...(doc.line !== undefined ? { line: doc.line } : {}), parseError: doc.parseError });
+      report.documents.push({
+        valid: false,
+        envelope: false,
+        envelopeIssues: [],
+        objects: [],
+        issues: [{ pointer: "", message: doc.parseError, keyword: "json" }],
+        ...(doc.line !== undefined ? { line: doc.line } : {}),
+        parseError: doc.parseError,
+      });
       if (!options.json) out(`${prefix}${doc.parseError}`);
       continue;
     }
@@ -161,7 +173,9 @@ export function validateCommand(program: Command, context: CommandContext): void
     .description("validate OCPI JSON (an object, a list, an OCPI response envelope, or NDJSON) with the SDK's precompiled validators")
     .argument("<file>", "a .json or .ndjson file, or - for standard input")
     .addOption(versionOption("OCPI version", "2.2.1"))
-    .addOption(new Option("--schema <name>", "the object to validate as (Location, EVSE, CDR, Tariff, Token, LocationPatch, ...), or auto to detect it").default("auto"))
+    .addOption(
+      new Option("--schema <name>", "the object to validate as (Location, EVSE, CDR, Tariff, Token, LocationPatch, ...), or auto to detect it").default("auto"),
+    )
     .option("--no-strict", "accept fields the spec does not define (OCPI receivers must tolerate them; by default they are issues)")
     .option("--ndjson", "read the input as NDJSON, one document per line (the default for .ndjson and .jsonl files)")
     .option("--json", "print the result as one JSON object on stdout instead of issue lines")

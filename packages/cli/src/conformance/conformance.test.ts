@@ -18,7 +18,12 @@ afterAll(() => remove());
 /** testcases and failures of a JUnit file. */
 function junitCounts(xml: string) {
   const suites = /<testsuites [^>]*tests="(\d+)" failures="(\d+)"/.exec(xml)!;
-  return { tests: Number(suites[1]), failures: Number(suites[2]), testcases: xml.match(/<testcase /g)?.length ?? 0, failureElements: xml.match(/<failure /g)?.length ?? 0 };
+  return {
+    tests: Number(suites[1]),
+    failures: Number(suites[2]),
+    testcases: xml.match(/<testcase /g)?.length ?? 0,
+    failureElements: xml.match(/<failure /g)?.length ?? 0,
+  };
 }
 
 describe("ocpi conformance against ocpi mock", () => {
@@ -36,20 +41,43 @@ describe("ocpi conformance against ocpi mock", () => {
       const json = path.join(dir, `${role}-${version}.json`);
       const io = captureIo({ cwd: dir });
       // OCPI 2.1.1 does not say which role a peer plays: an eMSP is named.
-      const code = await runCli(["conformance", "--versions-url", mock.versionsUrl, "--token", mock.tokenA, "--role", role, "--junit", junit, "--json", json], io);
+      const code = await runCli(
+        ["conformance", "--versions-url", mock.versionsUrl, "--token", mock.tokenA, "--role", role, "--junit", junit, "--json", json],
+        io,
+      );
       const report = JSON.parse(await readFile(json, "utf8")) as ConformanceReport;
-      expect(report.checks.filter((c) => c.status === "fail"), io.err()).toEqual([]);
+      expect(
+        report.checks.filter((c) => c.status === "fail"),
+        io.err(),
+      ).toEqual([]);
       expect(code).toBe(0);
       expect(report).toMatchObject({ version, role: role.toUpperCase(), registered: true });
       const ids = report.checks.map((c) => c.id);
-      expect(ids).toEqual(expect.arrayContaining(["versions.list", "versions.details", "credentials.register", "credentials.get", "credentials.unregister", "transport.envelope"]));
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          "versions.list",
+          "versions.details",
+          "credentials.register",
+          "credentials.get",
+          "credentials.unregister",
+          "transport.envelope",
+        ]),
+      );
       if (role === "cpo") {
         for (const module of ["locations", "tariffs", "sessions", "cdrs"]) {
           expect(report.checks.filter((c) => c.id.startsWith(`${module}.sender.`) && c.status === "pass").map((c) => c.id.slice(module.length + 8))).toEqual(
             expect.arrayContaining(["list", "pagination.headers", "pagination.link", "objects.valid", "filter.date_from", "filter.date_to", "unauthorized"]),
           );
         }
-        expect(ids).toEqual(expect.arrayContaining(["locations.sender.get", "locations.sender.get.evse", "locations.sender.get.connector", "locations.sender.get.unknown", "tokens.receiver.get.unknown"]));
+        expect(ids).toEqual(
+          expect.arrayContaining([
+            "locations.sender.get",
+            "locations.sender.get.evse",
+            "locations.sender.get.connector",
+            "locations.sender.get.unknown",
+            "tokens.receiver.get.unknown",
+          ]),
+        );
       } else {
         expect(ids).toEqual(expect.arrayContaining(["tokens.sender.objects.valid", "tokens.sender.authorize.unknown", "locations.receiver.get.unknown"]));
       }
@@ -68,7 +96,10 @@ describe("ocpi conformance against ocpi mock", () => {
     try {
       const json = path.join(dir, "token-c.json");
       const io = captureIo({ cwd: dir });
-      const code = await runCli(["conformance", "--versions-url", mock.versionsUrl, "--token", mock.tokenC!, "--token-c", "--party", "NL-TST", "--json", json], io);
+      const code = await runCli(
+        ["conformance", "--versions-url", mock.versionsUrl, "--token", mock.tokenC!, "--token-c", "--party", "NL-TST", "--json", json],
+        io,
+      );
       expect(code).toBe(0);
       const report = JSON.parse(await readFile(json, "utf8")) as ConformanceReport;
       expect(report.registered).toBe(false);
@@ -98,7 +129,10 @@ const FAULTS: { name: string; fault: Fault; rewrite?: (url: URL) => URL; rule: s
   },
   {
     name: "spoils an EVSE status in the Locations list",
-    fault: (req, a) => (isList(req.url, "locations") && a.status === 200 ? editJson(a, (b) => void ((b.data as { evses: { status: string }[] }[])[0]!.evses[0]!.status = "BROKEN")) : a),
+    fault: (req, a) =>
+      isList(req.url, "locations") && a.status === 200
+        ? editJson(a, (b) => void ((b.data as { evses: { status: string }[] }[])[0]!.evses[0]!.status = "BROKEN"))
+        : a,
     rule: "locations.sender.objects.valid",
     evidence: /^\/data\/0\/evses\/0\/status = "BROKEN": Location must be one of "AVAILABLE"/,
     // The single GET of that Location (unspoiled) then differs from the list's copy with the same last_updated.
@@ -119,7 +153,10 @@ const FAULTS: { name: string; fault: Fault; rewrite?: (url: URL) => URL; rule: s
   },
   {
     name: "answers an unknown Location with 200 and no data",
-    fault: (req, a) => (/\/locations\/sender\/ZZ-UNKNOWN-/.test(req.url.pathname) ? { ...a, status: 200, body: JSON.stringify({ status_code: 1000, timestamp: "2024-01-01T00:00:00Z" }) } : a),
+    fault: (req, a) =>
+      /\/locations\/sender\/ZZ-UNKNOWN-/.test(req.url.pathname)
+        ? { ...a, status: 200, body: JSON.stringify({ status_code: 1000, timestamp: "2024-01-01T00:00:00Z" }) }
+        : a,
     rule: "locations.sender.get.unknown",
     evidence: /HTTP 200 for an unknown object, expected 404/,
   },
@@ -131,7 +168,8 @@ const FAULTS: { name: string; fault: Fault; rewrite?: (url: URL) => URL; rule: s
   },
   {
     name: "sends timestamps with a space",
-    fault: (req, a) => (req.url.pathname.endsWith("/tariffs/sender") ? editJson(a, (b) => void (b.timestamp = b.timestamp?.replace("T", " ").replace("Z", ""))) : a),
+    fault: (req, a) =>
+      req.url.pathname.endsWith("/tariffs/sender") ? editJson(a, (b) => void (b.timestamp = b.timestamp?.replace("T", " ").replace("Z", ""))) : a,
     rule: "transport.timestamp",
     evidence: /^\/timestamp = "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d": must be an OCPI DateTime/,
   },
@@ -177,7 +215,10 @@ describe("ocpi conformance against a broken peer", () => {
 
   it("says what the peer called back when registration fails", { timeout: 30_000 }, async () => {
     // The peer refuses our credentials: its POST answers 3001 after reading our versions.
-    const fault: Fault = (req, a) => (req.method === "POST" && req.url.pathname.endsWith("/credentials") ? { ...a, status: 400, body: JSON.stringify({ status_code: 3001, status_message: "cannot use your API", timestamp: "2024-01-01T00:00:00Z" }) } : a);
+    const fault: Fault = (req, a) =>
+      req.method === "POST" && req.url.pathname.endsWith("/credentials")
+        ? { ...a, status: 400, body: JSON.stringify({ status_code: 3001, status_message: "cannot use your API", timestamp: "2024-01-01T00:00:00Z" }) }
+        : a;
     const peer = await startBrokenPeer(fault, { role: "cpo" });
     try {
       const report = await runConformance({ versionsUrl: peer.versionsUrl, token: peer.tokenA });

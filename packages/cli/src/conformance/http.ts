@@ -91,7 +91,16 @@ export class PeerHttp {
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) target.searchParams.set(name, String(value));
     const requestId = newRequestId();
     const correlationId = newRequestId();
-    const exchange: Exchange = { method, url: target.href, authorized: false, badToken: options.badToken === true, requestId, correlationId, headers: new Headers(), text: "" };
+    const exchange: Exchange = {
+      method,
+      url: target.href,
+      authorized: false,
+      badToken: options.badToken === true,
+      requestId,
+      correlationId,
+      headers: new Headers(),
+      text: "",
+    };
     this.exchanges.push(exchange);
     let current = target.href;
     try {
@@ -100,7 +109,14 @@ export class PeerHttp {
         const headers = new Headers({ "X-Request-ID": requestId, "X-Correlation-ID": correlationId, Accept: "application/json" });
         const token = options.badToken ? `ocpi-conformance-wrong-token-${newRequestId()}` : options.token;
         if (token !== undefined && this.isTrusted(current)) {
-          headers.set("Authorization", options.encoding === "raw" ? `Token ${token}` : options.encoding === "base64" ? `Token ${base64Encode(token)}` : authorizationHeader(token, "2.2.1"));
+          headers.set(
+            "Authorization",
+            options.encoding === "raw"
+              ? `Token ${token}`
+              : options.encoding === "base64"
+                ? `Token ${base64Encode(token)}`
+                : authorizationHeader(token, "2.2.1"),
+          );
           exchange.authorized = !options.badToken;
         }
         let body: string | undefined;
@@ -109,7 +125,9 @@ export class PeerHttp {
           headers.set("Content-Type", "application/json");
         }
         const signals = [AbortSignal.timeout(this.timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
-        const response = await this.fetch(new Request(current, { method, headers, ...(body !== undefined ? { body } : {}), redirect: "manual", signal: AbortSignal.any(signals) }));
+        const response = await this.fetch(
+          new Request(current, { method, headers, ...(body !== undefined ? { body } : {}), redirect: "manual", signal: AbortSignal.any(signals) }),
+        );
         const location = response.headers.get("Location");
         if (response.status >= 300 && response.status < 400 && location && hop < MAX_REDIRECTS) {
           const next = new URL(location, current).href;
@@ -135,7 +153,8 @@ export class PeerHttp {
       }
     } catch (error) {
       const e = error as Error;
-      exchange.error = e.name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ""}`;
+      exchange.error =
+        e.name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : `${e.message}${e.cause instanceof Error ? ` (${e.cause.message})` : ""}`;
       return exchange;
     }
   }

@@ -47,7 +47,14 @@ export interface EndpointEntry {
  * The URL of `module`'s interface the peer serves: from 2.2 on the endpoint with that role; in 2.1.1 (one URL per
  * module, no roles) the module's URL when the peer's role is the one serving that interface.
  */
-export function endpointOf(endpoints: readonly EndpointEntry[], version: OcpiVersion, module: string, iface: "SENDER" | "RECEIVER", ifaceRole: PeerRole, peerRole: PeerRole): string | undefined {
+export function endpointOf(
+  endpoints: readonly EndpointEntry[],
+  version: OcpiVersion,
+  module: string,
+  iface: "SENDER" | "RECEIVER",
+  ifaceRole: PeerRole,
+  peerRole: PeerRole,
+): string | undefined {
   if (version === "2.1.1") {
     return ifaceRole === peerRole ? endpoints.find((e) => e.identifier === module)?.url : undefined;
   }

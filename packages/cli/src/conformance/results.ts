@@ -69,7 +69,9 @@ export function at(exchange: Exchange, extra: Omit<Evidence, "method" | "url" | 
 /** The text of one piece of evidence, for terminals and JUnit. */
 export function formatEvidence(e: Evidence): string {
   const where = e.method && e.url ? `${e.method} ${e.url}` : e.url;
-  const status = [e.httpStatus !== undefined ? `HTTP ${e.httpStatus}` : undefined, e.statusCode !== undefined ? `OCPI ${e.statusCode}` : undefined].filter(Boolean).join(", ");
+  const status = [e.httpStatus !== undefined ? `HTTP ${e.httpStatus}` : undefined, e.statusCode !== undefined ? `OCPI ${e.statusCode}` : undefined]
+    .filter(Boolean)
+    .join(", ");
   const field = e.pointer !== undefined ? `${e.pointer || "/"}${"value" in e && e.value !== undefined ? ` = ${preview(e.value)}` : ""}: ` : "";
   return `${field}${e.message}${where ? ` [${where}${status ? ` → ${status}` : ""}]` : ""}`;
 }

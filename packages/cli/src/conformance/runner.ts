@@ -129,8 +129,20 @@ class Checks {
       else context.fail({ message: `the check could not run: ${formatError(error)}` });
     }
     const status = failures > 0 ? "fail" : skipped !== undefined ? "skip" : "pass";
-    const message = status === "skip" ? skipped : status === "fail" ? `${failures} problem${failures === 1 ? "" : "s"}${failures > evidence.length ? ` (the first ${evidence.length} shown)` : ""}` : undefined;
-    const result: CheckResult = { id, title, status, ...(message !== undefined ? { message } : {}), evidence, durationMs: Math.round(performance.now() - started) };
+    const message =
+      status === "skip"
+        ? skipped
+        : status === "fail"
+          ? `${failures} problem${failures === 1 ? "" : "s"}${failures > evidence.length ? ` (the first ${evidence.length} shown)` : ""}`
+          : undefined;
+    const result: CheckResult = {
+      id,
+      title,
+      status,
+      ...(message !== undefined ? { message } : {}),
+      evidence,
+      durationMs: Math.round(performance.now() - started),
+    };
     this.results.push(result);
     this.onCheck?.(result);
     return result;
@@ -154,7 +166,8 @@ function expectSuccess(c: CheckContext, ex: Exchange): { data: unknown } | undef
     return undefined;
   }
   const body = envelopeOf(ex);
-  if (ex.status !== 200) c.fail(at(ex, { message: `HTTP ${ex.status}, expected 200${typeof body?.status_message === "string" ? ` ("${body.status_message}")` : ""}` }));
+  if (ex.status !== 200)
+    c.fail(at(ex, { message: `HTTP ${ex.status}, expected 200${typeof body?.status_message === "string" ? ` ("${body.status_message}")` : ""}` }));
   if (!body) {
     c.fail(at(ex, { message: `the body is not an OCPI response envelope (a JSON object): ${preview(ex.text, 200)}` }));
     return undefined;
@@ -215,7 +228,14 @@ const intHeader = (ex: Exchange, name: string): number | undefined => {
 };
 
 /** Follows a list from `url` by its Links, within the page cap. */
-async function walk(http: PeerHttp, url: string, query: Record<string, string | number | undefined>, token: string, encoding: TokenEncoding, maxPages: number): Promise<Walked> {
+async function walk(
+  http: PeerHttp,
+  url: string,
+  query: Record<string, string | number | undefined>,
+  token: string,
+  encoding: TokenEncoding,
+  maxPages: number,
+): Promise<Walked> {
   const walked: Walked = { pages: [], objects: [], complete: false, truncated: false, problems: [] };
   const seen = new Set<string>();
   let next: string | undefined = url;
@@ -363,8 +383,18 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     if (!answer) return;
     if (!Array.isArray(answer.data)) return c.fail(at(ex, { pointer: "/data", value: answer.data, message: "must be a list of versions" }));
     const listed = answer.data.filter(isObject).map((v) => String(v.version));
-    version = [...allowed].sort().reverse().find((v) => listed.includes(v));
-    if (!version) return c.fail(at(ex, { pointer: "/data", value: listed, message: `no version in common: the peer lists ${listed.join(", ") || "none"}, the run may test ${allowed.join(", ")}` }));
+    version = [...allowed]
+      .sort()
+      .reverse()
+      .find((v) => listed.includes(v));
+    if (!version)
+      return c.fail(
+        at(ex, {
+          pointer: "/data",
+          value: listed,
+          message: `no version in common: the peer lists ${listed.join(", ") || "none"}, the run may test ${allowed.join(", ")}`,
+        }),
+      );
     answer.data.forEach((v, i) => {
       expectValid(c, ex, version!, "Version", v, `/data/${i}`);
     });
@@ -372,7 +402,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     if (typeof entry.url === "string") detailsUrl = entry.url;
     encoding = version === "2.1.1" || rawOnly ? "raw" : "base64";
     if (rawOnly && version !== "2.1.1") {
-      c.fail(at(ex, { message: `the token is accepted only as it is, not base64-encoded: OCPI ${version} sends it base64-encoded ("Authorization: Token <base64>")` }));
+      c.fail(
+        at(ex, {
+          message: `the token is accepted only as it is, not base64-encoded: OCPI ${version} sends it base64-encoded ("Authorization: Token <base64>")`,
+        }),
+      );
     }
   });
   if (!version || !detailsUrl) return finish();
@@ -387,11 +421,19 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     expectValid(c, ex, version!, "VersionDetails", answer.data, "/data");
     const details = answer.data as { version?: unknown; endpoints?: unknown };
     if (!isObject(details) || !Array.isArray(details.endpoints)) return;
-    if (details.version !== version) c.fail(at(ex, { pointer: "/data/version", value: details.version, message: `must be ${version}, the version whose details URL this is` }));
-    endpoints = details.endpoints.filter(isObject).flatMap((e) => (typeof e.identifier === "string" && typeof e.url === "string" ? [{ identifier: e.identifier, url: e.url, ...(typeof e.role === "string" ? { role: e.role } : {}) }] : []));
+    if (details.version !== version)
+      c.fail(at(ex, { pointer: "/data/version", value: details.version, message: `must be ${version}, the version whose details URL this is` }));
+    endpoints = details.endpoints
+      .filter(isObject)
+      .flatMap((e) =>
+        typeof e.identifier === "string" && typeof e.url === "string"
+          ? [{ identifier: e.identifier, url: e.url, ...(typeof e.role === "string" ? { role: e.role } : {}) }]
+          : [],
+      );
     details.endpoints.forEach((e, i) => {
       const url = isObject(e) ? e.url : undefined;
-      if (typeof url === "string" && !/^https?:\/\//i.test(url)) c.fail(at(ex, { pointer: `/data/endpoints/${i}/url`, value: url, message: "must be an absolute http(s) URL" }));
+      if (typeof url === "string" && !/^https?:\/\//i.test(url))
+        c.fail(at(ex, { pointer: `/data/endpoints/${i}/url`, value: url, message: "must be an absolute http(s) URL" }));
     });
     if (!endpoints.some((e) => e.identifier === "credentials")) c.fail(at(ex, { pointer: "/data/endpoints", message: "lists no credentials endpoint" }));
   });
@@ -427,31 +469,40 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       business_details: { name: "OCPI SDK conformance runner" },
     };
     const calls: string[] = [];
-    await checks.run("credentials.register", "registration with the Token A (POST credentials): the peer reads our versions and answers with its Token C", async (c) => {
-      step(`starting our temporary OCPI ${version} ${ourRole.role} server for the handshake`);
-      callback = await startCallbackServer(ourRole, version!, options, calls);
-      step(`registering as ${ourRole.role} ${ourRole.country_code}/${ourRole.party_id} (our versions: ${callback.server.versionsUrl})`);
-      try {
-        party = await callback.server.credentials.registerWith({ versionsUrl: options.versionsUrl, token: options.token });
-      } catch (error) {
-        const e = error instanceof OcpiError ? error : undefined;
-        c.fail({
-          message: `registration failed: ${formatError(error)}`,
-          ...(e?.method ? { method: e.method } : {}),
-          ...(e?.url ? { url: e.url } : {}),
-          ...(e?.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
-          ...(e?.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
-          ...(e?.requestId ? { requestId: e.requestId } : {}),
-        });
-        c.fail({ message: calls.length ? `the peer called our server: ${calls.join("; ")}` : `the peer never called our versions URL ${callback.server.versionsUrl} (can it reach it? see --callback-url)` });
-        return;
-      }
-      registered = true;
-      tokenC = party.outgoingToken;
-      if (party.version !== version) c.fail({ message: `registered in OCPI ${party.version}, not ${version}` });
-      if (!tokenC) c.fail({ message: "the peer's credentials carry no token" });
-      if (!calls.some((call) => call.startsWith("GET ") && call.includes("/versions"))) c.fail({ message: "the peer registered without reading our versions endpoint with the token we sent (GET versions)" });
-    });
+    await checks.run(
+      "credentials.register",
+      "registration with the Token A (POST credentials): the peer reads our versions and answers with its Token C",
+      async (c) => {
+        step(`starting our temporary OCPI ${version} ${ourRole.role} server for the handshake`);
+        callback = await startCallbackServer(ourRole, version!, options, calls);
+        step(`registering as ${ourRole.role} ${ourRole.country_code}/${ourRole.party_id} (our versions: ${callback.server.versionsUrl})`);
+        try {
+          party = await callback.server.credentials.registerWith({ versionsUrl: options.versionsUrl, token: options.token });
+        } catch (error) {
+          const e = error instanceof OcpiError ? error : undefined;
+          c.fail({
+            message: `registration failed: ${formatError(error)}`,
+            ...(e?.method ? { method: e.method } : {}),
+            ...(e?.url ? { url: e.url } : {}),
+            ...(e?.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+            ...(e?.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
+            ...(e?.requestId ? { requestId: e.requestId } : {}),
+          });
+          c.fail({
+            message: calls.length
+              ? `the peer called our server: ${calls.join("; ")}`
+              : `the peer never called our versions URL ${callback.server.versionsUrl} (can it reach it? see --callback-url)`,
+          });
+          return;
+        }
+        registered = true;
+        tokenC = party.outgoingToken;
+        if (party.version !== version) c.fail({ message: `registered in OCPI ${party.version}, not ${version}` });
+        if (!tokenC) c.fail({ message: "the peer's credentials carry no token" });
+        if (!calls.some((call) => call.startsWith("GET ") && call.includes("/versions")))
+          c.fail({ message: "the peer registered without reading our versions endpoint with the token we sent (GET versions)" });
+      },
+    );
   }
 
   const dependsOnToken = tokenC === undefined ? "no Token C: the registration failed" : undefined;
@@ -516,19 +567,36 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       to: `${module.module}: date_to keeps the objects last updated before it`,
     };
     if (list.status === "fail") {
-      for (const [k, title] of Object.entries(titles)) checks.skipped(`${prefix}.${k === "headers" ? "pagination.headers" : k === "link" ? "pagination.link" : k === "valid" ? "objects.valid" : `filter.date_${k}`}`, title, `${prefix}.list failed`);
+      for (const [k, title] of Object.entries(titles))
+        checks.skipped(
+          `${prefix}.${k === "headers" ? "pagination.headers" : k === "link" ? "pagination.link" : k === "valid" ? "objects.valid" : `filter.date_${k}`}`,
+          title,
+          `${prefix}.list failed`,
+        );
     } else {
       await checks.run(`${prefix}.pagination.headers`, titles.headers, (c) => {
         walked.pages.forEach((page, n) => {
           if (page.status !== 200) return;
           const total = intHeader(page, "X-Total-Count");
           const limit = intHeader(page, "X-Limit");
-          if (total === undefined) c.fail(at(page, { message: `page ${n + 1}: X-Total-Count is ${page.headers.has("X-Total-Count") ? `not a whole number (${preview(page.headers.get("X-Total-Count"))})` : "missing"}` }));
-          if (limit === undefined) c.fail(at(page, { message: `page ${n + 1}: X-Limit is ${page.headers.has("X-Limit") ? `not a whole number (${preview(page.headers.get("X-Limit"))})` : "missing"}` }));
+          if (total === undefined)
+            c.fail(
+              at(page, {
+                message: `page ${n + 1}: X-Total-Count is ${page.headers.has("X-Total-Count") ? `not a whole number (${preview(page.headers.get("X-Total-Count"))})` : "missing"}`,
+              }),
+            );
+          if (limit === undefined)
+            c.fail(
+              at(page, {
+                message: `page ${n + 1}: X-Limit is ${page.headers.has("X-Limit") ? `not a whole number (${preview(page.headers.get("X-Limit"))})` : "missing"}`,
+              }),
+            );
           const data = envelopeOf(page)?.data;
           const length = Array.isArray(data) ? data.length : 0;
-          if (limit !== undefined && length > limit) c.fail(at(page, { pointer: "/data", message: `page ${n + 1} holds ${length} objects, more than its X-Limit ${limit}` }));
-          if (length > limitAsked) c.fail(at(page, { pointer: "/data", message: `page ${n + 1} holds ${length} objects, more than the limit=${limitAsked} asked for` }));
+          if (limit !== undefined && length > limit)
+            c.fail(at(page, { pointer: "/data", message: `page ${n + 1} holds ${length} objects, more than its X-Limit ${limit}` }));
+          if (length > limitAsked)
+            c.fail(at(page, { pointer: "/data", message: `page ${n + 1} holds ${length} objects, more than the limit=${limitAsked} asked for` }));
         });
       });
       await checks.run(`${prefix}.pagination.link`, titles.link, (c) => {
@@ -547,7 +615,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         walked.objects.forEach((o, n) => {
           const key = objectKey(module.module, o.value);
           const before = keys.get(key);
-          if (before !== undefined) c.fail(at(o.page, { pointer: `/data/${o.index}`, message: `${key} is listed twice (also object ${before + 1} of the walk)` }));
+          if (before !== undefined)
+            c.fail(at(o.page, { pointer: `/data/${o.index}`, message: `${key} is listed twice (also object ${before + 1} of the walk)` }));
           else keys.set(key, n);
         });
         if (walked.complete && walked.total !== undefined && walked.objects.length !== walked.total) {
@@ -568,23 +637,40 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     });
     if (module.module === "locations" && list.status !== "fail") await locationGets(url, walked);
     if (module.module === "tokens") {
-      await checks.run("tokens.sender.authorize.unknown", "POST tokens/{uid}/authorize of an unknown Token answers 404 with an OCPI client error (2004)", async (c) => {
-        const ex = await http.request("POST", joinPath(url, `ZZUNKNOWN${newRequestId().slice(0, 8).toUpperCase()}`, "authorize"), { token: tokenC!, encoding, query: { type: "RFID" } });
-        expectNotFound(c, ex, 2004);
-      });
+      await checks.run(
+        "tokens.sender.authorize.unknown",
+        "POST tokens/{uid}/authorize of an unknown Token answers 404 with an OCPI client error (2004)",
+        async (c) => {
+          const ex = await http.request("POST", joinPath(url, `ZZUNKNOWN${newRequestId().slice(0, 8).toUpperCase()}`, "authorize"), {
+            token: tokenC!,
+            encoding,
+            query: { type: "RFID" },
+          });
+          expectNotFound(c, ex, 2004);
+        },
+      );
     }
   }
 
   async function filterChecks(module: SenderModule, url: string, walked: Walked, titles: { from: string; to: string }): Promise<void> {
     const prefix = `${module.module}.sender`;
-    const stamps = [...new Set(walked.objects.map((o) => (o.value as { last_updated?: unknown })?.last_updated).filter((s): s is string => typeof s === "string" && !Number.isNaN(instant(s))))].sort((a, b) => instant(a) - instant(b));
+    const stamps = [
+      ...new Set(
+        walked.objects
+          .map((o) => (o.value as { last_updated?: unknown })?.last_updated)
+          .filter((s): s is string => typeof s === "string" && !Number.isNaN(instant(s))),
+      ),
+    ].sort((a, b) => instant(a) - instant(b));
     const pivot = stamps[Math.floor(stamps.length / 2)];
     // Counts are compared only when the walk saw the whole list (as many objects as the peer counts).
     const countable = walked.complete && !walked.truncated && (walked.total === undefined || walked.total === walked.objects.length);
     for (const side of ["from", "to"] as const) {
       await checks.run(`${prefix}.filter.date_${side}`, side === "from" ? titles.from : titles.to, async (c) => {
         if (pivot === undefined) c.skip("no object to filter by (the list is empty or has no readable last_updated)");
-        const query = { limit: pageSize, ...(side === "from" ? { date_from: pivot } : { date_to: pivot, ...(module.dateFromRequired ? { date_from: "1970-01-01T00:00:00Z" } : {}) }) };
+        const query = {
+          limit: pageSize,
+          ...(side === "from" ? { date_from: pivot } : { date_to: pivot, ...(module.dateFromRequired ? { date_from: "1970-01-01T00:00:00Z" } : {}) }),
+        };
         const filtered = await walk(http, url, query, tokenC!, encoding, maxPages);
         const firstPage = filtered.pages[0]!;
         if (!expectSuccess(c, firstPage)) return;
@@ -594,7 +680,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
           const stamp = (o.value as { last_updated?: unknown })?.last_updated;
           const t = instant(stamp);
           const wrong = side === "from" ? !(t >= edge) : !(t < edge);
-          if (wrong) c.fail(at(o.page, { pointer: `/data/${o.index}/last_updated`, value: stamp, message: side === "from" ? `is before date_from=${pivot}` : `is not before date_to=${pivot} (date_to is exclusive)` }));
+          if (wrong)
+            c.fail(
+              at(o.page, {
+                pointer: `/data/${o.index}/last_updated`,
+                value: stamp,
+                message: side === "from" ? `is before date_from=${pivot}` : `is not before date_to=${pivot} (date_to is exclusive)`,
+              }),
+            );
         }
         if (countable) {
           const expected = walked.objects.filter((o) => {
@@ -603,7 +696,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
           }).length;
           const got = filtered.total ?? (filtered.complete ? filtered.objects.length : undefined);
           if (got !== undefined && got !== expected) {
-            c.fail(at(firstPage, { message: `${side === "from" ? `date_from=${pivot}` : `date_to=${pivot}`} gave ${got} objects (X-Total-Count or pages), the unfiltered list has ${expected} in that window` }));
+            c.fail(
+              at(firstPage, {
+                message: `${side === "from" ? `date_from=${pivot}` : `date_to=${pivot}`} gave ${got} objects (X-Total-Count or pages), the unfiltered list has ${expected} in that window`,
+              }),
+            );
           }
         }
       });
@@ -612,7 +709,9 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 
   async function locationGets(url: string, walked: Walked): Promise<void> {
     const v = version!;
-    const sample = [...new Set([0, Math.floor(walked.objects.length / 2), walked.objects.length - 1])].filter((i) => i >= 0 && i < walked.objects.length).map((i) => walked.objects[i]!.value as Record<string, unknown>);
+    const sample = [...new Set([0, Math.floor(walked.objects.length / 2), walked.objects.length - 1])]
+      .filter((i) => i >= 0 && i < walked.objects.length)
+      .map((i) => walked.objects[i]!.value as Record<string, unknown>);
     const withId = sample.filter((l) => typeof l?.id === "string");
     await checks.run("locations.sender.get", "GET locations/{id} answers the Location the list holds, strictly valid", async (c) => {
       if (!withId.length) c.skip("no Location in the list to read");
@@ -622,14 +721,24 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         if (!answer) continue;
         if (!expectValid(c, ex, v, "Location", answer.data, "/data")) continue;
         const got = answer.data as Record<string, unknown>;
-        if (!sameCiString(String(got.id), String(listed.id))) c.fail(at(ex, { pointer: "/data/id", value: got.id, message: `must be ${String(listed.id)}, the id asked for` }));
+        if (!sameCiString(String(got.id), String(listed.id)))
+          c.fail(at(ex, { pointer: "/data/id", value: got.id, message: `must be ${String(listed.id)}, the id asked for` }));
         else if (got.last_updated === listed.last_updated) {
           const diff = firstDifference(listed, got);
-          if (diff !== undefined) c.fail(at(ex, { pointer: `/data${diff === "/" ? "" : diff}`, value: valueAt(got, diff === "/" ? "" : diff), message: `differs from the list's copy (${preview(valueAt(listed, diff === "/" ? "" : diff))}) with the same last_updated` }));
+          if (diff !== undefined)
+            c.fail(
+              at(ex, {
+                pointer: `/data${diff === "/" ? "" : diff}`,
+                value: valueAt(got, diff === "/" ? "" : diff),
+                message: `differs from the list's copy (${preview(valueAt(listed, diff === "/" ? "" : diff))}) with the same last_updated`,
+              }),
+            );
         }
       }
     });
-    const evses = withId.flatMap((l) => (Array.isArray(l.evses) && isObject(l.evses[0]) && typeof l.evses[0].uid === "string" ? [{ location: l.id as string, evse: l.evses[0] }] : []));
+    const evses = withId.flatMap((l) =>
+      Array.isArray(l.evses) && isObject(l.evses[0]) && typeof l.evses[0].uid === "string" ? [{ location: l.id as string, evse: l.evses[0] }] : [],
+    );
     await checks.run("locations.sender.get.evse", "GET locations/{id}/{evse_uid} answers the EVSE, strictly valid", async (c) => {
       if (!evses.length) c.skip("no Location with an EVSE in the list");
       for (const { location, evse } of evses) {
@@ -637,10 +746,15 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         const answer = expectSuccess(c, ex);
         if (!answer || !expectValid(c, ex, v, "EVSE", answer.data, "/data")) continue;
         const got = answer.data as Record<string, unknown>;
-        if (!sameCiString(String(got.uid), String(evse.uid))) c.fail(at(ex, { pointer: "/data/uid", value: got.uid, message: `must be ${String(evse.uid)}, the uid asked for` }));
+        if (!sameCiString(String(got.uid), String(evse.uid)))
+          c.fail(at(ex, { pointer: "/data/uid", value: got.uid, message: `must be ${String(evse.uid)}, the uid asked for` }));
       }
     });
-    const connectors = evses.flatMap(({ location, evse }) => (Array.isArray(evse.connectors) && isObject(evse.connectors[0]) && typeof evse.connectors[0].id === "string" ? [{ location, evse: evse.uid as string, connector: evse.connectors[0].id }] : []));
+    const connectors = evses.flatMap(({ location, evse }) =>
+      Array.isArray(evse.connectors) && isObject(evse.connectors[0]) && typeof evse.connectors[0].id === "string"
+        ? [{ location, evse: evse.uid as string, connector: evse.connectors[0].id }]
+        : [],
+    );
     await checks.run("locations.sender.get.connector", "GET locations/{id}/{evse_uid}/{connector_id} answers the Connector, strictly valid", async (c) => {
       if (!connectors.length) c.skip("no EVSE with a Connector in the list");
       for (const { location, evse, connector } of connectors) {
@@ -668,7 +782,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     else {
       const owner = us;
       await checks.run(id, title, async (c) => {
-        const ex = await http.get(joinPath(url, owner.country_code, owner.party_id, `ZZ-UNKNOWN-${newRequestId().slice(0, 8).toUpperCase()}`), { token: tokenC!, encoding, ...(module.module === "tokens" ? { query: { type: "RFID" } } : {}) });
+        const ex = await http.get(joinPath(url, owner.country_code, owner.party_id, `ZZ-UNKNOWN-${newRequestId().slice(0, 8).toUpperCase()}`), {
+          token: tokenC!,
+          encoding,
+          ...(module.module === "tokens" ? { query: { type: "RFID" } } : {}),
+        });
         expectNotFound(c, ex, version === "2.1.1" ? undefined : module.unknownStatus);
       });
     }
@@ -693,7 +811,15 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
         continue;
       }
       const result = validatorOf(version!, "OcpiResponse")!.validate(ex.json, { strict: true });
-      if (!result.ok) for (const issue of result.errors.filter((i) => i.pointer !== "/timestamp")) c.fail(at(ex, { pointer: issue.pointer, ...(issue.keyword !== "required" && valueAt(ex.json, issue.pointer) !== undefined ? { value: valueAt(ex.json, issue.pointer) } : {}), message: issue.message }));
+      if (!result.ok)
+        for (const issue of result.errors.filter((i) => i.pointer !== "/timestamp"))
+          c.fail(
+            at(ex, {
+              pointer: issue.pointer,
+              ...(issue.keyword !== "required" && valueAt(ex.json, issue.pointer) !== undefined ? { value: valueAt(ex.json, issue.pointer) } : {}),
+              message: issue.message,
+            }),
+          );
     }
   });
   await checks.run("transport.timestamp", "every envelope's timestamp is an OCPI DateTime (RFC 3339, UTC)", (c) => {
@@ -711,7 +837,10 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
       if (!/^application\/json\b/i.test(type)) c.fail(at(ex, { message: `Content-Type is ${type ? JSON.stringify(type) : "missing"}` }));
     }
   });
-  for (const [id, header] of [["transport.request-id", "X-Request-ID"], ["transport.correlation-id", "X-Correlation-ID"]] as const) {
+  for (const [id, header] of [
+    ["transport.request-id", "X-Request-ID"],
+    ["transport.correlation-id", "X-Correlation-ID"],
+  ] as const) {
     await checks.run(id, `every answer echoes the request's ${header}`, (c) => {
       if (version === "2.1.1") c.skip(`OCPI 2.1.1 has no ${header}`);
       for (const ex of answered) {

@@ -28,8 +28,24 @@ const CITIES = [
 
 /** AC and DC charge points the generator builds EVSEs from. */
 const KINDS = [
-  { tariff: "AC-STANDARD", standard: "IEC_62196_T2", format: "SOCKET", power_type: "AC_3_PHASE", max_voltage: 230, max_amperage: 32, max_electric_power: 22_080 },
-  { tariff: "AC-STANDARD", standard: "IEC_62196_T2", format: "SOCKET", power_type: "AC_1_PHASE", max_voltage: 230, max_amperage: 16, max_electric_power: 3_680 },
+  {
+    tariff: "AC-STANDARD",
+    standard: "IEC_62196_T2",
+    format: "SOCKET",
+    power_type: "AC_3_PHASE",
+    max_voltage: 230,
+    max_amperage: 32,
+    max_electric_power: 22_080,
+  },
+  {
+    tariff: "AC-STANDARD",
+    standard: "IEC_62196_T2",
+    format: "SOCKET",
+    power_type: "AC_1_PHASE",
+    max_voltage: 230,
+    max_amperage: 16,
+    max_electric_power: 3_680,
+  },
   { tariff: "DC-FAST", standard: "IEC_62196_T2_COMBO", format: "CABLE", power_type: "DC", max_voltage: 920, max_amperage: 250, max_electric_power: 150_000 },
   { tariff: "DC-FAST", standard: "CHADEMO", format: "CABLE", power_type: "DC", max_voltage: 500, max_amperage: 125, max_electric_power: 50_000 },
 ] as const;
@@ -73,7 +89,9 @@ export function mockLocations(random: Random, count: number, owner: Party): Loca
         uid: `${id}-E${e + 1}`,
         evse_id: `${owner.country_code}*${owner.party_id}*E${pad(i + 1)}${e + 1}`,
         status: r.pick(STATUSES),
-        capabilities: dc ? ["REMOTE_START_STOP_CAPABLE", "RFID_READER", "CREDIT_CARD_PAYABLE"] : ["REMOTE_START_STOP_CAPABLE", "RFID_READER", "UNLOCK_CAPABLE", "RESERVABLE"],
+        capabilities: dc
+          ? ["REMOTE_START_STOP_CAPABLE", "RFID_READER", "CREDIT_CARD_PAYABLE"]
+          : ["REMOTE_START_STOP_CAPABLE", "RFID_READER", "UNLOCK_CAPABLE", "RESERVABLE"],
         connectors,
         physical_reference: String(e + 1),
         last_updated,
@@ -168,7 +186,14 @@ export interface SessionsAndCdrs {
  * `count` Sessions of the CPO `owner` charged with Tokens of the eMSP `emsp`, at the given Locations: the first
  * third ACTIVE, the rest COMPLETED, each completed one with its CDR (priced by the Connector's Tariff).
  */
-export function mockSessions(random: Random, count: number, owner: Party, emsp: Party, locations: readonly Location[], tariffs: readonly Tariff[]): SessionsAndCdrs {
+export function mockSessions(
+  random: Random,
+  count: number,
+  owner: Party,
+  emsp: Party,
+  locations: readonly Location[],
+  tariffs: readonly Tariff[],
+): SessionsAndCdrs {
   const sessions: Session[] = [];
   const cdrs: CDR[] = [];
   if (!locations.length) return { sessions, cdrs };
@@ -184,7 +209,13 @@ export function mockSessions(random: Random, count: number, owner: Party, emsp: 
     const power = Math.min(connector.max_electric_power ?? 11_000, 50_000) / 1000;
     const kwh = Number(((power * minutes) / 60 / r.int(2, 4)).toFixed(3));
     const pid = `${emsp.party_id}${pad(i + 1, 5)}`;
-    const cdr_token = { country_code: emsp.country_code, party_id: emsp.party_id, uid: tokenUid(r, "RFID"), type: "RFID" as const, contract_id: contractId(emsp, 1000 + i) };
+    const cdr_token = {
+      country_code: emsp.country_code,
+      party_id: emsp.party_id,
+      uid: tokenUid(r, "RFID"),
+      type: "RFID" as const,
+      contract_id: contractId(emsp, 1000 + i),
+    };
     const isActive = i < active;
     const energyPrice = tariff?.elements[0]?.price_components[0]?.price ?? 0.35;
     const excl = Number((kwh * energyPrice).toFixed(2));

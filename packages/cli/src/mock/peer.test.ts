@@ -52,7 +52,9 @@ describe("mock data", () => {
 /** A registering eMSP: an OCPI server on loopback. */
 async function emspOf(role: CredentialsRole) {
   const store = new MemoryStore();
-  return listen((publicUrl) => createOcpiServer({ publicUrl, roles: [role], store, logger: false, urlPolicy: { allowLoopback: true }, handlers: roleHandlers("EMSP", store, [role]) }));
+  return listen((publicUrl) =>
+    createOcpiServer({ publicUrl, roles: [role], store, logger: false, urlPolicy: { allowLoopback: true }, handlers: roleHandlers("EMSP", store, [role]) }),
+  );
 }
 
 describe("startMockPeer", () => {
@@ -61,7 +63,13 @@ describe("startMockPeer", () => {
     const mock = await startMockPeer({ role: "cpo", versions: ["2.1.1", "2.2.1", "2.3.0"], locations: 7, seed: "versions" });
     try {
       const byVersion = { "2.1.1": v211, "2.2.1": v221, "2.3.0": v230 } as const;
-      const client = await OcpiClient.connect({ versionsUrl: mock.versionsUrl, token: mock.tokenC!, versions: [version], urlPolicy: { allowLoopback: true }, validation: "strict" });
+      const client = await OcpiClient.connect({
+        versionsUrl: mock.versionsUrl,
+        token: mock.tokenC!,
+        versions: [version],
+        urlPolicy: { allowLoopback: true },
+        validation: "strict",
+      });
       expect(client.version).toBe(version);
       const v = byVersion[version] as unknown as Record<string, { is(o: unknown, opt: { strict: boolean }): boolean }>;
       const modules = client as unknown as Record<string, { sender: { all(q?: object): { toArray(): Promise<unknown[]> } } }>;
@@ -76,7 +84,10 @@ describe("startMockPeer", () => {
       expect(lists.Session).toHaveLength(6);
       expect(lists.CDR).toHaveLength(4);
       for (const [schema, objects] of Object.entries(lists)) {
-        expect(objects.filter((o) => !v[schema]!.is(o, { strict: true })), `${version} ${schema}`).toEqual([]);
+        expect(
+          objects.filter((o) => !v[schema]!.is(o, { strict: true })),
+          `${version} ${schema}`,
+        ).toEqual([]);
       }
     } finally {
       await mock.close();
@@ -119,7 +130,17 @@ describe("startMockPeer", () => {
       expect(mock.tokenA).not.toBe(first);
 
       const sent = await emspNode.server.sendCommand(party, "START_SESSION", {
-        token: { country_code: "NL", party_id: "EMS", uid: "04AA", type: "RFID", contract_id: "NL-EMS-C1", issuer: "x", valid: true, whitelist: "ALLOWED", last_updated: "2024-01-01T00:00:00Z" },
+        token: {
+          country_code: "NL",
+          party_id: "EMS",
+          uid: "04AA",
+          type: "RFID",
+          contract_id: "NL-EMS-C1",
+          issuer: "x",
+          valid: true,
+          whitelist: "ALLOWED",
+          last_updated: "2024-01-01T00:00:00Z",
+        },
         location_id: mock.data.locations[0]!.id,
       });
       expect(sent.response.result).toBe("ACCEPTED");
@@ -137,7 +158,12 @@ describe("startMockPeer", () => {
   it("makes Sessions and CDRs for each eMSP that lists them, under that eMSP", async () => {
     const mock = await startMockPeer({ role: "cpo", sessions: 3, registeredParty: { country_code: "BE", party_id: "ONE" } });
     try {
-      const client = (await OcpiClient.connect({ versionsUrl: mock.versionsUrl, token: mock.tokenC!, versions: ["2.2.1"], urlPolicy: { allowLoopback: true } })) as OcpiClient<"2.2.1">;
+      const client = (await OcpiClient.connect({
+        versionsUrl: mock.versionsUrl,
+        token: mock.tokenC!,
+        versions: ["2.2.1"],
+        urlPolicy: { allowLoopback: true },
+      })) as OcpiClient<"2.2.1">;
       const sessions = await client.sessions.sender.all({ date_from: "2000-01-01T00:00:00Z" }).toArray();
       expect(sessions).toHaveLength(3);
       expect(new Set(sessions.map((s) => `${s.cdr_token.country_code}/${s.cdr_token.party_id}`))).toEqual(new Set(["BE/ONE"]));
@@ -157,7 +183,11 @@ describe("ocpi mock", () => {
     await expect.poll(() => io.out()).toContain('"event":"listening"');
     const listening = JSON.parse(io.out().split("\n")[0]!) as { versionsUrl: string; tokenA: string; tokenC: string; data: { locations: number } };
     expect(listening.data.locations).toBe(3);
-    const client = (await OcpiClient.connect({ versionsUrl: listening.versionsUrl, token: listening.tokenC, urlPolicy: { allowLoopback: true } })) as OcpiClient<"2.2.1">;
+    const client = (await OcpiClient.connect({
+      versionsUrl: listening.versionsUrl,
+      token: listening.tokenC,
+      urlPolicy: { allowLoopback: true },
+    })) as OcpiClient<"2.2.1">;
     expect((await client.locations.sender.all().toArray()).map((l) => l.id)).toEqual(["LOC0001", "LOC0002", "LOC0003"]);
     stop.abort();
     expect(await running).toBe(0);

@@ -183,7 +183,14 @@ export async function startMockPeer(options: MockPeerOptions): Promise<MockPeer>
         incomingToken: tokenC,
         incomingTokenKind: "C",
         endpoints: [],
-        roles: [{ role: registered.role, country_code: registered.country_code, party_id: registered.party_id, business_details: { name: "Pre-registered test party" } }],
+        roles: [
+          {
+            role: registered.role,
+            country_code: registered.country_code,
+            party_id: registered.party_id,
+            business_details: { name: "Pre-registered test party" },
+          },
+        ],
         status: "registered",
         createdAt: now,
         updatedAt: now,

@@ -10,13 +10,21 @@ export interface CapturedIo extends CliIo {
 }
 
 /** An io writing into strings: not a TTY, no colour, cwd `cwd`, stdin `input` when given. */
-export function captureIo(options: { cwd?: string; input?: string; env?: Record<string, string>; signal?: AbortSignal; now?: () => Date; tty?: boolean } = {}): CapturedIo {
+export function captureIo(
+  options: { cwd?: string; input?: string; env?: Record<string, string>; signal?: AbortSignal; now?: () => Date; tty?: boolean } = {},
+): CapturedIo {
   let stdout = "";
   let stderr = "";
   return {
     stdout: { write: (s: string) => void (stdout += s), isTTY: options.tty ?? false },
     stderr: { write: (s: string) => void (stderr += s), isTTY: options.tty ?? false },
-    ...(options.input !== undefined ? { stdin: (async function* () { yield options.input!; })() } : {}),
+    ...(options.input !== undefined
+      ? {
+          stdin: (async function* () {
+            yield options.input!;
+          })(),
+        }
+      : {}),
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -23,17 +23,25 @@ const readBody = async (req: IncomingMessage): Promise<Buffer> => {
 };
 
 /** A mock peer behind a proxy applying `fault` to its answers (and `rewrite` to the requests it passes on). */
-export async function startBrokenPeer(fault: Fault, options: Omit<MockPeerOptions, "publicUrl">, rewrite: (url: URL) => URL = (url) => url): Promise<MockPeer & { proxyUrl: string }> {
+export async function startBrokenPeer(
+  fault: Fault,
+  options: Omit<MockPeerOptions, "publicUrl">,
+  rewrite: (url: URL) => URL = (url) => url,
+): Promise<MockPeer & { proxyUrl: string }> {
   let target = "";
   const proxy: Server = createServer((req, res) => {
     void (async () => {
       const url = rewrite(new URL(req.url ?? "/", target));
       const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string" && name !== "host" && name !== "connection") headers.set(name, value);
+      for (const [name, value] of Object.entries(req.headers))
+        if (typeof value === "string" && name !== "host" && name !== "connection") headers.set(name, value);
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
       const upstream = await fetch(url, { method: req.method ?? "GET", headers, ...(body?.length ? { body } : {}), redirect: "manual" });
       const proxied = new URL(req.url ?? "/", proxyUrl);
-      const answer = fault({ method: req.method ?? "GET", url: proxied, headers }, { status: upstream.status, headers: new Headers(upstream.headers), body: await upstream.text() });
+      const answer = fault(
+        { method: req.method ?? "GET", url: proxied, headers },
+        { status: upstream.status, headers: new Headers(upstream.headers), body: await upstream.text() },
+      );
       answer.headers.delete("content-length");
       answer.headers.delete("content-encoding");
       answer.headers.delete("transfer-encoding");

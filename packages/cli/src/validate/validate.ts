@@ -59,7 +59,9 @@ function validateObject(value: unknown, pointer: string, options: ValidateOption
   }
   const found = detect(options.version, value, strict);
   if (!found) {
-    const what = isObject(value) ? "an object without the fields of any OCPI object the CLI knows" : `${Array.isArray(value) ? "a list" : typeof value === "object" ? "null" : `a ${typeof value}`}, not an object`;
+    const what = isObject(value)
+      ? "an object without the fields of any OCPI object the CLI knows"
+      : `${Array.isArray(value) ? "a list" : typeof value === "object" ? "null" : `a ${typeof value}`}, not an object`;
     return {
       pointer,
       detected: true,

@@ -51,7 +51,10 @@ export interface OcpiClientConstructor<Vs extends ClientVersion = ClientVersion,
   /** Connects: discovers the peer's versions, picks the highest mutual one (of `options.versions`) and reads its endpoints. */
   connect<V extends Vs = Vs, B extends BindingsTable = {}>(options: OptionsWith<V, B>): Promise<OcpiClient<V, WithBuiltins<T, B>>>;
   /** A client of a peer already known (registered earlier): no discovery needed. */
-  restore<V extends Vs, B extends BindingsTable = {}>(options: OptionsWith<V, B>, state: { version: V; endpoints: EndpointEntry[] }): OcpiClient<V, WithBuiltins<T, B>>;
+  restore<V extends Vs, B extends BindingsTable = {}>(
+    options: OptionsWith<V, B>,
+    state: { version: V; endpoints: EndpointEntry[] },
+  ): OcpiClient<V, WithBuiltins<T, B>>;
   readonly prototype: OcpiClientCore<Vs>;
 }
 
@@ -117,7 +120,12 @@ export class OcpiClientCore<V extends ClientVersion> {
   protected static readonly builtins?: ClientBuiltins;
 
   /** Connects: discovers the peer's versions, picks the highest mutual one (of `options.versions`) and reads its endpoints. */
-  static async connect<V extends ClientVersion = ClientVersion>(this: new (options: OcpiClientOptions<V>) => OcpiClientCore<V>, options: OcpiClientOptions<V>): Promise<OcpiClient<V>> {
+  static async connect<V extends ClientVersion = ClientVersion>(
+    this: new (
+      options: OcpiClientOptions<V>,
+    ) => OcpiClientCore<V>,
+    options: OcpiClientOptions<V>,
+  ): Promise<OcpiClient<V>> {
     const client = new this(options);
     await client.discover();
     return client as unknown as OcpiClient<V>;
@@ -125,7 +133,9 @@ export class OcpiClientCore<V extends ClientVersion> {
 
   /** A client of a peer already known (registered earlier): no discovery needed. */
   static restore<V extends ClientVersion>(
-    this: new (options: OcpiClientOptions<V>) => OcpiClientCore<V>,
+    this: new (
+      options: OcpiClientOptions<V>,
+    ) => OcpiClientCore<V>,
     options: OcpiClientOptions<V>,
     state: { version: V; endpoints: EndpointEntry[] },
   ): OcpiClient<V> {
@@ -137,7 +147,8 @@ export class OcpiClientCore<V extends ClientVersion> {
 
   constructor(options: OcpiClientOptions<V>) {
     const builtins = (new.target as unknown as { builtins?: ClientBuiltins }).builtins;
-    if (!builtins) throw new TypeError("OcpiClientCore is the base of every client: make one with OcpiClient of @ocpi-sdk/client or @ocpi-sdk/client/<version>");
+    if (!builtins)
+      throw new TypeError("OcpiClientCore is the base of every client: make one with OcpiClient of @ocpi-sdk/client or @ocpi-sdk/client/<version>");
     this.builtins = builtins;
     this.options = options;
     this.token = options.token;
@@ -346,14 +357,22 @@ export class OcpiClientCore<V extends ClientVersion> {
     if (!Array.isArray(list)) throw new OcpiError("validation", "versions: the list of versions received is not a list", { url: this.options.versionsUrl });
     const entries: VersionEntry[] = [];
     list.forEach((entry, i) => {
-      const ok = entry !== null && typeof entry === "object" && typeof (entry as VersionEntry).version === "string" && typeof (entry as VersionEntry).url === "string";
+      const ok =
+        entry !== null && typeof entry === "object" && typeof (entry as VersionEntry).version === "string" && typeof (entry as VersionEntry).url === "string";
       if (ok) {
         entries.push(entry as VersionEntry);
         return;
       }
       const message = `/${i}: a version needs a version number and a url`;
-      if (mode === "strict") throw new OcpiError("validation", `versions: the list of versions received is invalid: ${message}`, { url: this.options.versionsUrl });
-      this.recordDeviation({ code: "invalid-object-dropped", operationId: "versions", url: this.options.versionsUrl, pointer: `/${i}`, message: `left out: ${message}` });
+      if (mode === "strict")
+        throw new OcpiError("validation", `versions: the list of versions received is invalid: ${message}`, { url: this.options.versionsUrl });
+      this.recordDeviation({
+        code: "invalid-object-dropped",
+        operationId: "versions",
+        url: this.options.versionsUrl,
+        pointer: `/${i}`,
+        message: `left out: ${message}`,
+      });
     });
     return entries;
   }
@@ -434,4 +453,3 @@ export class OcpiClientCore<V extends ClientVersion> {
     }
   }
 }
-

@@ -21,9 +21,7 @@ export interface EndpointEntry {
 
 /** The highest version both sides support, with the peer's details URL for it. */
 export function chooseVersion(ours: readonly string[], theirs: readonly VersionEntry[]): VersionEntry | undefined {
-  return theirs
-    .filter((v) => ours.includes(v.version))
-    .sort((a, b) => compareVersions(b.version, a.version))[0];
+  return theirs.filter((v) => ours.includes(v.version)).sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
 /**

@@ -15,10 +15,14 @@ const sleep = (ms: number, signal?: AbortSignal | null) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 
 /** Delay before retry `attempt` (1-based): full jitter over an exponential cap. */
@@ -61,7 +65,6 @@ async function retryDelay(response: Response, policy: RetryPolicy, attempt: numb
   if (await carriesClientError(response)) return undefined;
   return backoffDelay(policy, attempt);
 }
-
 
 export interface AttemptOptions {
   timeoutMs: number;

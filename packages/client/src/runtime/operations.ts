@@ -61,13 +61,14 @@ type OperationOf<Paths, P extends keyof Paths, M extends HttpMethodKey> = M exte
 type Never<T> = [T] extends [never] ? true : false;
 type ParamsOf<O> = O extends { parameters: infer P } ? P : {};
 type PathParamsOf<O> = ParamsOf<O> extends { path: infer X } ? (Never<X> extends true ? {} : X) : {};
-type QueryParamsOf<O> = ParamsOf<O> extends { query?: infer X }
-  ? Never<NonNullable<X>> extends true
-    ? {}
-    : ParamsOf<O> extends { query: infer Y }
-      ? Y
-      : Partial<NonNullable<X>>
-  : {};
+type QueryParamsOf<O> =
+  ParamsOf<O> extends { query?: infer X }
+    ? Never<NonNullable<X>> extends true
+      ? {}
+      : ParamsOf<O> extends { query: infer Y }
+        ? Y
+        : Partial<NonNullable<X>>
+    : {};
 type JsonBody<B> = B extends { content: { "application/json": infer J } } ? J : never;
 type BodyOf<O> = O extends { requestBody: infer B }
   ? { body: JsonBody<B> }
@@ -205,9 +206,13 @@ function sameOrigin(endpoint: string, next: string): boolean {
 
 /** The refusal of a next-page Link to another origin than the endpoint's: the token belongs to that origin. */
 function crossOriginLink(endpoint: string, next: string, operationId = "pagination"): OcpiError {
-  return new OcpiError("unsafe-url", `${operationId}: refused the next-page Link ${next}: it leaves the endpoint's origin ${new URL(endpoint).origin}, which the token belongs to`, {
-    url: next,
-  });
+  return new OcpiError(
+    "unsafe-url",
+    `${operationId}: refused the next-page Link ${next}: it leaves the endpoint's origin ${new URL(endpoint).origin}, which the token belongs to`,
+    {
+      url: next,
+    },
+  );
 }
 
 /** Errors of a Link that may pass when the page is asked for by offset instead: the peer's answer, not the network. */
@@ -361,7 +366,8 @@ export class OcpiPager<T> implements AsyncIterable<T> {
     if (this.mode === "offset") return { offset: items };
     if (page.next === undefined) {
       const message = `${operationId ?? "pagination"}: the next-page Link ${page.unreadableLink} is not a URL`;
-      if (this.mode === "link") throw new OcpiError("invalid-response", message, { url: page.url, requestId: page.requestId, correlationId: page.correlationId });
+      if (this.mode === "link")
+        throw new OcpiError("invalid-response", message, { url: page.url, requestId: page.requestId, correlationId: page.correlationId });
       this.fallBack(`the next-page Link ${page.unreadableLink} is not a URL`, page.url);
       return { offset: items };
     }
@@ -453,8 +459,7 @@ export abstract class BindingCaller implements OperationCaller<unknown> {
   }
 
   callAt(info: OperationInfo) {
-    return ((responseUrl: string, request?: RequestArg, options?: CallOptions) =>
-      this.send(info, request ?? {}, options ?? {}, responseUrl)) as never;
+    return ((responseUrl: string, request?: RequestArg, options?: CallOptions) => this.send(info, request ?? {}, options ?? {}, responseUrl)) as never;
   }
 
   page(info: OperationInfo) {
@@ -541,7 +546,14 @@ export class OperationRunner extends BindingCaller {
   }
 
   /** One HTTP exchange of an operation. `responseUrl` for results, `nextUrl` for following a page link. */
-  async send(info: OperationInfo, request: RequestArg, options: CallOptions, responseUrl?: string, nextUrl?: string, deferCheck = false): Promise<OcpiResult<unknown>> {
+  async send(
+    info: OperationInfo,
+    request: RequestArg,
+    options: CallOptions,
+    responseUrl?: string,
+    nextUrl?: string,
+    deferCheck = false,
+  ): Promise<OcpiResult<unknown>> {
     const { ctx } = this;
     const validation = options.validation ?? ctx.validation;
     const { body, ...params } = request;
@@ -621,18 +633,22 @@ export class OperationRunner extends BindingCaller {
       });
     };
     try {
-      const result = await ctx.http.request(method.toLowerCase() as "get", info.layoutPath as never, {
-        baseUrl: "http://layout.invalid",
-        pathSerializer: () => target,
-        params: { path, query: finalQuery },
-        ...(body !== undefined ? { body } : {}),
-        headers,
-        parseAs: "text",
-        fetch: send,
-        signal: stops.first.signal,
-        // The client follows redirects itself (each hop checked); asking for it here spares a copy of the Request.
-        redirect: "manual",
-      } as never);
+      const result = await ctx.http.request(
+        method.toLowerCase() as "get",
+        info.layoutPath as never,
+        {
+          baseUrl: "http://layout.invalid",
+          pathSerializer: () => target,
+          params: { path, query: finalQuery },
+          ...(body !== undefined ? { body } : {}),
+          headers,
+          parseAs: "text",
+          fetch: send,
+          signal: stops.first.signal,
+          // The client follows redirects itself (each hop checked); asking for it here spares a copy of the Request.
+          redirect: "manual",
+        } as never,
+      );
       response = result.response;
       const raw: unknown = result.data ?? result.error;
       parsed = typeof raw === "string" ? parseJson(raw) : raw;
@@ -640,7 +656,10 @@ export class OperationRunner extends BindingCaller {
       const where = { method, requestId, correlationId, url: requestUrl };
       if (options.signal?.aborted || ctx.signal?.aborted) throw new OcpiError("network", `${info.operationId}: aborted`, { ...where, cause: error });
       if (stops.deadlinePassed) {
-        throw new OcpiError("timeout", `${info.operationId}: no complete answer within the deadline of ${deadlineMs} ms (deadlineMs)`, { ...where, cause: error });
+        throw new OcpiError("timeout", `${info.operationId}: no complete answer within the deadline of ${deadlineMs} ms (deadlineMs)`, {
+          ...where,
+          cause: error,
+        });
       }
       throw toTransportError(error, info, where);
     } finally {
@@ -650,12 +669,17 @@ export class OperationRunner extends BindingCaller {
     // The details of an error, built only for one.
     const details = () => ({ method, requestId, correlationId, url, httpStatus: response.status });
     if (!isEnvelope(parsed)) {
-      if (isAuthError(response.status, undefined)) throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}`, details());
+      if (isAuthError(response.status, undefined))
+        throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}`, details());
       if (!response.ok) throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}`, details());
       throw new OcpiError("invalid-response", `${method} ${url}: the response is not an OCPI envelope`, details());
     }
     const env = parsed as OcpiEnvelope;
-    const ocpiDetails = () => ({ ...details(), statusCode: env.status_code, ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}) });
+    const ocpiDetails = () => ({
+      ...details(),
+      statusCode: env.status_code,
+      ...(env.status_message !== undefined ? { statusMessage: env.status_message } : {}),
+    });
     if (!isSuccessStatus(env.status_code) && isAuthError(response.status, env, ctx.profile?.authErrors)) {
       if (response.status !== 401 && response.status !== 403) {
         ctx.deviation?.({
@@ -665,10 +689,18 @@ export class OperationRunner extends BindingCaller {
           message: `the token was refused with HTTP ${response.status} and OCPI ${env.status_code} instead of HTTP 401`,
         });
       }
-      throw new OcpiError("auth", `${method} ${url}: the token was not accepted: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails());
+      throw new OcpiError(
+        "auth",
+        `${method} ${url}: the token was not accepted: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`,
+        ocpiDetails(),
+      );
     }
     if (!response.ok) {
-      throw new OcpiError("http", `${method} ${url}: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails());
+      throw new OcpiError(
+        "http",
+        `${method} ${url}: HTTP ${response.status}, OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`,
+        ocpiDetails(),
+      );
     }
     if (!isSuccessStatus(env.status_code)) {
       throw new OcpiError("ocpi", `${method} ${url}: OCPI ${env.status_code}${env.status_message ? ` ${env.status_message}` : ""}`, ocpiDetails());
@@ -707,7 +739,13 @@ export class OperationRunner extends BindingCaller {
     if (validation === "off" || isOcpiDateTime(timestamp)) return timestamp;
     const repaired = repairDateTime(timestamp);
     if (validation === "lenient" && repaired !== timestamp) {
-      this.ctx.deviation?.({ code: "envelope-timestamp", operationId: info.operationId, url: where.url, pointer: "/timestamp", message: `envelope timestamp ${timestamp} repaired to ${repaired}` });
+      this.ctx.deviation?.({
+        code: "envelope-timestamp",
+        operationId: info.operationId,
+        url: where.url,
+        pointer: "/timestamp",
+        message: `envelope timestamp ${timestamp} repaired to ${repaired}`,
+      });
       return repaired;
     }
     throw new OcpiError("validation", `${info.operationId}: the envelope's /timestamp ${JSON.stringify(timestamp)} is not an OCPI DateTime`, {
@@ -749,7 +787,13 @@ export class OperationRunner extends BindingCaller {
       // The boolean check first: a valid object (nearly all of a crawl) costs no result object.
       if (validator.is(data[i])) continue;
       const issues = check(data[i]);
-      if (validation === "strict") throw this.invalid(info, name, issues.map((e) => ({ ...e, pointer: `/${i}${e.pointer}` })), where);
+      if (validation === "strict")
+        throw this.invalid(
+          info,
+          name,
+          issues.map((e) => ({ ...e, pointer: `/${i}${e.pointer}` })),
+          where,
+        );
       const outcome = repairValue(data[i], issues, check);
       data[i] = outcome.value;
       (repairs ??= []).push(...outcome.repairs.map((r) => ({ ...r, pointer: `/${i}${r.pointer}` })));
@@ -773,13 +817,28 @@ export class OperationRunner extends BindingCaller {
   /** Tells the application what lenient mode did with one response, and records each kind of deviation. */
   private report(info: OperationInfo, where: { url: string; requestId: string }, repairs: Repair[], issues: ValidationIssue[], dropped: number[]): void {
     const { operationId } = info;
-    this.ctx.onValidationIssue?.({ operationId, url: where.url, requestId: where.requestId, issues, repairs, repaired: repairs.map((r) => r.pointer), dropped });
+    this.ctx.onValidationIssue?.({
+      operationId,
+      url: where.url,
+      requestId: where.requestId,
+      issues,
+      repairs,
+      repaired: repairs.map((r) => r.pointer),
+      dropped,
+    });
     const deviation = this.ctx.deviation;
     if (!deviation) return;
-    for (const r of repairs) deviation({ code: r.code, operationId, url: where.url, pointer: r.pointer, message: `${r.pointer || "/"}: ${r.from} repaired to ${r.to}` });
+    for (const r of repairs)
+      deviation({ code: r.code, operationId, url: where.url, pointer: r.pointer, message: `${r.pointer || "/"}: ${r.from} repaired to ${r.to}` });
     for (const i of dropped) {
       const why = issues.filter((e) => e.pointer.startsWith(`/${i}/`) || e.pointer === `/${i}`);
-      deviation({ code: "invalid-object-dropped", operationId, url: where.url, pointer: `/${i}`, message: `object /${i} left out of the page: ${formatIssues(why)}` });
+      deviation({
+        code: "invalid-object-dropped",
+        operationId,
+        url: where.url,
+        pointer: `/${i}`,
+        message: `object /${i} left out of the page: ${formatIssues(why)}`,
+      });
     }
   }
 }
@@ -879,7 +938,8 @@ function toTransportError(error: unknown, info: OperationInfo, details: { method
     });
   }
   const redirects = findError(error, "TooManyRedirectsError");
-  if (redirects) return new OcpiError("limit", `${info.operationId}: more than ${String(redirects.limit)} redirects (maxRedirects)`, { ...details, cause: error });
+  if (redirects)
+    return new OcpiError("limit", `${info.operationId}: more than ${String(redirects.limit)} redirects (maxRedirects)`, { ...details, cause: error });
   const name = (error as Error | undefined)?.name;
   if (name === "TimeoutError") return new OcpiError("timeout", `${info.operationId}: ${(error as Error).message}`, { ...details, cause: error });
   if (name === "AbortError") return new OcpiError("network", `${info.operationId}: aborted`, { ...details, cause: error });

@@ -171,7 +171,11 @@ export function safeFetch(fetchImpl: (request: Request) => Promise<Response>, op
       }
       const response = await fetchImpl(hop === 0 && asIs ? request : new Request(target, { method, headers: headers(), body, signal, redirect: "manual" }));
       if (response.type === "opaqueredirect") {
-        throw new UnsafeUrlError(target.href, "opaque-redirect", `refused: ${target.href} redirects, and this runtime hides where to, so the target cannot be checked`);
+        throw new UnsafeUrlError(
+          target.href,
+          "opaque-redirect",
+          `refused: ${target.href} redirects, and this runtime hides where to, so the target cannot be checked`,
+        );
       }
       const location = REDIRECTS.has(response.status) ? response.headers.get("Location") : null;
       if (location === null) return capResponse(response, options.maxResponseBytes);

@@ -3,7 +3,16 @@
  * converted to the peer's version on the way out and back on the way in (@ocpi-sdk/converters). Business logic
  * written against one version talks to peers of every version through it.
  */
-import { conversionName, converterFor, convertPatch, needsCurrent, partyContext, type ConversionContext, type ConversionNote, type Owner } from "@ocpi-sdk/converters";
+import {
+  conversionName,
+  converterFor,
+  convertPatch,
+  needsCurrent,
+  partyContext,
+  type ConversionContext,
+  type ConversionNote,
+  type Owner,
+} from "@ocpi-sdk/converters";
 import type { OcpiVersion } from "@ocpi-sdk/protocol";
 import { OcpiError } from "./errors.js";
 import { BindingCaller, type OcpiPage, type OcpiResult, type OperationInfo, type OperationRunner, type RequestArg } from "./operations.js";
@@ -72,9 +81,10 @@ export class ConvertingCaller extends BindingCaller {
     const result = await this.client.runner.send(peerInfo, { ...request, ...(body !== undefined ? { body } : {}) }, options, responseUrl);
     if (!info.response || !peerInfo.response || result.data === undefined) return result;
     const name = conversionName({ name: peerInfo.response.validator.name, version: peer }, { name: info.response.validator.name, version: this.version });
-    const data = info.response.list && Array.isArray(result.data)
-      ? result.data.map((item) => this.convert(name, peer, this.version, item, info, request, "in")).filter((item) => item !== undefined)
-      : this.convert(name, peer, this.version, result.data, info, request, "in");
+    const data =
+      info.response.list && Array.isArray(result.data)
+        ? result.data.map((item) => this.convert(name, peer, this.version, item, info, request, "in")).filter((item) => item !== undefined)
+        : this.convert(name, peer, this.version, result.data, info, request, "in");
     return { ...result, data };
   }
 
@@ -98,7 +108,10 @@ export class ConvertingCaller extends BindingCaller {
     let current: Record<string, unknown> | undefined;
     if (needsCurrent(object, this.version, peer)) {
       const { peerInfo: getInfo } = this.peerOf(info, info.name.replace(/^patch/, "get"));
-      current = (await this.client.runner.send(getInfo, { ...request, body: undefined }, { ...options, ifMatch: undefined, validation: "off" })).data as Record<string, unknown>;
+      current = (await this.client.runner.send(getInfo, { ...request, body: undefined }, { ...options, ifMatch: undefined, validation: "off" })).data as Record<
+        string,
+        unknown
+      >;
     }
     try {
       const context = this.context(current ? object : name, this.version, peer, current ?? request.body, info, request);
@@ -112,7 +125,10 @@ export class ConvertingCaller extends BindingCaller {
   }
 
   private context(name: string, from: Version, to: Version, value: unknown, info: OperationInfo, request: RequestArg): ConversionContext {
-    const pathOwner = typeof request.country_code === "string" && typeof request.party_id === "string" ? { country_code: request.country_code, party_id: request.party_id } : undefined;
+    const pathOwner =
+      typeof request.country_code === "string" && typeof request.party_id === "string"
+        ? { country_code: request.country_code, party_id: request.party_id }
+        : undefined;
     const context = partyContext(name, from, value, { owner: pathOwner ?? this.options.peer, tokenOwner: this.client.party });
     return { ...context, ...this.options.context?.({ name, from, to, value, operationId: info.operationId, request }) };
   }

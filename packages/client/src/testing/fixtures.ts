@@ -3,8 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const dir = (version: string) =>
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../validators/fixtures", version);
+const dir = (version: string) => path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../validators/fixtures", version);
 
 const cache = new Map<string, Map<string, unknown>>();
 
@@ -13,7 +12,9 @@ export function sampleValues(version: string): Map<string, unknown> {
   let samples = cache.get(version);
   if (samples) return samples;
   samples = new Map();
-  for (const file of readdirSync(dir(version)).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(dir(version))
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     const { valid } = JSON.parse(readFileSync(path.join(dir(version), file), "utf8")) as { valid: { schema: string; value: unknown }[] };
     for (const c of valid) if (!samples.has(c.schema)) samples.set(c.schema, c.value);
   }

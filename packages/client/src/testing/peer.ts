@@ -68,7 +68,10 @@ export function peerApp(options: PeerOptions, requests: RecordedRequest[], base:
 
   const defaultAnswer = (c: Context, info: OperationInfo): Response => {
     if (info.operationId === "versions") {
-      return ok(c, (options.versions ?? ["2.1.1", "2.2.1"]).map((version) => ({ version, url: `${base()}/${version}` })));
+      return ok(
+        c,
+        (options.versions ?? ["2.1.1", "2.2.1"]).map((version) => ({ version, url: `${base()}/${version}` })),
+      );
     }
     if (info.operationId === "versionDetails") {
       const seen = new Set<string>();

@@ -101,7 +101,15 @@ const canonical = (value: string) => {
   return `${new Date(`${m[1]}T${m[2]}${m[3] ?? "Z"}`).toISOString().slice(0, 19)}Z`;
 };
 const dateTimes = (value: unknown): string[] =>
-  typeof value === "string" ? (LOOSE.test(value) ? [value] : []) : Array.isArray(value) ? value.flatMap(dateTimes) : value && typeof value === "object" ? Object.values(value).flatMap(dateTimes) : [];
+  typeof value === "string"
+    ? LOOSE.test(value)
+      ? [value]
+      : []
+    : Array.isArray(value)
+      ? value.flatMap(dateTimes)
+      : value && typeof value === "object"
+        ? Object.values(value).flatMap(dateTimes)
+        : [];
 
 /** What a lenient reader makes of a deviating body: nulls dropped, DateTimes in UTC, ids in the stored (upper) case. */
 function repair(value: unknown): unknown {
@@ -188,9 +196,21 @@ const SWITCHES: { name: string; quirks: Quirks; shows: (w: World) => Promise<boo
       return [body.timestamp, ...dateTimes(body.data)].every((t: string) => !CANONICAL.test(t));
     },
   },
-  { name: "nulls", quirks: { nulls: true }, shows: async ({ peer, token }) => JSON.stringify((await call(`${peer.base}/2.2.1/tokens`, token)).body.data).includes(":null") },
-  { name: "singleAsList", quirks: { singleAsList: true }, shows: async ({ peer, token }) => Array.isArray((await call(`${peer.base}/2.2.1/locations/LOC000000`, token)).body.data) },
-  { name: "lowerCaseIds", quirks: { lowerCaseIds: true }, shows: async ({ peer, token }) => (await call(`${peer.base}/2.2.1/cdrs`, token)).body.data[0].id === "cdr000000" },
+  {
+    name: "nulls",
+    quirks: { nulls: true },
+    shows: async ({ peer, token }) => JSON.stringify((await call(`${peer.base}/2.2.1/tokens`, token)).body.data).includes(":null"),
+  },
+  {
+    name: "singleAsList",
+    quirks: { singleAsList: true },
+    shows: async ({ peer, token }) => Array.isArray((await call(`${peer.base}/2.2.1/locations/LOC000000`, token)).body.data),
+  },
+  {
+    name: "lowerCaseIds",
+    quirks: { lowerCaseIds: true },
+    shows: async ({ peer, token }) => (await call(`${peer.base}/2.2.1/cdrs`, token)).body.data[0].id === "cdr000000",
+  },
   ...(["hardcoded-host", "enum-path", "date-from-none"] as const).map((link) => ({
     name: `link ${link}`,
     quirks: { link },
@@ -198,13 +218,20 @@ const SWITCHES: { name: string; quirks: Quirks; shows: (w: World) => Promise<boo
       parseNextLink((await call(`${peer.base}/2.2.1/locations`, token)).response.headers.get("Link")) !== `${peer.base}/2.2.1/locations?offset=10&limit=10`,
   })),
   { name: "authError500", quirks: { authError500: true }, shows: async ({ peer }) => (await call(`${peer.base}/2.2.1/locations`, undefined)).status === 500 },
-  { name: "tokenTypeQuery", quirks: { tokenTypeQuery: true }, shows: async ({ peer, token }) => (await call(`${peer.base}/2.2.1/tokens/TOK000000/authorize?type=RFID`, token, { method: "POST" })).status === 422 },
+  {
+    name: "tokenTypeQuery",
+    quirks: { tokenTypeQuery: true },
+    shows: async ({ peer, token }) => (await call(`${peer.base}/2.2.1/tokens/TOK000000/authorize?type=RFID`, token, { method: "POST" })).status === 422,
+  },
   {
     name: "detailsAsList",
     quirks: { detailsAsList: true },
     shows: async ({ peer }) => {
       const other = await quirky();
-      return peer.registerWith(other.versionsUrl, other.tokenA).then(() => false, () => true);
+      return peer.registerWith(other.versionsUrl, other.tokenA).then(
+        () => false,
+        () => true,
+      );
     },
   },
   {
@@ -212,7 +239,11 @@ const SWITCHES: { name: string; quirks: Quirks; shows: (w: World) => Promise<boo
     quirks: { hiddenEndpoints: ["commands:RECEIVER"] },
     shows: async ({ peer, token }) => !(await call(`${peer.base}/2.2.1`, token)).body.data.endpoints.some((e: Json) => e.identifier === "commands"),
   },
-  { name: "trailingSlashRedirect", quirks: { trailingSlashRedirect: true }, shows: async ({ peer, token }) => (await call(peer.versionsUrl, token, { redirect: "manual" })).status === 308 },
+  {
+    name: "trailingSlashRedirect",
+    quirks: { trailingSlashRedirect: true },
+    shows: async ({ peer, token }) => (await call(peer.versionsUrl, token, { redirect: "manual" })).status === 308,
+  },
   {
     name: "cdrWithoutEvseUid",
     quirks: { cdrWithoutEvseUid: true },
@@ -282,7 +313,11 @@ describe("timestamps", () => {
     const shape = (t: string) => DATE_TIME_FORMS.findIndex((f) => f.replace(/\d/g, "0") === t.replace(/\d/g, "0"));
     expect(new Set(found.map(shape))).toEqual(new Set([0, 1, 2, 3]));
     expect(repair(body.data)).toEqual(peer.data.cdrs.slice(0, 10));
-    expect(withSkewedTimestamps({ a: "2025-01-01T00:01:00Z", b: ["2025-01-01T00:01:00Z"], c: "not a date" })).toEqual({ a: DATE_TIME_FORMS[0], b: [DATE_TIME_FORMS[1]], c: "not a date" });
+    expect(withSkewedTimestamps({ a: "2025-01-01T00:01:00Z", b: ["2025-01-01T00:01:00Z"], c: "not a date" })).toEqual({
+      a: DATE_TIME_FORMS[0],
+      b: [DATE_TIME_FORMS[1]],
+      c: "not a date",
+    });
   });
 
   it("the 2.2.1 DateTime schema refuses the space, offset and 7-digit forms; the zone-less form is spec-valid (it means UTC)", () => {
@@ -354,7 +389,13 @@ describe("lowerCaseIds", () => {
   it("writes ids in lower case, finds path ids whatever their case", async () => {
     const { peer, token } = await connected({ lowerCaseIds: true });
     const { body } = await call(`${peer.base}/2.2.1/sessions`, token);
-    expect(body.data[0]).toMatchObject({ id: "ses000000", location_id: "loc000000", evse_uid: "loc000000-e1", cdr_token: { uid: "tok000000" }, country_code: "NL" });
+    expect(body.data[0]).toMatchObject({
+      id: "ses000000",
+      location_id: "loc000000",
+      evse_uid: "loc000000-e1",
+      cdr_token: { uid: "tok000000" },
+      country_code: "NL",
+    });
     for (const route of ["LOC000003/LOC000003-E1/2", "loc000003/loc000003-e1/2"]) {
       expect((await call(`${peer.base}/2.2.1/locations/${route}`, token)).body.data).toMatchObject({ id: "2" });
     }
@@ -423,7 +464,10 @@ describe("auth", () => {
   ];
   it.each(CASES)("%s: 401/2000, or 500/2000 with authError500", async (_, tokenOf, route) => {
     const w = await connected();
-    for (const [authError500, status] of [[false, 401], [true, 500]] as const) {
+    for (const [authError500, status] of [
+      [false, 401],
+      [true, 500],
+    ] as const) {
       w.peer.quirks.authError500 = authError500;
       const answer = await call(`${w.peer.base}/2.2.1${route}`, tokenOf(w));
       expect(answer).toMatchObject({ status, body: { status_code: 2000, status_message: "Unauthorized: invalid or missing token" } });
@@ -457,8 +501,18 @@ describe("hiddenEndpoints and trailingSlashRedirect", () => {
   it("a hidden endpoint is left out of the version details and still served", async () => {
     const { peer, token } = await connected({ hiddenEndpoints: ["commands:RECEIVER", "tokens:SENDER"] });
     const { body } = await call(`${peer.base}/2.2.1`, token);
-    expect(body.data.endpoints.map((e: Json) => `${e.identifier}:${e.role}`)).toEqual(["credentials:SENDER", "credentials:RECEIVER", "locations:SENDER", "tariffs:SENDER", "sessions:SENDER", "cdrs:SENDER"]);
-    const command = await call(`${peer.base}/2.2.1/commands/STOP_SESSION`, token, { method: "POST", body: JSON.stringify({ response_url: "http://127.0.0.1:9/x", session_id: "S" }) });
+    expect(body.data.endpoints.map((e: Json) => `${e.identifier}:${e.role}`)).toEqual([
+      "credentials:SENDER",
+      "credentials:RECEIVER",
+      "locations:SENDER",
+      "tariffs:SENDER",
+      "sessions:SENDER",
+      "cdrs:SENDER",
+    ]);
+    const command = await call(`${peer.base}/2.2.1/commands/STOP_SESSION`, token, {
+      method: "POST",
+      body: JSON.stringify({ response_url: "http://127.0.0.1:9/x", session_id: "S" }),
+    });
     expect(command.body.data).toEqual({ result: "ACCEPTED", timeout: 30 });
   });
 
@@ -482,7 +536,10 @@ describe("registration", () => {
     ["ALL_QUIRKS on both", ALL_QUIRKS, ALL_QUIRKS],
   ];
   it.each(PAIRS)("works in both directions: %s", async (_, a, b) => {
-    for (const [starter, answerer] of [[a, b], [b, a]]) {
+    for (const [starter, answerer] of [
+      [a, b],
+      [b, a],
+    ]) {
       const x = await quirky({ quirks: starter });
       const y = await quirky({ quirks: answerer, tokenA: "token-a-of-y" });
       await x.registerWith(y.versionsUrl, y.tokenA);
@@ -524,11 +581,23 @@ describe("commands and pushes", () => {
   it("answers a command, then POSTs the CommandResult to response_url with the partner's token", async () => {
     const { peer, token } = await connected({}, { commandResultDelayMs: 5 });
     const s = await sink();
-    const answer = await call(`${peer.base}/2.2.1/commands/RESERVE_NOW`, token, { method: "POST", body: JSON.stringify({ response_url: `${s.url}/commands/RESERVE_NOW/1` }) });
+    const answer = await call(`${peer.base}/2.2.1/commands/RESERVE_NOW`, token, {
+      method: "POST",
+      body: JSON.stringify({ response_url: `${s.url}/commands/RESERVE_NOW/1` }),
+    });
     expect(answer.body.data).toEqual({ result: "ACCEPTED", timeout: 30 });
     await vi.waitFor(() => expect(peer.commandResults).toHaveLength(1));
-    expect(peer.commandResults[0]).toMatchObject({ url: `${s.url}/commands/RESERVE_NOW/1`, body: { result: "ACCEPTED" }, httpStatus: 200, answer: { status_code: 1000 } });
-    expect(s.received[0]).toMatchObject({ method: "POST", path: "/commands/RESERVE_NOW/1", headers: { authorization: `Token ${base64Encode(peer.partner!.token)}` } });
+    expect(peer.commandResults[0]).toMatchObject({
+      url: `${s.url}/commands/RESERVE_NOW/1`,
+      body: { result: "ACCEPTED" },
+      httpStatus: 200,
+      answer: { status_code: 1000 },
+    });
+    expect(s.received[0]).toMatchObject({
+      method: "POST",
+      path: "/commands/RESERVE_NOW/1",
+      headers: { authorization: `Token ${base64Encode(peer.partner!.token)}` },
+    });
   });
 
   it.each([

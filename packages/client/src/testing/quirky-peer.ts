@@ -155,12 +155,44 @@ export type ObjectKind =
 
 /** Optional fields sent as `null` under `nulls`, per object kind: each optional in the 2.2.1 schema and absent from the stored objects. */
 export const NULL_FIELDS: Readonly<Partial<Record<ObjectKind, readonly string[]>>> = {
-  Location: ["publish_allowed_to", "postal_code", "state", "related_locations", "parking_type", "directions", "operator", "suboperator", "owner", "facilities", "opening_times", "charging_when_closed", "images", "energy_mix"],
+  Location: [
+    "publish_allowed_to",
+    "postal_code",
+    "state",
+    "related_locations",
+    "parking_type",
+    "directions",
+    "operator",
+    "suboperator",
+    "owner",
+    "facilities",
+    "opening_times",
+    "charging_when_closed",
+    "images",
+    "energy_mix",
+  ],
   EVSE: ["status_schedule", "floor_level", "coordinates", "physical_reference", "directions", "parking_restrictions", "images"],
   Connector: ["max_electric_power", "tariff_ids", "terms_and_conditions"],
   Tariff: ["type", "tariff_alt_text", "tariff_alt_url", "min_price", "max_price", "start_date_time", "end_date_time", "energy_mix"],
   Session: ["end_date_time", "authorization_reference", "meter_id", "charging_periods", "total_cost"],
-  CDR: ["session_id", "authorization_reference", "meter_id", "tariffs", "signed_data", "total_fixed_cost", "total_energy_cost", "total_time_cost", "total_parking_time", "total_parking_cost", "total_reservation_cost", "remark", "invoice_reference_id", "credit", "credit_reference_id", "home_charging_compensation"],
+  CDR: [
+    "session_id",
+    "authorization_reference",
+    "meter_id",
+    "tariffs",
+    "signed_data",
+    "total_fixed_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_time",
+    "total_parking_cost",
+    "total_reservation_cost",
+    "remark",
+    "invoice_reference_id",
+    "credit",
+    "credit_reference_id",
+    "home_charging_compensation",
+  ],
   CdrLocation: ["name", "postal_code", "state"],
   Token: ["visual_number", "group_id", "language", "default_profile_type", "energy_contract"],
   AuthorizationInfo: ["location", "authorization_reference", "info"],
@@ -341,7 +373,10 @@ export function makeQuirkyData(counts: QuirkyPeerOptions["counts"] = {}): Quirky
   const locationFor = (i: number) => locations[i % Math.max(locations.length, 1)] ?? makeLocation({ id: `LOC${pad(0)}` }, 0);
   const tokenFor = (i: number) => tokens[i % Math.max(tokens.length, 1)] ?? makeToken(0);
   const cdrToken = (t: Token) => ({ country_code: t.country_code, party_id: t.party_id, uid: t.uid, type: t.type, contract_id: t.contract_id });
-  const tariffs = Array.from({ length: n.tariffs }, (_, i): Tariff => ({ ...sample<Tariff>("2.2.1", "Tariff"), ...CPO, id: `TAR${pad(i)}`, currency: "EUR", last_updated: stamp(i) }));
+  const tariffs = Array.from(
+    { length: n.tariffs },
+    (_, i): Tariff => ({ ...sample<Tariff>("2.2.1", "Tariff"), ...CPO, id: `TAR${pad(i)}`, currency: "EUR", last_updated: stamp(i) }),
+  );
   const sessions = Array.from({ length: n.sessions }, (_, i): Session => {
     const location = locationFor(i);
     return {
@@ -393,7 +428,13 @@ export function makeQuirkyData(counts: QuirkyPeerOptions["counts"] = {}): Quirky
       last_updated: stamp(i),
     };
   });
-  return { locations: byLastUpdated(locations), tariffs: byLastUpdated(tariffs), sessions: byLastUpdated(sessions), cdrs: byLastUpdated(cdrs), tokens: byLastUpdated(tokens) };
+  return {
+    locations: byLastUpdated(locations),
+    tariffs: byLastUpdated(tariffs),
+    sessions: byLastUpdated(sessions),
+    cdrs: byLastUpdated(cdrs),
+    tokens: byLastUpdated(tokens),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -467,7 +508,15 @@ export async function startQuirkyPeer(options: QuirkyPeerOptions = {}): Promise<
 
   // -- answers ---------------------------------------------------------------------------------------------------
 
-  const reply = (data: unknown, { http = 200, code = OcpiStatus.Success as number, message, headers }: { http?: number; code?: number; message?: string; headers?: Record<string, string> } = {}) => {
+  const reply = (
+    data: unknown,
+    {
+      http = 200,
+      code = OcpiStatus.Success as number,
+      message,
+      headers,
+    }: { http?: number; code?: number; message?: string; headers?: Record<string, string> } = {},
+  ) => {
     const body = envelope(data, code, message);
     if (q().timestamps) body.timestamp = skewDateTime(body.timestamp, 0);
     return json(body, http, headers);
@@ -518,7 +567,14 @@ export async function startQuirkyPeer(options: QuirkyPeerOptions = {}): Promise<
       const ms = parseDateTime(value);
       if (Number.isNaN(ms)) {
         if (q().link === "date-from-none") {
-          return json({ detail: [{ type: "datetime_from_date_parsing", loc: ["query", name], msg: "Input should be a valid datetime or date, input is too short", input: value }] }, 422);
+          return json(
+            {
+              detail: [
+                { type: "datetime_from_date_parsing", loc: ["query", name], msg: "Input should be a valid datetime or date, input is too short", input: value },
+              ],
+            },
+            422,
+          );
         }
         return invalid(`${name}: not a DateTime`);
       }
@@ -616,7 +672,12 @@ export async function startQuirkyPeer(options: QuirkyPeerOptions = {}): Promise<
       peer.issuedToken = previous;
       throw new Error("credentials: the answer is not a Credentials object");
     }
-    peer.partner = { token: answer.token, versionsUrl: answer.url, endpoints: found, ...(Array.isArray(answer.roles) ? { roles: answer.roles as CredentialsRole[] } : {}) };
+    peer.partner = {
+      token: answer.token,
+      versionsUrl: answer.url,
+      endpoints: found,
+      ...(Array.isArray(answer.roles) ? { roles: answer.roles as CredentialsRole[] } : {}),
+    };
   }
 
   async function push(kind: ObjectKind, module: string, method: string, keys: string[] | undefined, value: unknown) {
@@ -644,7 +705,12 @@ export async function startQuirkyPeer(options: QuirkyPeerOptions = {}): Promise<
     const body = withQuirks("CommandResult", { result: "ACCEPTED" }, q());
     const record: CommandResultPost = { url, body, httpStatus: 0, answer: undefined };
     try {
-      const response = await fetch(url, { method: "POST", headers: headersFor(peer.partner?.token ?? ""), body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(url, {
+        method: "POST",
+        headers: headersFor(peer.partner?.token ?? ""),
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
       record.httpStatus = response.status;
       record.answer = parseText(await response.text());
     } catch (error) {
@@ -692,7 +758,8 @@ export async function startQuirkyPeer(options: QuirkyPeerOptions = {}): Promise<
   // Credentials: registration received (POST), rotation (PUT), unregistration (DELETE).
   const learn = async (c: Context<Env>): Promise<Response | undefined> => {
     const body = c.get("request").body;
-    if (!isObject(body) || typeof body.token !== "string" || typeof body.url !== "string" || !Array.isArray(body.roles)) return invalid("a Credentials object is required");
+    if (!isObject(body) || typeof body.token !== "string" || typeof body.url !== "string" || !Array.isArray(body.roles))
+      return invalid("a Credentials object is required");
     let found: PartnerEndpoint[];
     try {
       found = await readPlatform(body.url, body.token);
@@ -704,7 +771,10 @@ export async function startQuirkyPeer(options: QuirkyPeerOptions = {}): Promise<
     return undefined;
   };
   const notAllowed = (message: string) => reply(undefined, { http: 405, code: OcpiStatus.ClientError, message });
-  app.get("/ocpi/2.2.1/credentials", (c) => guard(c, "credentialsSenderGet", false) ?? reply(withQuirks("Credentials", ownCredentials(peer.issuedToken!), q())));
+  app.get(
+    "/ocpi/2.2.1/credentials",
+    (c) => guard(c, "credentialsSenderGet", false) ?? reply(withQuirks("Credentials", ownCredentials(peer.issuedToken!), q())),
+  );
   app.post("/ocpi/2.2.1/credentials", async (c) => {
     const denied = guard(c, "credentialsSenderPost", true);
     if (denied) return denied;

@@ -45,8 +45,7 @@ export function fixturesOf(module: string) {
     /** Every valid fixture of the version. */
     all: (version: Version): Fixture[] => validFixtures(version, module),
     /** The valid fixtures of a schema as `[name, value]` pairs, for `it.each` with `%s`. */
-    cases: <T>(version: Version, schema: string): [string, T][] =>
-      fixtures<T>(version, schema).map(({ name, value }) => [name, value]),
+    cases: <T>(version: Version, schema: string): [string, T][] => fixtures<T>(version, schema).map(({ name, value }) => [name, value]),
     /** A copy of the valid fixture of a schema with that name (else an Error). */
     fixture<T>(version: Version, schema: string, name: string): T {
       const found = fixtures<T>(version, schema).find((c) => c.name === name);
@@ -62,10 +61,7 @@ export const ownerOf = (value: Owner): Owner => ({ country_code: value.country_c
 // ---------------------------------------------------------------------------------------------------------------------
 // Validation
 
-const VALIDATORS = { "2.1.1": v211, "2.2.1": v221, "2.3.0": v230 } as unknown as Record<
-  Version,
-  Record<string, Validator<unknown>>
->;
+const VALIDATORS = { "2.1.1": v211, "2.2.1": v221, "2.3.0": v230 } as unknown as Record<Version, Record<string, Validator<unknown>>>;
 
 /** `value` is a valid `schema` of `version`, unknown fields rejected (strict). */
 export function expectValid(version: Version, schema: string, value: unknown): void {
@@ -172,8 +168,7 @@ export function without<T>(value: T, pointers: readonly string[]): T {
 // Notes
 
 /** The pointers of the notes of one kind, in order. */
-export const pointersOf = (notes: ConversionNote[], kind: ConversionNote["kind"]): string[] =>
-  notes.filter((n) => n.kind === kind).map((n) => n.pointer);
+export const pointersOf = (notes: ConversionNote[], kind: ConversionNote["kind"]): string[] => notes.filter((n) => n.kind === kind).map((n) => n.pointer);
 
 /** Each note as "<kind> <pointer>", in order. */
 export const brief = (notes: ConversionNote[]): string[] => notes.map(({ kind, pointer }) => `${kind} ${pointer}`);
@@ -189,12 +184,7 @@ export const sortNotes = (notes: ConversionNote[]): string[] => brief(notes).sor
  * original), the fields noted defaulted on the way back (which must be fields that were dropped or absent), and the
  * `lossy` pointers: values mapped to another enum value there, which must be noted as changed.
  */
-export function expectRoundTrip<A, B>(
-  original: A,
-  there: (value: A) => Conversion<B>,
-  back: (value: B) => Conversion<A>,
-  lossy: readonly string[] = [],
-): void {
+export function expectRoundTrip<A, B>(original: A, there: (value: A) => Conversion<B>, back: (value: B) => Conversion<A>, lossy: readonly string[] = []): void {
   const first = there(original);
   const second = back(first.value);
   const dropped = pointersOf(first.notes, "dropped");
@@ -244,17 +234,14 @@ export interface ConversionCase {
 /** Every valid `from` fixture of each case's schema converts to a valid `to` object, its input untouched. */
 export function describeConversions(module: string, conversions: ConversionCase[]): void {
   const { fixtures } = fixturesOf(module);
-  describe.each(conversions)(
-    "every valid $from $schema converts to a valid $to one",
-    ({ schema, target, from, to, convert }) => {
-      it.each(fixtures(from, schema))("$name", ({ value }) => {
-        const input = deepFreeze(structuredClone(value));
-        const result = convert(input as never);
-        expectValid(to, target ?? schema, result.value);
-        expect(input).toStrictEqual(value);
-      });
-    },
-  );
+  describe.each(conversions)("every valid $from $schema converts to a valid $to one", ({ schema, target, from, to, convert }) => {
+    it.each(fixtures(from, schema))("$name", ({ value }) => {
+      const input = deepFreeze(structuredClone(value));
+      const result = convert(input as never);
+      expectValid(to, target ?? schema, result.value);
+      expect(input).toStrictEqual(value);
+    });
+  });
 }
 
 export interface RoundTripCase {
@@ -274,12 +261,7 @@ export function describeRoundTrips(module: string, trips: RoundTripCase[]): void
   const { fixtures } = fixturesOf(module);
   describe.each(trips)("$schema round trip $path", ({ schema, version, there, back, lossy = {} }) => {
     it.each(fixtures(version, schema))("$name", ({ name, value }) => {
-      expectRoundTrip(
-        value,
-        there as (v: unknown) => Conversion<unknown>,
-        (v) => back(v as never, value as never),
-        lossy[name],
-      );
+      expectRoundTrip(value, there as (v: unknown) => Conversion<unknown>, (v) => back(v as never, value as never), lossy[name]);
     });
   });
 }

@@ -6,7 +6,14 @@ import { PublishedIndex } from "./published.js";
 
 const at = (i: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString().replace(".000", "");
 const put = (store: Store, i: number, publish: boolean) =>
-  store.putObject({ module: "locations", country_code: "NL", party_id: "CPO", id: `L${String(i).padStart(4, "0")}`, last_updated: at(i), data: { id: `L${String(i).padStart(4, "0")}`, publish, last_updated: at(i) } });
+  store.putObject({
+    module: "locations",
+    country_code: "NL",
+    party_id: "CPO",
+    id: `L${String(i).padStart(4, "0")}`,
+    last_updated: at(i),
+    data: { id: `L${String(i).padStart(4, "0")}`, publish, last_updated: at(i) },
+  });
 
 /** A store that cannot say when it changed, nor give JSON text: the index reads objects and goes by age. */
 function blind(store: Store): Store {

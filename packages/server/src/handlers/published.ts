@@ -71,8 +71,18 @@ export class PublishedIndex {
     for (let offset = 0; ; offset += SCAN_PAGE) {
       const query = { module: this.module, offset, limit: SCAN_PAGE };
       const items = this.store.listObjectsJson
-        ? (await this.store.listObjectsJson(query)).items.map((o) => ({ key: keyOf(o), last_updated: o.last_updated, json: o.json, data: undefined as unknown }))
-        : (await this.store.listObjects(query)).items.map((o) => ({ key: keyOf(o), last_updated: o.last_updated, json: undefined as string | undefined, data: o.data }));
+        ? (await this.store.listObjectsJson(query)).items.map((o) => ({
+            key: keyOf(o),
+            last_updated: o.last_updated,
+            json: o.json,
+            data: undefined as unknown,
+          }))
+        : (await this.store.listObjects(query)).items.map((o) => ({
+            key: keyOf(o),
+            last_updated: o.last_updated,
+            json: undefined as string | undefined,
+            data: o.data,
+          }));
       for (const item of items) {
         // A write during the scan shifts the pages by one: an object seen twice is kept once.
         if (seen.has(item.key)) continue;

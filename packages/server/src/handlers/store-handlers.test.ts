@@ -9,8 +9,23 @@ import { saveObject, storeHandlers } from "./store-handlers.js";
 
 const CPO: T.CredentialsRole = { role: "CPO", country_code: "NL", party_id: "CPO", business_details: { name: "CPO" } };
 const caller = { party: {} as never, roles: [{ role: "EMSP", country_code: "NL", party_id: "MSP", business_details: { name: "M" } }], isHub: false };
-const request = (page: { offset: number; limit: number; date_from?: string }) => ({ params: {}, query: {}, body: undefined, caller, requestId: "r", correlationId: "c", routing: {}, page });
-const location = (id: string, last_updated: string): T.Location => ({ ...sample<T.Location>("2.2.1", "Location"), country_code: "NL", party_id: "CPO", id, last_updated });
+const request = (page: { offset: number; limit: number; date_from?: string }) => ({
+  params: {},
+  query: {},
+  body: undefined,
+  caller,
+  requestId: "r",
+  correlationId: "c",
+  routing: {},
+  page,
+});
+const location = (id: string, last_updated: string): T.Location => ({
+  ...sample<T.Location>("2.2.1", "Location"),
+  country_code: "NL",
+  party_id: "CPO",
+  id,
+  last_updated,
+});
 const ids = (page: { items: unknown }) => (JSON.parse((page.items as RawJsonList).json) as T.Location[]).map((l) => `${l.id}@${l.last_updated}`);
 
 describe("storeHandlers", () => {

@@ -80,7 +80,13 @@ class PageCache {
   }
 }
 
-async function listPage<D>(store: Store, cache: PageCache, module: string, page: { offset: number; limit: number; date_from?: string; date_to?: string }, scope: { country_code?: string; party_id?: string } = {}): Promise<Page<D>> {
+async function listPage<D>(
+  store: Store,
+  cache: PageCache,
+  module: string,
+  page: { offset: number; limit: number; date_from?: string; date_to?: string },
+  scope: { country_code?: string; party_id?: string } = {},
+): Promise<Page<D>> {
   const query = { module, ...scope, ...page };
   // Our own objects were validated when saved (saveObject): a store that keeps JSON lets them go out as they are,
   // and a store that tells when anything changed lets the same page be reused until then.
@@ -108,7 +114,9 @@ type Window = PageRequest<{}, {}>["page"];
 async function listReceived(store: Store, module: string, page: Window, caller: Caller): Promise<Page<never>> {
   const raw = (items: StoredJson[], total: number): Page<never> => ({ items: new RawJsonList(`[${items.map((o) => o.json).join(",")}]`, items.length), total });
   const read = async (query: ObjectQuery): Promise<{ items: (StoredJson & { instant: string })[]; total: number }> => {
-    const page = store.listObjectsJson ? await store.listObjectsJson(query) : await store.listObjects(query).then((p) => ({ total: p.total, items: p.items.map(({ data, ...key }) => ({ ...key, json: JSON.stringify(data) })) }));
+    const page = store.listObjectsJson
+      ? await store.listObjectsJson(query)
+      : await store.listObjects(query).then((p) => ({ total: p.total, items: p.items.map(({ data, ...key }) => ({ ...key, json: JSON.stringify(data) })) }));
     return { total: page.total, items: page.items.map((o) => ({ ...o, instant: instantOf(o.last_updated) })) };
   };
   if (caller.isHub) {
@@ -121,14 +129,21 @@ async function listReceived(store: Store, module: string, page: Window, caller: 
     const one = await read({ module, country_code: identities[0]!.country_code, party_id: identities[0]!.party_id, ...page });
     return raw(one.items, one.total);
   }
-  const heads = await Promise.all(identities.map((r) => read({ module, country_code: r.country_code, party_id: r.party_id, ...page, offset: 0, limit: page.offset + page.limit })));
+  const heads = await Promise.all(
+    identities.map((r) => read({ module, country_code: r.country_code, party_id: r.party_id, ...page, offset: 0, limit: page.offset + page.limit })),
+  );
   const order = (o: { instant: string; country_code: string; party_id: string; id: string }) => [o.instant, o.country_code, o.party_id, o.id];
-  const merged = heads.flatMap((h) => h.items).sort((a, b) => {
-    const [x, y] = [order(a), order(b)];
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
-    return 0;
-  });
-  return raw(merged.slice(page.offset, page.offset + page.limit), heads.reduce((n, h) => n + h.total, 0));
+  const merged = heads
+    .flatMap((h) => h.items)
+    .sort((a, b) => {
+      const [x, y] = [order(a), order(b)];
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+      return 0;
+    });
+  return raw(
+    merged.slice(page.offset, page.offset + page.limit),
+    heads.reduce((n, h) => n + h.total, 0),
+  );
 }
 
 async function mustGet<D>(store: Store, key: ObjectKey, what: string, statusCode: number = OcpiStatus.ClientError): Promise<StoredObject<D>> {
@@ -256,7 +271,13 @@ const putWhole = <D extends { last_updated: string }>(store: Store, key: ObjectK
   });
 
 /** A PATCH merged into the object kept; `missing` is called when there is none. */
-async function patchWhole<D>(store: Store, key: ObjectKey, policy: StaleWritePolicy, body: Partial<D> & { last_updated?: string }, notFound: () => OcpiHttpError) {
+async function patchWhole<D>(
+  store: Store,
+  key: ObjectKey,
+  policy: StaleWritePolicy,
+  body: Partial<D> & { last_updated?: string },
+  notFound: () => OcpiHttpError,
+) {
   let missing = false;
   const reply = await write<D>(store, key, policy, (current, stale) => {
     if (!current) return void (missing = true);
@@ -293,7 +314,9 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   const { roles } = options;
   const cache = new PageCache();
   const policy = (module: string): StaleWritePolicy =>
-    typeof options.staleWrites === "string" ? options.staleWrites : ((options.staleWrites as Record<string, StaleWritePolicy> | undefined)?.[module] ?? "ignore");
+    typeof options.staleWrites === "string"
+      ? options.staleWrites
+      : ((options.staleWrites as Record<string, StaleWritePolicy> | undefined)?.[module] ?? "ignore");
   const published = new PublishedIndex(store, "locations", options.openData);
   // A caller without a token (open data) sees a Location only when it is published: otherwise it does not exist.
   const ownLocation = async (id: string, caller: Caller) => {
@@ -307,13 +330,26 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     getEvse: async ({ params, caller }) => evseOf(await ownLocation(params.location_id, caller), params.evse_uid),
     getConnector: async ({ params, caller }) => connectorOf(evseOf(await ownLocation(params.location_id, caller), params.evse_uid), params.connector_id),
   };
-  const receiverList = (module: string): ReceiverListHandler => ({ page, caller }) => listReceived(store, received(module), page, caller);
-  const locationKey = (p: { country_code: string; party_id: string; location_id: string }): ObjectKey => ({ module: received("locations"), country_code: p.country_code, party_id: p.party_id, id: p.location_id });
+  const receiverList =
+    (module: string): ReceiverListHandler =>
+    ({ page, caller }) =>
+      listReceived(store, received(module), page, caller);
+  const locationKey = (p: { country_code: string; party_id: string; location_id: string }): ObjectKey => ({
+    module: received("locations"),
+    country_code: p.country_code,
+    party_id: p.party_id,
+    id: p.location_id,
+  });
   const locationsReceiver: LocationsReceiverHandlers & { list: ReceiverListHandler } = {
     list: receiverList("locations"),
     get: async ({ params }) => (await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data,
-    getEvse: async ({ params }) => evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
-    getConnector: async ({ params }) => connectorOf(evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid), params.connector_id),
+    getEvse: async ({ params }) =>
+      evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
+    getConnector: async ({ params }) =>
+      connectorOf(
+        evseOf((await mustGet<T.Location>(store, locationKey(params), "Location", OcpiStatus.UnknownLocation)).data, params.evse_uid),
+        params.connector_id,
+      ),
     put: ({ params, body }) => putWhole(store, locationKey(params), policy("locations"), body),
     putEvse: ({ params, body }) =>
       changeLocation(store, locationKey(params), policy("locations"), (location, stale) => {
@@ -369,13 +405,20 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
       throw OcpiHttpError.notFound(`unknown Session ${params.session_id}`);
     },
   };
-  const sessionKey = (p: { country_code: string; party_id: string; session_id: string }): ObjectKey => ({ module: received("sessions"), country_code: p.country_code, party_id: p.party_id, id: p.session_id });
+  const sessionKey = (p: { country_code: string; party_id: string; session_id: string }): ObjectKey => ({
+    module: received("sessions"),
+    country_code: p.country_code,
+    party_id: p.party_id,
+    id: p.session_id,
+  });
   const sessionsReceiver: SessionsReceiverHandlers & { list: ReceiverListHandler } = {
     list: receiverList("sessions"),
     get: async ({ params }) => (await mustGet<T.Session>(store, sessionKey(params), "Session")).data,
     put: ({ params, body }) => putWhole(store, sessionKey(params), policy("sessions"), body),
     patch: ({ params, body }) =>
-      patchWhole<T.Session>(store, sessionKey(params), policy("sessions"), body, () => OcpiHttpError.notFound(`unknown Session ${params.country_code}/${params.party_id}/${params.session_id}`)),
+      patchWhole<T.Session>(store, sessionKey(params), policy("sessions"), body, () =>
+        OcpiHttpError.notFound(`unknown Session ${params.country_code}/${params.party_id}/${params.session_id}`),
+      ),
   };
 
   const cdrsSender: CdrsSenderHandlers = { list: ({ page, caller }) => listPage(store, cache, "cdrs", page, audience(caller)) };
@@ -398,7 +441,12 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
   };
 
   const tariffsSender: TariffsSenderHandlers = { list: ({ page }) => listPage(store, cache, "tariffs", page) };
-  const tariffKey = (p: { country_code: string; party_id: string; tariff_id: string }): ObjectKey => ({ module: received("tariffs"), country_code: p.country_code, party_id: p.party_id, id: p.tariff_id });
+  const tariffKey = (p: { country_code: string; party_id: string; tariff_id: string }): ObjectKey => ({
+    module: received("tariffs"),
+    country_code: p.country_code,
+    party_id: p.party_id,
+    id: p.tariff_id,
+  });
   const tariffsReceiver: TariffsReceiverHandlers & { list: ReceiverListHandler } = {
     list: receiverList("tariffs"),
     get: async ({ params }) => (await mustGet<T.Tariff>(store, tariffKey(params), "Tariff")).data,
@@ -412,7 +460,8 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     list: ({ page }) => listPage(store, cache, "tokens", page),
     authorize: async ({ params, query, body }) => {
       const found = await findOwn<T.Token>(store, "tokens", roles, params.token_uid, "Token", OcpiStatus.UnknownToken);
-      if (found.data.type !== (query.type ?? "RFID")) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${query.type ?? "RFID"}`, OcpiStatus.UnknownToken);
+      if (found.data.type !== (query.type ?? "RFID"))
+        throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${query.type ?? "RFID"}`, OcpiStatus.UnknownToken);
       return {
         allowed: found.data.valid ? "ALLOWED" : "BLOCKED",
         token: found.data,
@@ -421,7 +470,12 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
       };
     },
   };
-  const tokenKey = (p: { country_code: string; party_id: string; token_uid: string }): ObjectKey => ({ module: received("tokens"), country_code: p.country_code, party_id: p.party_id, id: p.token_uid });
+  const tokenKey = (p: { country_code: string; party_id: string; token_uid: string }): ObjectKey => ({
+    module: received("tokens"),
+    country_code: p.country_code,
+    party_id: p.party_id,
+    id: p.token_uid,
+  });
   const receivedToken = async (params: { country_code: string; party_id: string; token_uid: string }, type: string | undefined) => {
     const token = (await mustGet<T.Token>(store, tokenKey(params), "Token", OcpiStatus.UnknownToken)).data;
     if (token.type !== (type ?? "RFID")) throw OcpiHttpError.notFound(`unknown Token ${params.token_uid} of type ${type ?? "RFID"}`, OcpiStatus.UnknownToken);
@@ -437,21 +491,42 @@ export function storeHandlers(store: Store, options: StoreHandlersOptions) {
     },
     put: ({ params, body }) => putWhole(store, tokenKey(params), policy("tokens"), body),
     patch: ({ params, body }) =>
-      patchWhole<T.Token>(store, tokenKey(params), policy("tokens"), body, () => OcpiHttpError.notFound(`unknown Token ${params.token_uid}`, OcpiStatus.UnknownToken)),
+      patchWhole<T.Token>(store, tokenKey(params), policy("tokens"), body, () =>
+        OcpiHttpError.notFound(`unknown Token ${params.token_uid}`, OcpiStatus.UnknownToken),
+      ),
   };
 
   const commandsSender: CommandsSenderHandlers = {
     postResult: async ({ params, body, caller }) => {
       const role = caller.roles[0];
-      await store.putObject({ module: "commandresults", country_code: role?.country_code ?? "", party_id: role?.party_id ?? "", id: params.response_id, last_updated: new Date().toISOString(), data: body });
+      await store.putObject({
+        module: "commandresults",
+        country_code: role?.country_code ?? "",
+        party_id: role?.party_id ?? "",
+        id: params.response_id,
+        last_updated: new Date().toISOString(),
+        data: body,
+      });
       options.onCommandResult?.(body, params.response_id, caller);
     },
   };
 
   const clientInfoReceiver: HubclientinfoReceiverHandlers = {
-    get: async ({ params }) => (await mustGet<T.ClientInfo>(store, { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` }, "ClientInfo")).data,
+    get: async ({ params }) =>
+      (
+        await mustGet<T.ClientInfo>(
+          store,
+          { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` },
+          "ClientInfo",
+        )
+      ).data,
     put: ({ params, body }) =>
-      putWhole(store, { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` }, policy("hubclientinfo"), body),
+      putWhole(
+        store,
+        { module: received("clientinfo"), country_code: params.country_code, party_id: params.party_id, id: `${params.country_code}/${params.party_id}` },
+        policy("hubclientinfo"),
+        body,
+      ),
   };
 
   const handlers = {

@@ -44,7 +44,8 @@ export interface BridgeOptions {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-const parsed = (item: unknown): unknown => (item instanceof RawJson ? (JSON.parse(item.json) as unknown) : item instanceof OcpiReply ? parsed(item.data) : item);
+const parsed = (item: unknown): unknown =>
+  item instanceof RawJson ? (JSON.parse(item.json) as unknown) : item instanceof OcpiReply ? parsed(item.data) : item;
 
 /** Thrown when our own data cannot be given in the peer's version: a server-side failure (3000), logged. */
 export class ConversionError extends Error {
@@ -113,7 +114,9 @@ export class VersionBridge {
         const reply = (await handler(hRequest)) as AsyncReply<unknown, unknown>;
         const response = await this.toPeer(route, hRoute, s, reply.response, request);
         if (!reply.result) return { response };
-        const result = reply.result.then((value) => this.convert(this.nameOf(sResult!.request!, hResult!.request!, s), this.h, s, value, sResult!, request, "out"));
+        const result = reply.result.then((value) =>
+          this.convert(this.nameOf(sResult!.request!, hResult!.request!, s), this.h, s, value, sResult!, request, "out"),
+        );
         return { response, result } satisfies AsyncReply<unknown, unknown>;
       }
       const out = await handler(hRequest);
@@ -159,7 +162,15 @@ export class VersionBridge {
    * Converts one object. Going in, what cannot be converted is the peer's bad input (2001); going out, it is ours
    * (a ConversionError, answered with 3000).
    */
-  private async convert(name: string, from: ServedVersion, to: ServedVersion, value: unknown, route: RouteInfo, request: Request, direction: "in" | "out"): Promise<unknown> {
+  private async convert(
+    name: string,
+    from: ServedVersion,
+    to: ServedVersion,
+    value: unknown,
+    route: RouteInfo,
+    request: Request,
+    direction: "in" | "out",
+  ): Promise<unknown> {
     const convert = converterFor(name, from, to);
     if (!convert) return value; // the same schema in 2.2.1 and 2.3.0
     try {
@@ -169,16 +180,27 @@ export class VersionBridge {
       return converted;
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      if (direction === "in") throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${to}: ${error.message}`, keyword: "conversion" }]);
+      if (direction === "in")
+        throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${to}: ${error.message}`, keyword: "conversion" }]);
       throw new ConversionError(`${route.operationId}: a ${name} cannot be given in OCPI ${to}: ${error.message}`);
     }
   }
 
   /** The facts a conversion needs that the object does not carry, from the request and the handlers. */
-  private async contextFor(name: string, from: ServedVersion, to: ServedVersion, value: unknown, route: RouteInfo, request: Request): Promise<ConversionContext> {
+  private async contextFor(
+    name: string,
+    from: ServedVersion,
+    to: ServedVersion,
+    value: unknown,
+    route: RouteInfo,
+    request: Request,
+  ): Promise<ConversionContext> {
     const params = request.params;
     const role = request.caller.roles[0];
-    const pathOwner = typeof params.country_code === "string" && typeof params.party_id === "string" ? { country_code: params.country_code, party_id: params.party_id } : undefined;
+    const pathOwner =
+      typeof params.country_code === "string" && typeof params.party_id === "string"
+        ? { country_code: params.country_code, party_id: params.party_id }
+        : undefined;
     // A 2.1.1 Session or CDR sent to us names a token that is ours (we receive them as its eMSP).
     const tokenOwner = this.options.roles.find((r) => r.role === "EMSP") ?? this.options.roles[0];
     const context = partyContext(name, from, value, { owner: pathOwner ?? role, tokenOwner });
@@ -253,7 +275,8 @@ export class VersionBridge {
         changes = result.value;
         if (result.notes.length) this.options.onNotes?.(route.operationId, s, this.h, direct ? patchName : objectName, result.notes);
       } catch (error) {
-        if (error instanceof RangeError) throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${this.h}: ${error.message}`, keyword: "conversion" }]);
+        if (error instanceof RangeError)
+          throw OcpiHttpError.invalid([{ pointer: "/body", message: `cannot be converted to OCPI ${this.h}: ${error.message}`, keyword: "conversion" }]);
         throw error;
       }
       if (hPatch) return hPatch({ ...request, body: this.checkIn(hPatchRoute!, changes) });

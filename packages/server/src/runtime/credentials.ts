@@ -57,7 +57,6 @@ function withProfile(party: PartyRecord, profile: PeerProfile | undefined): Part
   return profile === undefined ? rest : { ...rest, profile };
 }
 
-
 /**
  * Registration and tokens: Token A issuing, the credentials handshake in both directions, token rotation, and the
  * parties registered with us (the server's `credentials`).
@@ -160,7 +159,12 @@ export class CredentialsService {
   }
 
   /** Answers a credentials request made in `version`, in that version. */
-  async handle(version: ServedVersion, operation: string, caller: Caller, body: CredentialsOf<ServedVersion> | undefined): Promise<CredentialsOf<ServedVersion> | undefined> {
+  async handle(
+    version: ServedVersion,
+    operation: string,
+    caller: Caller,
+    body: CredentialsOf<ServedVersion> | undefined,
+  ): Promise<CredentialsOf<ServedVersion> | undefined> {
     const party = caller.party;
     switch (operation) {
       case "get":
@@ -175,7 +179,12 @@ export class CredentialsService {
         return this.accept(party, version, body!);
       case "delete":
         if (party.status !== "registered") throw OcpiHttpError.methodNotAllowed("not registered");
-        await this.options.store.putParty({ ...party, status: "unregistered", incomingToken: `unregistered:${newToken()}`, updatedAt: new Date().toISOString() });
+        await this.options.store.putParty({
+          ...party,
+          status: "unregistered",
+          incomingToken: `unregistered:${newToken()}`,
+          updatedAt: new Date().toISOString(),
+        });
         this.options.log?.({ type: "unregistered", partyId: party.id, direction: "incoming" });
         return undefined;
       default:
@@ -214,7 +223,13 @@ export class CredentialsService {
       failedAttempts: 0,
       updatedAt: new Date().toISOString(),
     });
-    this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "incoming", version });
+    this.options.log?.({
+      type: "registered",
+      partyId: party.id,
+      roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`),
+      direction: "incoming",
+      version,
+    });
     return this.oursFor(token, version, { ...party, roles: theirs.roles });
   }
 
@@ -294,7 +309,10 @@ export class CredentialsService {
         ...this.options.deviations.optionsFor(pending),
       });
       const version = client.version!;
-      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).register((await this.oursFor(pending.incomingToken, version, pending)) as never));
+      const theirs = this.asV221(
+        version,
+        await (client as OcpiClient<typeof version>).register((await this.oursFor(pending.incomingToken, version, pending)) as never),
+      );
       // The peer's answer is checked like a registration we receive: no identity another party holds, HUB only granted.
       await this.checkIdentityOf({ ...pending, ...(peer.allowedRoles ? { allowedRoles: peer.allowedRoles } : {}) }, theirs.roles, client);
       const party: PartyRecord = {
@@ -309,7 +327,13 @@ export class CredentialsService {
         updatedAt: new Date().toISOString(),
       };
       await this.options.store.putParty(party);
-      this.options.log?.({ type: "registered", partyId: party.id, roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`), direction: "outgoing", version });
+      this.options.log?.({
+        type: "registered",
+        partyId: party.id,
+        roles: theirs.roles.map((r) => `${r.role} ${r.country_code}/${r.party_id}`),
+        direction: "outgoing",
+        version,
+      });
       return party;
     } catch (error) {
       await this.options.store.deleteParty(pending.id);
@@ -341,7 +365,10 @@ export class CredentialsService {
     await this.options.store.putParty(next);
     try {
       const version = client.version!;
-      const theirs = this.asV221(version, await (client as OcpiClient<typeof version>).updateCredentials((await this.oursFor(next.incomingToken, version, next)) as never));
+      const theirs = this.asV221(
+        version,
+        await (client as OcpiClient<typeof version>).updateCredentials((await this.oursFor(next.incomingToken, version, next)) as never),
+      );
       // Roles the peer now claims are taken only where the identity rules allow them; otherwise the old ones stay.
       let roles: PartyRecord["roles"] = this.theirRoles(theirs.roles);
       try {

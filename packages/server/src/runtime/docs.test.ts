@@ -116,7 +116,10 @@ describe("docs", () => {
     expect(await init.text()).toContain("Scalar.createApiReference");
 
     // The short and former URLs lead to the highest version.
-    for (const [from, to] of [["docs", "2.3.0/docs"], ["openapi.json", "2.3.0/openapi.json"]]) {
+    for (const [from, to] of [
+      ["docs", "2.3.0/docs"],
+      ["openapi.json", "2.3.0/openapi.json"],
+    ]) {
       const redirect = await fetch(`${cpo.url}/ocpi/${from}`, { redirect: "manual" });
       expect(redirect.status).toBe(302);
       expect(new URL(redirect.headers.get("location")!, `${cpo.url}/ocpi/${from}`).href).toBe(`${cpo.url}/ocpi/${to}`);
@@ -138,7 +141,13 @@ describe("docs", () => {
   });
 
   it("takes documents and a script from elsewhere (an edge runtime has no node_modules to read)", async () => {
-    const documents = { ocpi: { openapi: "3.1.0", info: { title: "Mine", version: "2.2.1" }, paths: { "/versions": { get: { operationId: "versions", responses: {} } }, "/2.2.1/not-served": { get: { operationId: "nope", responses: {} } } } } };
+    const documents = {
+      ocpi: {
+        openapi: "3.1.0",
+        info: { title: "Mine", version: "2.2.1" },
+        paths: { "/versions": { get: { operationId: "versions", responses: {} } }, "/2.2.1/not-served": { get: { operationId: "nope", responses: {} } } },
+      },
+    };
     const node = await start({ docs: { script: { name: "reference-1.js", load: () => "window.Scalar = {};" }, documents: () => documents } });
     const doc = (await (await fetch(`${node.url}/ocpi/2.2.1/openapi.json`)).json()) as Doc;
     expect(Object.keys(doc.paths)).toEqual(["/versions"]);

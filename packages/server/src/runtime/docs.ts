@@ -65,10 +65,11 @@ const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u0
 /** A value computed once, computed again after a failure (a read that failed may succeed later). */
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;
-  return () => (value ??= make().catch((error: unknown) => {
-    value = undefined;
-    throw error;
-  }));
+  return () =>
+    (value ??= make().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    }));
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
@@ -105,29 +106,35 @@ export function mountDocs(app: Hono, site: DocsSite): void {
   for (const version of versions) {
     const all = once(async () => loadDocuments(version));
     // Roles are known before the documents are loaded; whether a version has a document for one is not.
-    rolesIn.set(version, once(async () => {
-      const documents = await all();
-      return roleNames.filter((role) => documents[role] !== undefined);
-    }));
+    rolesIn.set(
+      version,
+      once(async () => {
+        const documents = await all();
+        return roleNames.filter((role) => documents[role] !== undefined);
+      }),
+    );
     for (const name of ["ocpi", ...roleNames]) {
-      documentFor.set(`${version}/${name}`, once(async () => {
-        const { selectOperations } = await import("@ocpi-sdk/openapi");
-        const source = (await all())[name] as OpenApiDocument | undefined;
-        if (!source) throw new Error(`no OpenAPI document "${name}" for OCPI ${version}`);
-        const ours = name === "ocpi" ? site.roles : site.roles.filter((r) => r.role.toLowerCase() === name);
-        const document = selectOperations(source, {
-          operationIds: site.operationIds(version),
-          serverUrl: baseUrl,
-          info: {
-            title: `OCPI ${version}${name === "ocpi" ? "" : ` (${name.toUpperCase()})`}: ${partyLabel(ours)}`,
-            description:
-              `What this server serves of OCPI ${version}: only the modules it has handlers for, at ${baseUrl}. ` +
-              "Requests need `Authorization: Token …` as the security scheme says; a registration token (Token A) opens versions, " +
-              "version details and credentials only. Paths follow the SDK's URL layout; peers take each module's URL from version details.",
-          },
-        });
-        return JSON.stringify(document);
-      }));
+      documentFor.set(
+        `${version}/${name}`,
+        once(async () => {
+          const { selectOperations } = await import("@ocpi-sdk/openapi");
+          const source = (await all())[name] as OpenApiDocument | undefined;
+          if (!source) throw new Error(`no OpenAPI document "${name}" for OCPI ${version}`);
+          const ours = name === "ocpi" ? site.roles : site.roles.filter((r) => r.role.toLowerCase() === name);
+          const document = selectOperations(source, {
+            operationIds: site.operationIds(version),
+            serverUrl: baseUrl,
+            info: {
+              title: `OCPI ${version}${name === "ocpi" ? "" : ` (${name.toUpperCase()})`}: ${partyLabel(ours)}`,
+              description:
+                `What this server serves of OCPI ${version}: only the modules it has handlers for, at ${baseUrl}. ` +
+                "Requests need `Authorization: Token …` as the security scheme says; a registration token (Token A) opens versions, " +
+                "version details and credentials only. Paths follow the SDK's URL layout; peers take each module's URL from version details.",
+            },
+          });
+          return JSON.stringify(document);
+        }),
+      );
     }
   }
 
@@ -185,8 +192,13 @@ function page(version: ServedVersion, versions: readonly ServedVersion[], roles:
   // Relative URLs: the page is right whichever host name or proxy prefix the browser reached it by.
   const sources = [
     { title: `OCPI ${version}`, slug: version, url: "openapi.json", default: true },
-    ...(roles.length > 1 ? roles.map((role) => ({ title: `OCPI ${version} (${role.toUpperCase()})`, slug: `${version}-${role}`, url: `openapi/${role}.json` })) : []),
-    ...[...versions].reverse().filter((v) => v !== version).map((v) => ({ title: `OCPI ${v}`, slug: v, url: `../${v}/openapi.json` })),
+    ...(roles.length > 1
+      ? roles.map((role) => ({ title: `OCPI ${version} (${role.toUpperCase()})`, slug: `${version}-${role}`, url: `openapi/${role}.json` }))
+      : []),
+    ...[...versions]
+      .reverse()
+      .filter((v) => v !== version)
+      .map((v) => ({ title: `OCPI ${v}`, slug: v, url: `../${v}/openapi.json` })),
   ];
   const config = {
     sources,

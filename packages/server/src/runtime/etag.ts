@@ -54,9 +54,18 @@ export function parseIfMatch(header: string | null | undefined): IfMatch | undef
   const value = header.trim();
   if (value === "*") return { any: true };
   // Empty list elements are allowed and skipped (RFC 9110 §5.6.1); a tag has no comma inside.
-  const tags = value.split(",").map((t) => t.trim()).filter((t) => t !== "");
+  const tags = value
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
   if (tags.length === 0 || tags.some((t) => !ENTITY_TAG.test(t))) {
-    throw OcpiHttpError.invalid([{ pointer: "/headers/If-Match", message: `must be * or a list of quoted entity tags such as "abc", not ${JSON.stringify(header.slice(0, 80))}`, keyword: "pattern" }]);
+    throw OcpiHttpError.invalid([
+      {
+        pointer: "/headers/If-Match",
+        message: `must be * or a list of quoted entity tags such as "abc", not ${JSON.stringify(header.slice(0, 80))}`,
+        keyword: "pattern",
+      },
+    ]);
   }
   return { any: false, tags };
 }

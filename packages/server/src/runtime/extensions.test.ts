@@ -16,7 +16,12 @@ describe("RateLimiter", () => {
     // Each key has its own budget, refilled up to `requests` and no further.
     expect(limiter.take("b", at)).toBeUndefined();
     const later = at + 10 * 60_000;
-    expect([limiter.take("a", later), limiter.take("a", later), limiter.take("a", later), limiter.take("a", later)]).toEqual([undefined, undefined, undefined, 20]);
+    expect([limiter.take("a", later), limiter.take("a", later), limiter.take("a", later), limiter.take("a", later)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      20,
+    ]);
   });
 
   it("keeps at most maxKeys keys, forgetting the least recently used", () => {
@@ -30,11 +35,7 @@ describe("RateLimiter", () => {
     expect(limiter.take("b", 0)).toBeUndefined(); // forgotten: a full budget again
   });
 
-  it.each([
-    [{ requests: 0, windowMs: 1000 }],
-    [{ requests: 1, windowMs: 0 }],
-    [{ requests: Number.NaN, windowMs: 1000 }],
-  ])("refuses %j", (limit) => {
+  it.each([[{ requests: 0, windowMs: 1000 }], [{ requests: 1, windowMs: 0 }], [{ requests: Number.NaN, windowMs: 1000 }]])("refuses %j", (limit) => {
     expect(() => new RateLimiter(limit)).toThrow(RangeError);
   });
 

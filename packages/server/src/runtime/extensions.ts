@@ -65,7 +65,9 @@ export interface ExtensionHandlers {
 export type ReceiverListHandler = (request: PageRequest<{}, { date_from?: string; date_to?: string }>) => Promise<Page<unknown>>;
 
 /** DELETE of one Token a party pushed (the type defaults to RFID, as for its GET). */
-export type TokenDeleteHandler = (request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, { type?: string }, undefined>) => Promise<void | OcpiReply<void>>;
+export type TokenDeleteHandler = (
+  request: OcpiRequest<{ country_code: string; party_id: string; token_uid: string }, { type?: string }, undefined>,
+) => Promise<void | OcpiReply<void>>;
 
 /** Whether `extensions` enables an extension route. */
 export function enables(extensions: ServerExtensions | undefined, route: ExtensionRoute): boolean {
@@ -77,7 +79,12 @@ export function enables(extensions: ServerExtensions | undefined, route: Extensi
 }
 
 /** The operations open data serves without a token: the Locations SENDER GETs. */
-export const OPEN_DATA_OPERATIONS: ReadonlySet<string> = new Set(["locationsSenderList", "locationsSenderGet", "locationsSenderGetEvse", "locationsSenderGetConnector"]);
+export const OPEN_DATA_OPERATIONS: ReadonlySet<string> = new Set([
+  "locationsSenderList",
+  "locationsSenderGet",
+  "locationsSenderGetEvse",
+  "locationsSenderGetConnector",
+]);
 
 /** The party an anonymous caller is given: no token, no roles, nothing it may write. */
 export const OPEN_DATA_PARTY: Readonly<PartyRecord> = Object.freeze({

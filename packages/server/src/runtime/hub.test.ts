@@ -16,7 +16,12 @@ import { createOcpiHub, forwardError, HubStatus, type ClientInfo, type OcpiHub }
 import type { OcpiServer } from "./server.js";
 import type { ServedVersion } from "./versions.js";
 
-const role = (r: T.Role, country_code: string, party_id: string): T.CredentialsRole => ({ role: r, country_code, party_id, business_details: { name: `${r} ${party_id}` } });
+const role = (r: T.Role, country_code: string, party_id: string): T.CredentialsRole => ({
+  role: r,
+  country_code,
+  party_id,
+  business_details: { name: `${r} ${party_id}` },
+});
 const HUB = { country_code: "NL", party_id: "HUB" };
 const CPO1 = role("CPO", "DE", "CP1");
 const CPO2 = role("CPO", "FR", "CP2");
@@ -32,7 +37,16 @@ const hubEvents: unknown[] = [];
 async function startHub() {
   let made: OcpiHub | undefined;
   const listening = await listen((publicUrl) => {
-    made = createOcpiHub({ publicUrl, hub: { ...HUB, business_details: { name: "Test hub" } }, store: new MemoryStore(), urlPolicy: { allowLoopback: true }, aliveCheckMs: 0, ...fast, log: (e) => hubEvents.push(e), logger: false });
+    made = createOcpiHub({
+      publicUrl,
+      hub: { ...HUB, business_details: { name: "Test hub" } },
+      store: new MemoryStore(),
+      urlPolicy: { allowLoopback: true },
+      aliveCheckMs: 0,
+      ...fast,
+      log: (e) => hubEvents.push(e),
+      logger: false,
+    });
     return made.server;
   });
   return { ...listening, node: made! };
@@ -59,7 +73,14 @@ const location = (owner: T.CredentialsRole, id: string): T.Location => ({
   evses: [evse(`${id}-E1`)],
   last_updated: "2024-01-01T00:00:00Z",
 });
-const token = (owner: T.CredentialsRole, uid: string): T.Token => ({ ...sample<T.Token>("2.2.1", "Token"), ...idOf(owner), uid, type: "RFID", contract_id: `${owner.country_code}-${owner.party_id}-C${uid}`, last_updated: "2024-01-01T00:00:00Z" });
+const token = (owner: T.CredentialsRole, uid: string): T.Token => ({
+  ...sample<T.Token>("2.2.1", "Token"),
+  ...idOf(owner),
+  uid,
+  type: "RFID",
+  contract_id: `${owner.country_code}-${owner.party_id}-C${uid}`,
+  last_updated: "2024-01-01T00:00:00Z",
+});
 
 async function settle() {
   await hub.node.idle();
@@ -93,7 +114,10 @@ describe("a hub node", () => {
       ["2.3.0", ["HUB", "CPO", "CPO"]],
       ["2.2.1", ["HUB"]],
     ]);
-    const credentials = (await (viaHub(CPO2) as OcpiClient<"2.3.0">).credentials.get()).data as { hub_party_id?: string; roles: { role: string; party_id: string }[] };
+    const credentials = (await (viaHub(CPO2) as OcpiClient<"2.3.0">).credentials.get()).data as {
+      hub_party_id?: string;
+      roles: { role: string; party_id: string }[];
+    };
     expect(credentials.hub_party_id).toBe("NLHUB");
     expect(credentials.roles.map((r) => `${r.role} ${r.party_id}`).sort()).toEqual(["CPO CP1", "EMSP MS1", "EMSP MS2", "OTHER HUB"]);
   });
@@ -129,7 +153,11 @@ describe("a hub node", () => {
       expect(stored?.data.evses?.[0]?.uid).toBe("LOC3-E1");
     }
     expect(await at(CPO2).node.store.getObject({ module: received("locations"), ...idOf(CPO1), id: "LOC3" })).toBeUndefined();
-    await at(CPO1).node.server.outbox.patch("locations", { ...idOf(CPO1), id: "LOC3", evse_uid: "LOC3-E1" }, { status: "CHARGING", last_updated: "2024-01-02T00:00:00Z" });
+    await at(CPO1).node.server.outbox.patch(
+      "locations",
+      { ...idOf(CPO1), id: "LOC3", evse_uid: "LOC3-E1" },
+      { status: "CHARGING", last_updated: "2024-01-02T00:00:00Z" },
+    );
     await settle();
     for (const emsp of [EMSP1, EMSP2]) {
       const stored = await at(emsp).node.store.getObject<T.Location>({ module: received("locations"), ...idOf(CPO1), id: "LOC3" });
@@ -145,7 +173,12 @@ describe("a hub node", () => {
   });
 
   it("forwards a command from a 2.2.1 eMSP to a 2.3.0 CPO and passes the result back", async () => {
-    const sent = await at(EMSP2).node.server.sendCommand(at(EMSP2).hubParty, "START_SESSION", { token: token(EMSP2, "T2"), location_id: "LOC9", evse_uid: "LOC9-E1" }, { call: { to: idOf(CPO2) } });
+    const sent = await at(EMSP2).node.server.sendCommand(
+      at(EMSP2).hubParty,
+      "START_SESSION",
+      { token: token(EMSP2, "T2"), location_id: "LOC9", evse_uid: "LOC9-E1" },
+      { call: { to: idOf(CPO2) } },
+    );
     expect(sent.response).toMatchObject({ result: "ACCEPTED", timeout: 30 });
     expect(await sent.result).toEqual({ result: "ACCEPTED" });
     await settle();
@@ -187,7 +220,9 @@ describe("a hub node", () => {
     ["no receiver for a pull of what is not broadcast", "cdrsSenderList", {}, 404, HubStatus.UnknownReceiver],
     ["a sender the caller is not", "locationsSenderList", { to: idOf(CPO1), from: idOf(EMSP2) }, 403, HubStatus.GenericError],
   ])("answers %s with its hub error", async (_, operationId, options, httpStatus, statusCode) => {
-    const error = await viaHub(EMSP1).callOperation(operationId, {}, options).catch((e: unknown) => e);
+    const error = await viaHub(EMSP1)
+      .callOperation(operationId, {}, options)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OcpiError);
     expect({ httpStatus: (error as OcpiError).httpStatus, statusCode: (error as OcpiError).statusCode }).toEqual({ httpStatus, statusCode });
   });
@@ -199,7 +234,11 @@ describe("a hub node", () => {
 
   it("lists the other parties in HubClientInfo, and pushes them to each party", async () => {
     const listed = await (viaHub(EMSP1) as OcpiClient<"2.3.0">).hubclientinfo.sender.list({});
-    expect((listed.data as ClientInfo[]).map((c) => `${c.role} ${c.party_id} ${c.status}`).sort()).toEqual(["CPO CP1 CONNECTED", "CPO CP2 CONNECTED", "EMSP MS2 CONNECTED"]);
+    expect((listed.data as ClientInfo[]).map((c) => `${c.role} ${c.party_id} ${c.status}`).sort()).toEqual([
+      "CPO CP1 CONNECTED",
+      "CPO CP2 CONNECTED",
+      "EMSP MS2 CONNECTED",
+    ]);
     const pushed = await at(EMSP1).node.store.listObjects({ module: received("clientinfo"), offset: 0, limit: 10 });
     expect(pushed.items.map((o) => (o.data as ClientInfo).party_id).sort()).toEqual(["CP1", "CP2", "MS2"]);
   });
@@ -216,8 +255,13 @@ describe("a hub node", () => {
     await at(EMSP1).node.server.idle();
     const offline = await at(EMSP1).node.store.getObject<ClientInfo>({ module: received("clientinfo"), ...idOf(EMSP2), id: "BE/MS2" });
     expect(offline?.data.status).toBe("OFFLINE");
-    const error = await viaHub(CPO1).callOperation("tokensSenderList", {}, { to: idOf(EMSP2) }).catch((e: unknown) => e);
-    expect({ httpStatus: (error as OcpiError).httpStatus, statusCode: (error as OcpiError).statusCode }).toEqual({ httpStatus: 502, statusCode: HubStatus.ConnectionProblem });
+    const error = await viaHub(CPO1)
+      .callOperation("tokensSenderList", {}, { to: idOf(EMSP2) })
+      .catch((e: unknown) => e);
+    expect({ httpStatus: (error as OcpiError).httpStatus, statusCode: (error as OcpiError).statusCode }).toEqual({
+      httpStatus: 502,
+      statusCode: HubStatus.ConnectionProblem,
+    });
   });
 });
 

@@ -50,7 +50,8 @@ export interface ClientInfo {
 }
 
 /** Options of {@link createOcpiHub}: the server's options, less those the hub sets itself, and the hub's own party. */
-export interface OcpiHubOptions extends Omit<OcpiServerOptions<"2.2.1">, "roles" | "handlers" | "handlersVersion" | "versionHandlers" | "versions" | "conversionContext"> {
+export interface OcpiHubOptions
+  extends Omit<OcpiServerOptions<"2.2.1">, "roles" | "handlers" | "handlersVersion" | "versionHandlers" | "versions" | "conversionContext"> {
   /** The hub's own party: its credentials role is HUB with this identity. */
   hub: { country_code: string; party_id: string; business_details: BusinessDetails };
   /**
@@ -111,7 +112,8 @@ function hubError(statusCode: number, message: string): OcpiHttpError {
 export function forwardError(error: unknown, receiver: string): OcpiHttpError {
   if (error instanceof OcpiHttpError) return error;
   if (error instanceof ConversionError) return new OcpiHttpError(502, HubStatus.GenericError, `the request cannot be given to ${receiver}: ${error.message}`);
-  if (!(error instanceof OcpiError)) return new OcpiHttpError(502, HubStatus.GenericError, `forwarding to ${receiver} failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (!(error instanceof OcpiError))
+    return new OcpiHttpError(502, HubStatus.GenericError, `forwarding to ${receiver} failed: ${error instanceof Error ? error.message : String(error)}`);
   switch (error.kind) {
     case "http":
     case "ocpi":
@@ -132,7 +134,10 @@ export function forwardError(error: unknown, receiver: string): OcpiHttpError {
 }
 
 /** The request's arguments as the client takes them: path and query parameters, the page, the body. */
-function argumentsOf(route: RouteInfo, request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown> & Partial<Pick<PageRequest<unknown, unknown>, "page">>): Record<string, unknown> {
+function argumentsOf(
+  route: RouteInfo,
+  request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown> & Partial<Pick<PageRequest<unknown, unknown>, "page">>,
+): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries({ ...request.query, ...request.params })) if (value !== undefined) args[key] = value;
   if (route.paginated && request.page) {
@@ -215,7 +220,13 @@ export class OcpiHub {
       const roles = party.roles.length ? party.roles : (party.allowedRoles ?? []);
       for (const role of roles) {
         if (role.role === "HUB") continue;
-        infos.push({ party_id: role.party_id, country_code: role.country_code, role: role.role, status, last_updated: this.offline.get(party.id) ?? toOcpiDateTime(new Date(party.updatedAt)) });
+        infos.push({
+          party_id: role.party_id,
+          country_code: role.country_code,
+          role: role.role,
+          status,
+          last_updated: this.offline.get(party.id) ?? toOcpiDateTime(new Date(party.updatedAt)),
+        });
       }
     }
     return infos.sort((a, b) => a.last_updated.localeCompare(b.last_updated) || label(a).localeCompare(label(b)) || a.role.localeCompare(b.role));
@@ -315,7 +326,9 @@ export class OcpiHub {
     const party = parties.find((p) => p.id === partyId);
     if (!party) return;
     const infos = (await this.clientInfo()).filter((info) => party.roles.some((r) => sameParty(r, info) && r.role === info.role));
-    const deliveries = parties.filter((p) => p.id !== partyId && this.takesClientInfo(p)).flatMap((receiver) => infos.map((info) => this.clientInfoDelivery(receiver, info)));
+    const deliveries = parties
+      .filter((p) => p.id !== partyId && this.takesClientInfo(p))
+      .flatMap((receiver) => infos.map((info) => this.clientInfoDelivery(receiver, info)));
     if (deliveries.length) {
       await this.store.enqueueDeliveries(deliveries);
       this.server.outbox.wake();
@@ -342,7 +355,8 @@ export class OcpiHub {
       if (route.module === "hubclientinfo" && route.interface === "RECEIVER") continue;
       const side = ((handlers[route.module] ??= {})[route.interface.toLowerCase()] ??= {});
       if (route.module === "hubclientinfo") side[route.name] = (request: PageRequest<unknown, unknown>) => this.listClientInfo(request);
-      else if (route.url === "response_url") side[route.name] = (request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>) => this.passResult(route, request);
+      else if (route.url === "response_url")
+        side[route.name] = (request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>) => this.passResult(route, request);
       else side[route.name] = (request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>) => this.route(route, request);
     }
     return handlers;
@@ -351,7 +365,9 @@ export class OcpiHub {
   private async listClientInfo(request: PageRequest<unknown, unknown>): Promise<Page<ClientInfo>> {
     const { offset, limit, date_from, date_to } = request.page;
     const all = (await this.clientInfo(request.caller.party.id)).filter(
-      (info) => (date_from === undefined || Date.parse(info.last_updated) >= Date.parse(date_from)) && (date_to === undefined || Date.parse(info.last_updated) < Date.parse(date_to)),
+      (info) =>
+        (date_from === undefined || Date.parse(info.last_updated) >= Date.parse(date_from)) &&
+        (date_to === undefined || Date.parse(info.last_updated) < Date.parse(date_to)),
     );
     return { items: all.slice(offset, offset + limit), total: all.length };
   }
@@ -385,10 +401,18 @@ export class OcpiHub {
     if (to) return this.forward(route, version, request, await this.holderOf(to, request.caller), { from, to });
     const push = route.interface === "RECEIVER" && route.method !== "GET";
     if (push && BROADCAST.has(route.module)) return this.broadcast(route, version, request, from);
-    if (route.paginated && BROADCAST.has(route.module)) return this.listAll(route, version, request as PageRequest<unknown, unknown> & OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>, from);
+    if (route.paginated && BROADCAST.has(route.module))
+      return this.listAll(
+        route,
+        version,
+        request as PageRequest<unknown, unknown> & OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>,
+        from,
+      );
     throw hubError(
       HubStatus.UnknownReceiver,
-      push ? `${route.module} are not broadcast: name the receiver in OCPI-to-country-code and OCPI-to-party-id` : `a ${route.method} through the hub needs OCPI-to-country-code and OCPI-to-party-id naming the receiver`,
+      push
+        ? `${route.module} are not broadcast: name the receiver in OCPI-to-country-code and OCPI-to-party-id`
+        : `a ${route.method} through the hub needs OCPI-to-country-code and OCPI-to-party-id naming the receiver`,
     );
   }
 
@@ -397,7 +421,12 @@ export class OcpiHub {
    * sends the module, one party after another (in the order of their ids), paged over as one list. Each page asks
    * every such party once (for its X-Total-Count); a party that does not answer is left out of that page.
    */
-  private async listAll(route: RouteInfo, version: ServedVersion, request: PageRequest<unknown, unknown> & OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>, from: PartyId): Promise<Page<unknown>> {
+  private async listAll(
+    route: RouteInfo,
+    version: ServedVersion,
+    request: PageRequest<unknown, unknown> & OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>,
+    from: PartyId,
+  ): Promise<Page<unknown>> {
     const caller = request.caller;
     const opposite = oppositeRoleOf(caller, from);
     const senders = (await this.store.listParties())
@@ -433,7 +462,10 @@ export class OcpiHub {
    * The receiver of a request that names none, where its content says: a CDR or Session goes to the eMSP of its
    * token; a PATCH of a Session to the party its PUT went to.
    */
-  private async receiverByContent(route: RouteInfo, request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>): Promise<PartyId | undefined> {
+  private async receiverByContent(
+    route: RouteInfo,
+    request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>,
+  ): Promise<PartyId | undefined> {
     if (route.interface !== "RECEIVER" || (route.module !== "cdrs" && route.module !== "sessions")) return undefined;
     const token = (request.body as { cdr_token?: { country_code?: unknown; party_id?: unknown } } | undefined)?.cdr_token;
     if (typeof token?.country_code === "string" && typeof token.party_id === "string") return { country_code: token.country_code, party_id: token.party_id };
@@ -449,7 +481,13 @@ export class OcpiHub {
   }
 
   /** Sends the request to the party holding `to`, in its version, and gives back its answer in the request's. */
-  private async forward(route: RouteInfo, version: ServedVersion, request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown> & Partial<Pick<PageRequest<unknown, unknown>, "page">>, receiver: PartyRecord, routing: { from: PartyId; to: PartyId }): Promise<unknown> {
+  private async forward(
+    route: RouteInfo,
+    version: ServedVersion,
+    request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown> & Partial<Pick<PageRequest<unknown, unknown>, "page">>,
+    receiver: PartyRecord,
+    routing: { from: PartyId; to: PartyId },
+  ): Promise<unknown> {
     const name = label(routing.to);
     let client: OcpiClient;
     try {
@@ -466,7 +504,10 @@ export class OcpiHub {
       if (client.version === version) {
         answer = await client.callOperation(route.operationId, args, options);
       } else {
-        const view = client.as(version) as unknown as Record<string, Record<string, Record<string, (args: unknown, options: unknown) => Promise<{ data: unknown; totalCount?: number; headers?: Headers }>>>>;
+        const view = client.as(version) as unknown as Record<
+          string,
+          Record<string, Record<string, (args: unknown, options: unknown) => Promise<{ data: unknown; totalCount?: number; headers?: Headers }>>>
+        >;
         const call = view[route.module]?.[route.interface!.toLowerCase()]?.[route.name];
         if (!call) throw hubError(HubStatus.UnknownReceiver, `${name} (OCPI ${client.version}) has no ${route.operationId}`);
         answer = await call(args, options);
@@ -492,7 +533,14 @@ export class OcpiHub {
    * The response_url of a request is the asking party's: the receiver's token may not go there, and its result may
    * be in another version. The receiver gets one of the hub's, and the hub keeps where the result goes.
    */
-  private async rewriteResponseUrl(route: RouteInfo, version: ServedVersion, args: Record<string, unknown>, caller: Caller, receiver: PartyRecord, routing: { from: PartyId; to: PartyId }): Promise<void> {
+  private async rewriteResponseUrl(
+    route: RouteInfo,
+    version: ServedVersion,
+    args: Record<string, unknown>,
+    caller: Caller,
+    receiver: PartyRecord,
+    routing: { from: PartyId; to: PartyId },
+  ): Promise<void> {
     const body = args.body as Record<string, unknown> | undefined;
     const original = typeof body?.response_url === "string" ? body.response_url : typeof args.response_url === "string" ? args.response_url : undefined;
     if (original === undefined) return;
@@ -502,7 +550,14 @@ export class OcpiHub {
     if (!theirs) throw hubError(HubStatus.UnknownReceiver, `${label(routing.to)} talks OCPI ${receiverVersion}, which has no ${resultRoute.operationId}`);
     const responseId = newRequestId();
     const url = await this.server.responseUrl(theirs.operationId, { party: receiver, responseId, version: receiverVersion });
-    const record: ForwardedResult = { url: original, partyId: caller.party.id, version, operationId: resultRoute.operationId, from: routing.to, to: routing.from };
+    const record: ForwardedResult = {
+      url: original,
+      partyId: caller.party.id,
+      version,
+      operationId: resultRoute.operationId,
+      from: routing.to,
+      to: routing.from,
+    };
     await this.store.putObject({ module: RESULTS, ...this.identity, id: responseId, last_updated: new Date().toISOString(), data: record });
     if (typeof body?.response_url === "string") args.body = { ...body, response_url: url };
     else args.response_url = url;
@@ -520,11 +575,18 @@ export class OcpiHub {
     let body = request.body;
     if (from !== record.version && route.request) {
       const target = routeById(record.version, record.operationId);
-      const name = conversionName({ name: route.request.validator.name, version: from as OcpiVersion }, { name: target?.request?.validator.name ?? route.request.validator.name, version: record.version as OcpiVersion });
+      const name = conversionName(
+        { name: route.request.validator.name, version: from as OcpiVersion },
+        { name: target?.request?.validator.name ?? route.request.validator.name, version: record.version as OcpiVersion },
+      );
       try {
         body = convertObject(name, from as OcpiVersion, record.version as OcpiVersion, body).value;
       } catch (error) {
-        throw new OcpiHttpError(400, HubStatus.GenericError, `the result cannot be given in OCPI ${record.version}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new OcpiHttpError(
+          400,
+          HubStatus.GenericError,
+          `the result cannot be given in OCPI ${record.version}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     await this.server.outbox.result(party, record.operationId, record.version, record.url, body, record.to);
@@ -534,16 +596,33 @@ export class OcpiHub {
    * A push meant for everyone: answered at once, and delivered to every other registered party that receives the
    * module, each in its own version, through the outbox (in order per object, retried, dead letters kept).
    */
-  private async broadcast(route: RouteInfo, version: ServedVersion, request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>, from: PartyId): Promise<unknown> {
+  private async broadcast(
+    route: RouteInfo,
+    version: ServedVersion,
+    request: OcpiRequest<Record<string, unknown>, Record<string, unknown>, unknown>,
+    from: PartyId,
+  ): Promise<unknown> {
     const caller = request.caller;
     const parties = await this.store.listParties();
     const opposite = oppositeRoleOf(caller, from);
     const receivers = parties.filter(
-      (p) => p.id !== caller.party.id && p.status === "registered" && p.outgoingToken && opposite(p) !== undefined && p.endpoints.some((e) => e.identifier === route.module && e.role === "RECEIVER"),
+      (p) =>
+        p.id !== caller.party.id &&
+        p.status === "registered" &&
+        p.outgoingToken &&
+        opposite(p) !== undefined &&
+        p.endpoints.some((e) => e.identifier === route.module && e.role === "RECEIVER"),
     );
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...request.query, ...request.params })) if (value !== undefined) params[key] = String(value);
-    const id = [route.module, params.country_code ?? from.country_code, params.party_id ?? from.party_id, params.location_id ?? params.tariff_id ?? params.token_uid ?? ""].map((p) => canonicalCiString(p)).join("/");
+    const id = [
+      route.module,
+      params.country_code ?? from.country_code,
+      params.party_id ?? from.party_id,
+      params.location_id ?? params.tariff_id ?? params.token_uid ?? "",
+    ]
+      .map((p) => canonicalCiString(p))
+      .join("/");
     const deliveries: NewDelivery[] = receivers.map((receiver) => ({
       partyId: receiver.id,
       orderKey: id,
@@ -561,7 +640,6 @@ export class OcpiHub {
     return undefined;
   }
 }
-
 
 /**
  * A hub node (see OcpiHub): routes by OCPI-to-*, broadcasts pushes, passes results on, lists its parties in

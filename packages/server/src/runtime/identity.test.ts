@@ -8,15 +8,35 @@ const OURS = role("CPO", "DE", "CP1");
 const HUB = role("HUB", "NL", "HUB");
 const HELD = role("EMSP", "BE", "MS2");
 const now = "2024-01-01T00:00:00Z";
-const party = (id: string, over: Partial<PartyRecord> = {}): PartyRecord => ({ id, incomingToken: `t-${id}`, incomingTokenKind: "A", endpoints: [], roles: [], status: "pending", createdAt: now, updatedAt: now, ...over });
+const party = (id: string, over: Partial<PartyRecord> = {}): PartyRecord => ({
+  id,
+  incomingToken: `t-${id}`,
+  incomingTokenKind: "A",
+  endpoints: [],
+  roles: [],
+  status: "pending",
+  createdAt: now,
+  updatedAt: now,
+  ...over,
+});
 const holder = party("other", { status: "registered", roles: [HELD] });
 const grantedHub = { allowedRoles: [{ role: "HUB", country_code: "NL", party_id: "HUB" }] };
 
 describe("checkIdentity", () => {
   it.each([
-    ["a granted hub listing the parties it reaches, us and a party connected directly among them", grantedHub, [HUB, OURS, HELD, role("EMSP", "NL", "MS1")], undefined],
+    [
+      "a granted hub listing the parties it reaches, us and a party connected directly among them",
+      grantedHub,
+      [HUB, OURS, HELD, role("EMSP", "NL", "MS1")],
+      undefined,
+    ],
     ["a hub not granted", {}, [HUB, role("EMSP", "NL", "MS1")], "must be granted"],
-    ["a granted hub still not taking another identity as its own hub role", { allowedRoles: [{ role: "HUB", country_code: "NL", party_id: "HB2" }] }, [HUB], "not granted"],
+    [
+      "a granted hub still not taking another identity as its own hub role",
+      { allowedRoles: [{ role: "HUB", country_code: "NL", party_id: "HB2" }] },
+      [HUB],
+      "not granted",
+    ],
     ["a party that is no hub listing a party another platform holds", {}, [role("EMSP", "NL", "MS1"), HELD], "registered to another platform"],
     ["a party that is no hub listing us", {}, [role("EMSP", "NL", "MS1"), OURS], "is our own party"],
   ] as [string, Partial<PartyRecord>, PeerRole[], string | undefined][])("%s", async (_, grant, requested, refusal) => {

@@ -48,7 +48,13 @@ describe.skipIf(!process.env.DATABASE_URL)("the outbox in several processes on o
         receipts.set(id, [...(receipts.get(id) ?? []), n]);
         total++;
         // Answered a moment after it is taken, so a worker killed now has deliveries the peer has but it did not finish.
-        setTimeout(() => response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ status_code: 1000, timestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z") })), 20);
+        setTimeout(
+          () =>
+            response
+              .writeHead(200, { "Content-Type": "application/json" })
+              .end(JSON.stringify({ status_code: 1000, timestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z") })),
+          20,
+        );
       });
     });
     await new Promise<void>((resolve) => peer!.listen(0, "127.0.0.1", resolve));

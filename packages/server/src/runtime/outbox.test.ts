@@ -36,7 +36,12 @@ async function node(role: T.CredentialsRole, options: Parameters<typeof startNod
   return n;
 }
 
-const evse = (uid: string, status: T.Status = "AVAILABLE"): T.EVSE => ({ ...sample<T.EVSE>("2.2.1", "EVSE"), uid, status, last_updated: "2024-01-01T00:00:00Z" });
+const evse = (uid: string, status: T.Status = "AVAILABLE"): T.EVSE => ({
+  ...sample<T.EVSE>("2.2.1", "EVSE"),
+  uid,
+  status,
+  last_updated: "2024-01-01T00:00:00Z",
+});
 const location = (id: string, over: Partial<T.Location> = {}): T.Location => ({
   ...sample<T.Location>("2.2.1", "Location"),
   country_code: CPO_ROLE.country_code,
@@ -111,8 +116,21 @@ describe.each(STORES)("the outbox on $name", ({ open }) => {
   it("sends a Session and its CDR only to the eMSP of its token", async () => {
     const [mine, other] = [await node(EMSP_ROLE), await node(EMSP2)];
     const { cpo, parties } = await cpoWith(await open(), [mine, other]);
-    const cdr_token = { country_code: EMSP_ROLE.country_code, party_id: EMSP_ROLE.party_id, uid: "TOKEN1", type: "RFID" as const, contract_id: "NL-MSP-C00001-1" };
-    const session = { ...sample<T.Session>("2.2.1", "Session"), country_code: CPO_ROLE.country_code, party_id: CPO_ROLE.party_id, id: "S1", cdr_token, last_updated: stamp(0) };
+    const cdr_token = {
+      country_code: EMSP_ROLE.country_code,
+      party_id: EMSP_ROLE.party_id,
+      uid: "TOKEN1",
+      type: "RFID" as const,
+      contract_id: "NL-MSP-C00001-1",
+    };
+    const session = {
+      ...sample<T.Session>("2.2.1", "Session"),
+      country_code: CPO_ROLE.country_code,
+      party_id: CPO_ROLE.party_id,
+      id: "S1",
+      cdr_token,
+      last_updated: stamp(0),
+    };
     const cdr = { ...sample<T.CDR>("2.2.1", "CDR"), country_code: CPO_ROLE.country_code, party_id: CPO_ROLE.party_id, id: "CDR1", cdr_token };
     const mineId = parties.find((p) => p.roles.some((r) => r.party_id === EMSP_ROLE.party_id))!.id;
     expect(await cpo.server.outbox.put("sessions", session)).toEqual([mineId]);
@@ -130,9 +148,13 @@ describe.each(STORES)("the outbox on $name", ({ open }) => {
   it("refuses an object that breaks its schema, and stores and enqueues nothing", async () => {
     const emsp = await node(EMSP_ROLE);
     const { cpo } = await cpoWith(await open(), [emsp]);
-    await expect(cpo.server.outbox.put("locations", { ...location("LOC1"), coordinates: undefined })).rejects.toThrow(/Location to push is invalid: .*coordinates/);
+    await expect(cpo.server.outbox.put("locations", { ...location("LOC1"), coordinates: undefined })).rejects.toThrow(
+      /Location to push is invalid: .*coordinates/,
+    );
     await cpo.server.outbox.put("locations", location("LOC2"));
-    await expect(cpo.server.outbox.patch("locations", { ...CPO_ROLE, id: "LOC2", evse_uid: "LOC2-E1" }, { status: "NOT-A-STATUS", last_updated: stamp(1) })).rejects.toThrow(/status/);
+    await expect(
+      cpo.server.outbox.patch("locations", { ...CPO_ROLE, id: "LOC2", evse_uid: "LOC2-E1" }, { status: "NOT-A-STATUS", last_updated: stamp(1) }),
+    ).rejects.toThrow(/status/);
     await expect(cpo.server.outbox.patch("locations", { ...CPO_ROLE, id: "NOPE" }, { name: "x", last_updated: stamp(1) })).rejects.toThrow("no object");
     expect(await cpo.store.getObject({ module: "locations", ...CPO_ROLE, id: "LOC1" })).toBeUndefined();
     expect((await cpo.store.listDeliveries({ offset: 0, limit: 10 })).items.map((d) => d.operationId)).toEqual(["locationsReceiverPut"]);
@@ -149,7 +171,8 @@ describe.each(STORES)("the outbox on $name", ({ open }) => {
     nodes.splice(nodes.indexOf(emsp), 1);
     await emsp.close();
     const statuses: T.Status[] = ["CHARGING", "AVAILABLE", "CHARGING", "AVAILABLE", "OUTOFORDER"];
-    for (const [i, status] of statuses.entries()) await cpo.server.outbox.patch("locations", { ...CPO_ROLE, id: "LOC1", evse_uid: "LOC1-E1" }, { status, last_updated: stamp(i + 1) });
+    for (const [i, status] of statuses.entries())
+      await cpo.server.outbox.patch("locations", { ...CPO_ROLE, id: "LOC1", evse_uid: "LOC1-E1" }, { status, last_updated: stamp(i + 1) });
     await cpo.server.outbox.put("locations", location("LOC2"));
     await waitFor(() => cpo.events.filter((e) => e.type === "delivery-retry").length >= 3);
     const retry = cpo.events.find((e): e is Extract<OutboxEvent, { type: "delivery-retry" }> => e.type === "delivery-retry")!;
@@ -176,7 +199,14 @@ describe.each(STORES)("the outbox on $name", ({ open }) => {
             getConnector: async () => sample<T.Connector>("2.2.1", "Connector"),
             put: async ({ body }) => {
               if (refuse) throw OcpiHttpError.invalid([{ pointer: "/name", message: "is not welcome here", keyword: "custom" }]);
-              await store.putObject({ module: received("locations"), country_code: body.country_code, party_id: body.party_id, id: body.id, last_updated: body.last_updated, data: body });
+              await store.putObject({
+                module: received("locations"),
+                country_code: body.country_code,
+                party_id: body.party_id,
+                id: body.id,
+                last_updated: body.last_updated,
+                data: body,
+              });
             },
             putEvse: async () => {},
             putConnector: async () => {},

@@ -10,7 +10,21 @@ import { sameCiString, statusClass } from "@ocpi-sdk/protocol";
 import type { Delivery, DeliveryCount, DeliveryFailure, DeliveryQuery, NewDelivery, PartyRecord, Store, StoredObject } from "../store/store.js";
 import { received } from "../handlers/store-handlers.js";
 import { sameParty } from "./identity.js";
-import { applyPatch, checkOwn, deliveriesOf, idOf, operationOf, ownKey, paramsOf, PushError, receives, type LocationPart, type Owned, type PushMessage, type PushModule } from "./push.js";
+import {
+  applyPatch,
+  checkOwn,
+  deliveriesOf,
+  idOf,
+  operationOf,
+  ownKey,
+  paramsOf,
+  PushError,
+  receives,
+  type LocationPart,
+  type Owned,
+  type PushMessage,
+  type PushModule,
+} from "./push.js";
 import { routeById, type ServedVersion } from "./versions.js";
 
 /** When the outbox retries a delivery and gives up, and how it works through them. */
@@ -142,7 +156,12 @@ export class Outbox {
     const id = idOf(module, data);
     // A Token's type goes with it as a query parameter (several tokens may share a uid).
     const params = { ...paramsOf(module, data, id), ...(module === "tokens" && typeof data.type === "string" ? { type: data.type } : {}) };
-    const deliveries = await this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: operationOf(module, "put"), params, body: data, replaces: true });
+    const deliveries = await this.deliveries(module, data, id, await this.options.store.listParties(), {
+      operationId: operationOf(module, "put"),
+      params,
+      body: data,
+      replaces: true,
+    });
     await this.options.store.putObject({ ...key, last_updated: data.last_updated, data }, { deliveries });
     return this.enqueued(deliveries);
   }
@@ -154,19 +173,35 @@ export class Outbox {
    * patch must carry last_updated, and the object patched must stay valid. PATCHes of one object are delivered in
    * the order they were made. Returns the ids of the parties it goes to.
    */
-  async patch(module: "locations" | "sessions" | "tokens", key: { country_code: string; party_id: string; id: string } & LocationPart, patch: Record<string, unknown>): Promise<string[]> {
-    const part: LocationPart = module === "locations" ? { ...(key.evse_uid !== undefined ? { evse_uid: key.evse_uid } : {}), ...(key.connector_id !== undefined ? { connector_id: key.connector_id } : {}) } : {};
+  async patch(
+    module: "locations" | "sessions" | "tokens",
+    key: { country_code: string; party_id: string; id: string } & LocationPart,
+    patch: Record<string, unknown>,
+  ): Promise<string[]> {
+    const part: LocationPart =
+      module === "locations"
+        ? { ...(key.evse_uid !== undefined ? { evse_uid: key.evse_uid } : {}), ...(key.connector_id !== undefined ? { connector_id: key.connector_id } : {}) }
+        : {};
     if (part.connector_id !== undefined && part.evse_uid === undefined) throw new PushError("locations: a Connector is patched through its EVSE (evse_uid)");
     const parties = await this.options.store.listParties();
     const current = await this.findOwn(module, key, parties);
     if (!current) throw new PushError(`${module}: no object ${key.country_code}/${key.party_id}/${key.id} of ours to patch`);
-    const deliveries = await this.deliveries(module, current.data, key.id, parties, { operationId: operationOf(module, "patch", part), params: paramsOf(module, key, key.id, part), body: patch, replaces: false });
-    await this.options.store.updateObject<Owned>(current, (latest) => {
-      if (!latest) throw new PushError(`${module}: no object ${key.country_code}/${key.party_id}/${key.id} of ours to patch`);
-      const next = applyPatch(module, latest, patch, part);
-      checkOwn(module, this.options.version, next.data);
-      return next;
-    }, { deliveries });
+    const deliveries = await this.deliveries(module, current.data, key.id, parties, {
+      operationId: operationOf(module, "patch", part),
+      params: paramsOf(module, key, key.id, part),
+      body: patch,
+      replaces: false,
+    });
+    await this.options.store.updateObject<Owned>(
+      current,
+      (latest) => {
+        if (!latest) throw new PushError(`${module}: no object ${key.country_code}/${key.party_id}/${key.id} of ours to patch`);
+        const next = applyPatch(module, latest, patch, part);
+        checkOwn(module, this.options.version, next.data);
+        return next;
+      },
+      { deliveries },
+    );
     return this.enqueued(deliveries);
   }
 
@@ -179,11 +214,20 @@ export class Outbox {
     checkOwn(module, this.options.version, data);
     const key = ownKey(module, data);
     const id = idOf(module, data);
-    const deliveries = await this.deliveries(module, data, id, await this.options.store.listParties(), { operationId: "cdrsReceiverPost", params: {}, body: data, replaces: false });
-    await this.options.store.updateObject(key, (current) => {
-      if (current) throw new PushError(`cdrs: CDR ${key.country_code}/${key.party_id}/${id} exists (CDRs are never replaced)`);
-      return { ...key, last_updated: data.last_updated, data };
-    }, { deliveries });
+    const deliveries = await this.deliveries(module, data, id, await this.options.store.listParties(), {
+      operationId: "cdrsReceiverPost",
+      params: {},
+      body: data,
+      replaces: false,
+    });
+    await this.options.store.updateObject(
+      key,
+      (current) => {
+        if (current) throw new PushError(`cdrs: CDR ${key.country_code}/${key.party_id}/${id} exists (CDRs are never replaced)`);
+        return { ...key, last_updated: data.last_updated, data };
+      },
+      { deliveries },
+    );
     return this.enqueued(deliveries);
   }
 
@@ -191,14 +235,27 @@ export class Outbox {
    * Queues an asynchronous result for a response_url, in the version of the request it answers (`to`: the party it
    * is for, when it goes through a hub).
    */
-  async result(party: PartyRecord, operationId: string, version: ServedVersion, url: string, body: unknown, to?: { country_code: string; party_id: string }): Promise<Delivery> {
-    const [delivery] = await this.options.store.enqueueDeliveries([{ partyId: party.id, orderKey: `result/${url}`, operationId, version, url, body, ...(to ? { to } : {}) }]);
+  async result(
+    party: PartyRecord,
+    operationId: string,
+    version: ServedVersion,
+    url: string,
+    body: unknown,
+    to?: { country_code: string; party_id: string },
+  ): Promise<Delivery> {
+    const [delivery] = await this.options.store.enqueueDeliveries([
+      { partyId: party.id, orderKey: `result/${url}`, operationId, version, url, body, ...(to ? { to } : {}) },
+    ]);
     this.wake();
     return delivery!;
   }
 
   /** Our copy of an object: Sessions are kept under the party of their token, looked for among the parties' roles. */
-  private async findOwn(module: PushModule, key: { country_code: string; party_id: string; id: string }, parties: PartyRecord[]): Promise<StoredObject<Owned> | undefined> {
+  private async findOwn(
+    module: PushModule,
+    key: { country_code: string; party_id: string; id: string },
+    parties: PartyRecord[],
+  ): Promise<StoredObject<Owned> | undefined> {
     if (module !== "sessions") return this.options.store.getObject<Owned>({ module, country_code: key.country_code, party_id: key.party_id, id: key.id });
     for (const party of parties) {
       for (const role of party.roles) {
@@ -221,7 +278,12 @@ export class Outbox {
     const hubs = parties.filter((party) => isHub(party) && receives(party, module));
     let via = hubs.filter((hub) => hub.roles.some((r) => sameParty(r, meantFor)));
     if (!via.length && hubs.length) {
-      const key = { module: received("clientinfo"), country_code: meantFor.country_code, party_id: meantFor.party_id, id: `${meantFor.country_code}/${meantFor.party_id}` };
+      const key = {
+        module: received("clientinfo"),
+        country_code: meantFor.country_code,
+        party_id: meantFor.party_id,
+        id: `${meantFor.country_code}/${meantFor.party_id}`,
+      };
       const known = await this.options.store.getObject<{ status?: string }>(key);
       if (known && known.data.status !== "SUSPENDED") via = hubs.slice(0, 1);
     }
@@ -352,7 +414,13 @@ export class Outbox {
         // Stopped mid-call: leave it to the lease to run out, so another worker (or this one, restarted) sends it.
         return;
       } else {
-        outcome = { state: "dead", failure: delivery.attempts >= this.policy.maxAttempts && isRetryable(error) ? { ...failure, error: `gave up after ${delivery.attempts} attempts: ${failure.error}` } : failure };
+        outcome = {
+          state: "dead",
+          failure:
+            delivery.attempts >= this.policy.maxAttempts && isRetryable(error)
+              ? { ...failure, error: `gave up after ${delivery.attempts} attempts: ${failure.error}` }
+              : failure,
+        };
       }
     }
     try {
@@ -360,7 +428,8 @@ export class Outbox {
       // A lease that ran out and was taken over: the other worker reports it.
       if (!held) return;
       if (outcome.state === "delivered") this.options.log?.({ type: "delivery-sent", delivery });
-      else if (outcome.state === "retry") this.options.log?.({ type: "delivery-retry", delivery, failure: outcome.failure, nextAttemptAt: outcome.nextAttemptAt });
+      else if (outcome.state === "retry")
+        this.options.log?.({ type: "delivery-retry", delivery, failure: outcome.failure, nextAttemptAt: outcome.nextAttemptAt });
       else this.options.log?.({ type: "delivery-dead", delivery, failure: outcome.failure });
     } catch (error) {
       // The lease runs out and the delivery is sent again: at least once.
@@ -378,8 +447,10 @@ export class Outbox {
     if (delivery.url !== undefined) {
       // The party's token goes only to the party's own origins.
       const origin = originOf(delivery.url);
-      if (origin === undefined || !originsOf(party).has(origin)) throw new Refused(`the response_url ${delivery.url} is not on an origin of party ${party.id}: its token is not sent there`);
-      if (client.version !== delivery.version) throw new Refused(`the result is in OCPI ${delivery.version}, but party ${party.id} now talks ${client.version}`);
+      if (origin === undefined || !originsOf(party).has(origin))
+        throw new Refused(`the response_url ${delivery.url} is not on an origin of party ${party.id}: its token is not sent there`);
+      if (client.version !== delivery.version)
+        throw new Refused(`the result is in OCPI ${delivery.version}, but party ${party.id} now talks ${client.version}`);
       await client.callOperation(delivery.operationId, request, options, delivery.url);
       return;
     }
@@ -389,7 +460,10 @@ export class Outbox {
     }
     const route = routeById(delivery.version as ServedVersion, delivery.operationId);
     if (!route?.interface) throw new Refused(`OCPI ${delivery.version} has no ${delivery.operationId}`);
-    const view = client.as(delivery.version as ServedVersion) as unknown as Record<string, Record<string, Record<string, (request: unknown, options?: unknown) => Promise<unknown>>>>;
+    const view = client.as(delivery.version as ServedVersion) as unknown as Record<
+      string,
+      Record<string, Record<string, (request: unknown, options?: unknown) => Promise<unknown>>>
+    >;
     const call = view[route.module]?.[route.interface.toLowerCase()]?.[route.name];
     if (!call) throw new Refused(`party ${party.id} (OCPI ${client.version}) has no ${delivery.operationId}`);
     await call(request, options);

@@ -35,7 +35,10 @@ interface Script {
 }
 
 const never = (): CommandReply => ({ response: { result: "ACCEPTED", timeout: 1 } });
-const later = (result: T.CommandResult, timeout = 30): CommandReply => ({ response: { result: "ACCEPTED", timeout }, result: new Promise((r) => setTimeout(() => r(result), 10)) });
+const later = (result: T.CommandResult, timeout = 30): CommandReply => ({
+  response: { result: "ACCEPTED", timeout },
+  result: new Promise((r) => setTimeout(() => r(result), 10)),
+});
 
 function cpoHandlers(script: Script) {
   return (store: Store): Handlers => ({
@@ -75,7 +78,10 @@ function timeouts() {
 
 /** A CPO answering as `script` says and an eMSP, registered with each other (the eMSP started it). */
 async function pair(script: Partial<Script> = {}, emspOptions: { server?: Partial<OcpiServerOptions>; store?: Store; versions?: ServedVersion[] } = {}) {
-  const full: Script = { command: script.command ?? (() => later({ result: "ACCEPTED" })), profile: script.profile ?? (() => ({ response: { result: "ACCEPTED", timeout: 30 } })) };
+  const full: Script = {
+    command: script.command ?? (() => later({ result: "ACCEPTED" })),
+    profile: script.profile ?? (() => ({ response: { result: "ACCEPTED", timeout: 30 } })),
+  };
   const versions = emspOptions.versions ?? ["2.2.1"];
   const cpo = await startNode(CPO_ROLE, { handlers: cpoHandlers(full), server: { versions: ["2.1.1", "2.2.1", "2.3.0"] } });
   nodes.push(cpo);
@@ -85,7 +91,8 @@ async function pair(script: Partial<Script> = {}, emspOptions: { server?: Partia
   const cpoParty = await emsp.server.credentials.registerWith({ versionsUrl: cpo.server.versionsUrl, token });
   const emspParty = (await cpo.store.listParties()).find((p) => p.status === "registered")!;
   /** The CPO posting a result itself, to a response_url it was given. */
-  const postResult = (responseUrl: string, result: unknown) => cpo.server.credentials.clientFor(emspParty).callOperation("commandsSenderPostResult", { body: result }, {}, responseUrl);
+  const postResult = (responseUrl: string, result: unknown) =>
+    cpo.server.credentials.clientFor(emspParty).callOperation("commandsSenderPostResult", { body: result }, {}, responseUrl);
   return { cpo, emsp, cpoParty, emspParty, postResult };
 }
 
@@ -114,7 +121,15 @@ describe("sendCommand", () => {
       result: { result: "ACCEPTED" },
     });
     expect(emsp.commandResults).toEqual([{ result: { result: "ACCEPTED", message: [{ language: "en", text: "started" }] }, responseId: "cmd-1" }]);
-    expect(eventsOf(emsp, "result-received")).toEqual([{ type: "result-received", partyId: cpoParty.id, operationId: "commandsSenderPostResult", responseId: "cmd-1", requestOperationId: "commandsReceiverStartSession" }]);
+    expect(eventsOf(emsp, "result-received")).toEqual([
+      {
+        type: "result-received",
+        partyId: cpoParty.id,
+        operationId: "commandsSenderPostResult",
+        responseId: "cmd-1",
+        requestOperationId: "commandsReceiverStartSession",
+      },
+    ]);
     expect(eventsOf(emsp, "result-timeout")).toEqual([]);
   });
 
@@ -128,10 +143,24 @@ describe("sendCommand", () => {
     expect(result).toEqual({ result: "TIMEOUT", message: [{ language: "en", text: expect.stringContaining("1 s") }] });
 
     const request = await told;
-    expect(request).toMatchObject({ responseId: sent.responseId, partyId: cpoParty.id, operationId: "commandsSenderPostResult", state: "timed-out", request: { operationId: "commandsReceiverStopSession", body: { session_id: "S1" } }, result });
+    expect(request).toMatchObject({
+      responseId: sent.responseId,
+      partyId: cpoParty.id,
+      operationId: "commandsSenderPostResult",
+      state: "timed-out",
+      request: { operationId: "commandsReceiverStopSession", body: { session_id: "S1" } },
+      result,
+    });
     expect(seen.seen).toHaveLength(1);
     expect(eventsOf(emsp, "result-timeout")).toEqual([
-      { type: "result-timeout", partyId: cpoParty.id, operationId: "commandsSenderPostResult", responseId: sent.responseId, requestOperationId: "commandsReceiverStopSession", deadline: request.deadline },
+      {
+        type: "result-timeout",
+        partyId: cpoParty.id,
+        operationId: "commandsSenderPostResult",
+        responseId: sent.responseId,
+        requestOperationId: "commandsReceiverStopSession",
+        deadline: request.deadline,
+      },
     ]);
     await vi.waitFor(async () => expect((await emsp.server.expectedResult(sent.responseId))?.notifiedAt).toBeDefined());
     expect(emsp.commandResults).toEqual([]);
@@ -149,7 +178,14 @@ describe("sendCommand", () => {
     expect([answer.httpStatus, answer.statusCode]).toEqual([200, 1000]);
     expect(emsp.commandResults).toEqual([{ result: { result: "ACCEPTED" }, responseId: sent.responseId }]);
     expect(eventsOf(emsp, "late-result")).toEqual([
-      { type: "late-result", partyId: cpoParty.id, operationId: "commandsSenderPostResult", responseId: sent.responseId, requestOperationId: "commandsReceiverStartSession", state: "timed-out" },
+      {
+        type: "late-result",
+        partyId: cpoParty.id,
+        operationId: "commandsSenderPostResult",
+        responseId: sent.responseId,
+        requestOperationId: "commandsReceiverStartSession",
+        state: "timed-out",
+      },
     ]);
     expect(await emsp.server.expectedResult(sent.responseId)).toMatchObject({ state: "timed-out", lateResults: 1 });
     expect(eventsOf(emsp, "result-received")).toEqual([]);
@@ -158,7 +194,10 @@ describe("sendCommand", () => {
 
   it("a response other than ACCEPTED settles at once: no result is waited for, no timeout reported", async () => {
     const seen = timeouts();
-    const { emsp, cpoParty } = await pair({ command: () => ({ response: { result: "NOT_SUPPORTED", timeout: 0, message: [{ language: "en", text: "no unlocking here" }] } }) }, { server: { onResultTimeout: seen.onResultTimeout } });
+    const { emsp, cpoParty } = await pair(
+      { command: () => ({ response: { result: "NOT_SUPPORTED", timeout: 0, message: [{ language: "en", text: "no unlocking here" }] } }) },
+      { server: { onResultTimeout: seen.onResultTimeout } },
+    );
     const sent = await emsp.server.sendCommand(cpoParty, "UNLOCK_CONNECTOR", { location_id: "LOC1", evse_uid: "E1", connector_id: "1" });
     expect(sent.response).toMatchObject({ result: "NOT_SUPPORTED" });
     expect(await sent.result).toBeUndefined();
@@ -180,13 +219,18 @@ describe("sendCommand", () => {
 
   it("refuses a command the version does not have, and a party talking another version", async () => {
     const { emsp, cpoParty } = await pair();
-    await expect(emsp.server.sendCommand(cpoParty, "CANCEL_RESERVATION", { reservation_id: "R1" }, { version: "2.1.1" } as never)).rejects.toThrow(/no command CANCEL_RESERVATION/);
+    await expect(emsp.server.sendCommand(cpoParty, "CANCEL_RESERVATION", { reservation_id: "R1" }, { version: "2.1.1" } as never)).rejects.toThrow(
+      /no command CANCEL_RESERVATION/,
+    );
     await expect(emsp.server.sendCommand(cpoParty, "STOP_SESSION", { session_id: "S1" }, { version: "2.3.0" })).rejects.toThrow();
   });
 
   it("2.1.1: a CommandResponse without timeout waits the default, then times out", async () => {
     const seen = timeouts();
-    const { emsp, cpoParty } = await pair({ command: never }, { versions: ["2.1.1"], server: { expectedResults: { defaultTimeoutSeconds: 1 }, onResultTimeout: seen.onResultTimeout } });
+    const { emsp, cpoParty } = await pair(
+      { command: never },
+      { versions: ["2.1.1"], server: { expectedResults: { defaultTimeoutSeconds: 1 }, onResultTimeout: seen.onResultTimeout } },
+    );
     expect(cpoParty.version).toBe("2.1.1");
     const body: Omit<V211.StartSession, "response_url"> = { token: { ...sample<V211.Token>("2.1.1", "Token"), uid: "TOKEN1" }, location_id: "LOC1" };
     const told = seen.next();
@@ -214,17 +258,29 @@ describe("charging profiles", () => {
     expect(sent.response).toEqual({ result: "ACCEPTED", timeout: 30 });
     expect(sent.responseUrl).toContain("/ocpi/2.2.1/chargingprofiles/sender/postSetProfileResult/");
     expect(await sent.result).toEqual({ result: "ACCEPTED" });
-    expect(await emsp.server.expectedResult(sent.responseId)).toMatchObject({ state: "done", operationId: "chargingprofilesSenderPostSetProfileResult", request: { operationId: "chargingprofilesReceiverSetProfile", params: { session_id: "S1" } } });
+    expect(await emsp.server.expectedResult(sent.responseId)).toMatchObject({
+      state: "done",
+      operationId: "chargingprofilesSenderPostSetProfileResult",
+      request: { operationId: "chargingprofilesReceiverSetProfile", params: { session_id: "S1" } },
+    });
   });
 
   it("requestActiveChargingProfile and clearChargingProfile time out like commands", async () => {
     const seen = timeouts();
-    const { emsp, cpoParty } = await pair({ profile: () => ({ response: { result: "ACCEPTED", timeout: 1 } }) }, { server: { onResultTimeout: seen.onResultTimeout } });
+    const { emsp, cpoParty } = await pair(
+      { profile: () => ({ response: { result: "ACCEPTED", timeout: 1 } }) },
+      { server: { onResultTimeout: seen.onResultTimeout } },
+    );
     const active = await emsp.server.requestActiveChargingProfile(cpoParty, "S1", 900);
     const cleared = await emsp.server.clearChargingProfile(cpoParty, "S1");
     expect(await active.result).toMatchObject({ result: "TIMEOUT" });
     expect(await cleared.result).toMatchObject({ result: "TIMEOUT" });
-    await vi.waitFor(() => expect(seen.seen.map((r) => r.operationId).sort()).toEqual(["chargingprofilesSenderPostActiveProfileResult", "chargingprofilesSenderPostClearProfileResult"]));
+    await vi.waitFor(() =>
+      expect(seen.seen.map((r) => r.operationId).sort()).toEqual([
+        "chargingprofilesSenderPostActiveProfileResult",
+        "chargingprofilesSenderPostClearProfileResult",
+      ]),
+    );
     expect(seen.seen.find((r) => r.responseId === active.responseId)?.request).toMatchObject({ params: { session_id: "S1", duration: 900 } });
   });
 
@@ -265,9 +321,17 @@ describe("across restarts and over time", () => {
       },
     });
     nodes.push(restarted);
-    expect(await told).toMatchObject({ responseId: "before-restart", partyId: cpoParty.id, state: "timed-out", result: { result: "TIMEOUT" }, request: { operationId: "commandsReceiverStartSession" } });
+    expect(await told).toMatchObject({
+      responseId: "before-restart",
+      partyId: cpoParty.id,
+      state: "timed-out",
+      result: { result: "TIMEOUT" },
+      request: { operationId: "commandsReceiverStartSession" },
+    });
     expect(eventsOf(restarted, "result-timeout")).toEqual([expect.objectContaining({ responseId: "before-restart" })]);
-    expect(eventsOf(restarted, "expected-result-error")).toEqual([expect.objectContaining({ responseId: "before-restart", error: expect.objectContaining({ message: "the application's database is away" }) })]);
+    expect(eventsOf(restarted, "expected-result-error")).toEqual([
+      expect.objectContaining({ responseId: "before-restart", error: expect.objectContaining({ message: "the application's database is away" }) }),
+    ]);
     await vi.waitFor(async () => expect((await restarted.server.expectedResult("before-restart"))?.notifiedAt).toBeDefined());
     expect(seen.seen).toHaveLength(1);
     nodes.splice(nodes.indexOf(restarted), 1);
@@ -304,7 +368,10 @@ describe("across restarts and over time", () => {
   }, 60_000);
 
   it("records are removed a retention period after their request ended; a result then is an unknown response_id", async () => {
-    const { emsp, cpoParty, postResult } = await pair({ command: () => later({ result: "ACCEPTED" }) }, { server: { expectedResults: { retentionMs: 200, sweepIntervalMs: 50 } } });
+    const { emsp, cpoParty, postResult } = await pair(
+      { command: () => later({ result: "ACCEPTED" }) },
+      { server: { expectedResults: { retentionMs: 200, sweepIntervalMs: 50 } } },
+    );
     const sent = await emsp.server.sendCommand(cpoParty, "START_SESSION", start());
     expect(await sent.result).toEqual({ result: "ACCEPTED" });
     // One given out with responseUrl alone (no deadline known) is removed as well.
@@ -325,7 +392,9 @@ describe("across restarts and over time", () => {
     const url = await emsp.server.responseUrl("commandsSenderPostResult", { party: cpoParty, responseId: "manual" });
     await postResult(url, { result: "FAILED" });
     expect(emsp.commandResults).toEqual([{ result: { result: "FAILED" }, responseId: "manual" }]);
-    expect(eventsOf(emsp, "result-received")).toEqual([{ type: "result-received", partyId: cpoParty.id, operationId: "commandsSenderPostResult", responseId: "manual" }]);
+    expect(eventsOf(emsp, "result-received")).toEqual([
+      { type: "result-received", partyId: cpoParty.id, operationId: "commandsSenderPostResult", responseId: "manual" },
+    ]);
     // A repeat is taken too, as a late result of a request answered already.
     await postResult(url, { result: "FAILED" });
     expect(eventsOf(emsp, "late-result")).toEqual([expect.objectContaining({ responseId: "manual", state: "done" })]);

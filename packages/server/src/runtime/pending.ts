@@ -106,8 +106,20 @@ export interface SendRequestOptions<V extends ServedVersion = ServedVersion> {
 
 type CommandRequests = {
   "2.1.1": { RESERVE_NOW: T211.ReserveNow; START_SESSION: T211.StartSession; STOP_SESSION: T211.StopSession; UNLOCK_CONNECTOR: T211.UnlockConnector };
-  "2.2.1": { CANCEL_RESERVATION: T221.CancelReservation; RESERVE_NOW: T221.ReserveNow; START_SESSION: T221.StartSession; STOP_SESSION: T221.StopSession; UNLOCK_CONNECTOR: T221.UnlockConnector };
-  "2.3.0": { CANCEL_RESERVATION: T230.CancelReservation; RESERVE_NOW: T230.ReserveNow; START_SESSION: T230.StartSession; STOP_SESSION: T230.StopSession; UNLOCK_CONNECTOR: T230.UnlockConnector };
+  "2.2.1": {
+    CANCEL_RESERVATION: T221.CancelReservation;
+    RESERVE_NOW: T221.ReserveNow;
+    START_SESSION: T221.StartSession;
+    STOP_SESSION: T221.StopSession;
+    UNLOCK_CONNECTOR: T221.UnlockConnector;
+  };
+  "2.3.0": {
+    CANCEL_RESERVATION: T230.CancelReservation;
+    RESERVE_NOW: T230.ReserveNow;
+    START_SESSION: T230.StartSession;
+    STOP_SESSION: T230.StopSession;
+    UNLOCK_CONNECTOR: T230.UnlockConnector;
+  };
 };
 /** The commands of a version (CommandType). */
 export type CommandTypeOf<V extends ServedVersion> = keyof CommandRequests[V] & string;
@@ -124,7 +136,10 @@ export type ChargingProfileResponseOf<V extends ChargingProfilesVersion> = { "2.
 /** A ChargingProfile, in a version. */
 export type ChargingProfileOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ChargingProfile; "2.3.0": T230.ChargingProfile }[V];
 /** The asynchronous result of a GET ActiveChargingProfile request, in a version. */
-export type ActiveChargingProfileResultOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ActiveChargingProfileResult; "2.3.0": T230.ActiveChargingProfileResult }[V];
+export type ActiveChargingProfileResultOf<V extends ChargingProfilesVersion> = {
+  "2.2.1": T221.ActiveChargingProfileResult;
+  "2.3.0": T230.ActiveChargingProfileResult;
+}[V];
 /** The asynchronous result of setting a charging profile, in a version. */
 export type ChargingProfileResultOf<V extends ChargingProfilesVersion> = { "2.2.1": T221.ChargingProfileResult; "2.3.0": T230.ChargingProfileResult }[V];
 /** The asynchronous result of clearing a charging profile, in a version. */
@@ -286,7 +301,9 @@ export class ResultTracker {
       const ended = Date.now();
       await this.store
         .updateObject<ExpectedResult>(key, (current) =>
-          current && isOpen(current.data) ? { ...current, last_updated: iso(ended + this.retentionMs), data: { ...current.data, state: "failed", endedAt: iso(ended) } } : undefined,
+          current && isOpen(current.data)
+            ? { ...current, last_updated: iso(ended + this.retentionMs), data: { ...current.data, state: "failed", endedAt: iso(ended) } }
+            : undefined,
         )
         .catch(() => undefined);
       throw error;
@@ -295,7 +312,10 @@ export class ResultTracker {
     const answered = Date.now();
     const accepted = (response as { result?: unknown } | undefined)?.result === "ACCEPTED";
     const given = (response as { timeout?: unknown } | undefined)?.timeout;
-    const timeoutSeconds = Math.min(Math.max(typeof given === "number" && Number.isFinite(given) ? given : this.defaultTimeoutSeconds, 0), this.maxTimeoutSeconds);
+    const timeoutSeconds = Math.min(
+      Math.max(typeof given === "number" && Number.isFinite(given) ? given : this.defaultTimeoutSeconds, 0),
+      this.maxTimeoutSeconds,
+    );
     let stored: StoredObject<ExpectedResult> | undefined;
     try {
       stored = await this.store.updateObject<ExpectedResult>(key, (current) => {
@@ -397,13 +417,20 @@ export class ResultTracker {
       // A response_url given out alone, or kept from before deadlines were tracked: kept for the retention period.
       const removeAt = Date.parse(data.createdAt) + this.retentionMs;
       if (!(removeAt > now)) await this.removeIfEnded(key, now, true);
-      else await this.store.updateObject<ExpectedResult>(key, (current) => (current && isOpen(current.data) && !current.data.deadline ? { ...current, last_updated: iso(removeAt) } : undefined));
+      else
+        await this.store.updateObject<ExpectedResult>(key, (current) =>
+          current && isOpen(current.data) && !current.data.deadline ? { ...current, last_updated: iso(removeAt) } : undefined,
+        );
       return;
     }
     const removeAt = Date.parse(data.endedAt ?? data.createdAt) + this.retentionMs;
     if (!(removeAt > now)) {
       if (data.state === "timed-out" && !data.notifiedAt && this.deps.onTimeout) {
-        this.deps.log?.({ type: "expected-result-error", responseId: id, error: new Error(`onResultTimeout for ${id} never succeeded within the retention period; the record is removed`) });
+        this.deps.log?.({
+          type: "expected-result-error",
+          responseId: id,
+          error: new Error(`onResultTimeout for ${id} never succeeded within the retention period; the record is removed`),
+        });
       }
       await this.removeIfEnded(key, now, false);
       return;
@@ -421,7 +448,9 @@ export class ResultTracker {
       return;
     }
     // Ended and reported, due early (e.g. written by an older version): due again at its removal.
-    await this.store.updateObject<ExpectedResult>(key, (current) => (current && !isOpen(current.data) ? { ...current, last_updated: iso(removeAt) } : undefined));
+    await this.store.updateObject<ExpectedResult>(key, (current) =>
+      current && !isOpen(current.data) ? { ...current, last_updated: iso(removeAt) } : undefined,
+    );
   }
 
   /** Removes a record whose time is up, unless it changed meanwhile (a result came, a request started). */
@@ -478,11 +507,20 @@ export class ResultTracker {
     if (!onTimeout || this.notifying.has(responseId)) return;
     this.notifying.add(responseId);
     try {
-      await onTimeout({ ...data, responseId: data.responseId ?? responseId, deadline: data.deadline ?? data.endedAt ?? data.createdAt, result: this.timeoutResult(data) });
+      await onTimeout({
+        ...data,
+        responseId: data.responseId ?? responseId,
+        deadline: data.deadline ?? data.endedAt ?? data.createdAt,
+        result: this.timeoutResult(data),
+      });
       const done = Date.now();
       await this.store.updateObject<ExpectedResult>(expectedResultKey(responseId), (current) =>
         current && current.data.state === "timed-out" && !current.data.notifiedAt
-          ? { ...current, last_updated: iso(Date.parse(current.data.endedAt ?? current.data.createdAt) + this.retentionMs), data: { ...current.data, notifiedAt: iso(done) } }
+          ? {
+              ...current,
+              last_updated: iso(Date.parse(current.data.endedAt ?? current.data.createdAt) + this.retentionMs),
+              data: { ...current.data, notifiedAt: iso(done) },
+            }
           : undefined,
       );
     } catch (error) {
@@ -494,7 +532,10 @@ export class ResultTracker {
 
   private timeoutResult(data: ExpectedResult): TimeoutResult {
     const seconds = data.timeoutSeconds;
-    return { result: "TIMEOUT", message: [{ language: "en", text: `No result came${seconds === undefined ? "" : ` within the ${seconds} s timeout of the response`}` }] };
+    return {
+      result: "TIMEOUT",
+      message: [{ language: "en", text: `No result came${seconds === undefined ? "" : ` within the ${seconds} s timeout of the response`}` }],
+    };
   }
 
   /** A promise settled by settleFrom; handled, so that a sender who never looks at it causes no unhandled rejection. */

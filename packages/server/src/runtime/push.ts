@@ -88,7 +88,11 @@ export function checkOwn(module: PushModule, version: ServedVersion, object: unk
  */
 export function receives(party: PartyRecord, module: PushModule, meantFor?: { country_code: string; party_id: string }): boolean {
   if (party.status !== "registered" || !party.outgoingToken) return false;
-  const listed = party.endpoints.some((e) => e.identifier === module && (e.role === undefined ? party.version === "2.1.1" && party.roles.some((r) => r.role === RECEIVING_ROLE[module]) : e.role === "RECEIVER"));
+  const listed = party.endpoints.some(
+    (e) =>
+      e.identifier === module &&
+      (e.role === undefined ? party.version === "2.1.1" && party.roles.some((r) => r.role === RECEIVING_ROLE[module]) : e.role === "RECEIVER"),
+  );
   if (!listed) return false;
   return meantFor === undefined || party.roles.some((r) => sameCiString(r.country_code, meantFor.country_code) && sameCiString(r.party_id, meantFor.party_id));
 }
@@ -103,7 +107,14 @@ export interface PushMessage {
 }
 
 /** The deliveries of one push, one per party. All pushes about one object share an order key. */
-export function deliveriesOf(module: PushModule, version: ServedVersion, owner: { country_code: string; party_id: string }, id: string, message: PushMessage, parties: PartyRecord[]): NewDelivery[] {
+export function deliveriesOf(
+  module: PushModule,
+  version: ServedVersion,
+  owner: { country_code: string; party_id: string },
+  id: string,
+  message: PushMessage,
+  parties: PartyRecord[],
+): NewDelivery[] {
   if (!routeById(version, message.operationId)) throw new PushError(`OCPI ${version} has no ${message.operationId}`);
   const orderKey = [module, owner.country_code, owner.party_id, id].map((part) => part.toUpperCase()).join("/");
   return parties.map((party) => ({
@@ -133,7 +144,6 @@ export function operationOf(module: PushModule, method: "put" | "patch", part: L
   const suffix = part.connector_id !== undefined ? "Connector" : part.evse_uid !== undefined ? "Evse" : "";
   return `${module}Receiver${method === "put" ? "Put" : "Patch"}${suffix}`;
 }
-
 
 /**
  * Applies a PATCH to our copy (a Location's EVSE or Connector, or the object itself). The patch must carry

@@ -13,13 +13,32 @@ import type { Caller, RouteInfo } from "./routes.js";
  * and the path parameter each must equal.
  */
 const KEY_FIELDS: Record<string, readonly (readonly [field: string, param: string])[]> = {
-  Location: [["country_code", "country_code"], ["party_id", "party_id"], ["id", "location_id"]],
+  Location: [
+    ["country_code", "country_code"],
+    ["party_id", "party_id"],
+    ["id", "location_id"],
+  ],
   EVSE: [["uid", "evse_uid"]],
   Connector: [["id", "connector_id"]],
-  Session: [["country_code", "country_code"], ["party_id", "party_id"], ["id", "session_id"]],
-  Tariff: [["country_code", "country_code"], ["party_id", "party_id"], ["id", "tariff_id"]],
-  Token: [["country_code", "country_code"], ["party_id", "party_id"], ["uid", "token_uid"]],
-  ClientInfo: [["country_code", "country_code"], ["party_id", "party_id"]],
+  Session: [
+    ["country_code", "country_code"],
+    ["party_id", "party_id"],
+    ["id", "session_id"],
+  ],
+  Tariff: [
+    ["country_code", "country_code"],
+    ["party_id", "party_id"],
+    ["id", "tariff_id"],
+  ],
+  Token: [
+    ["country_code", "country_code"],
+    ["party_id", "party_id"],
+    ["uid", "token_uid"],
+  ],
+  ClientInfo: [
+    ["country_code", "country_code"],
+    ["party_id", "party_id"],
+  ],
   Terminal: [["terminal_id", "terminal_id"]],
 };
 

@@ -75,7 +75,18 @@ import {
   type TimedOutRequest,
 } from "./pending.js";
 import { Outbox, originOf, originsOf, type DeliveryPolicy, type OutboxEvent } from "./outbox.js";
-import { OcpiReply, RawJson, RawJsonList, RouteMap, type HandlerNotice, type AsyncReply, type Caller, type OcpiRequest, type Page, type RouteInfo } from "./routes.js";
+import {
+  OcpiReply,
+  RawJson,
+  RawJsonList,
+  RouteMap,
+  type HandlerNotice,
+  type AsyncReply,
+  type Caller,
+  type OcpiRequest,
+  type Page,
+  type RouteInfo,
+} from "./routes.js";
 import { counterpart, ROUTES, routeById, versionOf, type HandlersByVersion, type HandlersOf, type ServedVersion } from "./versions.js";
 
 /**
@@ -296,12 +307,13 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     const logger = (this.logger = resolveLogger(given.logger));
     this.middleware = [...(given.middleware ?? [])];
     // Every event reaches both the application's `log` and the logger: all the code below reports through `log`.
-    const log = given.log || logger
-      ? (event: ServerEvent) => {
-          given.log?.(event);
-          logServerEvent(logger, event);
-        }
-      : undefined;
+    const log =
+      given.log || logger
+        ? (event: ServerEvent) => {
+            given.log?.(event);
+            logServerEvent(logger, event);
+          }
+        : undefined;
     const options: OcpiServerOptions<H> = (this.options = { ...given, ...(log ? { log } : {}) });
     this.handlersVersion = options.handlersVersion ?? "2.2.1";
     this.versions = [...new Set(options.versions ?? [this.handlersVersion])].sort(compareVersions);
@@ -448,7 +460,10 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     chargingProfile: ChargingProfileOf<V>,
     options: SendRequestOptions<V> = {},
   ): Promise<PendingRequest<ChargingProfileResponseOf<V>, ChargingProfileResultOf<V>>> {
-    return this.sendProfileRequest(party, "setProfile", options, (response_url) => ({ session_id: sessionId, body: { charging_profile: chargingProfile, response_url } })) as never;
+    return this.sendProfileRequest(party, "setProfile", options, (response_url) => ({
+      session_id: sessionId,
+      body: { charging_profile: chargingProfile, response_url },
+    })) as never;
   }
 
   /**
@@ -468,7 +483,12 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     return this.tracker.get(responseId);
   }
 
-  private sendProfileRequest(party: PartyRecord, name: string, options: SendRequestOptions<ServedVersion>, request: (responseUrl: string) => Record<string, unknown>): Promise<PendingRequest<unknown, unknown>> {
+  private sendProfileRequest(
+    party: PartyRecord,
+    name: string,
+    options: SendRequestOptions<ServedVersion>,
+    request: (responseUrl: string) => Record<string, unknown>,
+  ): Promise<PendingRequest<unknown, unknown>> {
     const version = options.version ?? (this.handlersVersion === "2.1.1" ? "2.2.1" : this.handlersVersion);
     const route = ROUTES[version].find((r) => r.module === "chargingprofiles" && r.interface === "RECEIVER" && r.name === name);
     if (!route) return Promise.reject(new Error(`OCPI ${version} has no charging profiles`));
@@ -585,9 +605,14 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   private nativeHandlerOf(route: RouteInfo): AnyHandler | undefined {
     const version = versionOf(route);
     if (!route.interface || !version) return undefined;
-    const given = [(this.options.versionHandlers as Record<string, unknown> | undefined)?.[version], version === this.handlersVersion ? this.options.handlers : undefined];
+    const given = [
+      (this.options.versionHandlers as Record<string, unknown> | undefined)?.[version],
+      version === this.handlersVersion ? this.options.handlers : undefined,
+    ];
     for (const handlers of given) {
-      const side = (handlers as Record<string, Record<string, Record<string, unknown>> | undefined> | undefined)?.[route.module]?.[route.interface.toLowerCase()];
+      const side = (handlers as Record<string, Record<string, Record<string, unknown>> | undefined> | undefined)?.[route.module]?.[
+        route.interface.toLowerCase()
+      ];
       const fn = side?.[route.name];
       if (typeof fn === "function") return fn.bind(side) as AnyHandler;
     }
@@ -658,9 +683,15 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   /** Warns once, at the first request, of middleware added with `server.app.use` after the server was made. */
   private checkLateMiddleware(): void {
     this.lateMiddlewareChecked = true;
-    const late = this.app.routes.slice(this.builtRoutes).filter((r) => r.method === "ALL").map((r) => r.path);
+    const late = this.app.routes
+      .slice(this.builtRoutes)
+      .filter((r) => r.method === "ALL")
+      .map((r) => r.path);
     if (late.length) {
-      this.logger?.warn({ paths: late }, "middleware added with server.app.use() after the server was made runs only where no OCPI route answers; give it in the `middleware` option or to server.use()");
+      this.logger?.warn(
+        { paths: late },
+        "middleware added with server.app.use() after the server was made runs only where no OCPI route answers; give it in the `middleware` option or to server.use()",
+      );
     }
   }
 
@@ -685,13 +716,19 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
         versions: this.versions,
         roles: this.options.roles,
         // The versions endpoint belongs to no version: every version's document lists it.
-        operationIds: (version) => this.servedRoutes().filter((r) => (versionOf(r) ?? version) === version).map((r) => r.operationId),
+        operationIds: (version) =>
+          this.servedRoutes()
+            .filter((r) => (versionOf(r) ?? version) === version)
+            .map((r) => r.operationId),
       });
     }
     // Bytes are counted as the body streams in (chunked or not), and reading stops at the limit.
     // The rest of the body is not read: the connection is closed after the answer, so it cannot be reused mid-body.
     const tooLarge = (c: Context) =>
-      c.json(envelope(undefined, OcpiStatus.InvalidOrMissingParameters, `the body is larger than ${this.maxBodyBytes} bytes`), 413, { ...idHeaders(ids(c)), Connection: "close" });
+      c.json(envelope(undefined, OcpiStatus.InvalidOrMissingParameters, `the body is larger than ${this.maxBodyBytes} bytes`), 413, {
+        ...idHeaders(ids(c)),
+        Connection: "close",
+      });
     app.use(`${this.basePath}/*`, bodyLimit({ maxSize: this.maxBodyBytes, onError: tooLarge }));
     const served = this.servedRoutes();
     for (const route of served) {
@@ -705,7 +742,10 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       const path = new URL(c.req.url).pathname;
       const allowed = [...new Set(patterns.filter((p) => p.regex.test(path)).map((p) => p.route.method))];
       if (allowed.length) {
-        return c.json(envelope(undefined, OcpiStatus.ClientError, `method ${c.req.method} is not allowed here; use ${allowed.join(", ")}`), 405, { ...headers, Allow: allowed.join(", ") });
+        return c.json(envelope(undefined, OcpiStatus.ClientError, `method ${c.req.method} is not allowed here; use ${allowed.join(", ")}`), 405, {
+          ...headers,
+          Allow: allowed.join(", "),
+        });
       }
       return c.json(envelope(undefined, OcpiStatus.ClientError, `no OCPI endpoint at ${path}`), 404, headers);
     });
@@ -727,7 +767,12 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       if (facts) facts.partyId = partyId;
       Object.assign(headers, responseRouting(route, readRoutingHeaders(c.req.raw.headers), caller, this.options.roles));
       const { data, extraHeaders, statusMessage } = await this.dispatch(c, route, caller, requestId, correlationId);
-      const list = data instanceof RawJsonList ? data : Array.isArray(data) && data[0] instanceof RawJson ? new RawJsonList(`[${(data as RawJson[]).map((item) => item.json).join(",")}]`, data.length) : undefined;
+      const list =
+        data instanceof RawJsonList
+          ? data
+          : Array.isArray(data) && data[0] instanceof RawJson
+            ? new RawJsonList(`[${(data as RawJson[]).map((item) => item.json).join(",")}]`, data.length)
+            : undefined;
       if (list !== undefined) {
         // Stored JSON goes out as it is: the envelope is written around its bytes.
         const body = concatBytes(ENVELOPE_START, list.bytes, utf8.encode(`,"status_code":${OcpiStatus.Success},"timestamp":"${toOcpiDateTime()}"}`));
@@ -741,7 +786,8 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       }
       return c.json(envelope(data, OcpiStatus.Success, statusMessage), 200, { ...headers, ...extraHeaders });
     } catch (error) {
-      if (error instanceof OcpiHttpError) return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, { ...headers, ...error.headers });
+      if (error instanceof OcpiHttpError)
+        return c.json(envelope(undefined, error.statusCode, error.message), error.httpStatus as 400, { ...headers, ...error.headers });
       this.options.log?.({ type: "error", operationId: route.operationId, requestId, correlationId, ...(partyId !== undefined ? { partyId } : {}), error });
       // Our data that the peer's version cannot hold: say so, as a server error.
       const message = error instanceof ConversionError ? error.message : "internal error";
@@ -774,7 +820,8 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       if (party) break;
     }
     // Only remember when nothing changed meanwhile, and never let the cache grow without bound.
-    if (revision !== undefined && store.partiesRevision?.() === revision && this.tokenCache.size < 10_000) this.tokenCache.set(key, party && Object.freeze(party));
+    if (revision !== undefined && store.partiesRevision?.() === revision && this.tokenCache.size < 10_000)
+      this.tokenCache.set(key, party && Object.freeze(party));
     return party;
   }
 
@@ -797,7 +844,13 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     return { party, roles: party.roles, isHub: party.roles.some((r) => r.role === "HUB") };
   }
 
-  private async dispatch(c: Context, route: RouteInfo, caller: Caller, requestId: string, correlationId: string): Promise<{ data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string }> {
+  private async dispatch(
+    c: Context,
+    route: RouteInfo,
+    caller: Caller,
+    requestId: string,
+    correlationId: string,
+  ): Promise<{ data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string }> {
     const version = versionOf(route);
     if (route.operationId === "versions") return { data: this.versions.map((v) => ({ version: v, url: `${this.options.publicUrl}${this.basePath}/${v}` })) };
     if (route.operationId === "versionDetails") {
@@ -862,7 +915,12 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
   }
 
   /** A handler's answer to a request that is not a list or a request with a result, as the envelope carries it. */
-  private answer(route: RouteInfo, answer: unknown, caller: Caller, body: unknown): { data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string } {
+  private answer(
+    route: RouteInfo,
+    answer: unknown,
+    caller: Caller,
+    body: unknown,
+  ): { data: unknown; extraHeaders?: Record<string, string>; statusMessage?: string } {
     const reply = answer instanceof OcpiReply ? answer : undefined;
     const data = reply ? reply.data : answer;
     if (reply?.notice) this.options.log?.({ ...reply.notice, operationId: route.operationId, partyId: caller.party.id });
@@ -953,7 +1011,9 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     const items = data instanceof RawJsonList ? (JSON.parse(data.json) as unknown[]) : Array.isArray(data) ? data.map(parsedData) : [parsedData(data)];
     const unpublished = items.find((item) => (item as { publish?: unknown } | undefined)?.publish !== true) as { id?: unknown } | undefined;
     if (items.length && unpublished !== undefined) {
-      throw new ResponseValidationError(`${route.operationId}: the handler gave a caller without a token a Location that is not published (${String(unpublished?.id)})`);
+      throw new ResponseValidationError(
+        `${route.operationId}: the handler gave a caller without a token a Location that is not published (${String(unpublished?.id)})`,
+      );
     }
   }
 
@@ -1002,7 +1062,11 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     }
     const type = c.req.header("Content-Type");
     if (!type || !JSON_MEDIA_TYPE.test(type)) {
-      throw new OcpiHttpError(415, OcpiStatus.InvalidOrMissingParameters, `a body must be sent as Content-Type: application/json${type ? `, not ${type}` : ""}`);
+      throw new OcpiHttpError(
+        415,
+        OcpiStatus.InvalidOrMissingParameters,
+        `a body must be sent as Content-Type: application/json${type ? `, not ${type}` : ""}`,
+      );
     }
     let body: unknown;
     try {
@@ -1036,7 +1100,8 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
     if (!route.request) return { body };
     if (mode === "off") {
       // Every OCPI request body is an object: anything else is no body a handler could read, whatever the mode.
-      if (body === null || typeof body !== "object" || Array.isArray(body)) issues.push({ pointer: "/body", message: "must be a JSON object", keyword: "type" });
+      if (body === null || typeof body !== "object" || Array.isArray(body))
+        issues.push({ pointer: "/body", message: "must be a JSON object", keyword: "type" });
       return { body };
     }
     const validator = route.request.validator;
@@ -1065,7 +1130,9 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       const result = route.response.validator.validate(item);
       if (!result.ok) {
         const at = route.response.list ? `/${i}` : "";
-        throw new ResponseValidationError(`${route.operationId}: the handler returned an invalid ${route.response.validator.name}: ${formatIssues(result.errors.map((e) => ({ ...e, pointer: at + e.pointer })))}`);
+        throw new ResponseValidationError(
+          `${route.operationId}: the handler returned an invalid ${route.response.validator.name}: ${formatIssues(result.errors.map((e) => ({ ...e, pointer: at + e.pointer })))}`,
+        );
       }
     }
   }
@@ -1079,7 +1146,15 @@ const WRITE_METHODS: ReadonlySet<string> = new Set(["PUT", "PATCH", "DELETE"]);
 
 /** Whether a route is a GET of one object, answered with an ETag (not a list, not a request with a result). */
 function servesEtag(route: RouteInfo): boolean {
-  return route.method === "GET" && !route.paginated && !!route.response && !route.response.list && !route.result && !!route.interface && route.module !== "credentials";
+  return (
+    route.method === "GET" &&
+    !route.paginated &&
+    !!route.response &&
+    !route.response.list &&
+    !route.result &&
+    !!route.interface &&
+    route.module !== "credentials"
+  );
 }
 
 /**

@@ -68,14 +68,28 @@ async function serve(store: Store, module: SyncModule, id: string, last_updated:
     case "sessions": {
       // A 2.1.1 Session embeds its Location: the partner finds LOC1 among its own.
       await saveObject(store, "locations", "LOC1", LOC1);
-      const session: T.Session = { ...sample<T.Session>("2.2.1", "Session"), ...CPO, id, location_id: "LOC1", evse_uid: evse.uid, connector_id: evse.connectors[0]!.id, last_updated };
+      const session: T.Session = {
+        ...sample<T.Session>("2.2.1", "Session"),
+        ...CPO,
+        id,
+        location_id: "LOC1",
+        evse_uid: evse.uid,
+        connector_id: evse.connectors[0]!.id,
+        last_updated,
+      };
       // Sessions and CDRs a CPO sends are kept under the eMSP they are for.
       return store.putObject({ module: "sessions", ...MSP, id, last_updated, data: session });
     }
     case "cdrs": {
       await saveObject(store, "locations", "LOC1", LOC1);
       const base = sample<T.CDR>("2.2.1", "CDR");
-      const cdr: T.CDR = { ...base, ...CPO, id, cdr_location: { ...base.cdr_location, id: "LOC1", evse_uid: evse.uid, connector_id: evse.connectors[0]!.id }, last_updated };
+      const cdr: T.CDR = {
+        ...base,
+        ...CPO,
+        id,
+        cdr_location: { ...base.cdr_location, id: "LOC1", evse_uid: evse.uid, connector_id: evse.connectors[0]!.id },
+        last_updated,
+      };
       return store.putObject({ module: "cdrs", ...MSP, id, last_updated, data: cdr });
     }
   }
@@ -154,7 +168,16 @@ describe("sync: the partner's SENDER list into received(module)", () => {
       for (const [i, id] of ids(5).entries()) await s.put(id, day(i + 1));
 
       const first = await s.run();
-      expect(first).toMatchObject({ objects: 5, upserted: 5, passes: 1, totalCount: 5, countChecked: true, complete: true, cursorAdvanced: true, cursor: first.to });
+      expect(first).toMatchObject({
+        objects: 5,
+        upserted: 5,
+        passes: 1,
+        totalCount: 5,
+        countChecked: true,
+        complete: true,
+        cursorAdvanced: true,
+        cursor: first.to,
+      });
       expect(first.from).toBeUndefined();
       // The sessions list requires date_from: from the beginning is the epoch.
       expect(s.wire.lists[0]!.searchParams.get("date_from")).toBe(module === "sessions" ? "1970-01-01T00:00:00Z" : null);
@@ -381,7 +404,11 @@ describe("sync: a quirky 2.2.1 peer (odd timestamps, lower-case ids, nulls, a Li
     closers.push(() => peer.close());
     const ours = await startNode(EMSP_ROLE, { server: { urlPolicy: { allowLoopback: true } } });
     closers.push(() => ours.close());
-    const party = await ours.server.credentials.registerWith({ versionsUrl: peer.versionsUrl, token: peer.tokenA, profile: { validation: "lenient", detailsAsList: true } });
+    const party = await ours.server.credentials.registerWith({
+      versionsUrl: peer.versionsUrl,
+      token: peer.tokenA,
+      profile: { validation: "lenient", detailsAsList: true },
+    });
 
     const summary = await sync(ours.server.credentials.clientFor(party, "2.2.1"), module, { store: ours.store, party, limit: 4 });
     const want = peer.data[module] as { id?: string; uid?: string; last_updated: string }[];
@@ -465,7 +492,13 @@ describe("startSync: on an interval", () => {
     for (const [i, id] of ids(3).entries()) await s.put(id, day(i + 1));
     s.wire.intercept = () => Promise.reject(new TypeError("fetch failed: connection refused"));
     const errors: unknown[] = [];
-    const runner = startSync(s.client, "locations", { store: s.receiver.store, party: s.party, limit: 2, intervalMs: 3_600_000, onError: (e) => errors.push(e) });
+    const runner = startSync(s.client, "locations", {
+      store: s.receiver.store,
+      party: s.party,
+      limit: 2,
+      intervalMs: 3_600_000,
+      onError: (e) => errors.push(e),
+    });
     closers.push(() => runner.stop());
     await expect.poll(() => errors.length).toBe(1);
     expect(errors[0]).toBeInstanceOf(SyncError);

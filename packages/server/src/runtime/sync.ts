@@ -165,8 +165,7 @@ type ListPager = (request: Record<string, unknown>, options: CallOptions) => Ocp
 /** The module's SENDER list, giving 2.2.1 objects whatever the partner's version (as the store handlers keep them). */
 function senderList(client: OcpiClient, module: SyncModule, owner: { country_code: string; party_id: string } | undefined): ListPager {
   if (!client.version) throw new Error("the client has not discovered the partner yet: call discover() first");
-  const modules: ModulesOf<"2.2.1"> =
-    client.version === "2.2.1" ? (client as OcpiClient<"2.2.1">).modules : client.as("2.2.1", owner ? { peer: owner } : {});
+  const modules: ModulesOf<"2.2.1"> = client.version === "2.2.1" ? (client as OcpiClient<"2.2.1">).modules : client.as("2.2.1", owner ? { peer: owner } : {});
   const all = modules[module].sender.all as unknown as ListPager;
   return (request, options) => all(request, options);
 }

@@ -12,13 +12,7 @@ type Party = { country_code: string; party_id: string };
 
 const keyOf = (id: string, party: Party = NL, module = "locations"): ObjectKey => ({ module, ...party, id });
 
-const objectOf = <T = { name: string }>(
-  id: string,
-  last_updated: string,
-  data?: T,
-  party: Party = NL,
-  module = "locations",
-): StoredObject<T> => ({
+const objectOf = <T = { name: string }>(id: string, last_updated: string, data?: T, party: Party = NL, module = "locations"): StoredObject<T> => ({
   ...keyOf(id, party, module),
   last_updated,
   data: data ?? ({ name: `object ${id}` } as T),
@@ -69,11 +63,7 @@ async function pageThrough(store: Store, query: Omit<ObjectQuery, "offset" | "li
   }
 }
 
-export function storeContract(
-  name: string,
-  open: () => Promise<Store>,
-  cleanup?: (store: Store) => Promise<void>,
-): void {
+export function storeContract(name: string, open: () => Promise<Store>, cleanup?: (store: Store) => Promise<void>): void {
   describe(name, () => {
     let store: Store;
 
@@ -86,8 +76,7 @@ export function storeContract(
       await cleanup?.(store);
     });
 
-    const list = (query: Partial<ObjectQuery> = {}) =>
-      store.listObjects({ module: "locations", offset: 0, limit: 1000, ...query });
+    const list = (query: Partial<ObjectQuery> = {}) => store.listObjects({ module: "locations", offset: 0, limit: 1000, ...query });
 
     describe("objects", () => {
       it("returns undefined for an object it does not have", async () => {
@@ -293,9 +282,7 @@ export function storeContract(
       it("takes date_from inclusive and date_to exclusive", async () => {
         await putAll(
           store,
-          ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z", "2024-01-04T00:00:00Z"].map((t, i) =>
-            objectOf(String(i + 1), t),
-          ),
+          ["2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z", "2024-01-04T00:00:00Z"].map((t, i) => objectOf(String(i + 1), t)),
         );
         expect(ids(await list({ date_from: "2024-01-02T00:00:00Z" }))).toEqual(["2", "3", "4"]);
         expect(ids(await list({ date_to: "2024-01-03T00:00:00Z" }))).toEqual(["1", "2"]);
@@ -328,7 +315,10 @@ export function storeContract(
       });
 
       it("pages with offset and limit, counting every match in total", async () => {
-        await putAll(store, Array.from({ length: 10 }, (_, i) => objectOf(`ID${i}`, `2024-01-01T00:00:0${i}Z`)));
+        await putAll(
+          store,
+          Array.from({ length: 10 }, (_, i) => objectOf(`ID${i}`, `2024-01-01T00:00:0${i}Z`)),
+        );
         const page = await list({ offset: 3, limit: 4 });
         expect(ids(page)).toEqual(["ID3", "ID4", "ID5", "ID6"]);
         expect(page.total).toBe(10);
@@ -364,7 +354,10 @@ export function storeContract(
       });
 
       it("follows changes of last_updated in its order", async () => {
-        await putAll(store, ["1", "2", "3"].map((id) => objectOf(id, `2024-01-0${id}T00:00:00Z`)));
+        await putAll(
+          store,
+          ["1", "2", "3"].map((id) => objectOf(id, `2024-01-0${id}T00:00:00Z`)),
+        );
         await store.putObject(objectOf("1", "2024-01-05T00:00:00Z"));
         expect(ids(await list())).toEqual(["2", "3", "1"]);
         await store.updateObject(keyOf("3"), (current) => current && { ...current, last_updated: "2023-12-31T00:00:00Z" });
@@ -378,9 +371,7 @@ export function storeContract(
         const parties = [NL, DE, { country_code: "BE", party_id: "XYZ" }];
         // 2,000 distinct instants over 10,000 objects: many ties that only country_code, party_id and id break.
         const instant = (i: number) => new Date(Date.UTC(2024, 0, 1) + ((i * 7919) % 2000) * 1500).toISOString();
-        const objects = Array.from({ length: 10_000 }, (_, i) =>
-          objectOf(`OBJ-${i}`, instant(i), { n: i }, parties[i % parties.length]),
-        );
+        const objects = Array.from({ length: 10_000 }, (_, i) => objectOf(`OBJ-${i}`, instant(i), { n: i }, parties[i % parties.length]));
         await putAll(store, objects);
 
         const { items, totals } = await pageThrough(store, { module: "locations" }, 137);
@@ -396,9 +387,7 @@ export function storeContract(
 
         const from = instant(100);
         const to = instant(200);
-        const expected = objects
-          .filter((o) => o.country_code === "DE" && o.last_updated >= from && o.last_updated < to)
-          .sort(order);
+        const expected = objects.filter((o) => o.country_code === "DE" && o.last_updated >= from && o.last_updated < to).sort(order);
         const scoped = await pageThrough(store, { module: "locations", ...DE, date_from: from, date_to: to }, 50);
         expect(scoped.totals).toEqual([expected.length]);
         expect(scoped.items).toEqual(expected);
@@ -407,8 +396,7 @@ export function storeContract(
 
     describe("updateObject", () => {
       const counter = (value: number) => objectOf("COUNTER", "2024-01-01T00:00:00Z", { value });
-      const increment = (current: StoredObject<{ value: number }> | undefined) =>
-        counter((current?.data.value ?? 0) + 1);
+      const increment = (current: StoredObject<{ value: number }> | undefined) => counter((current?.data.value ?? 0) + 1);
 
       it("creates an object when there is none", async () => {
         const seen: unknown[] = [];
@@ -603,7 +591,11 @@ export function storeContract(
       });
 
       it("loses no update when 50 increments of one key in several cases run at once", { timeout: 60_000 }, async () => {
-        const spellings = [["nl", "aaa", "loc-x"], ["NL", "AAA", "LOC-X"], ["Nl", "aAa", "Loc-X"]] as const;
+        const spellings = [
+          ["nl", "aaa", "loc-x"],
+          ["NL", "AAA", "LOC-X"],
+          ["Nl", "aAa", "Loc-X"],
+        ] as const;
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) =>
             store.updateObject<{ n: number }>(key(spellings[i % 3]!), (current) => ({
@@ -729,9 +721,7 @@ export function storeContract(
         const found = await store.findPartyByToken("token-a");
         found!.incomingToken = "changed";
         (await store.listParties())[0]!.roles.push({ role: "CPO", country_code: "NL", party_id: "X", business_details: { name: "x" } });
-        expect(await store.getParty("p1")).toEqual(
-          partyOf("p1", "token-a", { endpoints: [{ identifier: "locations", role: "SENDER", url: "https://x" }] }),
-        );
+        expect(await store.getParty("p1")).toEqual(partyOf("p1", "token-a", { endpoints: [{ identifier: "locations", role: "SENDER", url: "https://x" }] }));
         expect(await store.findPartyByToken("changed")).toBeUndefined();
       });
     });
@@ -787,7 +777,11 @@ export function outboxContract(
     describe("enqueueing", () => {
       it("keeps deliveries in the order given, pending and due, with increasing seq and distinct ids", async () => {
         const before = Date.now();
-        const enqueued = await store.enqueueDeliveries([deliveryOf("p1", "L1"), deliveryOf("p2", "L1"), deliveryOf("p1", "L2", { url: "https://peer.example/r/1" })]);
+        const enqueued = await store.enqueueDeliveries([
+          deliveryOf("p1", "L1"),
+          deliveryOf("p2", "L1"),
+          deliveryOf("p1", "L2", { url: "https://peer.example/r/1" }),
+        ]);
         expect(enqueued.map((d) => d.state)).toEqual(["pending", "pending", "pending"]);
         expect(enqueued.map((d) => d.attempts)).toEqual([0, 0, 0]);
         expect(new Set(enqueued.map((d) => d.id)).size).toBe(3);
@@ -798,7 +792,12 @@ export function outboxContract(
         const listed = await store.listDeliveries({ offset: 0, limit: 10 });
         expect(listed.total).toBe(3);
         expect(listed.items).toEqual(enqueued);
-        expect(listed.items[2]).toMatchObject({ url: "https://peer.example/r/1", operationId: "locationsReceiverPut", version: "2.2.1", params: { location_id: "L2" } });
+        expect(listed.items[2]).toMatchObject({
+          url: "https://peer.example/r/1",
+          operationId: "locationsReceiverPut",
+          version: "2.2.1",
+          params: { location_id: "L2" },
+        });
       });
 
       it("keeps the party a delivery is for (its routing headers), and refuses a malformed one", async () => {
@@ -835,12 +834,25 @@ export function outboxContract(
         expect((await store.listDeliveries({ offset: 0, limit: 10 })).total).toBe(0);
         await store.updateObject(key, () => objectOf("L1", "2024-01-01T00:00:00Z"), { deliveries: [deliveryOf("p1", "L1", { body: 2 })] });
         expect(keysOf((await store.listDeliveries({ offset: 0, limit: 10 })).items)).toEqual(["p1:L1:2"]);
-        await expect(store.updateObject(key, () => { throw new Error("refused"); }, { deliveries: [deliveryOf("p1", "L1", { body: 3 })] })).rejects.toThrow("refused");
+        await expect(
+          store.updateObject(
+            key,
+            () => {
+              throw new Error("refused");
+            },
+            { deliveries: [deliveryOf("p1", "L1", { body: 3 })] },
+          ),
+        ).rejects.toThrow("refused");
         expect(keysOf((await store.listDeliveries({ offset: 0, limit: 10 })).items)).toEqual(["p1:L1:2"]);
       });
 
       it("drops earlier pending deliveries of the key for one that replaces them, but not one being delivered", async () => {
-        await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L1", { body: 2 }), deliveryOf("p2", "L1", { body: 3 }), deliveryOf("p1", "L2", { body: 4 })]);
+        await store.enqueueDeliveries([
+          deliveryOf("p1", "L1", { body: 1 }),
+          deliveryOf("p1", "L1", { body: 2 }),
+          deliveryOf("p2", "L1", { body: 3 }),
+          deliveryOf("p1", "L2", { body: 4 }),
+        ]);
         expect(keysOf(await claim("w1", 1))).toEqual(["p1:L1:1"]);
         await store.enqueueDeliveries([deliveryOf("p1", "L1", { body: 5, replaces: true })]);
         expect(keysOf((await store.listDeliveries({ offset: 0, limit: 10 })).items)).toEqual(["p1:L1:1", "p2:L1:3", "p1:L2:4", "p1:L1:5"]);
@@ -858,7 +870,10 @@ export function outboxContract(
         ]);
         const first = await claim("w1", 2);
         expect(keysOf(first)).toEqual(["p1:L1:1", "p2:L1:3"]);
-        expect(first.map((d) => [d.attempts, d.leasedBy])).toEqual([[1, "w1"], [1, "w1"]]);
+        expect(first.map((d) => [d.attempts, d.leasedBy])).toEqual([
+          [1, "w1"],
+          [1, "w1"],
+        ]);
         expect(Date.parse(first[0]!.leaseUntil!)).toBeGreaterThan(Date.now());
         expect(keysOf(await claim("w2"))).toEqual(["p1:L2:4", "p1:L3:5"]);
         expect(await claim("w3")).toEqual([]);
@@ -960,7 +975,10 @@ export function outboxContract(
         const [, second] = (await store.listDeliveries({ offset: 0, limit: 10 })).items;
         expect(await store.retryDeadDeliveries({ ids: [second!.id] })).toBe(1);
         expect(await store.retryDeadDeliveries({ partyId: "p2" })).toBe(1);
-        expect((await store.listDeliveries({ state: "pending", offset: 0, limit: 10 })).items.map((d) => [d.partyId, d.orderKey, d.attempts])).toEqual([["p1", "L2", 0], ["p2", "L1", 0]]);
+        expect((await store.listDeliveries({ state: "pending", offset: 0, limit: 10 })).items.map((d) => [d.partyId, d.orderKey, d.attempts])).toEqual([
+          ["p1", "L2", 0],
+          ["p2", "L1", 0],
+        ]);
         expect(keysOf(await claim())).toHaveLength(2);
         expect(await store.retryDeadDeliveries()).toBe(1);
         expect(await store.retryDeadDeliveries()).toBe(0);
@@ -987,7 +1005,13 @@ export function outboxContract(
     if (options.reopen) {
       const reopen = options.reopen;
       it("keeps deliveries, their attempts and dead letters when reopened", async () => {
-        await store.putObject(objectOf("L1", "2024-01-01T00:00:00Z"), { deliveries: [deliveryOf("p1", "L1", { body: 1 }), deliveryOf("p1", "L2", { body: 2 }), deliveryOf("p1", "L3", { body: 3, to: { country_code: "DE", party_id: "MSP" } })] });
+        await store.putObject(objectOf("L1", "2024-01-01T00:00:00Z"), {
+          deliveries: [
+            deliveryOf("p1", "L1", { body: 1 }),
+            deliveryOf("p1", "L2", { body: 2 }),
+            deliveryOf("p1", "L3", { body: 3, to: { country_code: "DE", party_id: "MSP" } }),
+          ],
+        });
         const [a, b] = await claim("w1", 2);
         await store.finishDelivery(a!.id, "w1", { state: "dead", failure });
         await store.finishDelivery(b!.id, "w1", { state: "retry", nextAttemptAt: past(), failure });

@@ -59,7 +59,11 @@ async function work(store: Store, from: number, to: number): Promise<void> {
     if (i % 13 === 12) await store.deleteParty(`P${i % 4}`);
     if (i % 4 === 3) {
       const claimed = await store.claimDeliveries({ worker: "w", limit: 3, leaseMs: 60_000 });
-      const outcomes = [{ state: "delivered" }, { state: "retry", nextAttemptAt: "2024-01-01T00:00:00Z", failure: { error: `retry ${i}` } }, { state: "dead", failure: { error: `dead ${i}`, httpStatus: 400 } }] as const;
+      const outcomes = [
+        { state: "delivered" },
+        { state: "retry", nextAttemptAt: "2024-01-01T00:00:00Z", failure: { error: `retry ${i}` } },
+        { state: "dead", failure: { error: `dead ${i}`, httpStatus: 400 } },
+      ] as const;
       for (const [k, d] of claimed.entries()) await store.finishDelivery(d.id, "w", outcomes[(i + k) % 3]!);
     }
     if (i % 17 === 16) await store.retryDeadDeliveries({ partyId: "peer" });
@@ -87,7 +91,10 @@ async function reopened(directory: string) {
   }
 }
 
-const journalFiles = (directory: string) => readdirSync(directory).filter((f) => /^journal-\d+\.jsonl$/.test(f)).sort();
+const journalFiles = (directory: string) =>
+  readdirSync(directory)
+    .filter((f) => /^journal-\d+\.jsonl$/.test(f))
+    .sort();
 const newestJournal = (directory: string) => path.join(directory, journalFiles(directory).at(-1)!);
 const records = (directory: string) =>
   journalFiles(directory).flatMap((f) =>
@@ -193,9 +200,24 @@ describe("MemoryStore in a folder", () => {
       ["a torn line that is not the last", (lines: string[]) => [lines[0]!, lines[1]!.slice(0, 10), ...lines.slice(1)], /line 2 is corrupt/],
       ["a missing record", (lines: string[]) => [lines[0]!, ...lines.slice(2)], /line 2 holds record 3 after record 1: records are missing/],
       ["records out of order", (lines: string[]) => [lines[1]!, lines[0]!, ...lines.slice(2)], /line 1 holds record 2 after record 0/],
-      ["a record that is not one", (lines: string[]) => [lines[0]!, `${JSON.stringify({ seq: "2" })}\n`, ...lines.slice(1)], /line 2 is corrupt \(not a journal record\)/],
-      ["a change no store makes", (lines: string[]) => [...lines, `${JSON.stringify({ seq: 5, ops: [{ op: "truncate" }] })}\n`, line(6)], /line 5 cannot be applied \(unknown change "truncate"\)/],
-      ["a change of a delivery it does not have", (lines: string[]) => [...lines, `${JSON.stringify({ seq: 5, ops: [{ op: "delivery", id: "9", state: "dead", attempts: 1, nextAttemptAt: "2024-01-01T00:00:00.000Z" }] })}\n`], /line 5 cannot be applied/],
+      [
+        "a record that is not one",
+        (lines: string[]) => [lines[0]!, `${JSON.stringify({ seq: "2" })}\n`, ...lines.slice(1)],
+        /line 2 is corrupt \(not a journal record\)/,
+      ],
+      [
+        "a change no store makes",
+        (lines: string[]) => [...lines, `${JSON.stringify({ seq: 5, ops: [{ op: "truncate" }] })}\n`, line(6)],
+        /line 5 cannot be applied \(unknown change "truncate"\)/,
+      ],
+      [
+        "a change of a delivery it does not have",
+        (lines: string[]) => [
+          ...lines,
+          `${JSON.stringify({ seq: 5, ops: [{ op: "delivery", id: "9", state: "dead", attempts: 1, nextAttemptAt: "2024-01-01T00:00:00.000Z" }] })}\n`,
+        ],
+        /line 5 cannot be applied/,
+      ],
     ])("%s", async (_, edit, problem) => {
       const directory = freshDirectory();
       mkdirSync(directory);
@@ -214,9 +236,18 @@ describe("MemoryStore in a folder", () => {
 
     it.each([
       ["not JSON", () => "{ nope\n", /line 1 is not JSON/],
-      ["of another format", () => `${JSON.stringify({ format: "something else", version: 1, seq: 0 })}\n`, /not a version 1 ocpi-sdk\/memory-store-directory snapshot/],
+      [
+        "of another format",
+        () => `${JSON.stringify({ format: "something else", version: 1, seq: 0 })}\n`,
+        /not a version 1 ocpi-sdk\/memory-store-directory snapshot/,
+      ],
       ["cut short", (good: string) => `${good.split("\n").slice(0, -2).join("\n")}\n`, /incomplete \(no end line\)/],
-      ["holding a bad object", () => `${[{ format: "ocpi-sdk/memory-store-directory", version: 1, seq: 0 }, { object: { ...objectOf("1"), last_updated: "never" } }, { end: 1 }].map((l) => JSON.stringify(l)).join("\n")}\n`, /line 2: not an OCPI DateTime/],
+      [
+        "holding a bad object",
+        () =>
+          `${[{ format: "ocpi-sdk/memory-store-directory", version: 1, seq: 0 }, { object: { ...objectOf("1"), last_updated: "never" } }, { end: 1 }].map((l) => JSON.stringify(l)).join("\n")}\n`,
+        /line 2: not an OCPI DateTime/,
+      ],
     ])("a snapshot %s", async (_, make, problem) => {
       const directory = freshDirectory();
       const store = await MemoryStore.open({ directory, compactionBytes: 1 });
@@ -295,7 +326,10 @@ describe("MemoryStore in a folder", () => {
       const everyJournal = Object.fromEntries(journals);
       const last = snapshots.at(-1)!;
       const states: [string, Record<string, string>][] = [
-        ["new journal started, snapshot not yet renamed", { "snapshot.jsonl": snapshots.at(-2)!, "snapshot.jsonl.tmp": last.slice(0, last.length >> 1), ...everyJournal }],
+        [
+          "new journal started, snapshot not yet renamed",
+          { "snapshot.jsonl": snapshots.at(-2)!, "snapshot.jsonl.tmp": last.slice(0, last.length >> 1), ...everyJournal },
+        ],
         ["during the first compaction (no snapshot yet)", { "snapshot.jsonl.tmp": snapshots[0]!.slice(0, 100), ...everyJournal }],
         ["snapshot renamed, old journal files not yet deleted", { "snapshot.jsonl": last, ...everyJournal }],
         ["some old journal files deleted", { "snapshot.jsonl": last, ...Object.fromEntries([...journals].slice(Math.floor(journals.size / 2))) }],
@@ -363,7 +397,9 @@ describe("MemoryStore in a folder", () => {
     const store = await MemoryStore.open({ directory });
     await store.putObject(objectOf("KEPT"));
     const handle = await open(path.join(root, "probe"), "w");
-    const write = vi.spyOn(Object.getPrototypeOf(handle) as { write: () => Promise<unknown> }, "write").mockRejectedValueOnce(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }));
+    const write = vi
+      .spyOn(Object.getPrototypeOf(handle) as { write: () => Promise<unknown> }, "write")
+      .mockRejectedValueOnce(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }));
     await handle.close();
     try {
       await expect(store.putObject(objectOf("LOST"))).rejects.toThrow(/cannot write the journal .*EIO/);
@@ -403,7 +439,10 @@ const write = async (writer: number) => {
 await Promise.all(Array.from({ length: ${writers} }, (_, w) => write(w)));
 `,
   );
-  const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../.."), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../.."),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const acknowledged: string[] = [];

@@ -94,15 +94,26 @@ describe("MemoryStore file", () => {
     writeFileSync(file, JSON.stringify({ format: "ocpi-sdk/memory-store", version: 1, objects: [object("1", "2024-01-01T00:00:00Z")], parties: [party] }));
     const store = await MemoryStore.open({ file });
     expect(await store.listDeliveries({ offset: 0, limit: 10 })).toEqual({ items: [], total: 0 });
-    const [delivery] = await store.enqueueDeliveries([{ partyId: "peer", orderKey: "locations/NL/EXM/1", operationId: "locationsReceiverPut", version: "2.2.1" }]);
+    const [delivery] = await store.enqueueDeliveries([
+      { partyId: "peer", orderKey: "locations/NL/EXM/1", operationId: "locationsReceiverPut", version: "2.2.1" },
+    ]);
     await store.close();
-    const written = JSON.parse(readFileSync(file, "utf8")) as { version: number; objects: StoredObject[]; parties: PartyRecord[]; deliveries: unknown[]; deliverySeq: number };
+    const written = JSON.parse(readFileSync(file, "utf8")) as {
+      version: number;
+      objects: StoredObject[];
+      parties: PartyRecord[];
+      deliveries: unknown[];
+      deliverySeq: number;
+    };
     expect(written).toMatchObject({ version: 2, objects: [object("1", "2024-01-01T00:00:00Z")], parties: [party], deliveries: [delivery], deliverySeq: 1 });
   });
 
   it("keeps a party's profile across a reopen", async () => {
     const file = freshFile();
-    const withProfile: PartyRecord = { ...party, profile: { validation: "lenient", detailsAsList: true, urlRewrites: [{ from: "http://10.0.0.5/ocpi", to: "https://peer.example/ocpi" }] } };
+    const withProfile: PartyRecord = {
+      ...party,
+      profile: { validation: "lenient", detailsAsList: true, urlRewrites: [{ from: "http://10.0.0.5/ocpi", to: "https://peer.example/ocpi" }] },
+    };
     const store = await MemoryStore.open({ file });
     await store.putParty(withProfile);
     await store.close();
@@ -160,7 +171,14 @@ describe("MemoryStore file", () => {
     ["version 2 without an outbox", JSON.stringify({ format: "ocpi-sdk/memory-store", version: 2, objects: [], parties: [] }), /deliveries must be an array/],
     [
       "a bad delivery",
-      JSON.stringify({ format: "ocpi-sdk/memory-store", version: 2, objects: [], parties: [], deliveries: [{ id: "1", seq: 1, partyId: "peer" }], deliverySeq: 1 }),
+      JSON.stringify({
+        format: "ocpi-sdk/memory-store",
+        version: 2,
+        objects: [],
+        parties: [],
+        deliveries: [{ id: "1", seq: 1, partyId: "peer" }],
+        deliverySeq: 1,
+      }),
       /orderKey must be a non-empty string/,
     ],
     [
@@ -223,7 +241,9 @@ describe("MemoryStore file", () => {
     // The next change rewrites the snapshot with canonical keys.
     await store.putObject(object("2", "2024-01-03T00:00:00Z"));
     await store.close();
-    const keys = (JSON.parse(readFileSync(file, "utf8")) as { objects: StoredObject[] }).objects.map((o) => `${o.module}/${o.country_code}/${o.party_id}/${o.id}`);
+    const keys = (JSON.parse(readFileSync(file, "utf8")) as { objects: StoredObject[] }).objects.map(
+      (o) => `${o.module}/${o.country_code}/${o.party_id}/${o.id}`,
+    );
     expect(keys.sort()).toEqual(["locations/DE/ABC/X", "locations/NL/EXM/2", "locations/NL/EXM/LOC-1", "locations/NL/EXM/LOC-2", "tariffs/NL/EXM/LOC-1"]);
   });
 
@@ -291,7 +311,11 @@ describe("MemoryStore lists", () => {
     }
     const check = async (phase: string) => {
       const sorted = [...expected.values()].sort(
-        (a, b) => instantOf(a.last_updated).localeCompare(instantOf(b.last_updated)) || compareText(a.country_code, b.country_code) || compareText(a.party_id, b.party_id) || compareText(a.id, b.id),
+        (a, b) =>
+          instantOf(a.last_updated).localeCompare(instantOf(b.last_updated)) ||
+          compareText(a.country_code, b.country_code) ||
+          compareText(a.party_id, b.party_id) ||
+          compareText(a.id, b.id),
       );
       const from = "2024-01-01T00:20:00Z";
       const to = "2024-01-01T01:00:00Z";
@@ -300,10 +324,20 @@ describe("MemoryStore lists", () => {
         ["everything", {}, sorted],
         ["one party", { country_code: "DE", party_id: "ABC" }, sorted.filter((o) => o.country_code === "DE")],
         ["a time range", { date_from: from, date_to: to }, sorted.filter(inRange)],
-        ["a party's time range", { country_code: "NL", party_id: "EXM", date_from: from, date_to: to }, sorted.filter((o) => o.country_code === "NL" && inRange(o))],
+        [
+          "a party's time range",
+          { country_code: "NL", party_id: "EXM", date_from: from, date_to: to },
+          sorted.filter((o) => o.country_code === "NL" && inRange(o)),
+        ],
       ];
       for (const [name, query, want] of cases) {
-        for (const [offset, limit] of [[0, 100_000], [0, 7], [511, 600], [Math.max(0, want.length - 3), 10], [want.length + 5, 10]] as const) {
+        for (const [offset, limit] of [
+          [0, 100_000],
+          [0, 7],
+          [511, 600],
+          [Math.max(0, want.length - 3), 10],
+          [want.length + 5, 10],
+        ] as const) {
           const page = await store.listObjects({ module: "locations", ...query, offset, limit });
           const ids = want.slice(offset, offset + limit).map((o) => o.id);
           expect({ phase, name, offset, total: page.total, ids: page.items.map((o) => o.id) }).toEqual({ phase, name, offset, total: want.length, ids });

@@ -32,8 +32,7 @@ import type {
 // ---------------------------------------------------------------------------------------------------------------
 
 // OCPI DateTime, leniently: `T` or a space, any fraction, and `Z`, an offset or no zone at all (meaning UTC).
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
 /**
  * The instant a DateTime means, as `YYYY-MM-DDThh:mm:ss.ffffffZ` in UTC. That form sorts as text in time order,
@@ -48,14 +47,13 @@ export function instantOf(value: string): string {
   // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
   date.setUTCFullYear(year!, month! - 1, day!);
   date.setUTCHours(hour!, minute!, second!, 0);
-  const valid =
-    date.getUTCMonth() === month! - 1 && date.getUTCDate() === day && hour! < 24 && minute! < 60 && second! < 60;
+  const valid = date.getUTCMonth() === month! - 1 && date.getUTCDate() === day && hour! < 24 && minute! < 60 && second! < 60;
   const offsetMinutes = m[9] ? (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11] ?? 0)) : 0;
   if (!valid || Math.abs(offsetMinutes) >= 24 * 60 || Number(m[11] ?? 0) >= 60) {
     throw new RangeError(`not an OCPI DateTime: ${JSON.stringify(value)}`);
   }
   // Round the fraction to microseconds from its first 7 digits (half up), carrying into the milliseconds.
-  const micros = Math.round(Number((`${m[7] ?? ""}0000000`).slice(0, 7)) / 10);
+  const micros = Math.round(Number(`${m[7] ?? ""}0000000`.slice(0, 7)) / 10);
   const ms = date.getTime() - offsetMinutes * 60_000 + Math.floor(micros / 1000);
   const utc = new Date(ms);
   const y = utc.getUTCFullYear();
@@ -159,9 +157,7 @@ export function normalizeParty(party: PartyRecord): PartyRecord {
 /** Whether an object changed by updateObject still has the key it was asked for (CiString parts in any case). */
 export const sameKey = (a: ObjectKey, b: ObjectKey): boolean =>
   a.module === b.module &&
-  (["country_code", "party_id", "id"] as const).every(
-    (part) => typeof a[part] === "string" && typeof b[part] === "string" && sameCiString(a[part], b[part]),
-  );
+  (["country_code", "party_id", "id"] as const).every((part) => typeof a[part] === "string" && typeof b[part] === "string" && sameCiString(a[part], b[part]));
 
 export const keyMismatch = (): Error => new Error("updateObject: change must return an object with the same key");
 
@@ -488,7 +484,8 @@ export interface MemoryStoreOptions {
   storage?: SnapshotStorage | JournalStorage;
 }
 
-const isJournalStorage = (storage: SnapshotStorage | JournalStorage): storage is JournalStorage => typeof (storage as JournalStorage).openJournal === "function";
+const isJournalStorage = (storage: SnapshotStorage | JournalStorage): storage is JournalStorage =>
+  typeof (storage as JournalStorage).openJournal === "function";
 
 const SNAPSHOT_FORMAT = "ocpi-sdk/memory-store";
 
@@ -766,11 +763,7 @@ export class MemoryStore implements Store {
 
   private ready(): void {
     if (this.state === "open") return;
-    throw new Error(
-      this.state === "closed"
-        ? "MemoryStore is closed"
-        : "MemoryStore has storage: await store.open() (or use MemoryStore.open()) first",
-    );
+    throw new Error(this.state === "closed" ? "MemoryStore is closed" : "MemoryStore has storage: await store.open() (or use MemoryStore.open()) first");
   }
 
   /** Before a change: open, and the journal still works (after a failed write it takes nothing more). */
@@ -868,7 +861,14 @@ export class MemoryStore implements Store {
 
   async listObjectsJson(query: ObjectQuery): Promise<{ items: StoredJson[]; total: number }> {
     const { entries, total } = this.page(query);
-    const items = entries.map(({ object: { module, country_code, party_id, id, last_updated }, json }) => ({ module, country_code, party_id, id, last_updated, json }));
+    const items = entries.map(({ object: { module, country_code, party_id, id, last_updated }, json }) => ({
+      module,
+      country_code,
+      party_id,
+      id,
+      last_updated,
+      json,
+    }));
     return { items, total };
   }
 
@@ -1115,7 +1115,10 @@ export class MemoryStore implements Store {
     for (const queue of this.queues.values()) {
       const head = this.deliveries.get(queue[0]!)!;
       // The head waits for its time and for any lease of its key.
-      const leaseEnds = queue.map((id) => this.deliveries.get(id)!.leaseUntil).filter((at) => at !== undefined).map((at) => Date.parse(at));
+      const leaseEnds = queue
+        .map((id) => this.deliveries.get(id)!.leaseUntil)
+        .filter((at) => at !== undefined)
+        .map((at) => Date.parse(at));
       next = Math.min(next, Math.max(Date.parse(head.nextAttemptAt), ...leaseEnds));
     }
     return next === Infinity ? undefined : isoAt(next);
@@ -1131,7 +1134,7 @@ export class MemoryStore implements Store {
 }
 
 /** What a finished delivery becomes: undefined when delivered (removed), else its new state. Throws for bad input. */
-function finishedState(outcome: DeliveryOutcome): Pick<DeliveryState, "state" | "lastFailure"> & { nextAttemptAt?: string } | undefined {
+function finishedState(outcome: DeliveryOutcome): (Pick<DeliveryState, "state" | "lastFailure"> & { nextAttemptAt?: string }) | undefined {
   switch (outcome?.state) {
     case "delivered":
       return undefined;

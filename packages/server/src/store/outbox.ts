@@ -10,7 +10,10 @@ export function checkDelivery(delivery: NewDelivery): NewDelivery {
     if (typeof delivery?.[field] !== "string" || delivery[field] === "") throw new TypeError(`delivery: ${field} must be a non-empty string`);
   }
   if (delivery.url !== undefined && typeof delivery.url !== "string") throw new TypeError("delivery: url must be a string");
-  if (delivery.params !== undefined && (typeof delivery.params !== "object" || delivery.params === null || Object.values(delivery.params).some((v) => typeof v !== "string"))) {
+  if (
+    delivery.params !== undefined &&
+    (typeof delivery.params !== "object" || delivery.params === null || Object.values(delivery.params).some((v) => typeof v !== "string"))
+  ) {
     throw new TypeError("delivery: params must be an object of strings");
   }
   if (delivery.to !== undefined && (typeof delivery.to?.country_code !== "string" || typeof delivery.to.party_id !== "string")) {

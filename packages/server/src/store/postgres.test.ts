@@ -114,9 +114,7 @@ describe("PostgresStore migrations", () => {
     await sql.transaction(async (tx) => {
       await tx.query(`CREATE SCHEMA "${schema}"`);
       await tx.query(`SET LOCAL search_path TO "${schema}"`);
-      await tx.query(
-        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-      );
+      await tx.query("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
       for (const statement of v1.statements) await tx.query(statement);
       await tx.query("INSERT INTO schema_migrations (version, name) VALUES (1, $1)", [v1.name]);
     });

@@ -2,18 +2,7 @@
  * A Store in PostgreSQL (a server through `pg`, or PGlite), over the minimal SqlClient. Schema changes are
  * numbered migrations applied by PostgresStore.open().
  */
-import {
-  canonicalKey,
-  checkQuery,
-  instantOf,
-  jsonText,
-  keyMismatch,
-  normalizeObject,
-  normalizeParty,
-  partyScope,
-  sameKey,
-  tokenTaken,
-} from "./memory.js";
+import { canonicalKey, checkQuery, instantOf, jsonText, keyMismatch, normalizeObject, normalizeParty, partyScope, sameKey, tokenTaken } from "./memory.js";
 import { checkClaim, checkDelivery, checkDeliveryQuery } from "./outbox.js";
 import { connectPg, type PgPoolConfig, type SqlClient } from "./sql.js";
 import type {
@@ -158,15 +147,11 @@ export async function migrate(sql: SqlClient, options: PostgresStoreOptions = {}
       )`,
     );
     await checkMigrationsTable(tx);
-    const applied = new Set(
-      (await tx.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version),
-    );
+    const applied = new Set((await tx.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
     const latest = Math.max(0, ...migrations.map((m) => m.version));
     const unknown = [...applied].filter((v) => v > latest);
     if (unknown.length > 0) {
-      throw new Error(
-        `PostgresStore: the database has migration ${Math.max(...unknown)}, newer than this code knows (${latest})`,
-      );
+      throw new Error(`PostgresStore: the database has migration ${Math.max(...unknown)}, newer than this code knows (${latest})`);
     }
     const done: number[] = [];
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
@@ -372,10 +357,7 @@ export class PostgresStore implements Store {
    */
   private async lock(tx: SqlClient, key: ObjectKey): Promise<{ row?: ObjectRow; placeholder: boolean }> {
     for (let attempt = 0; attempt < 10; attempt++) {
-      const { rows } = await tx.query<ObjectRow>(
-        `SELECT ${OBJECT_COLUMNS} FROM ${this.objects} WHERE ${KEY_MATCH} FOR UPDATE`,
-        keyParams(key),
-      );
+      const { rows } = await tx.query<ObjectRow>(`SELECT ${OBJECT_COLUMNS} FROM ${this.objects} WHERE ${KEY_MATCH} FOR UPDATE`, keyParams(key));
       if (rows[0]) return { row: rows[0], placeholder: false };
       const inserted = await tx.query(
         `INSERT INTO ${this.objects} (module, country_code, party_id, id, last_updated, last_updated_text, data)
@@ -403,7 +385,14 @@ export class PostgresStore implements Store {
   async listObjectsJson(query: ObjectQuery): Promise<{ items: StoredJson[]; total: number }> {
     // data::text is PostgreSQL's own serialisation of the jsonb: valid JSON, sent as it is.
     const { rows, total } = await this.page<Omit<ObjectRow, "data"> & { data: string }>(query, "p.data::text");
-    const items = rows.map((row) => ({ module: query.module, country_code: row.country_code, party_id: row.party_id, id: row.id, last_updated: row.last_updated_text, json: row.data }));
+    const items = rows.map((row) => ({
+      module: query.module,
+      country_code: row.country_code,
+      party_id: row.party_id,
+      id: row.id,
+      last_updated: row.last_updated_text,
+      json: row.data,
+    }));
     return { items, total };
   }
 
@@ -436,17 +425,13 @@ export class PostgresStore implements Store {
     return { rows: rows.filter((row): row is R & { total: number } => typeof row.id === "string"), total: rows[0]?.total ?? 0 };
   }
 
-
   async getParty(id: string): Promise<PartyRecord | undefined> {
     const { rows } = await this.db().query<{ data: PartyRecord }>(`SELECT data FROM ${this.parties} WHERE id = $1`, [id]);
     return rows[0]?.data;
   }
 
   async findPartyByToken(token: string): Promise<PartyRecord | undefined> {
-    const { rows } = await this.db().query<{ data: PartyRecord }>(
-      `SELECT data FROM ${this.parties} WHERE incoming_token = $1`,
-      [token],
-    );
+    const { rows } = await this.db().query<{ data: PartyRecord }>(`SELECT data FROM ${this.parties} WHERE incoming_token = $1`, [token]);
     return rows[0]?.data;
   }
 
@@ -494,7 +479,15 @@ export class PostgresStore implements Store {
           [partyId, orderKey],
         );
       }
-      const message = { operationId, version, ...(params ? { params } : {}), ...(body !== undefined ? { body } : {}), ...(url !== undefined ? { url } : {}), ...(replaces ? { replaces } : {}), ...(to !== undefined ? { to: { country_code: to.country_code, party_id: to.party_id } } : {}) };
+      const message = {
+        operationId,
+        version,
+        ...(params ? { params } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(url !== undefined ? { url } : {}),
+        ...(replaces ? { replaces } : {}),
+        ...(to !== undefined ? { to: { country_code: to.country_code, party_id: to.party_id } } : {}),
+      };
       const { rows } = await tx.query<DeliveryRow>(
         `INSERT INTO ${this.outbox} (party, order_key, message) VALUES ($1, $2, $3::jsonb) RETURNING ${DELIVERY_COLUMNS}`,
         [partyId, orderKey, jsonText(message, "delivery")],
@@ -526,7 +519,9 @@ export class PostgresStore implements Store {
        UPDATE ${this.outbox} AS d
        SET leased_by = $1, lease_until = now() + $2 * interval '1 millisecond', attempts = d.attempts + 1
        FROM claimable WHERE d.seq = claimable.seq
-       RETURNING ${DELIVERY_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ")}`,
+       RETURNING ${DELIVERY_COLUMNS.split(", ")
+         .map((c) => `d.${c}`)
+         .join(", ")}`,
       params,
     );
     return rows.map(toDelivery).sort((a, b) => a.seq - b.seq);

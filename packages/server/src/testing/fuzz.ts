@@ -45,7 +45,9 @@ export function validFixtures(version: string, schema: string): unknown[] {
   let bySchema = fixtureCache.get(version);
   if (!bySchema) {
     bySchema = new Map();
-    for (const file of readdirSync(fixturesDir(version)).filter((f) => f.endsWith(".json")).sort()) {
+    for (const file of readdirSync(fixturesDir(version))
+      .filter((f) => f.endsWith(".json"))
+      .sort()) {
       const { valid } = JSON.parse(readFileSync(path.join(fixturesDir(version), file), "utf8")) as { valid: { schema: string; value: unknown }[] };
       for (const c of valid) bySchema.set(c.schema, [...(bySchema.get(c.schema) ?? []), c.value]);
     }
@@ -114,7 +116,9 @@ export function renameKey(json: string, placeholder: string, key: string): strin
 
 /** Every collection the handlers and the runtime write, and the `.received` ones. */
 export const KNOWN_MODULES = [
-  ...["locations", "sessions", "cdrs", "tariffs", "tokens", "clientinfo", "hubclientinfo", "chargingprofiles", "commands", "terminals", "payments"].flatMap((m) => [m, `${m}.received`]),
+  ...["locations", "sessions", "cdrs", "tariffs", "tokens", "clientinfo", "hubclientinfo", "chargingprofiles", "commands", "terminals", "payments"].flatMap(
+    (m) => [m, `${m}.received`],
+  ),
   "commandresults",
   "results.expected",
 ];

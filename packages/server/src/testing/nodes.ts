@@ -47,12 +47,33 @@ export async function startNode(
       const base = storeHandlers(store, { roles: [role], onCommandResult: (result, responseId) => commandResults.push({ result, responseId }) });
       return role.role === "CPO"
         ? { ...base, commands: { receiver: acceptingCommands }, chargingprofiles: { receiver: acceptingProfiles } }
-        : { ...base, chargingprofiles: { sender: { postActiveProfileResult: async () => {}, postSetProfileResult: async () => {}, postClearProfileResult: async () => {}, putActiveProfile: async () => {} } } };
+        : {
+            ...base,
+            chargingprofiles: {
+              sender: {
+                postActiveProfileResult: async () => {},
+                postSetProfileResult: async () => {},
+                postClearProfileResult: async () => {},
+                putActiveProfile: async () => {},
+              },
+            },
+          };
     })();
-  const node = await listen((publicUrl) =>
-    // Test nodes talk to each other on 127.0.0.1: loopback is opened explicitly (it is refused by default). They log
-    // nothing (a line per request would bury the test output): events are in `events`; logging tests pass a logger.
-    createOcpiServer({ publicUrl, roles: [role], handlers, store, log: (e) => events.push(e), logger: false, resultRetry: { baseDelayMs: 5, maxDelayMs: 20 }, urlPolicy: { allowLoopback: true }, ...options.server }),
+  const node = await listen(
+    (publicUrl) =>
+      // Test nodes talk to each other on 127.0.0.1: loopback is opened explicitly (it is refused by default). They log
+      // nothing (a line per request would bury the test output): events are in `events`; logging tests pass a logger.
+      createOcpiServer({
+        publicUrl,
+        roles: [role],
+        handlers,
+        store,
+        log: (e) => events.push(e),
+        logger: false,
+        resultRetry: { baseDelayMs: 5, maxDelayMs: 20 },
+        urlPolicy: { allowLoopback: true },
+        ...options.server,
+      }),
     options.port === undefined ? {} : { port: options.port },
   );
   return { ...node, store, events, commandResults };

@@ -29,5 +29,8 @@ const outbox = new Outbox({
 outbox.start();
 console.log(JSON.stringify({ type: "ready" }));
 process.on("SIGTERM", () => {
-  void outbox.stop().then(() => pool.end()).then(() => process.exit(0));
+  void outbox
+    .stop()
+    .then(() => pool.end())
+    .then(() => process.exit(0));
 });

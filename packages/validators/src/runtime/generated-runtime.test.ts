@@ -34,12 +34,9 @@ describe("uri format", () => {
     expect(formats.uri!(url)).toBe(true);
   });
 
-  it.each(["", "/ocpi/versions", "www.example.com", "https://", "https://exa mple.com", "https://example.com/a b", "mailto:a@b.c"])(
-    "rejects %j",
-    (url) => {
-      expect(formats.uri!(url)).toBe(false);
-    },
-  );
+  it.each(["", "/ocpi/versions", "www.example.com", "https://", "https://exa mple.com", "https://example.com/a b", "mailto:a@b.c"])("rejects %j", (url) => {
+    expect(formats.uri!(url)).toBe(false);
+  });
 });
 
 describe("ocpi-date-time format (the spec's DateTime, on a day that exists)", () => {

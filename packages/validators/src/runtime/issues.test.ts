@@ -44,7 +44,11 @@ describe("toIssue", () => {
 
 describe("toIssues / formatIssues", () => {
   it("drops duplicates and formats one line", () => {
-    const issues = toIssues([raw("required", { missingProperty: "x" }, ""), raw("required", { missingProperty: "x" }, ""), raw("type", { type: "array" }, "/list")]);
+    const issues = toIssues([
+      raw("required", { missingProperty: "x" }, ""),
+      raw("required", { missingProperty: "x" }, ""),
+      raw("type", { type: "array" }, "/list"),
+    ]);
     expect(issues).toHaveLength(2);
     expect(formatIssues(issues)).toBe("/x: is required; /list: must be an array");
   });
@@ -52,7 +56,13 @@ describe("toIssues / formatIssues", () => {
   it("reports a date that fails its pattern once, by the pattern, not again by its calendar format", () => {
     const names = { "^d$": "DateTime" };
     const issues = toIssues(
-      [raw("pattern", { pattern: "^d$" }, "/a"), raw("format", { format: "ocpi-date-time" }, "/a"), raw("format", { format: "ocpi-date-time" }, "/b"), raw("format", { format: "uri" }, "/c"), raw("pattern", { pattern: "^x$" }, "/c")],
+      [
+        raw("pattern", { pattern: "^d$" }, "/a"),
+        raw("format", { format: "ocpi-date-time" }, "/a"),
+        raw("format", { format: "ocpi-date-time" }, "/b"),
+        raw("format", { format: "uri" }, "/c"),
+        raw("pattern", { pattern: "^x$" }, "/c"),
+      ],
       names,
     );
     expect(issues.map((i) => [i.pointer, i.keyword])).toEqual([

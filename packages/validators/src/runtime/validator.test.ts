@@ -41,7 +41,9 @@ describe("Validator", () => {
     expect(result.ok ? [] : result.errors.map((e) => e.pointer)).toContain("/coordinates/latitude");
     expect(validators.DisplayText.is({ ...text, colour: "red" })).toBe(true);
     expect(validators.DisplayText.is({ ...text, colour: "red" }, { strict: true })).toBe(false);
-    expect(() => validators.DisplayText.parse({ ...text, colour: "red" }, { strict: true })).toThrow("Invalid DisplayText: /colour: is not a field of this object");
+    expect(() => validators.DisplayText.parse({ ...text, colour: "red" }, { strict: true })).toThrow(
+      "Invalid DisplayText: /colour: is not a field of this object",
+    );
     // Schemas without fields (an enum) are the same strict or not.
     expect(validators.TokenType.validate("RFID", { strict: true }).ok).toBe(true);
   });
@@ -49,17 +51,15 @@ describe("Validator", () => {
   it("is() narrows and parse() throws a ValidationError naming the fields", () => {
     expect(validators.Price.is({ excl_vat: 1.5 })).toBe(true);
     expect(validators.Price.is({ excl_vat: "1.5" })).toBe(false);
-    expect(() => validators.Price.parse({ incl_vat: 2 })).toThrow(new ValidationError("Price", [
-      { pointer: "/excl_vat", message: "is required", keyword: "required" },
-    ]));
+    expect(() => validators.Price.parse({ incl_vat: 2 })).toThrow(
+      new ValidationError("Price", [{ pointer: "/excl_vat", message: "is required", keyword: "required" }]),
+    );
     expect(() => validators.Price.parse({ incl_vat: 2 })).toThrow("Invalid Price: /excl_vat: is required");
   });
 
   it("reports basic types' patterns by meaning", () => {
     const result = validators.DateTime.validate("2019-06-24 12:39:09");
-    expect(result.ok ? [] : result.errors.map((e) => e.message)).toEqual([
-      "must be an RFC 3339 date-time in UTC, e.g. 2019-06-24T12:39:09Z",
-    ]);
+    expect(result.ok ? [] : result.errors.map((e) => e.message)).toEqual(["must be an RFC 3339 date-time in UTC, e.g. 2019-06-24T12:39:09Z"]);
   });
 
   it("reports a day that does not exist by what is wrong with it", () => {
