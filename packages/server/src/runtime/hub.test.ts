@@ -33,6 +33,8 @@ const fast = { delivery: { baseDelayMs: 5, maxDelayMs: 40, pollMs: 20 } };
 let hub: Listening<OcpiServer<ServedVersion>> & { node: OcpiHub };
 const nodes = new Map<string, { node: TestNode; hubParty: PartyRecord; version: ServedVersion }>();
 const hubEvents: unknown[] = [];
+const hubStore = new MemoryStore();
+const DAY = 24 * 3_600_000;
 
 async function startHub() {
   let made: OcpiHub | undefined;
@@ -40,7 +42,7 @@ async function startHub() {
     made = createOcpiHub({
       publicUrl,
       hub: { ...HUB, business_details: { name: "Test hub" } },
-      store: new MemoryStore(),
+      store: hubStore,
       urlPolicy: { allowLoopback: true },
       aliveCheckMs: 0,
       ...fast,
@@ -206,6 +208,35 @@ describe("a hub node", () => {
     await viaHub(CPO1).callOperation("sessionsReceiverPatch", { ...idOf(CPO1), session_id: "S1", body: { kwh: 2, last_updated: "2024-01-01T00:01:00Z" } });
     expect((await at(EMSP1).node.store.getObject<T.Session>(key))?.data.kwh).toBe(2);
     expect(await at(EMSP2).node.store.getObject(key)).toBeUndefined();
+  });
+
+  it("forgets where a Session went and where results go once they are older than routingRetentionMs (30 days)", async () => {
+    const kept = async (module: string) => (await hubStore.listObjects({ module, offset: 0, limit: 100 })).items;
+    const route = { module: "hub.sessions", ...idOf(CPO1), id: "S1" };
+    expect((await hubStore.getObject(route))?.data).toEqual(idOf(EMSP1));
+    const results = (await kept("hub.results")).length;
+    expect(results).toBeGreaterThan(0);
+    expect(await hub.node.prune()).toBe(0);
+
+    // A Session PATCHed for more than half the period keeps its receiver for another one.
+    const old = new Date(Date.now() - 20 * DAY).toISOString();
+    await hubStore.putObject({ ...(await hubStore.getObject(route))!, last_updated: old });
+    const patch = { ...idOf(CPO1), session_id: "S1", body: { kwh: 3, last_updated: "2024-01-01T00:02:00Z" } };
+    await viaHub(CPO1).callOperation("sessionsReceiverPatch", patch);
+    expect(Date.parse((await hubStore.getObject(route))!.last_updated)).toBeGreaterThan(Date.now() - DAY);
+    expect(await hub.node.prune(new Date(Date.now() + 20 * DAY))).toBe(0);
+
+    const routes = (await kept("hub.sessions")).length;
+    expect(await hub.node.prune(new Date(Date.now() + 31 * DAY))).toBe(results + routes);
+    expect([await kept("hub.sessions"), await kept("hub.results")]).toEqual([[], []]);
+    // A PATCH naming no receiver now has nowhere to go: the hub says to name one, and broadcasts nothing.
+    const error = await viaHub(CPO1)
+      .callOperation("sessionsReceiverPatch", { ...patch, body: { kwh: 4, last_updated: "2024-01-01T00:03:00Z" } })
+      .catch((e: unknown) => e);
+    expect((error as OcpiError).statusCode).toBe(HubStatus.UnknownReceiver);
+    await settle();
+    const key = { module: received("sessions"), ...idOf(CPO1), id: "S1" };
+    expect((await at(EMSP1).node.store.getObject<T.Session>(key))?.data.kwh).toBe(3);
   });
 
   it("routes a CDR that names no receiver by its token (open routing)", async () => {

@@ -66,6 +66,12 @@ export interface OcpiHubOptions
    * the spec's advice; 0: never). A party that does not answer is OFFLINE until it does again.
    */
   aliveCheckMs?: number;
+  /**
+   * How long the hub keeps what it needs to route later messages: the party a Session was PUT to (for its PATCHes,
+   * which name no token; refreshed while they come) and where a forwarded request's result goes. Older records are
+   * deleted once an hour, and by {@link OcpiHub.prune}. Default 30 days; 0: kept for ever.
+   */
+  routingRetentionMs?: number;
 }
 
 /** What a hub keeps about a request it forwarded with a response_url of its own. */
@@ -163,6 +169,8 @@ export class OcpiHub {
   private readonly offline = new Map<string, string>();
   private readonly tasks = new Set<Promise<unknown>>();
   private aliveTimer: ReturnType<typeof setInterval> | undefined;
+  private pruneTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly retentionMs: number;
 
   constructor(private readonly options: OcpiHubOptions) {
     this.identity = identity(options.hub);
@@ -172,7 +180,8 @@ export class OcpiHub {
     const role: CredentialsRole = { role: "HUB", ...this.identity, business_details: options.hub.business_details };
     const versionHandlers: Record<string, unknown> = {};
     for (const version of versions) versionHandlers[version] = this.handlersOf(version);
-    const { hub: _hub, forwardTimeoutMs: _timeout, aliveCheckMs: _alive, log, ...rest } = options;
+    this.retentionMs = options.routingRetentionMs ?? 30 * 24 * 3_600_000;
+    const { hub: _hub, forwardTimeoutMs: _timeout, aliveCheckMs: _alive, routingRetentionMs: _retention, log, ...rest } = options;
     this.server = createOcpiServer<ServedVersion>({
       ...rest,
       roles: [role],
@@ -191,6 +200,10 @@ export class OcpiHub {
     if (every > 0) {
       this.aliveTimer = setInterval(() => void this.track(this.checkConnections()), every);
       this.aliveTimer.unref?.();
+    }
+    if (this.retentionMs > 0) {
+      this.pruneTimer = setInterval(() => void this.track(this.prune(), "hub.prune"), Math.min(this.retentionMs, 3_600_000));
+      this.pruneTimer.unref?.();
     }
   }
 
@@ -259,9 +272,31 @@ export class OcpiHub {
     await this.server.idle();
   }
 
-  /** Stops the alive checks and the server's outgoing calls (see OcpiServer.close). */
+  /**
+   * Deletes the routing records older than `routingRetentionMs` at `now` (Sessions' receivers, forwarded requests'
+   * results); returns how many. Runs once an hour by itself; safe to run from several processes sharing a store.
+   */
+  async prune(now: Date = new Date()): Promise<number> {
+    if (this.retentionMs <= 0) return 0;
+    const before = new Date(now.getTime() - this.retentionMs).toISOString();
+    let deleted = 0;
+    for (const module of [SESSION_ROUTES, RESULTS]) {
+      // Each page is deleted before the next is read, so the first page is always the next one.
+      for (;;) {
+        const page = await this.store.listObjects({ module, date_to: before, offset: 0, limit: 500 });
+        let removed = 0;
+        for (const item of page.items) if (await this.store.deleteObject(item)) removed++;
+        deleted += removed;
+        if (page.items.length === 0 || removed === 0) break;
+      }
+    }
+    return deleted;
+  }
+
+  /** Stops the alive checks, the pruning and the server's outgoing calls (see OcpiServer.close). */
   close(): void {
     if (this.aliveTimer) clearInterval(this.aliveTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.server.close();
   }
 
@@ -281,9 +316,9 @@ export class OcpiHub {
     return roles;
   }
 
-  private track<T>(task: Promise<T>): Promise<T | undefined> {
+  private track<T>(task: Promise<T>, operationId = "hubclientinfo"): Promise<T | undefined> {
     const tracked = task.catch((error: unknown) => {
-      this.report({ type: "error", operationId: "hubclientinfo", requestId: "", error });
+      this.report({ type: "error", operationId, requestId: "", error });
       return undefined;
     });
     this.tasks.add(tracked);
@@ -471,6 +506,10 @@ export class OcpiHub {
     if (typeof token?.country_code === "string" && typeof token.party_id === "string") return { country_code: token.country_code, party_id: token.party_id };
     if (route.module === "sessions" && typeof request.params.session_id === "string") {
       const known = await this.store.getObject<PartyId>(this.sessionKey(request.params));
+      // A long session PATCHed for a while: keep its receiver for another retention period.
+      if (known && this.retentionMs > 0 && Date.now() - Date.parse(known.last_updated) > this.retentionMs / 2) {
+        await this.store.putObject({ ...known, last_updated: new Date().toISOString() });
+      }
       return known?.data;
     }
     return undefined;
