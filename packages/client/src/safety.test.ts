@@ -108,6 +108,29 @@ describe("URL policy: the default refuses loopback, before any request", () => {
     expect(lookup).toHaveBeenCalledWith("peer.test");
   });
 
+  it("checks again when connecting: a name that resolves elsewhere the second time (DNS rebinding) reaches nothing", async () => {
+    const sentinel = await startRaw();
+    const answers = [["93.184.215.14"], ["127.0.0.1"]];
+    const lookup = vi.fn(async () => answers.shift() ?? ["127.0.0.1"]);
+    const error = await errorOf(OcpiClient.connect({ versionsUrl: `http://peer.test:${sentinel.port}/versions`, token: "token-c", retry: false, lookup }));
+    expect(error.kind).toBe("unsafe-url");
+    expect(error.message).toContain("peer.test resolves to 127.0.0.1, which is a loopback address");
+    expect(error.message).toContain("when connecting");
+    expect(lookup).toHaveBeenCalledTimes(2);
+    expect(sentinel.hits).toHaveLength(0);
+  });
+
+  it("connects to the address it checked when connecting, the name kept as the Host", async () => {
+    const sentinel = await startRaw();
+    const lookup = vi.fn(async () => ["127.0.0.1"]);
+    const error = await errorOf(
+      OcpiClient.connect({ versionsUrl: `http://peer.test:${sentinel.port}/versions`, token: "t", lookup, urlPolicy: { allowLoopback: true } }),
+    );
+    expect(error.kind).toBe("no-mutual-version");
+    expect(sentinel.hits.map((h) => h.headers.host)).toEqual([`peer.test:${sentinel.port}`]);
+    expect(lookup.mock.calls).toEqual([["peer.test"], ["peer.test"]]);
+  });
+
   it("lets loopback through with urlPolicy.allowLoopback (the sentinel is live)", async () => {
     const sentinel = await startRaw();
     const error = await errorOf(OcpiClient.connect({ versionsUrl: `${sentinel.origin}/versions`, token: "t", urlPolicy: { allowLoopback: true } }));

@@ -8,6 +8,7 @@ import type * as v2_3_0 from "../generated/2.3.0/index.gen.js";
 import { chooseVersion, findEndpoint, type EndpointEntry, type VersionEntry } from "./discovery.js";
 import { OcpiError } from "./errors.js";
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, fetchWithPolicy } from "./fetch.js";
+import { connectTimeDispatcher } from "./connect-check.js";
 import { DEFAULT_MAX_REDIRECTS, DEFAULT_MAX_RESPONSE_BYTES, safeFetch } from "./safe-fetch.js";
 import { OperationRunner, type BindingCaller, type OcpiResult, type OperationInfo, type RunnerContext } from "./operations.js";
 import type { BindingsTable, CallOptions, Deviation, DeviationCode, OcpiClientOptions, RetryPolicy, ValidationMode, VersionBindings } from "./options.js";
@@ -156,7 +157,13 @@ export class OcpiClientCore<V extends ClientVersion> {
     this.validation = options.validation ?? options.profile?.validation ?? "lenient";
     const userFetch = options.fetch;
     // Called with the request alone: a Hono app's fetch takes env and execution context next, and may answer synchronously.
-    const baseFetch = userFetch ? async (request: Request) => userFetch(request) : (request: Request) => globalThis.fetch(request);
+    // Node's own fetch also checks the URL policy at connect time (connect-check.ts); a fetch of the application's is its own.
+    const dispatcher = userFetch ? undefined : connectTimeDispatcher(options.urlPolicy ?? {}, options.lookup);
+    const baseFetch = userFetch
+      ? async (request: Request) => userFetch(request)
+      : dispatcher
+        ? (request: Request) => globalThis.fetch(request, { dispatcher } as RequestInit)
+        : (request: Request) => globalThis.fetch(request);
     // Every request, first attempt, retry or redirect hop, goes through the URL policy and the size cap.
     const guarded = safeFetch(baseFetch, {
       policy: options.urlPolicy ?? {},

@@ -103,6 +103,16 @@ async function resolveHop(parsed: URL, options: SafeFetchOptions, signal: AbortS
   return parsed;
 }
 
+/**
+ * The refusal of the connect-time check (./connect-check.ts), which fetch wraps as the cause of its own error, as the
+ * check before the hop would have given it.
+ */
+function refusedAtConnect(error: unknown, target: URL): UnsafeUrlError | undefined {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (!(cause instanceof UnsafeUrlError)) return undefined;
+  return new UnsafeUrlError(target.href, cause.reason, `${cause.message} (when connecting: it resolved to another address when checked)`);
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
@@ -169,7 +179,12 @@ export function safeFetch(fetchImpl: (request: Request) => Promise<Response>, op
         if (hop > 0 && error instanceof UnsafeUrlError) throw new UnsafeUrlError(error.url, error.reason, `${error.message} (a redirect from ${request.url})`);
         throw error;
       }
-      const response = await fetchImpl(hop === 0 && asIs ? request : new Request(target, { method, headers: headers(), body, signal, redirect: "manual" }));
+      let response: Response;
+      try {
+        response = await fetchImpl(hop === 0 && asIs ? request : new Request(target, { method, headers: headers(), body, signal, redirect: "manual" }));
+      } catch (error) {
+        throw refusedAtConnect(error, target) ?? error;
+      }
       if (response.type === "opaqueredirect") {
         throw new UnsafeUrlError(
           target.href,
