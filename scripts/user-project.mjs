@@ -102,7 +102,6 @@ const RATINGS_ENDPOINTS = {
 };
 
 const APP = `
-import { OcpiClient } from "@ocpi-sdk/client";
 import { createOcpiServer, MemoryStore, storeHandlers } from "@ocpi-sdk/server";
 import { listen } from "@ocpi-sdk/server/node";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
@@ -141,10 +140,7 @@ const { token } = await listening.server.credentials.createRegistrationToken();
 const party = await emsp.server.credentials.registerWith({ versionsUrl: listening.server.versionsUrl, token });
 
 // ...and calls the custom module with the project's bindings and types.
-const client = OcpiClient.restore(
-  { versionsUrl: party.versionsUrl!, token: party.outgoingToken!, bindings, logger: false, urlPolicy: { allowLoopback: true } },
-  { version: "2.2.1", endpoints: party.endpoints },
-);
+const client = emsp.server.credentials.clientFor(party, "2.2.1", { bindings });
 const stars: number[] = [];
 for await (const r of client.ratings.all()) stars.push(r.stars);
 const listed = party.endpoints.map((e) => e.identifier);

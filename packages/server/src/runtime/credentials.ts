@@ -3,7 +3,7 @@
  * unregistration (DELETE), and starting a registration or a token rotation towards a peer. Every served version
  * is answered in its own Credentials object; peers' roles are kept as 2.2.1 roles.
  */
-import { OcpiClient, OcpiError, type ClientVersion, type CredentialsOf, type OcpiClientOptions } from "@ocpi-sdk/client";
+import { OcpiClient, OcpiError, type BindingsTable, type ClientVersion, type CredentialsOf, type OcpiClientOptions } from "@ocpi-sdk/client";
 import { convertObject } from "@ocpi-sdk/converters";
 import { checkPeerProfile, newRequestId, OcpiStatus, sameCiString, type PeerProfile } from "@ocpi-sdk/protocol";
 import type { Credentials, CredentialsRole } from "@ocpi-sdk/types/2.2.1";
@@ -137,9 +137,14 @@ export class CredentialsService {
 
   /**
    * A client of a registered peer, using the token, version and endpoints it gave us. With `version`, typed for it
-   * (and an Error if the peer talks another one). `overrides` change the client options for this client only.
+   * (and an Error if the peer talks another one). `overrides` change the client options for this client only; with
+   * `bindings` (your project's, from `ocpi generate`), it is typed by them: `clientFor(party, "2.2.1", { bindings })`.
    */
-  clientFor<V extends ClientVersion = ClientVersion>(party: PartyRecord, version?: V, overrides: OutgoingOptions = {}): OcpiClient<V> {
+  clientFor<V extends ClientVersion = ClientVersion, B extends BindingsTable = {}>(
+    party: PartyRecord,
+    version?: V,
+    overrides: OutgoingOptions & { bindings?: B } = {},
+  ): OcpiClient<V, B> {
     if (party.status !== "registered" || !party.outgoingToken || !party.versionsUrl || !party.version) {
       throw new Error(`party ${party.id} is not registered`);
     }
@@ -155,7 +160,7 @@ export class CredentialsService {
         ...overrides,
       },
       { version: party.version as V, endpoints: party.endpoints },
-    ) as OcpiClient<V>;
+    ) as unknown as OcpiClient<V, B>;
   }
 
   /** Answers a credentials request made in `version`, in that version. */
