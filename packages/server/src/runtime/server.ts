@@ -729,7 +729,15 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
         ...idHeaders(ids(c)),
         Connection: "close",
       });
-    app.use(`${this.basePath}/*`, bodyLimit({ maxSize: this.maxBodyBytes, onError: tooLarge }));
+    const limit = bodyLimit({ maxSize: this.maxBodyBytes, onError: tooLarge });
+    app.use(`${this.basePath}/*`, (c, next) => {
+      // A GET (or HEAD, DELETE) that declares no body has none to count: the limit would only build a whole Request
+      // to find that out. Methods whose bodies are read are always counted (an HTTP/2 body needs no Content-Length).
+      const method = c.req.method;
+      if (method === "POST" || method === "PUT" || method === "PATCH") return limit(c, next);
+      const headers = c.req.raw.headers;
+      return headers.has("content-length") || headers.has("transfer-encoding") ? limit(c, next) : next();
+    });
     const served = this.servedRoutes();
     for (const route of served) {
       app.on(route.method, honoPath(this.basePath, route.layoutPath), (c) => this.handle(c, route));
@@ -775,8 +783,7 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
             : undefined;
       if (list !== undefined) {
         // Stored JSON goes out as it is: the envelope is written around its bytes.
-        const body = concatBytes(ENVELOPE_START, list.bytes, utf8.encode(`,"status_code":${OcpiStatus.Success},"timestamp":"${toOcpiDateTime()}"}`));
-        return c.body(body as Uint8Array<ArrayBuffer>, 200, { ...headers, ...extraHeaders, "Content-Type": "application/json" });
+        return c.body(envelopedList(list) as Uint8Array<ArrayBuffer>, 200, { ...headers, ...extraHeaders, "Content-Type": "application/json" });
       }
       if (data instanceof RawJson) {
         // One object serialized once, for its ETag: sent as that text.
@@ -793,6 +800,20 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       const message = error instanceof ConversionError ? error.message : "internal error";
       return c.json(envelope(undefined, OcpiStatus.ServerError, message), 500, headers);
     }
+  }
+
+  private readonly linkBases = new Map<string, string>();
+
+  /** The public URL of a list's path, as the next page's Link names it (normalized by URL once per path). */
+  private linkBase(pathname: string): string {
+    let base = this.linkBases.get(pathname);
+    if (base === undefined) {
+      base = new URL(`${this.options.publicUrl}${pathname}`).href;
+      // List paths are few (a receiver's list names no object); the bound only guards against odd ones.
+      if (this.linkBases.size >= 1000) this.linkBases.clear();
+      this.linkBases.set(pathname, base);
+    }
+    return base;
   }
 
   private readonly tokenCache = new Map<string, PartyRecord | undefined>();
@@ -889,10 +910,10 @@ export class OcpiServer<H extends ServedVersion = "2.2.1"> {
       const extraHeaders: Record<string, string> = { [OcpiHeaders.TotalCount]: String(result.total), [OcpiHeaders.Limit]: String(this.maxLimit) };
       const count = result.items.length;
       if (offset + count < result.total && count > 0) {
-        const next = new URL(`${this.options.publicUrl}${url.pathname}${url.search}`);
-        next.searchParams.set("offset", String(offset + count));
-        next.searchParams.set("limit", String(limit));
-        extraHeaders[OcpiHeaders.Link] = formatNextLink(next.href);
+        const query = new URLSearchParams(url.searchParams);
+        query.set("offset", String(offset + count));
+        query.set("limit", String(limit));
+        extraHeaders[OcpiHeaders.Link] = formatNextLink(`${this.linkBase(url.pathname)}?${query}`);
       }
       return { data: result.items instanceof RawJsonList ? result.items : [...result.items], extraHeaders };
     }
@@ -1170,6 +1191,24 @@ const parsedData = (value: unknown): unknown => (value instanceof RawJson ? (JSO
 
 const utf8 = new TextEncoder();
 const ENVELOPE_START = utf8.encode('{"data":');
+
+/** The last envelope made around each (cached) page, with its timestamp. */
+const envelopes = new WeakMap<RawJsonList, { second: number; body: Uint8Array }>();
+
+/**
+ * The envelope around a page of stored JSON, as bytes. The timestamp has whole seconds, so every answer with the
+ * same page within one second is the same bytes: made once, not copied for each request.
+ */
+function envelopedList(list: RawJsonList): Uint8Array {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  const kept = envelopes.get(list);
+  if (kept?.second === second) return kept.body;
+  const timestamp = toOcpiDateTime(new Date(now));
+  const body = concatBytes(ENVELOPE_START, list.bytes, utf8.encode(`,"status_code":${OcpiStatus.Success},"timestamp":"${timestamp}"}`));
+  envelopes.set(list, { second, body });
+  return body;
+}
 
 function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
