@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { saveObject } from "@ocpi-sdk/server";
 import { runCli } from "../program.js";
 import { startMockPeer, type MockPeer } from "../mock/peer.js";
+import { editJson, isList, startBrokenPeer } from "../testing/tamper.js";
 import { captureIo, tempDir } from "../testing/io.js";
 
 let mock: MockPeer;
@@ -67,6 +68,29 @@ describe("ocpi pull", () => {
     expect(code).toBe(0);
     expect(lines(out)).toHaveLength(count);
     expect(err).toContain(`pulled ${count} ${module}`);
+  });
+
+  it("says how the peer deviates from OCPI in plain words on stderr, each kind once, with a count of repeats", async () => {
+    // Every page's timestamp with a space and no Z: lenient repairs it, and says so.
+    const broken = await startBrokenPeer(
+      (req, a) => (isList(req.url, "locations") ? editJson(a, (b) => void (b.timestamp = b.timestamp?.replace("T", " ").replace("Z", ""))) : a),
+      { role: "cpo", locations: 25, seed: "pull" },
+    );
+    try {
+      const io = captureIo();
+      const argv = ["pull", "--versions-url", broken.versionsUrl, "--token", broken.tokenC!, "--module", "locations", "--page-size", "10"];
+      expect(await runCli(argv, io)).toBe(0);
+      expect(lines(io.out())).toHaveLength(25);
+      const warnings = io
+        .err()
+        .split("\n")
+        .filter((l) => l.startsWith("warning:"));
+      expect(warnings).toEqual([expect.stringMatching(/^warning: the peer deviates from OCPI at \/timestamp: /)]);
+      expect(io.err()).toMatch(/deviations seen more than once: \S+ 3 times/);
+      expect(io.err()).not.toContain('{"level"');
+    } finally {
+      await broken.close();
+    }
   });
 
   it("talks the version asked for", async () => {

@@ -108,6 +108,9 @@ export async function runPull(options: PullCommandOptions, io: CliIo): Promise<n
       validation: options.validation,
       urlPolicy: peerUrlPolicy(options.versionsUrl, options),
       onValidationIssue: (report) => void (dropped += report.dropped.length),
+      // Each kind of deviation once, as it is first seen, in the words of the rest of the output (not as log JSON).
+      onDeviation: (deviation) =>
+        err(colors.yellow(`warning: the peer deviates from OCPI${deviation.pointer ? ` at ${deviation.pointer}` : ""}: ${deviation.message}`)),
     });
   } catch (error) {
     err(colors.red(`error: cannot connect to ${options.versionsUrl}: ${formatError(error)}`));
@@ -163,6 +166,8 @@ export async function runPull(options: PullCommandOptions, io: CliIo): Promise<n
     ),
   );
   if (dropped) err(colors.yellow(`${dropped} objects left out: invalid even after repairs (see --validation)`));
+  const repeated = [...client.deviations].filter(([, seen]) => seen.count > 1);
+  if (repeated.length) err(colors.yellow(`deviations seen more than once: ${repeated.map(([code, seen]) => `${code} ${seen.count} times`).join(", ")}`));
   if (firstTotal !== undefined && objects + dropped < firstTotal) {
     err(colors.yellow(`the peer counted ${firstTotal} but sent ${objects + dropped}: objects changed during the crawl; pull again to be sure`));
   }
