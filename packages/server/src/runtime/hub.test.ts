@@ -286,6 +286,17 @@ describe("a hub node", () => {
     await at(EMSP1).node.server.idle();
     const offline = await at(EMSP1).node.store.getObject<ClientInfo>({ module: received("clientinfo"), ...idOf(EMSP2), id: "BE/MS2" });
     expect(offline?.data.status).toBe("OFFLINE");
+    // Kept in the store: a hub restarted on it (or another process of the same hub) lists the party OFFLINE too.
+    const again = createOcpiHub({
+      publicUrl: "http://127.0.0.1:9",
+      hub: { ...HUB, business_details: { name: "Test hub" } },
+      store: hubStore,
+      aliveCheckMs: 0,
+      logger: false,
+    });
+    const listed = (await again.clientInfo()).find((info) => info.party_id === EMSP2.party_id);
+    again.close();
+    expect(listed).toMatchObject({ status: "OFFLINE", last_updated: offline!.data.last_updated });
     const error = await viaHub(CPO1)
       .callOperation("tokensSenderList", {}, { to: idOf(EMSP2) })
       .catch((e: unknown) => e);

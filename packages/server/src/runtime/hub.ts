@@ -89,6 +89,8 @@ interface ForwardedResult {
 
 const RESULTS = "hub.results";
 const SESSION_ROUTES = "hub.sessions";
+/** Parties whose versions endpoint did not answer the last alive check (id: the party's), since when. */
+const OFFLINE = "hub.offline";
 
 const identity = (p: { country_code: string; party_id: string }): PartyId => ({ country_code: p.country_code, party_id: p.party_id });
 const label = (p: PartyId) => `${p.country_code}/${p.party_id}`;
@@ -165,8 +167,6 @@ export class OcpiHub {
   readonly identity: PartyId;
   private readonly store: Store;
   private readonly forwardTimeoutMs: number;
-  /** Parties whose versions endpoint did not answer the last alive check, since when. */
-  private readonly offline = new Map<string, string>();
   private readonly tasks = new Set<Promise<unknown>>();
   private aliveTimer: ReturnType<typeof setInterval> | undefined;
   private pruneTimer: ReturnType<typeof setInterval> | undefined;
@@ -227,9 +227,11 @@ export class OcpiHub {
   /** Every party the hub knows, one ClientInfo per role, as HubClientInfo lists them (`except`: a party left out). */
   async clientInfo(except?: string): Promise<ClientInfo[]> {
     const infos: ClientInfo[] = [];
+    const offline = await this.offlineSince();
     for (const party of await this.store.listParties()) {
       if (party.id === except) continue;
-      const status = this.statusOf(party);
+      const since = offline.get(canonicalCiString(party.id));
+      const status = this.statusOf(party, since !== undefined);
       const roles = party.roles.length ? party.roles : (party.allowedRoles ?? []);
       for (const role of roles) {
         if (role.role === "HUB") continue;
@@ -238,7 +240,7 @@ export class OcpiHub {
           country_code: role.country_code,
           role: role.role,
           status,
-          last_updated: this.offline.get(party.id) ?? toOcpiDateTime(new Date(party.updatedAt)),
+          last_updated: since ?? toOcpiDateTime(new Date(party.updatedAt)),
         });
       }
     }
@@ -247,9 +249,11 @@ export class OcpiHub {
 
   /**
    * Reads every connected party's versions endpoint: one that does not answer becomes OFFLINE, one that answers
-   * again CONNECTED; the change is pushed to the other parties as ClientInfo.
+   * again CONNECTED; the change is pushed to the other parties as ClientInfo. Kept in the store: a restarted hub,
+   * and every process of one, gives the same status.
    */
   async checkConnections(): Promise<void> {
+    const offline = await this.offlineSince();
     for (const party of await this.store.listParties()) {
       if (party.status !== "registered") continue;
       let alive = true;
@@ -258,10 +262,14 @@ export class OcpiHub {
       } catch {
         alive = false;
       }
-      const wasOffline = this.offline.has(party.id);
+      const wasOffline = offline.has(canonicalCiString(party.id));
       if (alive === !wasOffline) continue;
-      if (alive) this.offline.delete(party.id);
-      else this.offline.set(party.id, toOcpiDateTime());
+      const key = { module: OFFLINE, ...this.identity, id: party.id };
+      if (alive) await this.store.deleteObject(key);
+      else {
+        const since = toOcpiDateTime();
+        await this.store.putObject({ ...key, last_updated: since, data: { since } });
+      }
       await this.pushClientInfo(party.id);
     }
   }
@@ -300,10 +308,21 @@ export class OcpiHub {
     this.server.close();
   }
 
-  private statusOf(party: PartyRecord): ConnectionStatus {
+  private statusOf(party: PartyRecord, offline: boolean): ConnectionStatus {
     if (party.status === "unregistered") return "SUSPENDED";
     if (party.status === "pending") return "PLANNED";
-    return this.offline.has(party.id) ? "OFFLINE" : "CONNECTED";
+    return offline ? "OFFLINE" : "CONNECTED";
+  }
+
+  /** The parties found OFFLINE (by their id in canonical form), since when. */
+  private async offlineSince(): Promise<Map<string, string>> {
+    const since = new Map<string, string>();
+    for (let offset = 0; ; ) {
+      const page = await this.store.listObjects<{ since: string }>({ module: OFFLINE, ...this.identity, offset, limit: 1000 });
+      for (const item of page.items) since.set(item.id, item.data.since);
+      offset += page.items.length;
+      if (page.items.length === 0 || offset >= page.total) return since;
+    }
   }
 
   /** The roles of every other registered party: what a 2.3.0 hub lists in its credentials besides its own. */
@@ -331,6 +350,8 @@ export class OcpiHub {
     if (event.type !== "registered" && event.type !== "unregistered") return;
     this.track(
       (async () => {
+        // A party that (re)registers has just answered: whatever an earlier alive check found no longer holds.
+        if (event.type === "registered") await this.store.deleteObject({ module: OFFLINE, ...this.identity, id: event.partyId });
         await this.pushClientInfo(event.partyId);
         if (event.type === "registered") await this.pushAllClientInfoTo(event.partyId);
       })(),
