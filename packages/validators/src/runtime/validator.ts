@@ -47,8 +47,7 @@ export interface Validator<T> {
  * function plus a walk of the schema's table of known fields (`fields.gen.ts`), which reports unknown fields as
  * `additionalProperties` errors.
  */
-export function defineValidator<T>(name: string, loose: RawValidateFunction, known: KnownFields = 0, patternNames: PatternNames = {}): Validator<T> {
-  const table = known;
+export function defineValidator<T>(name: string, loose: RawValidateFunction, table: KnownFields = 0, patternNames: PatternNames = {}): Validator<T> {
   let walked: FieldsNode | undefined;
   const fields = (): FieldsNode => (walked ??= compileKnownFields(table));
   const ok = (value: unknown): ValidationResult<T> => ({ ok: true, value: value as T });
