@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkAddress, checkUrl, UnsafeUrlError, type UnsafeUrlReason, type UrlPolicy } from "./url-policy.js";
+import { checkAddress, checkUrl, isAllowedHostName, UnsafeUrlError, type UnsafeUrlReason, type UrlPolicy } from "./url-policy.js";
 
 /** The reason an URL is refused for, or "ok". */
 function verdictOf(run: () => unknown): UnsafeUrlReason | "ok" {
@@ -135,5 +135,18 @@ describe("checkAddress", () => {
     expect(() => checkAddress("127.0.0.1", {}, "http://peer.test:8080/ocpi")).toThrow(
       "refused: peer.test resolves to 127.0.0.1, which is a loopback address; allow it with urlPolicy.allowLoopback",
     );
+  });
+});
+
+describe("isAllowedHostName (a host name without its port)", () => {
+  it.each<[string, string[], boolean]>([
+    ["peer.test", ["peer.test"], true],
+    ["peer.test", ["peer.test:8443"], true],
+    ["PEER.test.", [" Peer.Test "], true],
+    ["peer.test", ["other.test", "peer.test.evil:80"], false],
+    ["peer.test", ["peer.test:x"], false],
+    ["peer.test", [], false],
+  ])("%s with allowHosts %j: %s", (hostname, allowHosts, listed) => {
+    expect(isAllowedHostName(hostname, { allowHosts })).toBe(listed);
   });
 });

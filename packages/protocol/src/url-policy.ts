@@ -62,15 +62,25 @@ function hint(reason: UnsafeUrlReason): string {
 const stripBrackets = (host: string) => (host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host);
 const stripDot = (host: string) => (host.endsWith(".") ? host.slice(0, -1) : host);
 
+/** The allowHosts entries as compared: trimmed, lower case. */
+const allowEntries = (policy: UrlPolicy) => (policy.allowHosts ?? []).map((entry) => entry.trim().toLowerCase());
+
 /** Whether `url`'s host (or host:port) is listed in `policy.allowHosts`. */
 export function isAllowedHost(url: URL, policy: UrlPolicy = {}): boolean {
   if (!policy.allowHosts?.length) return false;
   const host = stripDot(url.hostname.toLowerCase());
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
-  return policy.allowHosts.some((entry) => {
-    const e = entry.trim().toLowerCase();
-    return e === host || e === `${host}:${port}`;
-  });
+  return allowEntries(policy).some((e) => e === host || e === `${host}:${port}`);
+}
+
+/**
+ * Whether `policy.allowHosts` lists the host name `hostname`, alone or with any port: for a check that knows no port,
+ * such as the DNS lookup of a connection (the port of a `host:port` entry is for {@link isAllowedHost} to apply).
+ */
+export function isAllowedHostName(hostname: string, policy: UrlPolicy = {}): boolean {
+  if (!policy.allowHosts?.length) return false;
+  const host = stripDot(hostname.toLowerCase());
+  return allowEntries(policy).some((e) => e === host || (e.startsWith(`${host}:`) && /^\d+$/.test(e.slice(host.length + 1))));
 }
 
 /** The IP literal of an URL's host, or undefined for a host name (the WHATWG parser has normalized 0x7f.1 and the like). */

@@ -9,8 +9,9 @@
  * that set its own (a proxy, its own CAs or timeouts) keeps it, with the check before each hop alone; so do runtimes
  * whose fetch is not undici's (Bun, Deno, browsers, edge runtimes).
  */
-import { checkAddress, type UrlPolicy } from "@ocpi-sdk/protocol";
+import { checkAddress, isAllowedHostName, type UrlPolicy } from "@ocpi-sdk/protocol";
 import type { Lookup } from "./options.js";
+import { defaultLookup } from "./safe-fetch.js";
 
 /** What Node's fetch takes as `dispatcher`; nothing is called on it here but its constructor. */
 type Dispatcher = object;
@@ -43,33 +44,17 @@ function defaultAgentClass(): AgentClass | undefined {
   return dispatcher.constructor as AgentClass;
 }
 
-let nodeLookup: Lookup | undefined;
-/** node:dns, reached without an import so that bundles for other runtimes hold none. */
-function dnsLookup(): Lookup {
-  if (nodeLookup) return nodeLookup;
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const dns = process?.getBuiltinModule?.("node:dns") as typeof import("node:dns") | undefined;
-  if (!dns) throw new Error("node:dns is not available");
-  nodeLookup = async (hostname) => (await dns.promises.lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
-  return nodeLookup;
-}
-
-const hostOf = (entry: string) => {
-  const e = entry.trim().toLowerCase();
-  return e.startsWith("[") ? e.slice(0, e.indexOf("]") + 1) : e.replace(/:\d+$/, "");
-};
-
 /** A connect-time lookup: resolves, refuses when any address is refused, answers in the form net.connect asks for. */
 export function checkingLookup(policy: UrlPolicy, lookup: Lookup | undefined): ConnectLookup {
-  // Listed hosts are allowed whatever they resolve to. The port of a `host:port` entry is not known here: the check
-  // before the hop has applied it.
-  const listed = new Set((policy.allowHosts ?? []).map(hostOf));
   return (hostname, options, callback) => {
-    const name = hostname.toLowerCase().replace(/\.$/, "");
     (async () => {
-      const addresses = await (lookup ?? dnsLookup())(hostname);
+      const resolve = lookup ?? (await defaultLookup());
+      if (!resolve) throw new Error(`no resolver for ${hostname}`);
+      const addresses = await resolve(hostname);
       if (addresses.length === 0) throw new Error(`${hostname} resolves to no address`);
-      if (!listed.has(name)) for (const address of addresses) checkAddress(address, policy, `http://${hostname.includes(":") ? `[${hostname}]` : hostname}/`);
+      // Listed hosts are allowed whatever they resolve to; the check before the hop has applied a listed port.
+      if (!isAllowedHostName(hostname, policy))
+        for (const address of addresses) checkAddress(address, policy, `http://${hostname.includes(":") ? `[${hostname}]` : hostname}/`);
       const family = Number(options.family) || 0;
       const found = addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 })).filter((a) => family === 0 || a.family === family);
       if (found.length === 0) throw new Error(`${hostname} has no IPv${family} address`);

@@ -49,7 +49,7 @@ let runtimeLookup: Promise<Lookup | undefined> | undefined;
  * node:dns, loaded only on runtimes that say they are Node-compatible, and by a computed specifier so that bundlers
  * do not pull it into browser or edge bundles. Undefined where there is none.
  */
-function defaultLookup(): Promise<Lookup | undefined> {
+export function defaultLookup(): Promise<Lookup | undefined> {
   runtimeLookup ??= (async () => {
     if (!(globalThis as { process?: NodeProcess }).process?.versions?.node) return undefined;
     const specifier = ["node", "dns"].join(":");
