@@ -49,13 +49,10 @@ export interface SizeResult {
   error?: string;
 }
 
-const NODE_IMPORT = /\b(?:from|import|require)\s*\(?\s*["'`](node:[\w/]+)/g;
-
 /** Bundles one entry as an application would and measures it. */
 export async function bundleSize(entry: SizeEntry): Promise<SizeResult> {
   try {
-    const { code, text, imports, bytesByInput } = await bundleForEdge(entry.contents, { resolveDir: root, loader: "js", minify: true });
-    const nodeImports = [...new Set([...imports, ...[...text.matchAll(NODE_IMPORT)].map((m) => m[1]!)].filter((p) => p.startsWith("node:")))];
+    const { code, nodeImports, bytesByInput } = await bundleForEdge(entry.contents, { resolveDir: root, loader: "js", minify: true });
     return { entry, minified: code.length, gzip: gzipSync(code, { level: 9 }).length, nodeImports, largest: largest(bytesByInput) };
   } catch (error) {
     const errors = (error as { errors?: { text: string }[] }).errors;

@@ -19,11 +19,15 @@ export interface EdgeBundle {
   text: string;
   /** What the bundle still imports (node: modules, for example): empty when it stands alone. */
   imports: string[];
+  /** The node: modules it imports or requires, in the metafile or in its code: none for an edge runtime. */
+  nodeImports: string[];
   /** The files that put bytes in the bundle (the metafile also lists files read and then shaken off). */
   inputs: string[];
   /** Bytes each file puts in the bundle. */
   bytesByInput: Map<string, number>;
 }
+
+const NODE_IMPORT = /\b(?:from|import|require)\s*\(?\s*["'`](node:[\w/]+)/g;
 
 /** Bundles `contents` (a module importing and re-exporting what an application would use). Rejects when it does not bundle. */
 export async function bundleForEdge(contents: string, options: EdgeBundleOptions): Promise<EdgeBundle> {
@@ -47,5 +51,7 @@ export async function bundleForEdge(contents: string, options: EdgeBundleOptions
       .map(([file, input]) => [file, input.bytesInOutput]),
   );
   const file = result.outputFiles[0]!;
-  return { code: file.contents, text: file.text, imports: output.imports.map((i) => i.path), inputs: [...bytesByInput.keys()], bytesByInput };
+  const imports = output.imports.map((i) => i.path);
+  const nodeImports = [...new Set([...imports, ...[...file.text.matchAll(NODE_IMPORT)].map((m) => m[1]!)].filter((p) => p.startsWith("node:")))];
+  return { code: file.contents, text: file.text, imports, nodeImports, inputs: [...bytesByInput.keys()], bytesByInput };
 }
