@@ -1,5 +1,6 @@
-/** What every converter returns: the converted object, and what it could not carry over as it was. */
+import { escapePointerToken } from "@ocpi-sdk/protocol";
 
+/** What every converter returns: the converted object, and what it could not carry over as it was. */
 export type ConversionNoteKind =
   /** The source field has no place in the target version; its value is lost. */
   | "dropped"
@@ -32,7 +33,7 @@ export class Notes {
 
   /** Notes for a nested object or array item, sharing this list. */
   at(segment: string | number): Notes {
-    return new Notes(`${this.base}/${String(segment).replace(/~/g, "~0").replace(/\//g, "~1")}`, this.list);
+    return new Notes(`${this.base}/${escapePointerToken(String(segment))}`, this.list);
   }
 
   /** Notes that `field` has no place in the target version: its value is lost. */

@@ -13,6 +13,7 @@ export { compareVersions, isOcpiVersion, OCPI_VERSIONS } from "./versions.js";
 export type { OcpiVersion } from "./versions.js";
 export { canonicalCiString, sameCiString } from "./keys.js";
 export { DEFAULT_MAX_JSON_DEPTH, hasForbiddenKey, jsonDepthExceeded } from "./limits.js";
+export { escapePointerToken } from "./pointer.js";
 export { checkAddress, checkUrl, ipLiteral, isAllowedHost, isAllowedHostName, UnsafeUrlError } from "./url-policy.js";
 export type { UnsafeUrlReason, UrlPolicy } from "./url-policy.js";
 export { checkPeerProfile, PeerProfileError, renameQuery, rewriteUrl } from "./profile.js";

@@ -2,6 +2,7 @@
  * Bounds on what a peer's JSON may look like, checked before the value is validated or used. Both checks walk with
  * an explicit stack, so no input, however deep, makes them throw.
  */
+import { escapePointerToken } from "./pointer.js";
 
 /**
  * The deepest JSON nesting a peer-facing reader accepts by default (the root container has depth 1).
@@ -22,8 +23,6 @@ const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor",
 type Container = Record<string, unknown> | unknown[];
 
 const isContainer = (value: unknown): value is Container => value !== null && typeof value === "object";
-
-const escapeToken = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /** A container being walked: the keys still to visit and the pointer token by which its parent reached it. */
 interface Frame {
@@ -56,7 +55,7 @@ export function jsonDepthExceeded(value: unknown, maxDepth: number): string | un
   // stack.length is the depth of the container on top.
   return walk(value, (stack, key, child) => {
     if (!isContainer(child)) return false;
-    return stack.length + 1 > maxDepth ? pointerOf(stack, escapeToken(key)) : true;
+    return stack.length + 1 > maxDepth ? pointerOf(stack, escapePointerToken(key)) : true;
   });
 }
 
@@ -70,7 +69,7 @@ export function hasForbiddenKey(value: unknown): string | undefined {
   if (!isContainer(value)) return undefined;
   const seen = new Set<object>([value]);
   return walk(value, (stack, key, child) => {
-    if (!Array.isArray(stack[stack.length - 1]!.node) && FORBIDDEN_KEYS.has(key)) return pointerOf(stack, escapeToken(key));
+    if (!Array.isArray(stack[stack.length - 1]!.node) && FORBIDDEN_KEYS.has(key)) return pointerOf(stack, escapePointerToken(key));
     if (!isContainer(child) || seen.has(child)) return false;
     seen.add(child);
     return true;
@@ -93,7 +92,7 @@ function walk(root: Container, visit: (stack: readonly Frame[], key: string, chi
     const child = (frame.node as Record<string, unknown>)[key];
     const verdict = visit(stack, key, child);
     if (typeof verdict === "string") return verdict;
-    if (verdict) stack.push({ node: child as Container, keys: keysOf(child as Container), next: 0, token: escapeToken(key) });
+    if (verdict) stack.push({ node: child as Container, keys: keysOf(child as Container), next: 0, token: escapePointerToken(key) });
   }
   return undefined;
 }

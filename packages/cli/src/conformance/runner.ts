@@ -5,7 +5,7 @@
  * tokens, and the transport rules over every exchange; unregistration at the end when it registered.
  */
 import { OcpiError } from "@ocpi-sdk/client";
-import { newRequestId, parseNextLink, sameCiString, toOcpiDateTime } from "@ocpi-sdk/protocol";
+import { escapePointerToken, newRequestId, parseNextLink, sameCiString, toOcpiDateTime } from "@ocpi-sdk/protocol";
 import { createOcpiServer, MemoryStore, type OcpiServer, type PartyRecord } from "@ocpi-sdk/server";
 import { listen, type Listening } from "@ocpi-sdk/server/node";
 import type { CredentialsRole } from "@ocpi-sdk/types/2.2.1";
@@ -83,7 +83,7 @@ export function firstDifference(a: unknown, b: unknown, pointer = ""): string | 
   if (isObject(a) && isObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const key of [...keys].sort()) {
-      const d = firstDifference(a[key], b[key], `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+      const d = firstDifference(a[key], b[key], `${pointer}/${escapePointerToken(key)}`);
       if (d !== undefined) return d;
     }
     return undefined;

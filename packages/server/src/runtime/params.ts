@@ -1,7 +1,6 @@
+import { escapePointerToken } from "@ocpi-sdk/protocol";
 import type { ValidationIssue } from "@ocpi-sdk/validators";
 import type { ParamCheck } from "./routes.js";
-
-const escapeToken = (token: string) => token.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /** Control characters (NUL, CR, LF, ...) have no place in any OCPI parameter: they are refused before anything sees them. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -21,7 +20,7 @@ export function checkParams(
   const values: Record<string, unknown> = {};
   const issues: ValidationIssue[] = [];
   for (const check of checks) {
-    const pointer = `/${where}/${escapeToken(check.name)}`;
+    const pointer = `/${where}/${escapePointerToken(check.name)}`;
     const value = raw[check.name];
     if (value === undefined || value === "") {
       if (check.required) issues.push({ pointer, message: "is required", keyword: "required" });

@@ -1,4 +1,5 @@
 /** Turns ajv's raw errors into issues in plain words, each naming the field as a JSON pointer. */
+import { escapeToken } from "./pointer.js";
 
 /** One reason a value was rejected. */
 export interface ValidationIssue {
@@ -17,8 +18,6 @@ export interface RawError {
   keyword: string;
   params: Record<string, unknown>;
 }
-
-const escapeToken = (token: string) => token.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /**
  * Which basic type of the types chapter a pattern belongs to (pattern source -> type name), generated from the

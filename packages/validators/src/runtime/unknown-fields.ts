@@ -5,6 +5,7 @@
  * order ajv would report it among the lenient validator's errors.
  */
 import type { RawError } from "./issues.js";
+import { escapeToken, unescapeToken } from "./pointer.js";
 
 /**
  * What strict validation knows of a value's fields. `0`: nothing is checked inside (a scalar, an enum, a free-form
@@ -67,9 +68,6 @@ export function hasUnknownFields(value: unknown, node: FieldsNode): boolean {
   }
   return false;
 }
-
-const escapeToken = (token: string) => token.replace(/~/g, "~0").replace(/\//g, "~1");
-const unescapeToken = (token: string) => token.replace(/~1/g, "/").replace(/~0/g, "~");
 
 /**
  * Every unknown field, as ajv reports `additionalProperties` (`instancePath` is the object's JSON pointer, the field
